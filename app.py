@@ -1,0 +1,35 @@
+"""genai_demo: see how generative AI works, on real models.
+
+This file only builds the navigation and the sidebar. Nothing heavy is imported here: torch and
+the models load when a page that needs them is opened.
+"""
+
+import streamlit as st
+
+from genai_demo.catalogue import GROUPS, PAGES
+from genai_demo.device import describe_device
+from genai_demo.ui.layout import PRESENTER_KEY, apply_presenter_style, presenter_mode
+
+st.set_page_config(
+    page_title="Generative AI, hands on",
+    page_icon=":material/auto_awesome:",
+    layout="wide" if presenter_mode() else "centered",
+    initial_sidebar_state="expanded",
+)
+
+pages = {
+    group: [
+        st.Page(f"pages/{page.file}", title=page.title, icon=page.icon, default=page.file == "home.py")
+        for page in PAGES
+        if page.group == group
+    ]
+    for group in GROUPS
+}
+navigation = st.navigation(pages, expanded=True)
+
+with st.sidebar:
+    st.toggle("Presenter mode", key=PRESENTER_KEY, help="Large fonts and a wide layout for a projector.")
+    st.caption(f":material/memory: Running on **{describe_device()}**")
+
+apply_presenter_style()
+navigation.run()

@@ -1,0 +1,138 @@
+"""Every model id, path, limit and flag of the app, read once from environment variables.
+
+A `.streamlit/secrets.toml` or a `.env` file may set the same names; Streamlit copies top-level
+secrets into the environment, and `python-dotenv` (when installed) reads `.env`.
+Call `settings.cache_clear()` after changing the environment (tests do).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+DEFAULT_TEXT_MODEL = "openai-community/gpt2"
+DEFAULT_EMBED_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
+DEFAULT_CHAT_MODEL = "HuggingFaceTB/SmolLM2-135M-Instruct"
+# A one-to-four step distilled model gives a CPU user a picture in seconds; SD 1.5 needs a GPU.
+DEFAULT_IMAGE_MODEL_CPU = "stabilityai/sd-turbo"
+DEFAULT_IMAGE_MODEL_GPU = "stable-diffusion-v1-5/stable-diffusion-v1-5"
+
+DEVICES = ("auto", "cpu", "cuda", "mps")
+DTYPES = ("auto", "float32", "bfloat16", "float16")
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Server-side limits. Pages set widget ranges from these, and genai_demo enforces them again."""
+
+    max_prompt_chars: int
+    max_new_tokens: int
+    max_columns: int
+    max_tokenizer_chars: int
+    max_sentences: int
+    max_image_side: int
+    max_image_steps: int
+    max_image_batch: int
+    max_clip_frames: int
+    max_train_steps: int
+    max_train_chars: int
+
+
+FULL_LIMITS = Limits(
+    max_prompt_chars=20_000,
+    max_new_tokens=512,
+    max_columns=4,
+    max_tokenizer_chars=20_000,
+    max_sentences=200,
+    max_image_side=1024,
+    max_image_steps=100,
+    max_image_batch=8,
+    max_clip_frames=24,
+    max_train_steps=2_000,
+    max_train_chars=50_000,
+)
+
+# A public deployment (Streamlit Community Cloud) shares one small CPU between many visitors.
+PUBLIC_LIMITS = Limits(
+    max_prompt_chars=4_000,
+    max_new_tokens=128,
+    max_columns=2,
+    max_tokenizer_chars=5_000,
+    max_sentences=50,
+    max_image_side=512,
+    max_image_steps=30,
+    max_image_batch=4,
+    max_clip_frames=12,
+    max_train_steps=300,
+    max_train_chars=10_000,
+)
+
+
+@dataclass(frozen=True)
+class Settings:
+    text_model: str
+    embed_model: str
+    chat_model: str
+    image_model: str | None  # None: chosen by device when the pipeline is loaded
+    device: str
+    dtype: str
+    public: bool
+    offline: bool
+    memory_budget_gb: float | None
+    limits: Limits
+
+    def image_model_for(self, device: str) -> str:
+        if self.image_model:
+            return self.image_model
+        return DEFAULT_IMAGE_MODEL_GPU if device == "cuda" else DEFAULT_IMAGE_MODEL_CPU
+
+
+def _flag(name: str) -> bool:
+    return os.environ.get(name, "").strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _choice(name: str, allowed: tuple[str, ...]) -> str:
+    value = os.environ.get(name, "auto").strip().lower() or "auto"
+    if value not in allowed:
+        raise ValueError(f"{name}={value!r} is not one of {', '.join(allowed)}")
+    return value
+
+
+def _model(name: str, default: str) -> str:
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return default
+    # A local folder works like a Hub id; "~" and relative paths are resolved for the user.
+    expanded = Path(value).expanduser()
+    return str(expanded.resolve()) if expanded.exists() else value
+
+
+def _load_dotenv() -> None:
+    try:
+        from dotenv import load_dotenv
+    except ImportError:
+        return
+    load_dotenv(override=False)
+
+
+@cache
+def settings() -> Settings:
+    """The app's settings, read from the environment once per process."""
+    _load_dotenv()
+    public = _flag("GENAI_PUBLIC")
+    budget = os.environ.get("GENAI_MEMORY_BUDGET_GB", "").strip()
+    image_model = os.environ.get("GENAI_IMAGE_MODEL", "").strip()
+    return Settings(
+        text_model=_model("GENAI_TEXT_MODEL", DEFAULT_TEXT_MODEL),
+        embed_model=_model("GENAI_EMBED_MODEL", DEFAULT_EMBED_MODEL),
+        chat_model=_model("GENAI_CHAT_MODEL", DEFAULT_CHAT_MODEL),
+        image_model=_model("GENAI_IMAGE_MODEL", image_model) if image_model else None,
+        device=_choice("GENAI_DEVICE", DEVICES),
+        dtype=_choice("GENAI_DTYPE", DTYPES),
+        public=public,
+        offline=_flag("HF_HUB_OFFLINE") or _flag("TRANSFORMERS_OFFLINE"),
+        memory_budget_gb=float(budget) if budget else None,
+        limits=PUBLIC_LIMITS if public else FULL_LIMITS,
+    )

@@ -1,0 +1,361 @@
+"""The one place where models are loaded.
+
+Each `load_*` function returns a small bundle (the model, what it needs beside it, the device, the
+dtype and a lock). Rules that hold for every kind:
+- device: cuda > mps > cpu, or GENAI_DEVICE;
+- dtype: float16 on a GPU; on the CPU the faster of bfloat16 and float32, measured once per process;
+  GENAI_DTYPE overrides;
+- weights only from safetensors files, never remote code;
+- any failure becomes `ModelUnavailable`, which says in plain words what happened and how to fix it.
+
+These functions do not cache: `genai_demo.ui.loaders` caches them once per process with
+`st.cache_resource`, and tests and scripts call them directly.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from genai_demo.config import settings
+from genai_demo.device import pick_device
+
+# Set before transformers/tokenizers are imported anywhere: the Rust tokenizer's thread pool and
+# Streamlit's threads otherwise deadlock warnings ("The current process just got forked...").
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+if TYPE_CHECKING:
+    import torch
+
+KIND_FOR_PREFETCH = {"text": "text", "chat": "chat", "embed": "embed", "image": "image"}
+
+
+class ModelUnavailable(RuntimeError):
+    """A model could not be loaded. `title`, `reason` and `fix` are written for the person at the screen."""
+
+    def __init__(self, title: str, reason: str, fix: str, model_id: str = "") -> None:
+        super().__init__(f"{title}: {reason} Fix: {fix}")
+        self.title = title
+        self.reason = reason
+        self.fix = fix
+        self.model_id = model_id
+
+
+@dataclass
+class TextModel:
+    """A causal language model with its tokenizer. Hold `lock` while using the tokenizer or model."""
+
+    model_id: str
+    model: Any
+    tokenizer: Any
+    device: str
+    dtype: "torch.dtype"
+    context_window: int
+    lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
+
+
+@dataclass
+class Embedder:
+    model_id: str
+    model: Any  # sentence_transformers.SentenceTransformer
+    device: str
+    dtype: "torch.dtype"
+    max_tokens: int
+    lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
+
+
+@dataclass
+class ImagePipeline:
+    """A diffusers text-to-image pipeline. Its scheduler keeps state: copy it per request, never share."""
+
+    model_id: str
+    pipeline: Any
+    device: str
+    dtype: "torch.dtype"
+    lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
+
+
+# --- device and dtype -------------------------------------------------------------------------
+
+
+_cpu_dtype_choice: "torch.dtype | None" = None
+_cpu_dtype_lock = threading.Lock()
+
+
+def fastest_cpu_dtype() -> "torch.dtype":
+    """bfloat16 when this CPU runs a transformer-sized matmul clearly faster in it, else float32."""
+    global _cpu_dtype_choice
+    import torch
+
+    with _cpu_dtype_lock:
+        if _cpu_dtype_choice is None:
+            _cpu_dtype_choice = _measure_cpu_dtype()
+        return _cpu_dtype_choice
+
+
+def _measure_cpu_dtype() -> "torch.dtype":
+    import torch
+
+    def seconds_per_matmul(dtype: "torch.dtype") -> float:
+        a = torch.randn(64, 768, dtype=dtype)
+        b = torch.randn(768, 3072, dtype=dtype)
+        for _ in range(3):
+            a @ b
+        start = time.perf_counter()
+        for _ in range(20):
+            a @ b
+        return time.perf_counter() - start
+
+    try:
+        fp32 = seconds_per_matmul(torch.float32)
+        bf16 = seconds_per_matmul(torch.bfloat16)
+    except RuntimeError:
+        return torch.float32
+    return torch.bfloat16 if bf16 * 1.3 < fp32 else torch.float32
+
+
+def pick_dtype(device: str) -> "torch.dtype":
+    import torch
+
+    wanted = settings().dtype
+    if wanted != "auto":
+        return getattr(torch, wanted)
+    if device in ("cuda", "mps"):
+        return torch.float16
+    return fastest_cpu_dtype()
+
+
+def _resolve_device() -> str:
+    try:
+        return pick_device()
+    except RuntimeError as error:
+        raise ModelUnavailable("The chosen device is not available", str(error),
+                               "Unset GENAI_DEVICE (or set it to auto) and restart the app.") from error
+
+
+# --- errors -----------------------------------------------------------------------------------
+
+
+def prefetch_command(kind: str) -> str:
+    return f"python -m genai_demo prefetch {kind}"
+
+
+def _explain_failure(error: BaseException, what: str, model_id: str, kind: str) -> ModelUnavailable:
+    """Turn whatever from_pretrained raised into a message a learner can act on."""
+    import torch
+
+    folder = Path(model_id)
+    if isinstance(error, (torch.OutOfMemoryError, MemoryError)):
+        return ModelUnavailable(
+            f"Not enough memory for the {what}",
+            f"Loading `{model_id}` ran out of memory on this machine.",
+            "Close other apps or pages, pick a smaller model with the environment variable for it, "
+            "or set GENAI_DEVICE=cpu if the GPU is the one that is full.",
+            model_id,
+        )
+    if folder.is_absolute() or model_id.startswith((".", "~")) or folder.exists():
+        if not folder.is_dir():
+            return ModelUnavailable(
+                f"The {what} folder does not exist",
+                f"`{model_id}` is not a folder on this machine.",
+                "Point the environment variable at an existing model folder, or unset it to use "
+                f"the default model and run `{prefetch_command(kind)}`.",
+                model_id,
+            )
+        has_pickle = any(folder.rglob("*.bin")) or any(folder.rglob("*.pt")) or any(folder.rglob("*.ckpt"))
+        has_safetensors = any(folder.rglob("*.safetensors"))
+        if has_pickle and not has_safetensors:
+            return ModelUnavailable(
+                f"The {what} folder has no safetensors weights",
+                f"`{model_id}` holds only pickle weights (.bin/.pt). This app loads safetensors only, "
+                "because a pickle file can run arbitrary code when it is opened.",
+                "Convert it once, only if you trust its source: `python -c \"from transformers import "
+                f"AutoModel as M; M.from_pretrained('{model_id}').save_pretrained('{model_id}')\"`",
+                model_id,
+            )
+        return ModelUnavailable(
+            f"The {what} folder could not be loaded",
+            f"`{model_id}` is missing files or is corrupt ({type(error).__name__}: {_first_line(error)}).",
+            f"Download it again with `{prefetch_command(kind)}`, or point the variable at a complete folder.",
+            model_id,
+        )
+    if settings().offline or _looks_offline(error):
+        return ModelUnavailable(
+            f"The {what} is not downloaded yet",
+            f"`{model_id}` is not in the local Hugging Face cache and this machine is offline.",
+            f"On a machine with internet, run `{prefetch_command(kind)}` (or `python -m genai_demo "
+            "prefetch` for every model), then start the app again.",
+            model_id,
+        )
+    return ModelUnavailable(
+        f"The {what} could not be loaded",
+        f"`{model_id}` failed to load ({type(error).__name__}: {_first_line(error)}).",
+        f"Check the model id, then run `{prefetch_command(kind)}`.",
+        model_id,
+    )
+
+
+def _first_line(error: BaseException) -> str:
+    text = str(error).strip().splitlines()
+    return text[0][:300] if text else "no details"
+
+
+def _looks_offline(error: BaseException) -> bool:
+    text = f"{type(error).__name__} {error}".lower()
+    return any(word in text for word in ("offline", "connection", "resolve", "network", "localentrynotfound",
+                                         "couldn't connect", "cannot find the requested files"))
+
+
+def _check_memory(model_id: str, what: str) -> None:
+    """Refuse to load a local model that cannot fit in the memory budget (or free memory)."""
+    folder = Path(model_id)
+    if not folder.is_dir():
+        return
+    size_gb = sum(f.stat().st_size for f in folder.rglob("*.safetensors")) / 1e9
+    budget = settings().memory_budget_gb
+    if budget is None:
+        try:
+            import psutil
+
+            budget = psutil.virtual_memory().available / 1e9
+        except ImportError:
+            return
+    if size_gb > budget:
+        raise ModelUnavailable(
+            f"The {what} does not fit in memory",
+            f"`{model_id}` needs about {size_gb:.1f} GB; {budget:.1f} GB is available to this app.",
+            "Pick a smaller model, or raise GENAI_MEMORY_BUDGET_GB if the machine really has more memory.",
+            model_id,
+        )
+
+
+def _guarded_load(what: str, model_id: str, kind: str, load):  # type: ignore[no-untyped-def]
+    _check_memory(model_id, what)
+    try:
+        return load()
+    except ModelUnavailable:
+        raise
+    except Exception as error:  # noqa: BLE001 - every failure becomes one readable error
+        raise _explain_failure(error, what, model_id, kind) from error
+
+
+def _common_kwargs() -> dict[str, Any]:
+    return {"local_files_only": settings().offline, "trust_remote_code": False}
+
+
+# --- loaders ----------------------------------------------------------------------------------
+
+
+def _prepare_tokenizer(tokenizer: Any) -> Any:
+    # GPT-2 has no pad token; batched generation pads on the left with the end-of-text token.
+    if tokenizer.pad_token is None and tokenizer.eos_token is not None:
+        tokenizer.pad_token = tokenizer.eos_token
+    tokenizer.padding_side = "left"
+    return tokenizer
+
+
+def load_tokenizer(model_id: str, what: str = "tokenizer", kind: str = "text") -> Any:
+    """A tokenizer alone (no weights): a model id/folder, or a diffusers pipeline folder/id."""
+    from transformers import AutoTokenizer
+
+    def load() -> Any:
+        try:
+            return AutoTokenizer.from_pretrained(model_id, **_common_kwargs())
+        except (OSError, ValueError):
+            # Diffusers pipelines keep their tokenizer in a subfolder.
+            return AutoTokenizer.from_pretrained(model_id, subfolder="tokenizer", **_common_kwargs())
+
+    return _prepare_tokenizer(_guarded_load(what, model_id, kind, load))
+
+
+def _context_window(model: Any, tokenizer: Any) -> int:
+    config = model.config
+    for name in ("n_positions", "max_position_embeddings", "n_ctx"):
+        value = getattr(config, name, None)
+        if isinstance(value, int) and value > 0:
+            return value
+    return int(min(tokenizer.model_max_length, 4096))
+
+
+def _load_causal_lm(model_id: str, what: str, kind: str, attention: str) -> TextModel:
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    device = _resolve_device()
+    dtype = pick_dtype(device)
+
+    def load() -> TextModel:
+        tokenizer = _prepare_tokenizer(AutoTokenizer.from_pretrained(model_id, **_common_kwargs()))
+        model = AutoModelForCausalLM.from_pretrained(
+            model_id, dtype=dtype, use_safetensors=True, attn_implementation=attention, **_common_kwargs()
+        )
+        model.to(device).eval()
+        model.requires_grad_(False)
+        if model.generation_config.pad_token_id is None:
+            model.generation_config.pad_token_id = tokenizer.pad_token_id
+        return TextModel(model_id, model, tokenizer, device, dtype, _context_window(model, tokenizer))
+
+    return _guarded_load(what, model_id, kind, load)
+
+
+def load_text_model(model_id: str | None = None, attention: str = "sdpa") -> TextModel:
+    """The text model (GPT-2 by default). `attention="eager"` returns attention weights."""
+    return _load_causal_lm(model_id or settings().text_model, "text model", "text", attention)
+
+
+def load_chat_model(model_id: str | None = None) -> TextModel:
+    """A small instruction-tuned model with a chat template."""
+    return _load_causal_lm(model_id or settings().chat_model, "chat model", "chat", "sdpa")
+
+
+def load_embedder(model_id: str | None = None) -> Embedder:
+    """A sentence-transformers embedder (all-MiniLM-L6-v2 by default)."""
+    import torch
+    from sentence_transformers import SentenceTransformer
+
+    model_id = model_id or settings().embed_model
+    device = _resolve_device()
+    # Similarity scores are shown to three decimals: the small embedder stays in float32 on the CPU.
+    dtype = torch.float32 if device == "cpu" and settings().dtype == "auto" else pick_dtype(device)
+
+    def load() -> Embedder:
+        model = SentenceTransformer(
+            model_id,
+            device=device,
+            local_files_only=settings().offline,
+            trust_remote_code=False,
+            model_kwargs={"use_safetensors": True, "dtype": dtype},
+        )
+        model.eval()
+        return Embedder(model_id, model, device, dtype, int(model.max_seq_length or 256))
+
+    return _guarded_load("sentence embedder", model_id, "embed", load)
+
+
+def load_image_pipeline(model_id: str | None = None) -> ImagePipeline:
+    """A diffusers text-to-image pipeline; the safety checker stays on when GENAI_PUBLIC is set."""
+    from diffusers import AutoPipelineForText2Image
+
+    device = _resolve_device()
+    model_id = model_id or settings().image_model_for(device)
+    dtype = pick_dtype(device)
+
+    def load() -> ImagePipeline:
+        extra: dict[str, Any] = {}
+        if not settings().public:
+            extra = {"safety_checker": None, "requires_safety_checker": False}
+        pipeline = AutoPipelineForText2Image.from_pretrained(
+            model_id,
+            dtype=dtype,
+            use_safetensors=True,
+            local_files_only=settings().offline,
+            **extra,
+        )
+        pipeline.to(device)
+        pipeline.set_progress_bar_config(disable=True)
+        return ImagePipeline(model_id, pipeline, device, dtype)
+
+    return _guarded_load("image model", model_id, "image", load)

