@@ -1,0 +1,76 @@
+"""Token chips: each token as a colored box with its id beneath (HTML, since no chart type fits)."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from html import escape
+
+import streamlit as st
+
+from genai_demo.tokens import TokenPiece
+
+# Soft backgrounds with dark text read well on light and dark themes and on a projector.
+PALETTE = ("#fde68a", "#bfdbfe", "#bbf7d0", "#fecaca", "#ddd6fe", "#fed7aa", "#a5f3fc", "#f5d0fe")
+SPECIAL_BACKGROUND = "#e5e7eb"
+MARK_COLOR = "#dc2626"
+
+_ROW = "display:flex;flex-wrap:wrap;gap:6px 3px;align-items:flex-start;line-height:1.25;margin:0.25rem 0 0.75rem 0"
+_CELL = "display:inline-flex;flex-direction:column;align-items:center;max-width:100%"
+_CHIP = ("color:#111827;padding:1px 5px;border-radius:5px;font-family:ui-monospace,SFMono-Regular,Menlo,monospace;"
+         "font-size:0.95em;white-space:pre-wrap;word-break:break-all;min-width:0.8em;text-align:center")
+_NOTE = "font-size:0.68em;color:#6b7280;font-family:ui-monospace,SFMono-Regular,Menlo,monospace;word-break:break-all"
+_FAINT = "opacity:0.45"
+
+
+def _visible(text: str) -> str:
+    """Escaped text with spaces, tabs and newlines drawn, so a leading space is seen."""
+    shown = []
+    for char in text:
+        if char == " ":
+            shown.append(f'<span style="{_FAINT}">·</span>')
+        elif char == "\n":
+            shown.append(f'<span style="{_FAINT}">↵</span>')
+        elif char == "\t":
+            shown.append(f'<span style="{_FAINT}">→</span>')
+        else:
+            shown.append(escape(char))
+    return "".join(shown)
+
+
+def chip_html(piece: TokenPiece, index: int, show_ids: bool = True, show_raw: bool = False,
+              show_bytes: bool = False, marked: bool = False) -> str:
+    background = SPECIAL_BACKGROUND if piece.is_special else PALETTE[index % len(PALETTE)]
+    border = "1px dashed #6b7280" if piece.is_partial_character or piece.is_special else "1px solid transparent"
+    outline = f"outline:2px solid {MARK_COLOR};outline-offset:1px;" if marked else ""
+    style = f"{_CHIP};background:{background};border:{border};{outline}"
+    title = f"id {piece.token_id} · piece {piece.raw!r} · bytes {piece.byte_values.hex(' ').upper() or '-'}"
+    lines = [f'<span style="{style}">{_visible(piece.text) or "&nbsp;"}</span>']
+    if show_ids:
+        lines.append(f'<span style="{_NOTE}">{piece.token_id}</span>')
+    if show_raw:
+        lines.append(f'<span style="{_NOTE}">{escape(piece.raw)}</span>')
+    if show_bytes:
+        lines.append(f'<span style="{_NOTE}">{escape(piece.byte_values.hex(" ").upper())}</span>')
+    return f'<span style="{_CELL}" title="{escape(title)}">{"".join(lines)}</span>'
+
+
+def chips_html(pieces: list[TokenPiece], show_ids: bool = True, show_raw: bool = False, show_bytes: bool = False,
+               marked: Collection[int] = (), max_chips: int = 1000) -> str:
+    cells = [chip_html(piece, i, show_ids, show_raw, show_bytes, i in marked)
+             for i, piece in enumerate(pieces[:max_chips])]
+    return f'<div style="{_ROW}">{"".join(cells)}</div>'
+
+
+def token_chips(pieces: list[TokenPiece], show_ids: bool = True, show_raw: bool = False, show_bytes: bool = False,
+                marked: Collection[int] = (), max_chips: int = 1000) -> None:
+    """Colored token chips with ids (and optionally raw pieces and bytes) beneath; wraps on narrow screens.
+
+    `marked`: indices of pieces to outline (e.g. splits other tokenizers do not share).
+    Pieces that hold only part of a character, and special tokens, get a dashed border.
+    """
+    if not pieces:
+        st.caption("No tokens.")
+        return
+    st.html(chips_html(pieces, show_ids, show_raw, show_bytes, marked, max_chips))
+    if len(pieces) > max_chips:
+        st.caption(f"Showing the first {max_chips:,} of {len(pieces):,} tokens; the counts include them all.")
