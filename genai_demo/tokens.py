@@ -129,23 +129,28 @@ def _has_invalid_utf8(data: bytes) -> bool:
     return False
 
 
-def readable_bytes(data: bytes) -> str:
-    """UTF-8 text, with any bytes that do not form a whole character written as `<F0 9F>`."""
-    parts: list[str] = []
+def byte_segments(data: bytes) -> list[tuple[str, bool]]:
+    """UTF-8 bytes as runs of (text, False) and of cut characters' bytes as ("<F0 9F>", True)."""
+    segments: list[tuple[str, bool]] = []
     while data:
         try:
-            parts.append(data.decode("utf-8"))
+            segments.append((data.decode("utf-8"), False))
             break
         except UnicodeDecodeError as error:
-            parts.append(data[: error.start].decode("utf-8"))
+            if error.start:
+                segments.append((data[: error.start].decode("utf-8"), False))
             bad_end = error.end
             # Group a run of undecodable bytes into one marker.
-            while bad_end < len(data) and _has_invalid_utf8(data[bad_end : bad_end + 1]) \
-                    and not _starts_valid_character(data[bad_end:]):
+            while bad_end < len(data) and not _starts_valid_character(data[bad_end:]):
                 bad_end += 1
-            parts.append("<" + " ".join(f"{b:02X}" for b in data[error.start : bad_end]) + ">")
+            segments.append(("<" + " ".join(f"{b:02X}" for b in data[error.start : bad_end]) + ">", True))
             data = data[bad_end:]
-    return "".join(parts)
+    return segments
+
+
+def readable_bytes(data: bytes) -> str:
+    """UTF-8 text, with any bytes that do not form a whole character written as `<F0 9F>`."""
+    return "".join(text for text, _ in byte_segments(data))
 
 
 def _starts_valid_character(data: bytes) -> bool:

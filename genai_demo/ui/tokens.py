@@ -7,7 +7,7 @@ from html import escape
 
 import streamlit as st
 
-from genai_demo.tokens import TokenPiece
+from genai_demo.tokens import TokenPiece, byte_segments
 
 # Soft backgrounds with dark text read well on light and dark themes and on a projector.
 PALETTE = ("#fde68a", "#bfdbfe", "#bbf7d0", "#fecaca", "#ddd6fe", "#fed7aa", "#a5f3fc", "#f5d0fe")
@@ -20,6 +20,7 @@ _CHIP = ("color:#111827;padding:1px 5px;border-radius:5px;font-family:ui-monospa
          "font-size:0.95em;white-space:pre-wrap;word-break:break-all;min-width:0.8em;text-align:center")
 _NOTE = "font-size:0.68em;color:#6b7280;font-family:ui-monospace,SFMono-Regular,Menlo,monospace;word-break:break-all"
 _FAINT = "opacity:0.45"
+_BYTES = "font-size:0.8em;font-style:italic"
 
 
 def _visible(text: str) -> str:
@@ -37,6 +38,13 @@ def _visible(text: str) -> str:
     return "".join(shown)
 
 
+def _piece_html(piece: TokenPiece) -> str:
+    if piece.is_special:
+        return escape(piece.text)
+    return "".join(f'<span style="{_BYTES}">{escape(text)}</span>' if is_bytes else _visible(text)
+                   for text, is_bytes in byte_segments(piece.byte_values))
+
+
 def chip_html(piece: TokenPiece, index: int, show_ids: bool = True, show_raw: bool = False,
               show_bytes: bool = False, marked: bool = False) -> str:
     background = SPECIAL_BACKGROUND if piece.is_special else PALETTE[index % len(PALETTE)]
@@ -44,7 +52,7 @@ def chip_html(piece: TokenPiece, index: int, show_ids: bool = True, show_raw: bo
     outline = f"outline:2px solid {MARK_COLOR};outline-offset:1px;" if marked else ""
     style = f"{_CHIP};background:{background};border:{border};{outline}"
     title = f"id {piece.token_id} · piece {piece.raw!r} · bytes {piece.byte_values.hex(' ').upper() or '-'}"
-    lines = [f'<span style="{style}">{_visible(piece.text) or "&nbsp;"}</span>']
+    lines = [f'<span style="{style}">{_piece_html(piece) or "&nbsp;"}</span>']
     if show_ids:
         lines.append(f'<span style="{_NOTE}">{piece.token_id}</span>')
     if show_raw:
