@@ -144,8 +144,12 @@ def missing_models_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path):
 
 
 def run_page(page: str, timeout: float = 120):
-    """Run one page of the app for real with AppTest, through app.py's navigation."""
+    """Run one page for real with AppTest, through app.py's navigation (so page links work).
+
+    Returns the AppTest after the first run; interact with it and call `.run()` again as usual.
+    """
     from streamlit.testing.v1 import AppTest
 
-    at = AppTest.from_file(str(ROOT / "pages" / page), default_timeout=timeout)
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=timeout)
+    at.switch_page(f"pages/{page}")
     return at.run()

@@ -1,0 +1,151 @@
+"""Command line: `python -m genai_demo prefetch` and `python -m genai_demo doctor`.
+
+prefetch  downloads every configured model (configs, tokenizers and safetensors weights only), so a
+          workshop can run offline the next day.
+doctor    prints the device, library versions, which configured models are available locally, and
+          free memory and disk.
+"""
+
+from __future__ import annotations
+
+import argparse
+import platform
+import shutil
+import sys
+from importlib import metadata
+from pathlib import Path
+
+from genai_demo.config import settings
+
+KINDS = ("text", "chat", "embed", "image")
+# Everything a model needs to load, and nothing else: no pickles, no ONNX/OpenVINO/Flax copies, no
+# single-file checkpoints at a pipeline's top level (diffusers reads the per-component folders).
+ALLOW_PATTERNS = ["*.json", "*.txt", "*.model", "*.jinja", "*.safetensors", "*/*.json", "*/*.txt",
+                  "*/*.model", "*/*.safetensors"]
+IGNORE_PATTERNS = ["*.bin", "*.pt", "*.ckpt", "*.h5", "*.msgpack", "*.onnx", "onnx/*", "openvino/*",
+                   "*.fp16.safetensors", "*/*.fp16.safetensors", "*.non_ema.*", "*/*.non_ema.*"]
+PIPELINE_ROOT_WEIGHTS = ["*.safetensors"]  # SD repositories also ship multi-GB single-file checkpoints
+
+
+def configured_models() -> dict[str, str]:
+    """kind -> model id or folder, as the app would load it on this machine."""
+    config = settings()
+    image_device = "cpu"
+    try:
+        from genai_demo.device import pick_device
+
+        image_device = pick_device()
+    except (ImportError, RuntimeError):
+        pass
+    return {
+        "text": config.text_model,
+        "chat": config.chat_model,
+        "embed": config.embed_model,
+        "image": config.image_model_for(image_device),
+    }
+
+
+def extra_models() -> dict[str, str]:
+    """Models some configurations need beside the main four (e.g. the public safety checker)."""
+    try:
+        from genai_demo.images import extra_models_to_prefetch
+    except ImportError:
+        return {}
+    return extra_models_to_prefetch()
+
+
+def prefetch(kinds: list[str]) -> int:
+    from huggingface_hub import snapshot_download
+
+    wanted = configured_models()
+    targets = {kind: wanted[kind] for kind in kinds}
+    if set(kinds) == set(KINDS):
+        targets.update(extra_models())
+    failures = 0
+    for kind, model_id in targets.items():
+        if Path(model_id).is_dir():
+            print(f"[{kind}] {model_id}: a local folder, nothing to download")
+            continue
+        print(f"[{kind}] downloading {model_id} …", flush=True)
+        ignore = IGNORE_PATTERNS + (PIPELINE_ROOT_WEIGHTS if kind == "image" else [])
+        try:
+            path = snapshot_download(model_id, allow_patterns=ALLOW_PATTERNS, ignore_patterns=ignore)
+        except Exception as error:  # noqa: BLE001 - report every model, then exit non-zero
+            failures += 1
+            print(f"[{kind}] FAILED: {type(error).__name__}: {error}", file=sys.stderr)
+            continue
+        print(f"[{kind}] ready in {path}")
+    if failures:
+        print(f"{failures} model(s) could not be downloaded.", file=sys.stderr)
+        return 1
+    print("All models are in the local cache. Start the app offline with: HF_HUB_OFFLINE=1 streamlit run app.py")
+    return 0
+
+
+def model_status(model_id: str) -> str:
+    folder = Path(model_id)
+    if folder.is_dir():
+        has_weights = any(folder.rglob("*.safetensors"))
+        return "local folder" + ("" if has_weights else " (no .safetensors weights!)")
+    from huggingface_hub import scan_cache_dir
+
+    try:
+        repos = {repo.repo_id: repo for repo in scan_cache_dir().repos}
+    except Exception:  # noqa: BLE001 - an absent or unreadable cache means "not cached"
+        repos = {}
+    repo = repos.get(model_id)
+    if repo is None:
+        return "NOT DOWNLOADED (run: python -m genai_demo prefetch)"
+    return f"cached, {repo.size_on_disk / 1e9:.2f} GB"
+
+
+def _version(package: str) -> str:
+    try:
+        return metadata.version(package)
+    except metadata.PackageNotFoundError:
+        return "not installed"
+
+
+def doctor() -> int:
+    import torch
+
+    from genai_demo.device import describe_device, pick_device
+    from genai_demo.models import pick_dtype
+
+    config = settings()
+    print(f"python        {platform.python_version()} on {platform.platform()}")
+    for package in ("torch", "transformers", "diffusers", "sentence-transformers", "streamlit", "peft"):
+        print(f"{package:<13} {_version(package)}")
+    device = pick_device()
+    print(f"device        {describe_device()} (GENAI_DEVICE={config.device})")
+    print(f"dtype         {str(pick_dtype(device)).replace('torch.', '')} (GENAI_DTYPE={config.dtype})")
+    print(f"cuda          {torch.cuda.is_available()}   threads: {torch.get_num_threads()}")
+    print(f"offline       {config.offline}   public mode: {config.public}")
+    for kind, model_id in configured_models().items():
+        print(f"model {kind:<7} {model_id}: {model_status(model_id)}")
+    try:
+        import psutil
+
+        memory = psutil.virtual_memory()
+        print(f"memory        {memory.available / 1e9:.1f} GB free of {memory.total / 1e9:.1f} GB")
+    except ImportError:
+        pass
+    disk = shutil.disk_usage(Path.home())
+    print(f"disk          {disk.free / 1e9:.1f} GB free in {Path.home()}")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m genai_demo", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    commands = parser.add_subparsers(dest="command", required=True)
+    fetch = commands.add_parser("prefetch", help="download every configured model for offline use")
+    fetch.add_argument("kinds", nargs="*", metavar="KIND", help=f"any of {', '.join(KINDS)} (default: all)")
+    commands.add_parser("doctor", help="print device, versions, model availability and free memory")
+    args = parser.parse_args(argv)
+    if args.command == "prefetch":
+        unknown = sorted(set(args.kinds) - set(KINDS))
+        if unknown:
+            parser.error(f"unknown model kind {', '.join(unknown)}; choose from {', '.join(KINDS)}")
+        return prefetch(args.kinds or list(KINDS))
+    return doctor()

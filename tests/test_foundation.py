@@ -1,0 +1,210 @@
+"""The foundation: settings, the shared model loader and its errors, the CLI, the home page."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from genai_demo import models
+from genai_demo.catalogue import PAGES
+from genai_demo.config import FULL_LIMITS, PUBLIC_LIMITS, settings
+from tests.conftest import ROOT, reset_app_state, run_page
+
+
+@pytest.fixture(autouse=True)
+def fresh_settings():
+    reset_app_state()
+    yield
+    reset_app_state()
+
+
+def test_settings_read_model_ids_and_local_folders_from_the_environment(monkeypatch, tiny_gpt2_dir):
+    monkeypatch.chdir(tiny_gpt2_dir.parent)
+    monkeypatch.setenv("GENAI_TEXT_MODEL", tiny_gpt2_dir.name)  # a relative folder works like an id
+    monkeypatch.setenv("GENAI_EMBED_MODEL", "someone/some-embedder")
+    monkeypatch.setenv("GENAI_PUBLIC", "1")
+    config = settings()
+    assert config.text_model == str(tiny_gpt2_dir)
+    assert config.embed_model == "someone/some-embedder"
+    assert config.public and config.limits == PUBLIC_LIMITS
+    assert config.offline  # the test session runs with HF_HUB_OFFLINE=1
+
+
+def test_default_image_model_depends_on_the_device(monkeypatch):
+    monkeypatch.delenv("GENAI_IMAGE_MODEL", raising=False)
+    config = settings()
+    assert config.limits == FULL_LIMITS
+    assert config.image_model_for("cuda") != config.image_model_for("cpu")
+    monkeypatch.setenv("GENAI_IMAGE_MODEL", "my/pipeline")
+    settings.cache_clear()
+    assert settings().image_model_for("cuda") == settings().image_model_for("cpu") == "my/pipeline"
+
+
+@pytest.mark.parametrize("name, value", [("GENAI_DEVICE", "tpu"), ("GENAI_DTYPE", "int3")])
+def test_unknown_device_or_dtype_is_a_clear_error(monkeypatch, name, value):
+    monkeypatch.setenv(name, value)
+    with pytest.raises(ValueError, match=name):
+        settings()
+
+
+def test_text_model_loads_from_a_local_folder_through_the_shared_loader(tiny_gpt2_dir):
+    lm = models.load_text_model(str(tiny_gpt2_dir))
+    assert lm.device == "cpu"
+    assert lm.dtype == models.pick_dtype("cpu")
+    assert next(lm.model.parameters()).dtype == lm.dtype
+    assert lm.context_window == 1024
+    # GPT-2 has no pad token: the loader pads with end-of-text, on the left, for batched generation.
+    assert lm.tokenizer.pad_token == "<|endoftext|>" and lm.tokenizer.padding_side == "left"
+    assert not lm.model.training
+    assert not any(p.requires_grad for p in lm.model.parameters())
+    assert lm.tokenizer("Hello world").input_ids == [15496, 995]
+
+
+def test_dtype_override_is_honoured(monkeypatch, tiny_gpt2_dir):
+    import torch
+
+    monkeypatch.setenv("GENAI_DTYPE", "float32")
+    assert models.load_text_model(str(tiny_gpt2_dir)).dtype == torch.float32
+    monkeypatch.setenv("GENAI_DTYPE", "bfloat16")
+    settings.cache_clear()
+    assert next(models.load_text_model(str(tiny_gpt2_dir)).model.parameters()).dtype == torch.bfloat16
+
+
+def test_cpu_dtype_choice_is_a_measured_supported_dtype():
+    import torch
+
+    assert models.fastest_cpu_dtype() in (torch.float32, torch.bfloat16)
+
+
+def test_a_nonexistent_folder_gives_a_plain_message(tmp_path):
+    with pytest.raises(models.ModelUnavailable) as caught:
+        models.load_text_model(str(tmp_path / "no-such-model"))
+    assert "does not exist" in caught.value.title
+    assert "python -m genai_demo prefetch text" in caught.value.fix
+
+
+def test_a_pickle_only_folder_is_refused(pickle_only_dir):
+    with pytest.raises(models.ModelUnavailable) as caught:
+        models.load_text_model(str(pickle_only_dir))
+    assert "safetensors" in caught.value.title
+    assert "pickle" in caught.value.reason
+
+
+def test_a_corrupt_folder_is_explained(tmp_path, tiny_gpt2_dir):
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    (broken / "config.json").write_text((tiny_gpt2_dir / "config.json").read_text())
+    (broken / "model.safetensors").write_bytes(b"not really safetensors")
+    with pytest.raises(models.ModelUnavailable) as caught:
+        models.load_text_model(str(broken))
+    assert "could not be loaded" in caught.value.title
+
+
+def test_a_hub_model_that_is_not_downloaded_offline_names_the_prefetch_command(missing_models_env):
+    for load, kind in [(models.load_text_model, "text"), (models.load_embedder, "embed"),
+                       (models.load_chat_model, "chat"), (models.load_image_pipeline, "image")]:
+        with pytest.raises(models.ModelUnavailable) as caught:
+            load()
+        assert "not downloaded" in caught.value.title
+        assert f"python -m genai_demo prefetch {kind}" in caught.value.fix
+
+
+def test_the_memory_budget_refuses_a_model_that_does_not_fit(monkeypatch, tiny_gpt2_dir):
+    monkeypatch.setenv("GENAI_MEMORY_BUDGET_GB", "0.000001")
+    with pytest.raises(models.ModelUnavailable, match="does not fit"):
+        models.load_text_model(str(tiny_gpt2_dir))
+
+
+def test_tokenizer_alone_loads_from_a_pipeline_folder(tiny_sd_dir):
+    tokenizer = models.load_tokenizer(str(tiny_sd_dir))
+    assert tokenizer("a photo of a cat").input_ids == [49406, 320, 1125, 539, 320, 2368, 49407]
+
+
+def test_image_pipeline_and_embedder_load_through_the_shared_loader(tiny_sd_dir, minilm_dir):
+    pipeline = models.load_image_pipeline(str(tiny_sd_dir))
+    assert pipeline.pipeline.safety_checker is None  # only public deployments keep it
+    embedder = models.load_embedder(str(minilm_dir))
+    assert embedder.model.get_embedding_dimension() == 384
+
+
+# --- the app ----------------------------------------------------------------------------------
+
+
+def test_home_page_shows_the_idea_and_a_card_for_every_page():
+    at = run_page("home.py")
+    assert not at.exception
+    text = " ".join(m.value for m in at.markdown)
+    assert "Training" in " ".join(h.value for h in at.subheader)
+    assert "weights" in text and "prompt" in text
+    for page in PAGES:
+        if page.file != "home.py":
+            assert page.summary in text
+
+
+def test_the_whole_app_renders_its_home_page_without_importing_torch():
+    """app.py plus the home page must stay light: torch loads only when a model page opens."""
+    script = (
+        "import sys\n"
+        "from streamlit.testing.v1 import AppTest\n"
+        "at = AppTest.from_file('app.py', default_timeout=60).run()\n"
+        "print(json.dumps({'exception': [e.value for e in at.exception], 'title': [t.value for t in at.title],"
+        " 'torch': 'torch' in sys.modules, 'sidebar': [c.value for c in at.sidebar.caption]}))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", "import json\n" + script], cwd=ROOT, capture_output=True,
+                            text=True, timeout=120, env={**_clean_env(), "HF_HUB_OFFLINE": "1"})
+    report = json.loads(result.stdout.strip().splitlines()[-1])
+    assert report["exception"] == []
+    assert report["title"] == ["Generative AI, hands on"]
+    assert report["torch"] is False
+    assert any("Running on" in caption for caption in report["sidebar"])
+
+
+def test_presenter_mode_enlarges_fonts():
+    from streamlit.testing.v1 import AppTest
+
+    normal = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
+    assert not any("font-size: 22px" in str(h.proto) for h in normal.get("html"))
+    assert normal.sidebar.toggle[0].label == "Presenter mode"
+    # AppTest does not rerun the navigation script after a widget change, so the toggle's state is
+    # set before the run, as a browser session that switched it on would have it.
+    presenter = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    presenter.session_state["presenter_mode"] = True
+    presenter.run()
+    assert not presenter.exception
+    assert any("font-size: 22px" in str(h.proto) for h in presenter.get("html"))
+
+
+def _clean_env() -> dict[str, str]:
+    import os
+
+    return {k: v for k, v in os.environ.items() if not k.startswith("GENAI_")}
+
+
+# --- command line -----------------------------------------------------------------------------
+
+
+def _cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "genai_demo", *args], cwd=ROOT, capture_output=True, text=True,
+                          timeout=180, env={**_clean_env(), "HF_HUB_OFFLINE": "1", **(env or {})})
+
+
+def test_doctor_reports_device_versions_and_which_models_are_missing(tmp_path, tiny_gpt2_dir):
+    result = _cli("doctor", env={"GENAI_TEXT_MODEL": str(tiny_gpt2_dir), "HF_HOME": str(tmp_path)})
+    assert result.returncode == 0, result.stderr
+    assert "torch" in result.stdout and "device        CPU" in result.stdout
+    assert f"model text    {tiny_gpt2_dir}: local folder" in result.stdout
+    assert "model embed   sentence-transformers/all-MiniLM-L6-v2: NOT DOWNLOADED" in result.stdout
+
+
+def test_prefetch_skips_local_folders_and_fails_clearly_offline(tmp_path, tiny_gpt2_dir):
+    local = _cli("prefetch", "text", env={"GENAI_TEXT_MODEL": str(tiny_gpt2_dir)})
+    assert local.returncode == 0 and "nothing to download" in local.stdout
+    offline = _cli("prefetch", "embed", env={"HF_HOME": str(tmp_path)})
+    assert offline.returncode == 1
+    assert "FAILED" in offline.stderr and "could not be downloaded" in offline.stderr
+    bad = _cli("prefetch", "everything")
+    assert bad.returncode == 2 and "unknown model kind" in bad.stderr
