@@ -13,6 +13,7 @@ import subprocess
 import sys
 import time
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
@@ -38,9 +39,15 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+@dataclass
+class RunningApp:
+    url: str
+    pid: int
+
+
 @contextmanager
-def running_app(env: dict[str, str] | None = None, port: int | None = None) -> Iterator[str]:
-    """Run `streamlit run app.py` on a free loopback port; yields the base URL."""
+def running_app(env: dict[str, str] | None = None, port: int | None = None) -> Iterator[RunningApp]:
+    """Run `streamlit run app.py` on a free loopback port; yields its URL and process id."""
     port = port or free_port()
     full_env = {**os.environ, "HF_HUB_OFFLINE": "1", "PYTHONUNBUFFERED": "1", **(env or {})}
     command = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
@@ -49,7 +56,7 @@ def running_app(env: dict[str, str] | None = None, port: int | None = None) -> I
     process = subprocess.Popen(command, cwd=ROOT, env=full_env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     try:
         wait_for_port(port, process)
-        yield f"http://127.0.0.1:{port}"
+        yield RunningApp(f"http://127.0.0.1:{port}", process.pid)
     finally:
         process.terminate()
         try:
@@ -96,3 +103,9 @@ def wait_until_rendered(page, timeout_ms: int = 120_000) -> None:  # type: ignor
         timeout=timeout_ms,
     )
     page.wait_for_timeout(300)
+
+
+def process_has_loaded(pid: int, library: str) -> bool:
+    """Whether a running process has mapped a shared library (e.g. "libtorch") — Linux only."""
+    maps = Path(f"/proc/{pid}/maps")
+    return library in maps.read_text(errors="replace")

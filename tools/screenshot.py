@@ -28,11 +28,11 @@ def main() -> None:
     args = parser.parse_args()
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    with running_app(port=args.port) as url:
+    with running_app(port=args.port) as app:
         for name, (width, height) in SIZES.items():
             with browser_page(width, height) as page:
                 for slug in args.pages:
-                    page.goto(f"{url}/{slug}")
+                    page.goto(f"{app.url}/{slug}")
                     wait_until_rendered(page)
                     path = out / f"{slug or 'home'}-{name}.png"
                     page.screenshot(path=str(path), full_page=args.full)
