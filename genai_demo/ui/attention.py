@@ -1,0 +1,169 @@
+"""Altair charts for the walk-through: attention heatmaps, attention lines, the logit lens, embeddings."""
+
+from __future__ import annotations
+
+import altair as alt
+import numpy as np
+import pandas as pd
+
+from genai_demo.attention import EmbeddingView, Walkthrough
+
+ROW_PX = 18
+
+
+def token_label(index: int, text: str) -> str:
+    """An axis label that stays unique when a token repeats and shows invisible characters."""
+    shown = text.replace("\n", "⏎").replace("\t", "⇥")
+    if shown.strip() == "":
+        shown = "␣" * max(1, len(shown))
+    return f"{index}: {shown.strip() if shown.strip() else shown}"
+
+
+def _labels(tokens: list[str]) -> list[str]:
+    return [token_label(i, t) for i, t in enumerate(tokens)]
+
+
+def attention_heatmap(weights: np.ndarray, tokens: list[str]) -> alt.Chart:
+    """Rows: the token that reads; columns: the token it reads from; colour: how much (each row sums to 1)."""
+    labels = _labels(tokens)
+    n = len(tokens)
+    query, key = np.meshgrid(np.arange(n), np.arange(n), indexing="ij")
+    frame = pd.DataFrame({
+        "reading": [labels[q] for q in query.ravel()],
+        "looks at": [labels[k] for k in key.ravel()],
+        "weight": weights.ravel().astype(float),
+        "future": (key > query).ravel(),
+    })
+    frame = frame[~frame["future"]]
+    side = max(220, min(640, ROW_PX * n))
+    return (
+        alt.Chart(frame)
+        .mark_rect()
+        .encode(
+            x=alt.X("looks at:N", sort=labels, title="looks at (earlier tokens)", axis=alt.Axis(labelAngle=-60)),
+            y=alt.Y("reading:N", sort=labels, title="token that is reading"),
+            color=alt.Color("weight:Q", scale=alt.Scale(scheme="blues", domain=[0, 1]), title="attention"),
+            tooltip=["reading", "looks at", alt.Tooltip("weight:Q", format=".3f")],
+        )
+        .properties(height=side)
+    )
+
+
+def attention_lines(weights: np.ndarray, tokens: list[str], focus: int | None = None,
+                    threshold: float = 0.03) -> alt.LayerChart:
+    """Each token on the left draws lines to the tokens on the right it attends to; thicker = more weight."""
+    labels = _labels(tokens)
+    n = len(tokens)
+    links = [
+        {"reading": labels[q], "looks at": labels[k], "q": q, "k": k, "weight": float(weights[q, k])}
+        for q in range(n)
+        if focus is None or q == focus
+        for k in range(q + 1)
+        if weights[q, k] >= threshold
+    ]
+    frame = pd.DataFrame(links, columns=["reading", "looks at", "q", "k", "weight"])
+    frame["left"], frame["right"] = 0.0, 1.0
+    y_scale = alt.Scale(domain=[n - 0.5, -0.5])
+    x_scale = alt.Scale(domain=[-0.6, 1.6])
+    lines = (
+        alt.Chart(frame)
+        .mark_rule(color="#1f77b4")
+        .encode(
+            x=alt.X("left:Q", scale=x_scale, axis=None),
+            x2="right:Q",
+            y=alt.Y("q:Q", scale=y_scale, axis=None),
+            y2="k:Q",
+            strokeWidth=alt.StrokeWidth("weight:Q", scale=alt.Scale(domain=[0, 1], range=[0.5, 8]), legend=None),
+            opacity=alt.Opacity("weight:Q", scale=alt.Scale(domain=[0, 1], range=[0.25, 1]), legend=None),
+            tooltip=["reading", "looks at", alt.Tooltip("weight:Q", format=".3f")],
+        )
+    )
+    names = pd.DataFrame({"label": labels, "i": range(n), "left": 0.0, "right": 1.0,
+                          "focus": [focus is None or i == focus for i in range(n)]})
+    left = alt.Chart(names).mark_text(align="right", dx=-6).encode(
+        x=alt.X("left:Q", scale=x_scale, axis=None), y=alt.Y("i:Q", scale=y_scale, axis=None), text="label:N",
+        opacity=alt.condition("datum.focus", alt.value(1.0), alt.value(0.35)),
+    )
+    right = alt.Chart(names).mark_text(align="left", dx=6).encode(
+        x=alt.X("right:Q", scale=x_scale, axis=None), y=alt.Y("i:Q", scale=y_scale, axis=None), text="label:N",
+    )
+    return (lines + left + right).properties(height=max(160, ROW_PX * n)).configure_view(strokeWidth=0)
+
+
+def logit_lens_chart(walk: Walkthrough) -> alt.Chart:
+    """Rows: the embeddings and each layer; columns: the last tokens; cell: that layer's best next-token guess."""
+    labels = _labels(walk.tokens)
+    layer_names = walk.lens_labels()
+    rows = []
+    for layer, layer_name in enumerate(layer_names):
+        for column, position in enumerate(walk.lens_positions):
+            guesses = walk.lens_top_tokens[layer][column]
+            probs = walk.lens_top_probs[layer, column]
+            rows.append({
+                "layer": layer_name,
+                "after token": labels[position],
+                "guess": guesses[0].replace("\n", "⏎"),
+                "probability": float(probs[0]),
+                "top 5": ", ".join(f"{g!r} {p:.0%}" for g, p in zip(guesses, probs)),
+            })
+    frame = pd.DataFrame(rows)
+    column_order = [labels[p] for p in walk.lens_positions]
+    base = alt.Chart(frame).encode(
+        x=alt.X("after token:N", sort=column_order, title="after reading this token",
+                axis=alt.Axis(labelAngle=-45, orient="top")),
+        y=alt.Y("layer:N", sort=layer_names, title=None),
+    )
+    cells = base.mark_rect().encode(
+        color=alt.Color("probability:Q", scale=alt.Scale(scheme="greens", domain=[0, 1]), title="top guess"),
+        tooltip=["layer", "after token", "top 5"],
+    )
+    text = base.mark_text(fontSize=11, limit=70).encode(
+        text="guess:N",
+        color=alt.condition("datum.probability > 0.5", alt.value("white"), alt.value("black")),
+    )
+    return (cells + text).properties(height=max(200, 26 * len(layer_names)))
+
+
+def embedding_heatmap(vectors: np.ndarray, tokens: list[str], title: str, limit: float) -> alt.Chart:
+    labels = _labels(tokens)
+    n, dims = vectors.shape
+    frame = pd.DataFrame({
+        "token": np.repeat(labels, dims),
+        "dimension": np.tile(np.arange(dims), n),
+        "value": vectors.ravel().astype(float),
+    })
+    return (
+        alt.Chart(frame, title=title)
+        .mark_rect()
+        .encode(
+            x=alt.X("dimension:O", title="dimension"),
+            y=alt.Y("token:N", sort=labels, title=None),
+            color=alt.Color("value:Q", scale=alt.Scale(scheme="redblue", domain=[-limit, limit], reverse=True),
+                            legend=None),
+            tooltip=["token", "dimension", alt.Tooltip("value:Q", format=".3f")],
+        )
+        .properties(height=max(120, ROW_PX * n))
+    )
+
+
+def embedding_norms_chart(view: EmbeddingView, tokens: list[str]) -> alt.Chart:
+    """The length of each full vector: token, position and their sum side by side."""
+    labels = _labels(tokens)
+    parts = {"token": view.token_norms, "position": view.position_norms, "token + position": view.input_norms}
+    frame = pd.DataFrame([
+        {"token": labels[i], "vector": part, "length": float(values[i])}
+        for part, values in parts.items() if values is not None
+        for i in range(len(labels))
+    ])
+    return (
+        alt.Chart(frame)
+        .mark_bar()
+        .encode(
+            y=alt.Y("token:N", sort=labels, title=None),
+            x=alt.X("length:Q", title="vector length"),
+            yOffset="vector:N",
+            color=alt.Color("vector:N", title=None, legend=alt.Legend(orient="bottom")),
+            tooltip=["token", "vector", alt.Tooltip("length:Q", format=".2f")],
+        )
+        .properties(height=max(120, 3 * 8 * len(labels)))
+    )
