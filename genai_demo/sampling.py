@@ -1,0 +1,151 @@
+"""Sampling knobs and the math that turns a model's logits into the next token.
+
+Everything works on a batch of rows, each with its own settings, so several columns of the text
+generation studio decode together. Logits are cast to float32 before any softmax: the model may run
+in bfloat16, and the probabilities shown to learners should not carry its rounding.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Sequence
+
+if TYPE_CHECKING:
+    import torch
+
+MAX_TEMPERATURE = 10.0
+MAX_REPETITION_PENALTY = 10.0
+MAX_SEED = 2**63 - 1
+
+
+@dataclass(frozen=True)
+class SamplingSettings:
+    """How one column picks its tokens. temperature 0 means greedy (always the most likely token)."""
+
+    temperature: float = 0.8
+    top_k: int = 50  # 0 = off
+    top_p: float = 0.95  # 1.0 = off
+    repetition_penalty: float = 1.0  # 1.0 = off
+    max_new_tokens: int = 40
+    seed: int = 0
+
+    @property
+    def greedy(self) -> bool:
+        return self.temperature == 0 or self.top_k == 1
+
+    def check(self) -> None:
+        """Raise ValueError with a plain message when a knob holds a value no model can use."""
+        for name in ("temperature", "top_p", "repetition_penalty"):
+            value = getattr(self, name)
+            if not isinstance(value, (int, float)) or not math.isfinite(value):
+                raise ValueError(f"{name} must be a finite number, not {value!r}.")
+        for name in ("top_k", "max_new_tokens", "seed"):
+            value = getattr(self, name)
+            if not isinstance(value, int) or isinstance(value, bool):
+                raise ValueError(f"{name} must be a whole number, not {value!r}.")
+        if not 0 <= self.temperature <= MAX_TEMPERATURE:
+            raise ValueError(f"temperature must be between 0 (greedy) and {MAX_TEMPERATURE:g}, not {self.temperature:g}.")
+        if self.top_k < 0:
+            raise ValueError(f"top_k must be 0 (off) or a positive number of candidates, not {self.top_k}.")
+        if not 0 < self.top_p <= 1:
+            raise ValueError(f"top_p is a share of probability: more than 0 and at most 1, not {self.top_p:g}.")
+        if not 0 < self.repetition_penalty <= MAX_REPETITION_PENALTY:
+            raise ValueError("repetition_penalty must be more than 0 and at most "
+                             f"{MAX_REPETITION_PENALTY:g} (1 = off), not {self.repetition_penalty:g}.")
+        if self.max_new_tokens < 1:
+            raise ValueError(f"max_new_tokens must be at least 1, not {self.max_new_tokens}.")
+        if not 0 <= self.seed <= MAX_SEED:
+            raise ValueError(f"seed must be between 0 and {MAX_SEED}, not {self.seed}.")
+
+
+def penalize_repetition(logits: "torch.Tensor", seen: "torch.Tensor", penalties: Sequence[float]) -> "torch.Tensor":
+    """CTRL-style penalty: a token already in the text gets its logit divided (or, if negative, multiplied).
+
+    logits: [rows, vocab] float32; seen: [rows, vocab] bool.
+    """
+    import torch
+
+    if all(p == 1.0 for p in penalties):
+        return logits
+    penalty = torch.tensor(penalties, dtype=logits.dtype, device=logits.device)[:, None]
+    penalized = torch.where(logits > 0, logits / penalty, logits * penalty)
+    return torch.where(seen, penalized, logits)
+
+
+def kept_candidates(scores: "torch.Tensor", knobs: SamplingSettings) -> tuple["torch.Tensor | None", "torch.Tensor"]:
+    """Temperature, then top-k, then top-p on one row of logits.
+
+    Returns (token ids kept, their scaled logits); ids is None when every token is kept. Greedy keeps
+    only the most likely token.
+    """
+    import torch
+
+    vocab = scores.shape[-1]
+    if knobs.greedy:
+        best = torch.argmax(scores).reshape(1)
+        return best, scores[best]
+    scores = scores / knobs.temperature
+    k = min(knobs.top_k, vocab) if knobs.top_k > 0 else vocab
+    if knobs.top_p >= 1 and k == vocab:
+        return None, scores
+    # Sorting only the top k keeps top-p cheap whenever top-k is on (50 of GPT-2's 50,257 tokens).
+    top_scores, top_ids = torch.topk(scores, k)
+    if knobs.top_p < 1:
+        probs = torch.softmax(top_scores, dim=-1)
+        mass_before = torch.cumsum(probs, dim=-1) - probs
+        # The smallest set whose mass reaches top_p: a token stays while the mass before it falls short.
+        keep = mass_before < knobs.top_p
+        keep[0] = True
+        top_scores, top_ids = top_scores[keep], top_ids[keep]
+    return top_ids, top_scores
+
+
+def filter_logits(logits: "torch.Tensor", columns: Sequence[SamplingSettings]) -> "torch.Tensor":
+    """Each row's logits after its knobs, with -inf for cut tokens: softmax gives what that row samples from."""
+    import torch
+
+    out = torch.full_like(logits, float("-inf"))
+    for row, knobs in enumerate(columns):
+        ids, scores = kept_candidates(logits[row], knobs)
+        if ids is None:
+            out[row] = scores
+        else:
+            out[row, ids] = scores
+    return out
+
+
+def sample_rows(logits: "torch.Tensor", columns: Sequence[SamplingSettings],
+                generators: Sequence["torch.Generator"]) -> list[int]:
+    """One token id per row, drawn after that row's knobs with that row's own random generator.
+
+    Inverse-CDF sampling over the kept tokens: one uniform number per row and step, so a row's choices
+    depend only on its own logits, knobs and generator (and it is far cheaper than multinomial over a
+    50,000-token vocabulary).
+    """
+    import torch
+
+    picks = []
+    for row, knobs in enumerate(columns):
+        ids, scores = kept_candidates(logits[row], knobs)
+        cdf = torch.cumsum(torch.softmax(scores.double(), dim=-1), dim=-1)
+        u = torch.rand(1, generator=generators[row], dtype=torch.float64) * cdf[-1]
+        index = min(int(torch.searchsorted(cdf, u)), len(cdf) - 1)
+        picks.append(index if ids is None else int(ids[index]))
+    return picks
+
+
+def make_generator(seed: int, device: str = "cpu") -> "torch.Generator":
+    import torch
+
+    generator = torch.Generator(device=device)
+    generator.manual_seed(seed)
+    return generator
+
+
+def entropy_bits(probs: "torch.Tensor") -> float:
+    """Shannon entropy of a probability vector, in bits (0 when one token has all the mass)."""
+    import torch
+
+    nonzero = probs[probs > 0]
+    return float(-(nonzero * torch.log2(nonzero)).sum())

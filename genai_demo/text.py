@@ -1,0 +1,350 @@
+"""Text generation with a causal language model: next-token distributions, batched streaming
+generation with per-column sampling knobs, and the probability the model gave each token of a text.
+
+Works with any `TextModel` (GPT-2, a fine-tuned copy, a chat model). The shared model is never
+changed; its lock is held only around each forward pass, so other sessions can interleave steps.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Iterator, Sequence
+
+from genai_demo.config import settings
+from genai_demo.models import TextModel
+from genai_demo.sampling import (
+    SamplingSettings,
+    entropy_bits,
+    filter_logits,
+    make_generator,
+    penalize_repetition,
+    sample_rows,
+)
+
+if TYPE_CHECKING:
+    import torch
+
+__all__ = [
+    "SamplingSettings", "NextTokenDistribution", "GenerationUpdate", "PreparedPrompt", "TokenConfidence",
+    "next_token_distribution", "generate", "generate_texts", "token_confidences", "prepare_prompt",
+    "readable_piece",
+]
+
+# Room always left for the output when a long prompt is cut (unless fewer new tokens were asked for).
+MAX_OUTPUT_RESERVE = 256
+
+
+@dataclass
+class NextTokenDistribution:
+    """The model's guess for the token after a text: the top candidates, before and after the knobs."""
+
+    token_ids: list[int]
+    pieces: list[str]
+    probs: list[float]  # the model's own probabilities (temperature 1, nothing cut)
+    adjusted_probs: list[float]  # after temperature / top-k / top-p, renormalised; 0 for cut candidates
+    kept: list[bool]
+    entropy_bits: float  # of the distribution the knobs leave (what sampling draws from)
+    kept_mass: float  # share of the model's probability on the tokens the knobs keep
+    prompt_truncated: bool
+    model_entropy_bits: float = 0.0  # of the model's own distribution
+    kept_count: int = 0  # how many tokens of the whole vocabulary the knobs keep
+    context_tokens: int = 0
+
+
+@dataclass
+class PreparedPrompt:
+    """A prompt as token ids that fit the model's window, with what was cut or capped on the way."""
+
+    ids: list[int]
+    max_new_tokens: list[int]  # per column, after the server limit and the window
+    truncated: bool  # the prompt lost tokens (or characters) at its start
+    dropped_tokens: int
+    capped: bool  # some column asked for more new tokens than allowed
+    notices: list[str] = field(default_factory=list)
+
+
+@dataclass
+class GenerationUpdate:
+    """One decoding step of `generate`: what every column has written so far."""
+
+    step: int
+    texts: list[str]
+    token_ids: list[list[int]]
+    finished: list[bool]
+    prompt: PreparedPrompt
+
+    @property
+    def done(self) -> bool:
+        return all(self.finished)
+
+
+@dataclass
+class TokenConfidence:
+    piece: str
+    token_id: int
+    prob: float
+    alternatives: list[tuple[str, float]]  # the model's top candidates at that position
+
+
+# --- pieces ------------------------------------------------------------------------------------
+
+
+def _byte_decoder() -> dict[str, int]:
+    from transformers.convert_slow_tokenizer import bytes_to_unicode
+
+    return {char: byte for byte, char in bytes_to_unicode().items()}
+
+
+def readable_piece(tokenizer, token_id: int) -> str:  # type: ignore[no-untyped-def]
+    """A token as text; a token that holds only part of a character shows its bytes (e.g. `<F0 9F>`)."""
+    piece = tokenizer.decode([token_id], clean_up_tokenization_spaces=False)
+    if "\ufffd" not in piece:
+        return piece
+    raw = tokenizer.convert_ids_to_tokens(token_id)
+    decoder = _byte_decoder()
+    if isinstance(raw, str) and raw and all(char in decoder for char in raw):
+        data = bytes(decoder[char] for char in raw)
+        text = data.decode("utf-8", errors="backslashreplace")
+        if "\\x" in text:
+            return "<" + " ".join(f"{b:02X}" for b in data) + ">"
+        return text
+    return str(raw)
+
+
+# --- prompt preparation -------------------------------------------------------------------------
+
+
+def _checked_columns(columns: Sequence[SamplingSettings]) -> list[SamplingSettings]:
+    columns = list(columns)
+    if not columns:
+        raise ValueError("Give at least one column of sampling settings.")
+    limit = settings().limits.max_columns
+    if len(columns) > limit:
+        raise ValueError(f"At most {limit} columns can run side by side here, not {len(columns)}.")
+    for knobs in columns:
+        if not isinstance(knobs, SamplingSettings):
+            raise ValueError(f"Each column needs SamplingSettings, not {type(knobs).__name__}.")
+        knobs.check()
+    return columns
+
+
+def _encode(lm: TextModel, text: str) -> list[int]:
+    with lm.lock:
+        return list(lm.tokenizer(text, add_special_tokens=False)["input_ids"])
+
+
+def prepare_prompt(lm: TextModel, prompt: str, columns: Sequence[SamplingSettings]) -> PreparedPrompt:
+    """Tokenize the prompt and apply every limit: characters, the model's window, new tokens per column."""
+    if not isinstance(prompt, str) or not prompt.strip():
+        raise ValueError("The prompt is empty: type a few words for the model to continue.")
+    columns = _checked_columns(columns)
+    limits = settings().limits
+    notices: list[str] = []
+    truncated = False
+    if len(prompt) > limits.max_prompt_chars:
+        notices.append(f"The prompt had {len(prompt):,} characters; only its last {limits.max_prompt_chars:,} "
+                       "were used.")
+        prompt = prompt[-limits.max_prompt_chars:]
+        truncated = True
+
+    window = lm.context_window
+    asked = [min(knobs.max_new_tokens, limits.max_new_tokens, window - 1) for knobs in columns]
+    capped = any(a < knobs.max_new_tokens for a, knobs in zip(asked, columns))
+    ids = _encode(lm, prompt)
+    room = window - min(max(asked), MAX_OUTPUT_RESERVE)
+    dropped = max(0, len(ids) - room)
+    if dropped:
+        ids = ids[dropped:]
+        truncated = True
+        notices.append(f"The prompt was too long for the model's {window:,}-token window: its first {dropped:,} "
+                       f"tokens were cut, the last {len(ids):,} were kept.")
+    max_new = [min(a, window - len(ids)) for a in asked]
+    if capped or max_new != asked:
+        capped = True
+        notices.append(f"New tokens were capped at {max(max_new)} so that the prompt and the output fit "
+                       f"(server limit {limits.max_new_tokens}, window {window:,}).")
+    return PreparedPrompt(ids, max_new, truncated, dropped, capped, notices)
+
+
+# --- the model ----------------------------------------------------------------------------------
+
+
+def _forward(lm: TextModel, input_ids: "torch.Tensor", cache=None, attention_mask=None, position_ids=None):  # type: ignore[no-untyped-def]
+    """One forward pass under the model's lock. Returns (last-position logits in float32, cache)."""
+    import torch
+
+    with lm.lock, torch.inference_mode():
+        out = lm.model(input_ids=input_ids.to(lm.device), cache=cache, use_cache=True,
+                       attention_mask=None if attention_mask is None else attention_mask.to(lm.device),
+                       position_ids=None if position_ids is None else position_ids.to(lm.device),
+                       logits_to_keep=1)
+    return out.logits[:, -1, :].float().cpu(), out.cache
+
+
+def _all_logits(lm: TextModel, ids: list[int]) -> "torch.Tensor":
+    """Logits (float32) at every position of a sequence: row i predicts token i + 1."""
+    import torch
+
+    with lm.lock, torch.inference_mode():
+        out = lm.model(input_ids=torch.tensor([ids], device=lm.device), use_cache=False)
+    return out.logits[0].float().cpu()
+
+
+def _eos_ids(lm: TextModel) -> set[int]:
+    eos = lm.model.generation_config.eos_token_id
+    if eos is None:
+        eos = lm.tokenizer.eos_token_id
+    if eos is None:
+        return set()
+    return set(eos) if isinstance(eos, (list, tuple)) else {int(eos)}
+
+
+# --- next-token view ----------------------------------------------------------------------------
+
+
+def next_token_distribution(lm: TextModel, text: str, sampling: SamplingSettings | None = None,
+                            top: int = 20) -> NextTokenDistribution:
+    """What the model expects after `text`: its top candidates, and what the sampling knobs leave of them."""
+    import torch
+
+    sampling = sampling or SamplingSettings()
+    sampling.check()
+    if not isinstance(text, str) or not text.strip():
+        raise ValueError("The text is empty: type a few words to see what the model expects next.")
+    if top < 1:
+        raise ValueError(f"top must be at least 1, not {top}.")
+    limit = settings().limits.max_prompt_chars
+    truncated = len(text) > limit
+    ids = _encode(lm, text[-limit:])
+    if len(ids) > lm.context_window:
+        ids = ids[-lm.context_window:]
+        truncated = True
+    logits, _ = _forward(lm, torch.tensor([ids]))
+    seen = torch.zeros_like(logits, dtype=torch.bool)
+    seen[0, ids] = True
+    logits = penalize_repetition(logits, seen, [sampling.repetition_penalty])
+    probs = torch.softmax(logits[0], dim=-1)
+    adjusted = torch.softmax(filter_logits(logits, [sampling])[0], dim=-1)
+    kept_all = adjusted > 0
+    top = min(top, probs.shape[0])
+    top_probs, top_ids = torch.topk(probs, top)
+    token_ids = top_ids.tolist()
+    with lm.lock:
+        pieces = [readable_piece(lm.tokenizer, i) for i in token_ids]
+    return NextTokenDistribution(
+        token_ids=token_ids,
+        pieces=pieces,
+        probs=top_probs.tolist(),
+        adjusted_probs=adjusted[top_ids].tolist(),
+        kept=kept_all[top_ids].tolist(),
+        entropy_bits=entropy_bits(adjusted),
+        kept_mass=float(probs[kept_all].sum()),
+        prompt_truncated=truncated,
+        model_entropy_bits=entropy_bits(probs),
+        kept_count=int(kept_all.sum()),
+        context_tokens=len(ids),
+    )
+
+
+# --- batched generation -------------------------------------------------------------------------
+
+
+def generate(lm: TextModel, prompt: str, columns: Sequence[SamplingSettings]) -> Iterator[GenerationUpdate]:
+    """Continue `prompt` once per column, all columns in one batched decoding loop with a KV cache.
+
+    Yields after every decoding step with each column's text so far. Each column samples with its own
+    knobs and its own random generator (seeded from its seed), so its text is the same whether it runs
+    alone or beside other columns. A column stops at the end-of-text token or at its max_new_tokens.
+    Raises ValueError for an empty prompt or absurd settings (before any work is done).
+    """
+    prepared = prepare_prompt(lm, prompt, columns)
+    return _decode(lm, prepared, list(columns))
+
+
+def _decode(lm: TextModel, prepared: PreparedPrompt, columns: list[SamplingSettings]) -> Iterator[GenerationUpdate]:
+    import torch
+
+    rows = len(columns)
+    prompt_ids = torch.tensor([prepared.ids])
+    # The prompt is the same for every column: run it once, then give each row its own copy of the cache.
+    logits, cache = _forward(lm, prompt_ids)
+    if rows > 1:
+        cache.batch_repeat_interleave(rows)
+    logits = logits.expand(rows, -1).contiguous()
+    seen = torch.zeros_like(logits, dtype=torch.bool)
+    seen[:, prepared.ids] = True
+    generators = [make_generator(knobs.seed) for knobs in columns]
+    penalties = [knobs.repetition_penalty for knobs in columns]
+    eos = _eos_ids(lm)
+    pad = lm.tokenizer.pad_token_id if lm.tokenizer.pad_token_id is not None else next(iter(eos), 0)
+    written: list[list[int]] = [[] for _ in range(rows)]
+    finished = [False] * rows
+    position = len(prepared.ids)
+    step = 0
+    while True:
+        picks = sample_rows(penalize_repetition(logits, seen, penalties), columns, generators)
+        for row, token in enumerate(picks):
+            if finished[row]:
+                continue
+            written[row].append(token)
+            seen[row, token] = True
+            if token in eos or len(written[row]) >= prepared.max_new_tokens[row]:
+                finished[row] = True
+        step += 1
+        with lm.lock:
+            texts = [_decode_text(lm, ids, eos) for ids in written]
+        yield GenerationUpdate(step, texts, [list(ids) for ids in written], list(finished), prepared)
+        if all(finished):
+            return
+        # Finished rows keep decoding a pad token (batch shapes stay fixed); their output is ignored.
+        feed = torch.tensor([[pad if finished[row] else picks[row]] for row in range(rows)])
+        logits, cache = _forward(lm, feed, cache, position_ids=torch.full((rows, 1), position))
+        position += 1
+
+
+def _decode_text(lm: TextModel, ids: list[int], eos: set[int]) -> str:
+    return lm.tokenizer.decode([i for i in ids if i not in eos], clean_up_tokenization_spaces=False)
+
+
+def generate_texts(lm: TextModel, prompt: str, columns: Sequence[SamplingSettings]) -> list[str]:
+    """The finished continuation of `prompt` for each column (blocking form of `generate`)."""
+    last = None
+    for last in generate(lm, prompt, columns):
+        pass
+    assert last is not None
+    return last.texts
+
+
+# --- confidence view ----------------------------------------------------------------------------
+
+
+def token_confidences(lm: TextModel, prompt: str, continuation: str, top: int = 5,
+                      continuation_ids: Sequence[int] | None = None) -> list[TokenConfidence]:
+    """The probability the model (temperature 1) gave each token of `continuation`, coming after `prompt`.
+
+    Pass `continuation_ids` (e.g. from a `GenerationUpdate`) to score exactly the tokens that were generated.
+    """
+    import torch
+
+    if not isinstance(prompt, str) or not prompt.strip():
+        raise ValueError("The prompt is empty: there is nothing for the continuation to follow.")
+    if continuation_ids is None:
+        continuation_ids = _encode(lm, continuation)
+    continuation_ids = list(continuation_ids)
+    if not continuation_ids:
+        return []
+    prompt_ids = _encode(lm, prompt[-settings().limits.max_prompt_chars:])
+    window = lm.context_window
+    continuation_ids = continuation_ids[:window - 1]
+    prompt_ids = prompt_ids[-(window - len(continuation_ids)):]
+    logits = _all_logits(lm, prompt_ids + continuation_ids)
+    probs = torch.softmax(logits[len(prompt_ids) - 1:-1], dim=-1)
+    top_probs, top_ids = torch.topk(probs, min(top, probs.shape[-1]), dim=-1)
+    result = []
+    with lm.lock:
+        for position, token in enumerate(continuation_ids):
+            alternatives = [(readable_piece(lm.tokenizer, int(i)), float(p))
+                            for i, p in zip(top_ids[position], top_probs[position])]
+            result.append(TokenConfidence(readable_piece(lm.tokenizer, token), token,
+                                          float(probs[position, token]), alternatives))
+    return result
