@@ -1,2 +1,80 @@
+import altair as alt
+import numpy as np
+import pandas as pd
 import streamlit as st
-st.title("(placeholder: being built)")
+
+from genai_demo.neurons import ACTIVATIONS, activate
+from genai_demo.ui.layout import page_intro
+from genai_demo.ui.neurons import number
+
+NAMES = {"step": "step", "sigmoid": "sigmoid", "relu": "ReLU", "tanh": "tanh", "gelu": "GELU"}
+ABOUT = {
+    "step": "A light switch: 1 when the sum is above 0, otherwise 0. The original perceptron's choice; "
+            "it has no slope, so gradient-based training cannot use it.",
+    "sigmoid": "Squeezes any number into 0…1, so the output reads like a probability (\"66.8% spam\").",
+    "relu": "Passes positive numbers through unchanged and turns negatives into 0. Cheap and the default in "
+            "many hidden layers.",
+    "tanh": "Like sigmoid but centred on 0: outputs run from −1 to 1.",
+    "gelu": "A smooth ReLU that lets small negative values leak through a little. Every GPT-2 layer uses it "
+            "(this is the tanh approximation GPT-2 ships with).",
+}
+FORMULAS = {
+    "step": r"\operatorname{step}(x) = 1 \text{ if } x > 0 \text{ else } 0",
+    "sigmoid": r"\sigma(x) = \frac{1}{1+e^{-x}}",
+    "relu": r"\operatorname{ReLU}(x) = \max(0, x)",
+    "tanh": r"\tanh(x) = \frac{e^{x}-e^{-x}}{e^{x}+e^{-x}}",
+    "gelu": r"\operatorname{GELU}(x) \approx \tfrac{1}{2}x\left(1+\tanh\!\left[\sqrt{2/\pi}\,(x+0.044715x^3)\right]\right)",
+}
+
+page_intro(
+    "Activation functions",
+    "After a neuron adds up its weighted inputs, an **activation function** turns that sum into the neuron's "
+    "output: it decides how strongly the neuron fires. Different functions give different shapes, and the "
+    "shape decides what a network of such neurons can learn.",
+    "move the input to 0.7 and read sigmoid's answer (the primer rounds it to 0.68).",
+)
+
+x = st.slider("Input (the weighted sum)", -4.0, 4.0, 0.7, 0.05, key="activations_x")
+shown = st.multiselect("Functions to show", ACTIVATIONS, default=list(ACTIVATIONS), format_func=NAMES.get,
+                       key="activations_shown")
+if not shown:
+    st.info("Pick at least one function to draw.", icon=":material/show_chart:")
+    st.stop()
+
+xs = np.linspace(-4, 4, 321)
+curves = pd.concat([pd.DataFrame({"input": xs, "output": activate(name, xs), "function": NAMES[name]})
+                    for name in shown])
+markers = pd.DataFrame({"input": x, "output": [float(activate(name, x)) for name in shown],
+                        "function": [NAMES[name] for name in shown]})
+markers["label"] = [f"{name} {number(value, 3)}" for name, value in zip(markers["function"], markers["output"])]
+colour = alt.Color("function:N", title=None, sort=[NAMES[n] for n in ACTIVATIONS])
+chart = alt.layer(
+    alt.Chart(curves).mark_line(strokeWidth=2.5).encode(x=alt.X("input:Q", title="input (weighted sum)"),
+                                                       y=alt.Y("output:Q", title="output"), color=colour),
+    alt.Chart(pd.DataFrame({"input": [x]})).mark_rule(strokeDash=[4, 4], color="gray").encode(x="input:Q"),
+    alt.Chart(markers).mark_point(filled=True, size=90).encode(x="input:Q", y="output:Q", color=colour,
+                                                               tooltip=["function", "output"]),
+).properties(height=360)
+st.altair_chart(chart, width="stretch")
+
+columns = st.columns(len(shown))
+for column, name in zip(columns, shown):
+    column.metric(f"{NAMES[name]}({number(x, 2)})", f"{float(activate(name, x)):.4f}")
+if "sigmoid" in shown and abs(x - 0.7) < 1e-9:
+    st.caption(f"sigmoid(0.7) = {float(activate('sigmoid', 0.7)):.6f}: the primer's \"about 0.68\" is loosely rounded "
+               "(two decimals give 0.67). Read it as a 66.8% chance of spam.")
+
+st.subheader("The functions one by one")
+for name in shown:
+    with st.expander(NAMES[name]):
+        st.latex(FORMULAS[name])
+        st.markdown(ABOUT[name])
+
+with st.expander("Why not just add the numbers up and stop?"):
+    st.markdown(
+        "Without an activation, every layer only scales and adds, and a stack of such layers collapses into one "
+        "big weighted sum: a single straight line, however many layers you build. A bend in between "
+        "(sigmoid's S, ReLU's corner) is what lets each layer of the 'factory' add something the previous "
+        "layer could not. The Training playground lets you swap the hidden layers' activation and see the "
+        "boundary change."
+    )

@@ -1,0 +1,145 @@
+"""Widgets shared by the neural-network pages: the neuron diagram, decision regions, loss curves."""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from genai_demo.neurons import NeuronResult, decision_grid
+from genai_demo.playground import EXTENT
+
+BLUE, ORANGE = "#1f77b4", "#f58518"
+CLASS_COLOURS = alt.Scale(domain=[0, 1], range=[BLUE, ORANGE])
+REGION_COLOURS = alt.Scale(domain=[0, 0.5, 1], range=[BLUE, "#f4f4f4", ORANGE])
+
+
+def number(value: float, digits: int = 3) -> str:
+    """A readable number: no '-0', no long float tails."""
+    text = f"{value:.{digits}f}".rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text
+
+
+def neuron_diagram(input_names: Sequence[str], inputs: Sequence[float], weights: Sequence[float], bias: float,
+                   activation: str, output: float) -> None:
+    """Inputs -> one neuron -> output; each arrow is as thick as its weight is large (red when negative)."""
+    lines = ['digraph { rankdir=LR; bgcolor="transparent"; node [fontname="Helvetica", fontsize=11];',
+             'edge [fontname="Helvetica", fontsize=10];']
+    for i, (name, x, w) in enumerate(zip(input_names, inputs, weights)):
+        width = 0.5 + 4.0 * min(abs(w), 2.0)
+        colour = "#c0392b" if w < 0 else "#2c3e50"
+        lines.append(f'in{i} [shape=box, style="rounded,filled", fillcolor="#eef3fb", label="{name}\\n= {number(x)}"];')
+        lines.append(f'in{i} -> neuron [penwidth={width:.2f}, color="{colour}", label="w{i + 1} = {number(w)}"];')
+    lines.append(f'bias [shape=plaintext, label="bias\\n{number(bias)}"]; bias -> neuron [style=dashed];')
+    lines.append(f'neuron [shape=circle, style=filled, fillcolor="#fde9d9", label="Σ then\\n{activation}"];')
+    lines.append(f'out [shape=box, style="rounded", label="output\\n{number(output)}"]; neuron -> out;}}')
+    st.graphviz_chart("\n".join(lines), width="stretch")
+
+
+def region_chart(region: pd.DataFrame, points: pd.DataFrame | None = None, height: int = 320,
+                 title: str = "") -> alt.LayerChart | alt.Chart:
+    """A heatmap of P(orange) over the plane (columns x, x2, y, y2, p), with the data points on top."""
+    scale = alt.Scale(domain=[-EXTENT, EXTENT], nice=False)
+    heat = alt.Chart(region).mark_rect(opacity=0.85).encode(
+        x=alt.X("x:Q", scale=scale, title=None), x2="x2", y=alt.Y("y:Q", scale=scale, title=None), y2="y2",
+        color=alt.Color("p:Q", scale=REGION_COLOURS, title="P(orange)"),
+    )
+    chart = heat
+    if points is not None:
+        dots = alt.Chart(points).mark_point(filled=True, size=28, strokeWidth=1).encode(
+            x="x:Q", y="y:Q",
+            color=alt.Color("label:N", scale=alt.Scale(domain=[0, 1], range=[BLUE, ORANGE]), legend=None),
+            shape=alt.Shape("split:N", scale=alt.Scale(domain=["training", "validation"],
+                                                      range=["circle", "triangle-up"]), title=None),
+            stroke=alt.value("white"),
+        )
+        chart = heat + dots
+    return chart.properties(height=height, title=title)
+
+
+def loss_chart(losses: pd.DataFrame, height: int = 220, best_step: int | None = None) -> alt.LayerChart | alt.Chart:
+    """Loss per step (columns step, loss, data); a dashed rule marks the best validation step."""
+    lines = alt.Chart(losses).mark_line().encode(
+        x=alt.X("step:Q", title="training step"), y=alt.Y("loss:Q", title="loss"),
+        color=alt.Color("data:N", title=None, scale=alt.Scale(domain=["training", "validation"],
+                                                               range=["#2c3e50", "#e45756"])),
+    )
+    if best_step is None:
+        return lines.properties(height=height)
+    rule = alt.Chart(pd.DataFrame({"step": [best_step]})).mark_rule(strokeDash=[4, 4], color="#e45756").encode(
+        x="step:Q")
+    return (lines + rule).properties(height=height)
+
+
+def neuron_maps_chart(frame: pd.DataFrame, columns: int = 8) -> alt.Chart:
+    """Small heatmaps, one per hidden neuron (columns neuron, x, x2, y, y2, value), each on its own colour
+    scale of the activation's range."""
+    scale = alt.Scale(domain=[-EXTENT, EXTENT], nice=False)
+    return alt.Chart(frame).mark_rect().encode(
+        x=alt.X("x:Q", scale=scale, axis=None), x2="x2", y=alt.Y("y:Q", scale=scale, axis=None), y2="y2",
+        color=alt.Color("value:Q", scale=alt.Scale(scheme="purpleorange", domainMid=0), title="output"),
+    ).properties(width=62, height=62).facet(
+        facet=alt.Facet("neuron:N", title=None, sort=alt.SortField("layer")), columns=columns,
+    ).resolve_scale(color="shared")
+
+
+_ACTIVATION_LATEX = {
+    "step": r"\operatorname{step}(s) = \begin{cases}1 & s > 0\\ 0 & s \le 0\end{cases}",
+    "sigmoid": r"\sigma(s) = \frac{1}{1 + e^{-s}}",
+    "relu": r"\operatorname{ReLU}(s) = \max(0, s)",
+}
+
+
+def perceptron_formula(result: NeuronResult) -> None:
+    """The weighted sum written out with the current numbers, the activation, and the verdict."""
+    terms = " + ".join(rf"({number(x)} \times {number(w)})" for x, w in zip(result.inputs, result.weights))
+    bias = number(result.bias)
+    st.latex(rf"s = {terms} + ({bias}) = \mathbf{{{number(result.weighted_sum)}}}")
+    st.latex(rf"{_ACTIVATION_LATEX[result.activation]} \quad\Rightarrow\quad "
+             rf"\text{{{result.activation}}}({number(result.weighted_sum)}) = \mathbf{{{number(result.output, 4)}}}")
+    if result.spam:
+        st.error(f"**Spam.** The weighted sum {number(result.weighted_sum)} is above 0, so the neuron fires.",
+                 icon=":material/report:")
+    else:
+        st.success(f"**Not spam.** The weighted sum {number(result.weighted_sum)} is not above 0, "
+                   "so the neuron stays quiet.", icon=":material/mark_email_read:")
+
+
+def perceptron_boundary_chart(weights: Sequence[float], bias: float, activation: str,
+                              examples: pd.DataFrame | None = None, height: int = 300) -> alt.LayerChart:
+    """The neuron's output over the input square, the line where the sum is 0, and the four corners
+    (or labelled examples: columns x1, x2, label)."""
+    x1, x2, out = decision_grid(weights, bias, activation, resolution=26)
+    step = 1.0 / 25
+    heat = pd.DataFrame({"x": x1 - step / 2, "x2": x1 + step / 2, "y": x2 - step / 2, "y2": x2 + step / 2,
+                         "output": out})
+    scale = alt.Scale(domain=[-0.05, 1.05], nice=False)
+    top = max(1.0, float(out.max()))
+    layers = [alt.Chart(heat).mark_rect(opacity=0.8).encode(
+        x=alt.X("x:Q", scale=scale, title="contains 'discount'"), x2="x2",
+        y=alt.Y("y:Q", scale=scale, title="many '!'"), y2="y2",
+        color=alt.Color("output:Q", scale=alt.Scale(domain=[0, 0.5, top], range=[BLUE, "#f4f4f4", ORANGE]),
+                        title="output"),
+    )]
+    if weights[1] != 0:
+        xs = [-0.05, 1.05]
+        line = pd.DataFrame({"a": xs, "b": [-(bias + weights[0] * x) / weights[1] for x in xs]})
+    elif weights[0] != 0:
+        line = pd.DataFrame({"a": [-bias / weights[0]] * 2, "b": [-0.05, 1.05]})
+    else:
+        line = pd.DataFrame({"a": [], "b": []})
+    layers.append(alt.Chart(line).mark_line(color="black", strokeDash=[6, 3], clip=True).encode(
+        x=alt.X("a:Q", scale=scale), y=alt.Y("b:Q", scale=scale), order="a:Q"))
+    if examples is None:
+        examples = pd.DataFrame({"x1": [0, 1, 0, 1], "x2": [0, 0, 1, 1]})
+        examples["label"] = [int(sum(w * x for w, x in zip(weights, row)) + bias > 0)
+                             for row in examples[["x1", "x2"]].to_numpy()]
+        examples["text"] = ["spam" if v else "not spam" for v in examples["label"]]
+    layers.append(alt.Chart(examples).mark_point(filled=True, size=180, stroke="black").encode(
+        x="x1:Q", y="x2:Q", color=alt.Color("label:N", scale=CLASS_COLOURS, legend=None),
+        tooltip=list(examples.columns)))
+    if "text" in examples:
+        layers.append(alt.Chart(examples).mark_text(dy=-16, fontSize=12).encode(x="x1:Q", y="x2:Q", text="text:N"))
+    return alt.layer(*layers).properties(height=height)
