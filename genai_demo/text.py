@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Iterator, Sequence
 from genai_demo.config import settings
 from genai_demo.models import TextModel
 from genai_demo.sampling import (
+    MAX_SEED,
     SamplingSettings,
     entropy_bits,
     filter_logits,
@@ -26,8 +27,8 @@ if TYPE_CHECKING:
 
 __all__ = [
     "SamplingSettings", "NextTokenDistribution", "GenerationUpdate", "PreparedPrompt", "TokenConfidence",
-    "next_token_distribution", "generate", "generate_texts", "token_confidences", "prepare_prompt",
-    "readable_piece",
+    "next_token_distribution", "sample_next_token", "generate", "generate_texts", "token_confidences", "prepare_prompt",
+    "readable_piece", "decode",
 ]
 
 # Room always left for the output when a long prompt is cut (unless fewer new tokens were asked for).
@@ -202,23 +203,30 @@ def _eos_ids(lm: TextModel) -> set[int]:
 # --- next-token view ----------------------------------------------------------------------------
 
 
+def _context_ids(lm: TextModel, text: str, extra_ids: Sequence[int]) -> tuple[list[int], bool]:
+    """Token ids of `text` followed by `extra_ids`, cut from the left to the model's window."""
+    if not isinstance(text, str) or not text.strip():
+        raise ValueError("The text is empty: type a few words to see what the model expects next.")
+    limit = settings().limits.max_prompt_chars
+    truncated = len(text) > limit
+    ids = _encode(lm, text[-limit:]) + [int(i) for i in extra_ids]
+    if len(ids) > lm.context_window:
+        ids = ids[-lm.context_window:]
+        truncated = True
+    return ids, truncated
+
+
 def next_token_distribution(lm: TextModel, text: str, sampling: SamplingSettings | None = None,
-                            top: int = 20) -> NextTokenDistribution:
-    """What the model expects after `text`: its top candidates, and what the sampling knobs leave of them."""
+                            top: int = 20, extra_ids: Sequence[int] = ()) -> NextTokenDistribution:
+    """What the model expects after `text` (and after `extra_ids`, tokens already generated after it):
+    its top candidates, and what the sampling knobs leave of them."""
     import torch
 
     sampling = sampling or SamplingSettings()
     sampling.check()
-    if not isinstance(text, str) or not text.strip():
-        raise ValueError("The text is empty: type a few words to see what the model expects next.")
     if top < 1:
         raise ValueError(f"top must be at least 1, not {top}.")
-    limit = settings().limits.max_prompt_chars
-    truncated = len(text) > limit
-    ids = _encode(lm, text[-limit:])
-    if len(ids) > lm.context_window:
-        ids = ids[-lm.context_window:]
-        truncated = True
+    ids, truncated = _context_ids(lm, text, extra_ids)
     logits, _ = _forward(lm, torch.tensor([ids]))
     seen = torch.zeros_like(logits, dtype=torch.bool)
     seen[0, ids] = True
@@ -244,6 +252,24 @@ def next_token_distribution(lm: TextModel, text: str, sampling: SamplingSettings
         kept_count=int(kept_all.sum()),
         context_tokens=len(ids),
     )
+
+
+def sample_next_token(lm: TextModel, text: str, sampling: SamplingSettings, extra_ids: Sequence[int] = ()) -> int:
+    """One token drawn after `text` + `extra_ids` with the knobs, as `generate` would draw it.
+
+    The draw is seeded from `sampling.seed` and the number of tokens already chosen, so step mode
+    repeats itself for the same seed and the same choices.
+    """
+    import torch
+
+    sampling.check()
+    ids, _ = _context_ids(lm, text, extra_ids)
+    logits, _ = _forward(lm, torch.tensor([ids]))
+    seen = torch.zeros_like(logits, dtype=torch.bool)
+    seen[0, ids] = True
+    logits = penalize_repetition(logits, seen, [sampling.repetition_penalty])
+    generator = make_generator((sampling.seed + len(extra_ids)) % (MAX_SEED + 1))
+    return sample_rows(logits, [sampling], [generator])[0]
 
 
 # --- batched generation -------------------------------------------------------------------------
@@ -304,6 +330,12 @@ def _decode(lm: TextModel, prepared: PreparedPrompt, columns: list[SamplingSetti
 
 def _decode_text(lm: TextModel, ids: list[int], eos: set[int]) -> str:
     return lm.tokenizer.decode([i for i in ids if i not in eos], clean_up_tokenization_spaces=False)
+
+
+def decode(lm: TextModel, ids: Sequence[int]) -> str:
+    """Token ids back to text, under the model's lock (the tokenizer is shared by every session)."""
+    with lm.lock:
+        return lm.tokenizer.decode(list(ids), clean_up_tokenization_spaces=False)
 
 
 def generate_texts(lm: TextModel, prompt: str, columns: Sequence[SamplingSettings]) -> list[str]:

@@ -1,0 +1,104 @@
+"""Streamlit widgets for language-model output: next-token probability bars and the confidence view."""
+
+from __future__ import annotations
+
+import html
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from genai_demo.text import NextTokenDistribution, TokenConfidence
+
+KEPT_COLOR = "#4c78a8"
+MODEL_COLOR = "#9ecae9"
+CUT_COLOR = "#c7c7c7"
+_MARKDOWN_SPECIALS = "\\`*_{}[]()#+-.!|<>$~"
+
+
+def visible_piece(piece: str) -> str:
+    """A token piece with its spaces and line breaks made visible (GPT-2 tokens often start with a space)."""
+    return piece.replace(" ", "␣").replace("\n", "⏎").replace("\t", "⇥") or "∅"
+
+
+def plain_markdown(text: str) -> str:
+    """Text shown literally inside st.markdown: generated text may contain * _ # and friends."""
+    escaped = "".join("\\" + char if char in _MARKDOWN_SPECIALS else char for char in text)
+    return escaped.replace("\n", "  \n")
+
+
+def _percent(p: float) -> str:
+    return f"{p:.1%}" if p >= 0.001 else f"{p:.2g}"
+
+
+def probability_chart(dist: NextTokenDistribution, height: int | None = None) -> None:
+    """Bars for the top candidates: the model's own probability, and what the knobs leave (cut ones greyed)."""
+    labels = []
+    for piece, token_id in zip(dist.pieces, dist.token_ids):
+        label = visible_piece(piece)
+        labels.append(label if label not in labels else f"{label} ({token_id})")
+    rows = []
+    for label, token_id, prob, adjusted, kept in zip(labels, dist.token_ids, dist.probs, dist.adjusted_probs,
+                                                     dist.kept):
+        common = {"token": label, "id": token_id, "model": _percent(prob), "after knobs": _percent(adjusted),
+                  "status": "kept" if kept else "cut off"}
+        rows.append({**common, "bar": "model (temperature 1)" if kept else "cut off by your knobs",
+                     "probability": prob})
+        rows.append({**common, "bar": "after your knobs", "probability": adjusted})
+    data = pd.DataFrame(rows)
+    colors = alt.Scale(domain=["model (temperature 1)", "after your knobs", "cut off by your knobs"],
+                       range=[MODEL_COLOR, KEPT_COLOR, CUT_COLOR])
+    chart = (
+        alt.Chart(data)
+        .mark_bar()
+        .encode(
+            y=alt.Y("token:N", sort=labels, title=None, axis=alt.Axis(labelLimit=140, labelFontSize=13)),
+            yOffset=alt.YOffset("bar:N", sort=["model (temperature 1)", "cut off by your knobs", "after your knobs"]),
+            x=alt.X("probability:Q", title="probability", axis=alt.Axis(format="%")),
+            color=alt.Color("bar:N", scale=colors, title=None, legend=alt.Legend(orient="bottom")),
+            tooltip=["token", "id", "model", "after knobs", "status"],
+        )
+        .properties(height=height or max(220, 34 * len(labels)))
+    )
+    st.altair_chart(chart, width="stretch")
+
+
+def _shade(prob: float) -> str:
+    # Red for a surprise, through yellow, to green for a token the model was sure about.
+    return f"hsl({round(120 * prob)}, 75%, 82%)"
+
+
+def confidence_view(confidences: list[TokenConfidence], key: str = "confidence_view") -> None:
+    """Each token shaded by the probability the model gave it; hover a token (or pick it below) for alternatives."""
+    if not confidences:
+        st.info("No tokens to show yet.")
+        return
+    spans = []
+    for position, c in enumerate(confidences):
+        alternatives = ", ".join(f"{visible_piece(piece)} {_percent(p)}" for piece, p in c.alternatives)
+        title = f"#{position + 1} id {c.token_id}: {_percent(c.prob)}. Top choices: {alternatives}"
+        text = html.escape(c.piece).replace("\n", "⏎<br>")
+        spans.append(f'<span title="{html.escape(title, quote=True)}" style="background:{_shade(c.prob)};'
+                     'border-radius:4px;padding:1px 2px;margin:1px 0;white-space:pre-wrap;'
+                     f'color:#111">{text}</span>')
+    legend = ('<span style="font-size:0.8rem;color:#666">shading: '
+              f'<span style="background:{_shade(0.0)};padding:0 4px">surprise (0%)</span> '
+              f'<span style="background:{_shade(0.5)};padding:0 4px">50%</span> '
+              f'<span style="background:{_shade(1.0)};padding:0 4px">sure (100%)</span></span>')
+    st.html(f'<div style="line-height:1.9;font-size:1.05rem">{"".join(spans)}</div>{legend}')
+    options = list(range(len(confidences)))
+    position = st.selectbox(
+        "Look at one token", options, key=key,
+        format_func=lambda i: f"#{i + 1}  {visible_piece(confidences[i].piece)}  ({_percent(confidences[i].prob)})",
+    )
+    chosen = confidences[position]
+    table = pd.DataFrame({
+        "candidate": [visible_piece(piece) for piece, _ in chosen.alternatives],
+        "probability": [p for _, p in chosen.alternatives],
+        "chosen": ["◀ this one" if piece == chosen.piece else "" for piece, _ in chosen.alternatives],
+    })
+    st.caption(f"The model gave **{visible_piece(chosen.piece)}** (id {chosen.token_id}) a probability of "
+               f"{_percent(chosen.prob)}. Its top choices at that point:")
+    st.dataframe(table, hide_index=True, width="stretch",
+                 column_config={"probability": st.column_config.ProgressColumn(format="percent", min_value=0,
+                                                                                max_value=1)})
