@@ -28,7 +28,7 @@ def encode(embedder: Embedder, sentences: Sequence[str]) -> np.ndarray:
     """Normalised float32 vectors, one row per sentence (n, dim). Text past the model's window is cut."""
     sentences = list(sentences)
     if not sentences:
-        dim = embedder.model.get_sentence_embedding_dimension() or 0
+        dim = embedder.model.get_embedding_dimension() or 0
         return np.zeros((0, dim), dtype=np.float32)
     with embedder.lock:
         vectors = embedder.model.encode(
@@ -52,6 +52,14 @@ def similarity_matrix(vectors: np.ndarray) -> np.ndarray:
     norms = np.linalg.norm(vectors, axis=1, keepdims=True)
     unit = vectors / np.where(norms == 0, 1.0, norms)
     return np.clip(unit @ unit.T, -1.0, 1.0)
+
+
+def ranked_pairs(matrix: np.ndarray) -> list[tuple[int, int, float]]:
+    """Every pair (i < j) of a similarity matrix with its score, most similar first."""
+    rows, cols = np.triu_indices(len(matrix), k=1)
+    scores = matrix[rows, cols]
+    order = np.argsort(-scores, kind="stable")
+    return [(int(rows[o]), int(cols[o]), float(scores[o])) for o in order]
 
 
 def dot_contributions(a: np.ndarray, b: np.ndarray) -> np.ndarray:

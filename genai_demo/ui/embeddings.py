@@ -1,0 +1,114 @@
+"""Streamlit pieces of the Embeddings page: cached vectors and passage index, and its Altair charts."""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+import altair as alt
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from genai_demo.embeddings import encode, project_2d
+from genai_demo.models import Embedder
+from genai_demo.retrieval import PassageIndex, load_corpus
+
+# Numbers printed inside heatmap cells stay readable up to this many sentences; above, hover shows them.
+MAX_LABELLED_CELLS = 16
+
+
+@st.cache_data(max_entries=32, show_spinner="Embedding your sentences…")
+def sentence_vectors(_embedder: Embedder, model_id: str, sentences: tuple[str, ...]) -> np.ndarray:
+    """Vectors for the learner's sentences; `model_id` is the cache key for the (unhashable) embedder."""
+    return encode(_embedder, sentences)
+
+
+@st.cache_resource(max_entries=1, show_spinner="Embedding the passage library (once per process)…")
+def passage_index(_embedder: Embedder, model_id: str) -> PassageIndex:
+    """The corpus vectors are computed once per process and shared by every session."""
+    return PassageIndex.build(_embedder, load_corpus())
+
+
+@st.cache_data(max_entries=16, show_spinner="Drawing the map…")
+def projected(vectors: np.ndarray, method: str, seed: int) -> np.ndarray:
+    return project_2d(vectors, method, seed)
+
+
+def short_label(number: int, sentence: str, width: int = 24) -> str:
+    text = sentence if len(sentence) <= width else sentence[: width - 1].rstrip() + "…"
+    return f"{number}. {text}"
+
+
+def similarity_heatmap(matrix: np.ndarray, labels: Sequence[str], sentences: Sequence[str]) -> alt.LayerChart:
+    n = len(labels)
+    frame = pd.DataFrame(
+        [{"row": labels[i], "column": labels[j], "cosine": float(matrix[i, j]),
+          "sentence A": sentences[i], "sentence B": sentences[j]} for i in range(n) for j in range(n)]
+    )
+    order = list(labels)
+    base = alt.Chart(frame).encode(
+        x=alt.X("column:N", sort=order, title=None, axis=alt.Axis(labelAngle=-45, labelLimit=140)),
+        y=alt.Y("row:N", sort=order, title=None, axis=alt.Axis(labelLimit=170)),
+    )
+    cells = base.mark_rect().encode(
+        color=alt.Color("cosine:Q", scale=alt.Scale(scheme="blues", domain=[min(0.0, float(matrix.min())), 1.0]),
+                        legend=alt.Legend(title="cosine")),
+        tooltip=["sentence A", "sentence B", alt.Tooltip("cosine:Q", format=".3f")],
+    )
+    chart = cells
+    if n <= MAX_LABELLED_CELLS:
+        text = base.mark_text(fontSize=10 if n > 10 else 12).encode(
+            text=alt.Text("cosine:Q", format=".2f"),
+            color=alt.condition(alt.datum.cosine > 0.6, alt.value("white"), alt.value("black")),
+        )
+        chart = cells + text
+    side = max(260, min(34 * n, 640))
+    return chart.properties(height=side)
+
+
+def projection_scatter(points: np.ndarray, labels: Sequence[str], groups: Sequence[str],
+                       sentences: Sequence[str], method: str) -> alt.LayerChart:
+    frame = pd.DataFrame({"x": points[:, 0], "y": points[:, 1], "label": labels, "group": groups,
+                          "sentence": sentences})
+    axis_name = "component" if method == "pca" else "t-SNE axis"
+    base = alt.Chart(frame).encode(
+        x=alt.X("x:Q", title=f"{axis_name} 1", axis=alt.Axis(labels=False, ticks=False)),
+        y=alt.Y("y:Q", title=f"{axis_name} 2", axis=alt.Axis(labels=False, ticks=False)),
+        color=alt.Color("group:N", legend=alt.Legend(orient="bottom", title=None)),
+        tooltip=["sentence", "group"],
+    )
+    dots = base.mark_circle(size=110, opacity=0.9)
+    names = base.mark_text(align="left", dx=7, fontSize=11).encode(text="label:N")
+    return (dots + names).properties(height=420)
+
+
+def vector_strip(vectors: np.ndarray, names: Sequence[str], dims: int) -> alt.Chart:
+    """The first `dims` numbers of each vector as a row of colored cells (red negative, blue positive)."""
+    frame = pd.DataFrame(
+        [{"vector": name, "dimension": d, "value": float(vector[d])} for name, vector in zip(names, vectors)
+         for d in range(dims)]
+    )
+    limit = float(np.abs(vectors[:, :dims]).max()) or 1.0
+    return alt.Chart(frame).mark_rect().encode(
+        x=alt.X("dimension:O", title="dimension", axis=alt.Axis(labelAngle=0, values=list(range(0, dims, 8)))),
+        y=alt.Y("vector:N", title=None, sort=list(names), axis=alt.Axis(labelLimit=200)),
+        color=alt.Color("value:Q", scale=alt.Scale(scheme="redblue", domain=[-limit, limit]),
+                        legend=alt.Legend(orient="bottom", title="value")),
+        tooltip=["vector", "dimension", alt.Tooltip("value:Q", format=".4f")],
+    ).properties(height=50 * len(names) + 20)
+
+
+def contribution_bars(products: np.ndarray, top: int) -> alt.Chart:
+    """The dimensions whose products a[i]*b[i] add (blue) or subtract (red) the most from the cosine."""
+    order = np.argsort(-np.abs(products))[:top]
+    frame = pd.DataFrame({"dimension": [f"dim {i}" for i in order], "a·b": products[order],
+                          "effect": np.where(products[order] >= 0, "pulls together", "pushes apart")})
+    return alt.Chart(frame).mark_bar().encode(
+        x=alt.X("a·b:Q", title="a[i] × b[i]"),
+        y=alt.Y("dimension:N", sort=None, title=None),
+        color=alt.Color("effect:N", scale=alt.Scale(domain=["pulls together", "pushes apart"],
+                                                    range=["#1f77b4", "#d62728"]),
+                        legend=alt.Legend(orient="bottom", title=None)),
+        tooltip=["dimension", alt.Tooltip("a·b:Q", format=".5f")],
+    ).properties(height=24 * len(order) + 20)
+
