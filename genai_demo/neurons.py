@@ -37,9 +37,9 @@ def step(x: np.ndarray | float) -> np.ndarray:
 
 def sigmoid(x: np.ndarray | float) -> np.ndarray:
     x = np.asarray(x, dtype=float)
-    # Two branches so that large negative inputs do not overflow exp().
-    positive = 1.0 / (1.0 + np.exp(-np.abs(x)))
-    return np.where(x >= 0, positive, 1.0 - positive)
+    # exp of a non-positive number only, so large inputs of either sign cannot overflow.
+    small = np.exp(-np.abs(x))
+    return np.where(x >= 0, 1.0 / (1.0 + small), small / (1.0 + small))
 
 
 def relu(x: np.ndarray | float) -> np.ndarray:

@@ -1,2 +1,112 @@
+import altair as alt
+import pandas as pd
 import streamlit as st
-st.title("(placeholder: being built)")
+
+from genai_demo.char_model import (CONTEXT, DEFAULT_CHECKPOINTS, MAX_GENERATE_CHARS, clean_training_text, generate,
+                                   shipped_texts, train_with_snapshots, uniform_loss)
+from genai_demo.config import settings
+from genai_demo.ui.layout import page_intro
+from genai_demo.ui.neurons import number
+from genai_demo.ui.panels import input_notice
+
+OWN_TEXT = "own"
+
+page_intro(
+    "Training vs generation, in miniature",
+    "Every generative model lives two lives. First it **trains**: it reads examples and nudges its weights "
+    "until the next piece is less of a surprise. Then it **generates**: it guesses the next piece, adds it, and "
+    "guesses again. Here a tiny network does both, one character at a time, on a text you pick, in seconds.",
+    "train on the nursery rhymes, then compare the sample at step 0 with the one at step 500.",
+)
+
+limits = settings().limits
+texts = shipped_texts()
+choice = st.radio("Text to learn from", [*texts, OWN_TEXT], horizontal=True, key="tvg_text",
+                  format_func=lambda key: "Your own text" if key == OWN_TEXT else texts[key].title)
+if choice == OWN_TEXT:
+    raw = st.text_area("Your text (a few paragraphs work best; it repeats patterns, the model learns them)",
+                       height=160, key="tvg_own_text")
+    source = "your own text"
+else:
+    raw = texts[choice].text
+    source = texts[choice].source
+    with st.expander(f"Read the text ({len(raw)} characters; {source})"):
+        st.text(raw)
+
+try:
+    text, was_cut = clean_training_text(raw, limits.max_train_chars)
+except ValueError as error:
+    st.info(str(error), icon=":material/edit_note:")
+    st.stop()
+if was_cut:
+    input_notice(f"Only the first {limits.max_train_chars:,} characters are used for training.")
+
+settings_column, prompt_column = st.columns(2)
+max_steps = limits.max_train_steps
+steps = settings_column.slider("Training steps", 10, max_steps, min(500, max_steps), 10, key="tvg_steps",
+                               help="Each step shows the model 64 random snippets and corrects it once.")
+seed = int(settings_column.number_input("Seed", 0, 10_000, 0, key="tvg_seed"))
+prompt = prompt_column.text_input("Start the text with", text[:CONTEXT].strip() or text[:CONTEXT], max_chars=200,
+                                  key="tvg_prompt")
+temperature = prompt_column.slider("Temperature", 0.1, 2.0, 0.8, 0.1, key="tvg_temperature",
+                                   help="Low: the safest next character. High: more surprising picks.")
+
+signature = (text, steps, seed, prompt, temperature)
+if st.button("Train, then write at each stage", key="tvg_train", type="primary", icon=":material/school:"):
+    progress = st.progress(0.0, text="Training…")
+
+    def on_step(step: int, loss: float) -> None:
+        if step % 25 == 0 or step == steps:
+            progress.progress(step / steps, text=f"Training… step {step} of {steps}, batch loss {loss:.2f}")
+
+    checkpoints = tuple(c for c in DEFAULT_CHECKPOINTS if c < steps)
+    model, snapshots = train_with_snapshots(text, steps, prompt, checkpoints, seed=seed, on_step=on_step)
+    progress.empty()
+    st.session_state["tvg_result"] = {"model": model, "snapshots": snapshots, "signature": signature}
+
+result = st.session_state.get("tvg_result")
+if result is None:
+    st.info("Press **Train** to watch a model go from random letters to something that sounds like the text.",
+            icon=":material/play_arrow:")
+    st.stop()
+if result["signature"] != signature:
+    st.caption(":material/info: The settings changed since this training run; press Train again to use them.")
+
+model, snapshots = result["model"], result["snapshots"]
+st.subheader("The same prompt, the same seed, at each stage of training")
+for snapshot in snapshots:
+    with st.container(border=True):
+        st.markdown(f"**After {snapshot.step} steps** · loss on the whole text: **{number(snapshot.loss, 2)}**")
+        st.code(prompt + snapshot.sample, language=None, wrap_lines=True)
+
+curve = pd.DataFrame({"step": range(1, len(model.losses) + 1), "loss": model.losses})
+curve["loss (smoothed)"] = curve["loss"].rolling(10, min_periods=1).mean()
+baseline = uniform_loss(model)
+st.altair_chart(alt.layer(
+    alt.Chart(curve).mark_line(color="#2c3e50").encode(x=alt.X("step:Q", title="training step"),
+                                                       y=alt.Y("loss (smoothed):Q", title="loss")),
+    alt.Chart(pd.DataFrame({"loss": [baseline]})).mark_rule(strokeDash=[4, 4], color="#e45756").encode(y="loss:Q"),
+).properties(height=220), width="stretch")
+st.caption(f"Dashed: the loss of blind guessing among the {len(model.vocab)} characters of the text "
+           f"({number(baseline, 2)}). Training pushes the loss far below it: the model has found patterns.")
+
+st.subheader("Now let it create")
+length_column, seed_column = st.columns(2)
+length = length_column.slider("Characters to write", 20, min(MAX_GENERATE_CHARS, 600), 300, 20, key="tvg_length")
+sample_seed = int(seed_column.number_input("Sampling seed", 0, 10_000, 1, key="tvg_sample_seed"))
+if st.button("Write", key="tvg_generate", icon=":material/edit:"):
+    unknown = sorted({ch for ch in prompt if ch not in model.vocab})
+    if unknown:
+        input_notice(f"The model never saw {', '.join(repr(ch) for ch in unknown)}; those characters are skipped.")
+    st.code(prompt + generate(model, prompt, length, temperature, sample_seed), language=None, wrap_lines=True)
+
+with st.expander("How does this tiny model compare with GPT-2?"):
+    st.markdown(
+        f"- **What it reads**: the previous {CONTEXT} characters. GPT-2 reads up to 1024 *tokens* (word pieces).\n"
+        f"- **Size**: {model.parameter_count:,} weights. GPT-2 small has 124 million, GPT-3 175 billion.\n"
+        f"- **Training data**: {len(text):,} characters of {source}. GPT-2 read about 40 GB of web text.\n"
+        "- **The recipe is the same**: predict the next piece, measure the surprise (loss), adjust the weights, "
+        "repeat. Then generate by sampling one piece at a time and feeding it back in.\n\n"
+        "With so little data the model soon copies whole phrases of its text: it has learned *this* text, "
+        "not language in general. That is overfitting, and the reason real models need huge datasets."
+    )

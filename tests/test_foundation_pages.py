@@ -1,0 +1,140 @@
+"""AppTest for the four neural-network foundation pages: default state, main interactions, bad input."""
+
+import math
+
+import pytest
+
+from genai_demo.neurons import sigmoid
+from tests.conftest import reset_app_state, run_page
+
+
+@pytest.fixture(autouse=True)
+def fresh_settings():
+    reset_app_state()
+    yield
+    reset_app_state()
+
+
+def _texts(elements) -> str:
+    return "\n".join(str(element.value) for element in elements)
+
+
+def _no_nan_shown(at) -> None:
+    shown = _texts(at.metric) + _texts(at.markdown) + _texts(at.error) + _texts(at.success)
+    assert "nan" not in shown.lower().replace("nanny", "")
+
+
+def test_perceptron_formula_follows_the_sliders():
+    at = run_page("perceptron.py")
+    assert not at.exception
+    assert "= \\mathbf{0.7}" in _texts(at.latex)  # 1*0.5 + 1*1.0 + (-0.8)
+    at.slider(key="perceptron_bias").set_value(-1.6).run()
+    assert "= \\mathbf{-0.1}" in _texts(at.latex)
+    assert "Not spam" in _texts(at.success)
+    at.selectbox(key="perceptron_activation").set_value("sigmoid").run()
+    at.slider(key="perceptron_bias").set_value(-0.8).run()
+    assert f"\\mathbf{{{sigmoid(0.7):.4f}}}" in _texts(at.latex)
+    assert at.get("graphviz_chart") and at.get("vega_lite_chart")
+
+
+def test_perceptron_reads_a_pasted_email_and_explains_an_empty_one():
+    at = run_page("perceptron.py")
+    at.text_area(key="perceptron_email").set_value("Hi Ana, lunch at noon? See you!").run()
+    assert not at.exception
+    assert [m.value for m in at.metric][:2] == ["no (0)", "1"]
+    assert "The weighted sum -0.8 is not above 0" in _texts(at.success)
+    at.text_area(key="perceptron_email").set_value("   ").run()
+    assert not at.exception and "empty" in _texts(at.info)
+    _no_nan_shown(at)
+
+
+def test_perceptron_learns_the_inbox_and_gives_up_on_xor():
+    at = run_page("perceptron.py")
+    at.button(key="perceptron_learn_step").click().run()
+    assert "Email 1:" in _texts(at.markdown)
+    at.button(key="perceptron_learn_solve").click().run()
+    assert not at.exception and "classified correctly" in _texts(at.success)
+    assert at.metric[-1].value == "100%"
+    at.radio(key="perceptron_set").set_value("xor").run()
+    at.button(key="perceptron_learn_solve").click().run()
+    assert "No straight line can separate" in _texts(at.warning)
+    at.number_input(key="perceptron_rate").set_value(0.0).run()
+    at.button(key="perceptron_learn_step").click().run()
+    assert "never change" in _texts(at.warning)
+
+
+def test_activations_page_shows_exact_values_at_the_marker():
+    at = run_page("activations.py")
+    assert not at.exception
+    values = {m.label: m.value for m in at.metric}
+    assert values["sigmoid(0.7)"] == f"{1 / (1 + math.exp(-0.7)):.4f}" == "0.6682"
+    assert values["ReLU(0.7)"] == "0.7000" and values["step(0.7)"] == "1.0000"
+    at.slider(key="activations_x").set_value(-2.0).run()
+    values = {m.label: m.value for m in at.metric}
+    assert values["ReLU(-2)"] == "0.0000" and values["tanh(-2)"] == f"{math.tanh(-2):.4f}"
+    at.multiselect(key="activations_shown").set_value([]).run()
+    assert not at.exception and "at least one" in _texts(at.info)
+
+
+def test_playground_trains_in_steps_and_live():
+    at = run_page("training_playground.py")
+    assert not at.exception
+    assert at.metric[0].value == "0"
+    at.button(key="playground_train_steps").click().run()
+    assert at.metric[0].value == "100"
+    assert float(at.metric[1].value) < 0.3
+    at.number_input(key="playground_live_until").set_value(130).run()
+    at.button(key="playground_start").click().run()
+    assert not at.exception and at.metric[0].value == "130"
+    assert at.session_state["playground_live"] is False
+    assert len(at.get("vega_lite_chart")) == 3  # regions, losses, hidden neurons
+
+
+def test_playground_overfit_preset_warns_about_overfitting():
+    at = run_page("training_playground.py")
+    at.selectbox(key="playground_preset").set_value("overfit").run()
+    assert at.number_input(key="playground_neurons").value == 16
+    at.number_input(key="playground_live_until").set_value(600).run()
+    at.slider(key="playground_steps_per_frame").set_value(50).run()
+    at.button(key="playground_start").click().run()
+    assert not at.exception
+    assert "Overfitting" in _texts(at.warning)
+
+
+@pytest.mark.parametrize("key, value, message", [
+    ("playground_neurons", 0, "at least one neuron"),
+    ("playground_learning_rate", 0.0, "never move"),
+    ("playground_learning_rate", 1e6, "overshoot"),
+])
+def test_playground_bad_settings_give_a_message_not_a_chart(key, value, message):
+    at = run_page("training_playground.py")
+    at.number_input(key=key).set_value(value).run()
+    assert not at.exception
+    assert message in _texts(at.warning)
+    assert not at.get("vega_lite_chart")
+    _no_nan_shown(at)
+
+
+def test_training_vs_generation_trains_and_writes():
+    at = run_page("training_vs_generation.py")
+    assert not at.exception and "Press **Train**" in _texts(at.info)
+    at.slider(key="tvg_steps").set_value(200).run()
+    at.button(key="tvg_train").click().run()
+    assert not at.exception
+    stages = [m.value for m in at.markdown if m.value.startswith("**After")]
+    assert [s.split()[1] for s in stages] == ["0", "50", "200"]
+    losses = [float(s.split("**")[-2]) for s in stages]
+    assert losses[-1] < losses[0]
+    before = len(at.code)
+    at.button(key="tvg_generate").click().run()
+    assert len(at.code) == before + 1 and at.code[-1].value.startswith(at.text_input(key="tvg_prompt").value)
+
+
+def test_training_vs_generation_own_text_too_short_is_explained():
+    at = run_page("training_vs_generation.py")
+    at.radio(key="tvg_text").set_value("own").run()
+    at.text_area(key="tvg_own_text").set_value("🙂 hi").run()
+    assert not at.exception and "at least" in _texts(at.info)
+    at.text_area(key="tvg_own_text").set_value("שלום עולם, 你好世界! " * 10).run()
+    at.button(key="tvg_train").click().run()
+    assert not at.exception and any(m.value.startswith("**After") for m in at.markdown)
