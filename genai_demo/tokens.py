@@ -9,10 +9,14 @@ from __future__ import annotations
 
 import json
 import re
+import threading
+import weakref
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
+EXAMPLES_FILE = Path(__file__).resolve().parent / "data" / "tokenizer_examples.json"
 # Beyond this a tokenizer's model_max_length is a "no limit" placeholder (transformers uses 1e30).
 _NO_LIMIT = 1_000_000
 
@@ -69,17 +73,33 @@ class TextCounts:
 # --- the tokenizer's style --------------------------------------------------------------------
 
 
+# Reading a tokenizer's definition serializes its whole vocabulary: do it once per tokenizer object.
+_definitions: weakref.WeakKeyDictionary[Any, dict[str, Any]] = weakref.WeakKeyDictionary()
+_styles: weakref.WeakKeyDictionary[Any, "TokenizerStyle"] = weakref.WeakKeyDictionary()
+# Tokenizers are shared by every session; the Rust side raises "Already borrowed" when two threads
+# encode at once with different settings, so each tokenizer gets its own lock.
+_locks: weakref.WeakKeyDictionary[Any, threading.Lock] = weakref.WeakKeyDictionary()
+_locks_guard = threading.Lock()
+
+
+def tokenizer_lock(tokenizer: Any) -> threading.Lock:
+    with _locks_guard:
+        lock = _locks.get(tokenizer)
+        if lock is None:
+            lock = _locks[tokenizer] = threading.Lock()
+        return lock
+
+
 def tokenizer_json(tokenizer: Any) -> dict[str, Any]:
-    """The fast tokenizer's full definition (model, merges, pre-tokenizer, decoder)."""
+    """The fast tokenizer's full definition (model, merges, pre-tokenizer, decoder), read once."""
     backend = getattr(tokenizer, "backend_tokenizer", None)
     if backend is None:
         raise ValueError("This tokenizer has no fast (Rust) version, so its pieces cannot be inspected here.")
-    return _parse_json(backend.to_str())
-
-
-@lru_cache(maxsize=8)
-def _parse_json(definition: str) -> dict[str, Any]:
-    return json.loads(definition)
+    definition = _definitions.get(tokenizer)
+    if definition is None:
+        definition = json.loads(backend.to_str())
+        _definitions[tokenizer] = definition
+    return definition
 
 
 def _types_in(component: dict[str, Any] | None) -> set[str]:
@@ -92,16 +112,27 @@ def _types_in(component: dict[str, Any] | None) -> set[str]:
     return types
 
 
+def _component(component: Any) -> dict[str, Any] | None:
+    """One part of the Rust tokenizer (decoder, pre-tokenizer) as JSON, without the vocabulary."""
+    return json.loads(component.__getstate__()) if component is not None else None
+
+
 def tokenizer_style(tokenizer: Any) -> TokenizerStyle:
-    definition = tokenizer_json(tokenizer)
-    model = definition["model"]
-    byte_level = "ByteLevel" in _types_in(definition.get("decoder")) | _types_in(definition.get("pre_tokenizer"))
-    return TokenizerStyle(
-        kind=model.get("type", "unknown"),
-        byte_level=byte_level,
-        continuing_prefix=model.get("continuing_subword_prefix") or "",
-        end_of_word_suffix=model.get("end_of_word_suffix") or "",
-    )
+    style = _styles.get(tokenizer)
+    if style is None:
+        backend = getattr(tokenizer, "backend_tokenizer", None)
+        if backend is None:
+            raise ValueError("This tokenizer has no fast (Rust) version, so its pieces cannot be inspected here.")
+        model = backend.model
+        byte_level = "ByteLevel" in _types_in(_component(backend.decoder)) | _types_in(_component(backend.pre_tokenizer))
+        style = TokenizerStyle(
+            kind=type(model).__name__,
+            byte_level=byte_level,
+            continuing_prefix=getattr(model, "continuing_subword_prefix", None) or "",
+            end_of_word_suffix=getattr(model, "end_of_word_suffix", None) or "",
+        )
+        _styles[tokenizer] = style
+    return style
 
 
 @lru_cache(maxsize=1)
@@ -200,8 +231,9 @@ def _piece(token_id: int, raw: str, style: TokenizerStyle, special: bool, start:
 def tokenize(tokenizer: Any, text: str, add_special_tokens: bool = False) -> list[TokenPiece]:
     """Split text into token pieces: ids, the tokenizer's own pieces, bytes and character offsets."""
     style = tokenizer_style(tokenizer)
-    encoding = tokenizer(text, add_special_tokens=add_special_tokens, return_offsets_mapping=True,
-                         truncation=False, verbose=False)
+    with tokenizer_lock(tokenizer):
+        encoding = tokenizer(text, add_special_tokens=add_special_tokens, return_offsets_mapping=True,
+                             truncation=False, verbose=False)
     ids: list[int] = list(encoding["input_ids"])
     offsets = encoding.get("offset_mapping") or [(-1, -1)] * len(ids)
     raws = tokenizer.convert_ids_to_tokens(ids)
@@ -216,8 +248,9 @@ def tokenize(tokenizer: Any, text: str, add_special_tokens: bool = False) -> lis
 
 
 def decode(tokenizer: Any, pieces: list[TokenPiece]) -> str:
-    return tokenizer.decode([p.token_id for p in pieces], skip_special_tokens=False,
-                            clean_up_tokenization_spaces=False)
+    with tokenizer_lock(tokenizer):
+        return tokenizer.decode([p.token_id for p in pieces], skip_special_tokens=False,
+                                clean_up_tokenization_spaces=False)
 
 
 # --- counts -------------------------------------------------------------------------------------
@@ -280,23 +313,33 @@ def piece_for_id(tokenizer: Any, token_id: int) -> TokenPiece:
     return _piece(token_id, raw, tokenizer_style(tokenizer), token_id in _special_ids(tokenizer))
 
 
-def id_for_piece(tokenizer: Any, piece: str) -> TokenPiece | None:
-    """The vocabulary entry for a piece, written either as the tokenizer writes it ("Ġworld") or as
-    plain text (" world"); None when the vocabulary has no such single token."""
+def pieces_for_text(tokenizer: Any, piece: str) -> list[TokenPiece]:
+    """Every single vocabulary entry spelled by this piece, written as plain text (" world") or in the
+    tokenizer's own spelling ("Ġworld"). CLIP has two "cat"s: "cat</w>" ends a word, "cat" does not.
+    Empty when the vocabulary has no such token."""
     if not piece:
-        return None
-    vocab = tokenizer.get_vocab()
+        return []
     style = tokenizer_style(tokenizer)
     candidates = [piece]
     if style.byte_level:
         candidates.append(byte_level_form(piece))
     if style.end_of_word_suffix:
-        candidates += [c + style.end_of_word_suffix for c in list(candidates)]
+        candidates = [c + style.end_of_word_suffix for c in candidates] + candidates
+    found: dict[int, TokenPiece] = {}
+    special = _special_ids(tokenizer)
     for candidate in candidates:
-        if candidate in vocab:
-            token_id = vocab[candidate]
-            return _piece(token_id, candidate, style, token_id in _special_ids(tokenizer))
-    return None
+        token_id = tokenizer.convert_tokens_to_ids(candidate)
+        if token_id is None or token_id in found or tokenizer.convert_ids_to_tokens(token_id) != candidate:
+            continue  # an unknown piece comes back as the [UNK] id
+        found[token_id] = _piece(token_id, candidate, style, token_id in special)
+    return list(found.values())
+
+
+def piece_for_raw(tokenizer: Any, raw: str) -> TokenPiece:
+    """A piece written in the tokenizer's own spelling ("Ġdis", "count</w>"), with its id (-1 if none)."""
+    token_id = tokenizer.convert_tokens_to_ids(raw)
+    known = token_id is not None and token_id != tokenizer.unk_token_id
+    return _piece(int(token_id) if known else -1, raw, tokenizer_style(tokenizer), False)
 
 
 def special_tokens(tokenizer: Any) -> list[TokenPiece]:
@@ -332,3 +375,19 @@ def differing_points(splits: list[set[int]]) -> set[int]:
 def pieces_at(pieces: list[TokenPiece], points: set[int]) -> set[int]:
     """Indices of pieces that start or end at one of the given positions."""
     return {i for i, p in enumerate(pieces) if p.start in points or p.end in points}
+
+
+def differing_pieces(text: str, tokenizations: dict[str, list[TokenPiece]]) -> dict[str, set[int]]:
+    """For each tokenizer, the indices of its pieces that sit at a cut not every tokenizer makes."""
+    splits = {name: split_points(text, pieces) for name, pieces in tokenizations.items()}
+    differing = differing_points(list(splits.values()))
+    return {name: pieces_at(pieces, differing) for name, pieces in tokenizations.items()}
+
+
+# --- example texts ------------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=1)
+def example_texts() -> dict[str, str]:
+    """Texts from the app's lessons (spam email, weather question, other languages, code): name -> text."""
+    return json.loads(EXAMPLES_FILE.read_text(encoding="utf-8"))

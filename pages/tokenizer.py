@@ -1,2 +1,227 @@
+import altair as alt
+import pandas as pd
 import streamlit as st
-st.title("(placeholder: being built)")
+
+from genai_demo import bpe, tokens
+from genai_demo.config import settings
+from genai_demo.ui import loaders
+from genai_demo.ui.layout import page_intro
+from genai_demo.ui.panels import input_notice, model_unavailable_panel
+from genai_demo.ui.tokens import count_metrics, token_chips
+
+TEXT_KEY = "tokenizer_text"
+MAX_COMPARE_CHIPS = 300
+MAX_CUSTOM_ID_CHARS = 200
+
+page_intro(
+    "Tokenizer",
+    "A language model never sees letters. A **tokenizer** first cuts the text into pieces called tokens and "
+    "gives each piece a number (its id); the model only ever reads and writes those numbers. Different models "
+    "cut the same text differently.",
+    "Pick the emoji example: one robot becomes three GPT-2 tokens, each holding some of its bytes.",
+)
+
+
+def use_example() -> None:
+    name = st.session_state.get("tokenizer_example")
+    if name:
+        st.session_state[TEXT_KEY] = tokens.example_texts()[name]
+
+
+st.session_state.setdefault(TEXT_KEY, tokens.example_texts()["Weather question"])
+st.selectbox("Example text", list(tokens.example_texts()), index=None, placeholder="Pick an example from the lessons…",
+             key="tokenizer_example", on_change=use_example)
+typed = st.text_area("Your text", key=TEXT_KEY, height=110)
+
+limit = settings().limits.max_tokenizer_chars
+text, was_cut = tokens.cap_text(typed, limit)
+if was_cut:
+    input_notice(f"Your text has {len(typed):,} characters; only the first {limit:,} are tokenized here.")
+
+# --- the text model's tokenizer -----------------------------------------------------------------
+
+text_model_id = settings().text_model
+gpt2, gpt2_error = loaders.tokenizer_or_error(text_model_id)
+
+st.subheader("Your text as the text model reads it")
+if gpt2_error is not None:
+    model_unavailable_panel(gpt2_error)
+elif not text.strip():
+    st.info("Type or paste some text above (or pick an example) to see its tokens.", icon=":material/edit:")
+else:
+    toggles = st.columns(3)
+    show_ids = toggles[0].toggle("Ids", value=True, key="tokenizer_show_ids")
+    show_raw = toggles[1].toggle("Raw pieces", key="tokenizer_show_raw",
+                                 help="The piece as the tokenizer stores it: Ġ marks a leading space.")
+    show_bytes = toggles[2].toggle("Bytes", key="tokenizer_show_bytes", help="The UTF-8 bytes of each token, in hex.")
+    pieces = tokens.tokenize(gpt2, text)
+    counts = tokens.text_counts(text, pieces, tokens.context_window(gpt2, text_model_id))
+    count_metrics(counts, "the text model")
+    if counts.context_share is not None and counts.context_share > 1:
+        st.warning(f"This text is longer than the model's window of {counts.context_window:,} tokens: "
+                   "it would only see the last part.", icon=":material/crop:")
+    token_chips(pieces, show_ids=show_ids, show_raw=show_raw, show_bytes=show_bytes)
+    if any(p.is_partial_character for p in pieces):
+        st.caption("Dashed chips hold only some of a character's bytes, shown in hex like `<F0 9F>`: "
+                   "the character only exists once its tokens are put back together.")
+    with st.expander("Why does an emoji become several tokens?"):
+        st.markdown(
+            "GPT-2's tokenizer works on **bytes**, not letters. Every character is first written as 1 to 4 "
+            "bytes of UTF-8: `a` is one byte, `é` two, `東` three and `🤖` four (`F0 9F A4 96`). Common byte "
+            "sequences were merged into single tokens during training; rare ones stay split. English words "
+            "are common in the training text, so they usually become one token each, while an emoji or a "
+            "Japanese character can cost two or three tokens.\n\n"
+            "Because any text is made of bytes, this tokenizer never meets a character it cannot encode: "
+            "there is no 'unknown' token. A leading space belongs to the word after it (`Ġworld`), which is "
+            "why ` world` and `world` are different tokens."
+        )
+
+# --- comparing tokenizers -----------------------------------------------------------------------
+
+st.subheader("Compare tokenizers")
+st.markdown("The same text through the tokenizers this app's models use. Each model was trained with its own "
+            "tokenizer, so a text costs a different number of tokens in each.")
+custom_id = st.text_input("Add another tokenizer (Hub id or local folder)", key="tokenizer_custom_id",
+                          placeholder="e.g. bert-base-uncased or /path/to/model").strip()[:MAX_CUSTOM_ID_CHARS]
+
+candidates = [
+    ("Text model", text_model_id),
+    ("Sentence embedder", settings().embed_model),
+    # Every Stable Diffusion variant this app picks reads prompts with the same CLIP tokenizer.
+    ("Image model (CLIP)", settings().image_model_for("cpu")),
+]
+if custom_id:
+    candidates.append(("Your tokenizer", custom_id))
+
+loaded = {}
+errors = {}
+for label, model_id in candidates:
+    tokenizer, error = loaders.tokenizer_or_error(model_id)
+    if error is None:
+        loaded[label] = tokenizer
+    else:
+        errors[label] = error
+
+compared = {label: tokens.tokenize(tok, text) for label, tok in loaded.items()} if text.strip() else {}
+marked = tokens.differing_pieces(text, compared)
+columns = st.columns(len(candidates))
+for column, (label, model_id) in zip(columns, candidates):
+    with column:
+        st.markdown(f"**{label}**")
+        st.caption(f"`{model_id.rstrip('/').split('/')[-1]}`")
+        if label in errors:
+            model_unavailable_panel(errors[label])
+            continue
+        st.caption(tokens.tokenizer_style(loaded[label]).name)
+        if label not in compared:
+            st.caption("No text yet.")
+            continue
+        column_pieces = compared[label]
+        st.metric("Tokens", f"{len(column_pieces):,}")
+        token_chips(column_pieces, show_ids=False, marked=marked[label], max_chips=MAX_COMPARE_CHIPS)
+
+if len(compared) > 1:
+    st.caption("Red outline: a cut inside a word that not every tokenizer makes. "
+               "The sentence embedder also lowercases text and has an [UNK] token for what it cannot spell.")
+    chart_data = pd.DataFrame({"tokenizer": list(compared), "tokens": [len(p) for p in compared.values()]})
+    st.altair_chart(
+        alt.Chart(chart_data).mark_bar().encode(
+            x=alt.X("tokens:Q", title="tokens for this text"),
+            y=alt.Y("tokenizer:N", title=None, sort="-x"),
+            tooltip=["tokenizer", "tokens"],
+        ).properties(height=40 + 30 * len(chart_data)),
+        width="stretch",
+    )
+
+with st.expander("Byte-level BPE, WordPiece and CLIP's BPE: what differs?"):
+    st.markdown(
+        "- **GPT-2 (byte-level BPE)** starts from the 256 possible bytes and merges frequent pairs. Spaces "
+        "and capitals are kept, so decoding gives back exactly the text you typed.\n"
+        "- **The sentence embedder (WordPiece, from BERT)** lowercases, splits at spaces and punctuation, "
+        "then cuts each word into the longest pieces it knows; `##` marks a piece that continues a word. A "
+        "character it has never seen becomes `[UNK]`, and its information is lost.\n"
+        "- **CLIP (the image model's text encoder)** is byte-level BPE too, but lowercases and marks the "
+        "*end* of a word with `</w>` instead of the start. Its model reads at most 77 tokens, so a very "
+        "long image prompt is cut off."
+    )
+
+# --- look up ------------------------------------------------------------------------------------
+
+st.subheader("Look up a token")
+if loaded:
+    lookup_label = st.selectbox("Tokenizer", list(loaded), key="tokenizer_lookup_with")
+    lookup_tok = loaded[lookup_label]
+    by_id, by_piece = st.columns(2)
+    with by_id:
+        token_id = st.number_input("Token id", min_value=0, max_value=len(lookup_tok) - 1, value=min(995, len(lookup_tok) - 1),
+                                   step=1, key="tokenizer_lookup_id")
+        found = tokens.piece_for_id(lookup_tok, int(token_id))
+        token_chips([found], show_raw=True, show_bytes=True)
+    with by_piece:
+        piece_text = st.text_input("Piece", value=" world", key="tokenizer_lookup_piece",
+                                   help="Plain text (a leading space counts) or the tokenizer's own spelling.")
+        matches = tokens.pieces_for_text(lookup_tok, piece_text[:MAX_CUSTOM_ID_CHARS])
+        if matches:
+            token_chips(matches, show_raw=True, show_bytes=True)
+        else:
+            st.info("Not a single token in this vocabulary: it would be split into several pieces.")
+    st.caption(f"Vocabulary: {len(lookup_tok):,} tokens. Special tokens (they mark where a text starts or ends, "
+               "or pad a batch; the model learned what they mean):")
+    token_chips(tokens.special_tokens(lookup_tok))
+else:
+    st.info("No tokenizer is available to look up tokens in.")
+
+# --- how BPE builds a token ---------------------------------------------------------------------
+
+st.subheader("How BPE builds a token")
+bpe_choices = [label for label, tok in loaded.items() if tokens.tokenizer_style(tok).kind == "BPE"]
+if not bpe_choices:
+    st.info("None of the available tokenizers uses BPE.")
+else:
+    bpe_cols = st.columns([2, 1])
+    word = bpe_cols[0].text_input("Word", value="discount", key="tokenizer_bpe_word",
+                                  help="Try ' discount' with a leading space, or an emoji.")
+    bpe_label = bpe_cols[1].selectbox("Tokenizer", bpe_choices, key="tokenizer_bpe_with")
+    bpe_tok = loaded[bpe_label]
+    try:
+        histories = bpe.merge_steps(bpe_tok, word)
+    except ValueError as error:
+        st.info(str(error))
+        histories = []
+    total_steps = max((len(h.steps) - 1 for h in histories), default=0)
+    if histories and total_steps > 0:
+        if st.session_state.get("tokenizer_bpe_step", 0) > total_steps:
+            st.session_state["tokenizer_bpe_step"] = total_steps
+        step = st.slider("Merge step", 0, total_steps, 0, key="tokenizer_bpe_step",
+                         help="Step 0: single bytes. Each step joins the pair that was learned earliest.")
+    else:
+        step = 0
+    for history in histories:
+        shown = history.steps[min(step, len(history.steps) - 1)]
+        pieces = [tokens.piece_for_raw(bpe_tok, raw) for raw in shown.symbols]
+        new = {i for i, raw in enumerate(shown.symbols) if shown.pair and raw == "".join(shown.pair)}
+        token_chips(pieces, show_raw=True, marked=new)
+        if shown.pair is None:
+            st.caption(f"Start: {len(shown.symbols)} single symbols (one per byte). "
+                       f"{len(history.steps) - 1} merges follow.")
+        else:
+            st.caption(f"Merged `{shown.pair[0]}` + `{shown.pair[1]}`, the {shown.rank + 1:,}th merge the tokenizer "
+                       f"learned. {len(shown.symbols)} pieces left.")
+    if histories:
+        final = [raw for h in histories for raw in h.pieces]
+        st.caption(f"Final pieces: {' · '.join(f'`{raw}`' for raw in final)}, exactly what the tokenizer outputs.")
+        with st.expander("Every merge, in order"):
+            st.dataframe(
+                pd.DataFrame([
+                    {"word": h.word, "step": i, "merged": " + ".join(s.pair) if s.pair else "(start)",
+                     "learned as merge #": s.rank + 1 if s.rank is not None else None, "pieces": " ".join(s.symbols)}
+                    for h in histories for i, s in enumerate(h.steps)
+                ]),
+                hide_index=True, width="stretch",
+            )
+            st.markdown(
+                "During training, BPE counted which two neighbouring symbols occur together most often in a huge "
+                "text, joined them into a new symbol, and wrote that merge down; it repeated this until the "
+                "vocabulary was full (50,257 tokens for GPT-2). To tokenize, it replays those merges: the pair "
+                "learned earliest is joined first. Frequent words end as one token, rare words as a few pieces."
+            )

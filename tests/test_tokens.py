@@ -73,3 +73,105 @@ def test_chips_escape_html_and_show_ids(gpt2_tokenizer):
     assert "<b" not in html and "</b" not in html and "&lt;/" in html
     assert all(str(p.token_id) in html for p in pieces)
     assert "&lt;F0 9F&gt;" in html and "F0 9F" in html
+
+
+@pytest.mark.parametrize("name", list(tokens.example_texts()))
+def test_every_example_round_trips_through_gpt2(gpt2_tokenizer, name):
+    text = tokens.example_texts()[name]
+    pieces = tokens.tokenize(gpt2_tokenizer, text)
+    assert tokens.decode(gpt2_tokenizer, pieces) == text
+    assert b"".join(p.byte_values for p in pieces).decode("utf-8") == text
+    assert not any("\ufffd" in p.text for p in pieces)
+
+
+def test_lesson_examples_are_present():
+    examples = tokens.example_texts()
+    assert "What's the weather like today?" in examples.values()
+    assert any("discount" in text and "!!!" in text for text in examples.values())
+    assert any("def " in text for text in examples.values())
+    assert any(not text.isascii() for text in examples.values())
+
+
+@pytest.mark.parametrize("word", ["discount", " discount", "unbelievably", "tokenization!!!", "東京", "café 🤖"])
+def test_bpe_replay_ends_at_the_tokenizers_own_pieces(gpt2_tokenizer, clip_tokenizer, word):
+    from genai_demo import bpe
+
+    for tokenizer in (gpt2_tokenizer, clip_tokenizer):
+        histories = bpe.merge_steps(tokenizer, word)
+        replayed = [raw for history in histories for raw in history.pieces]
+        assert replayed == tokenizer.convert_ids_to_tokens(tokenizer(word, add_special_tokens=False)["input_ids"])
+        for history in histories:
+            assert history.steps[0].pair is None
+            ranks = [step.rank for step in history.steps[1:]]
+            assert all(len(after.symbols) < len(before.symbols)
+                       for before, after in zip(history.steps, history.steps[1:]))
+            assert all(rank is not None and rank >= 0 for rank in ranks)
+
+
+def test_bpe_starts_from_single_bytes(gpt2_tokenizer):
+    from genai_demo import bpe
+
+    (history,) = bpe.merge_steps(gpt2_tokenizer, "🤖")
+    assert len(history.steps[0].symbols) == 4  # four UTF-8 bytes
+    assert len(history.pieces) == 3
+
+
+def test_bpe_refuses_wordpiece_and_bad_words(gpt2_tokenizer, wordpiece_tokenizer):
+    from genai_demo import bpe
+
+    with pytest.raises(ValueError, match="WordPiece"):
+        bpe.merge_steps(wordpiece_tokenizer, "discount")
+    with pytest.raises(ValueError):
+        bpe.merge_steps(gpt2_tokenizer, "   ")
+    with pytest.raises(ValueError):
+        bpe.merge_steps(gpt2_tokenizer, "x" * 10_000)
+
+
+def test_lookup_both_ways(gpt2_tokenizer, clip_tokenizer):
+    assert tokens.piece_for_id(gpt2_tokenizer, 995).raw == "Ġworld"
+    assert tokens.piece_for_id(gpt2_tokenizer, 50256).is_special
+    def ids(tokenizer, piece):
+        return [p.token_id for p in tokens.pieces_for_text(tokenizer, piece)]
+
+    assert ids(gpt2_tokenizer, " world") == [995]
+    assert ids(gpt2_tokenizer, "Ġworld") == [995]
+    assert ids(gpt2_tokenizer, "world") == gpt2_tokenizer("world")["input_ids"] != [995]
+    assert ids(gpt2_tokenizer, "<|endoftext|>") == [50256]
+    assert ids(gpt2_tokenizer, "not one token at all") == []
+    assert ids(clip_tokenizer, "cat") == [2368, clip_tokenizer.convert_tokens_to_ids("cat")]
+    with pytest.raises(ValueError):
+        tokens.piece_for_id(gpt2_tokenizer, len(gpt2_tokenizer))
+    assert [p.text for p in tokens.special_tokens(gpt2_tokenizer)] == ["<|endoftext|>"]
+
+
+def test_counts_and_context_window(gpt2_tokenizer, wordpiece_tokenizer):
+    text = "Hello world, hello tokens"
+    pieces = tokens.tokenize(gpt2_tokenizer, text)
+    counts = tokens.text_counts(text, pieces, tokens.context_window(gpt2_tokenizer))
+    assert (counts.characters, counts.words, counts.tokens) == (len(text), 4, len(gpt2_tokenizer(text)["input_ids"]))
+    assert counts.context_window == 1024
+    assert counts.context_share == pytest.approx(counts.tokens / 1024)
+    assert tokens.context_window(wordpiece_tokenizer) == 512
+    empty = tokens.text_counts("", [], 1024)
+    assert empty.tokens_per_word == 0.0
+
+
+def test_cap_text():
+    assert tokens.cap_text("abc", 5) == ("abc", False)
+    assert tokens.cap_text("a" * 100_000, 20_000) == ("a" * 20_000, True)
+    with pytest.raises(ValueError):
+        tokens.cap_text("abc", 0)
+
+
+def test_differing_splits_mark_only_cuts_not_shared(gpt2_tokenizer, wordpiece_tokenizer):
+    text = "unbelievably fun"
+    compared = {"gpt2": tokens.tokenize(gpt2_tokenizer, text), "wordpiece": tokens.tokenize(wordpiece_tokenizer, text)}
+    marked = tokens.differing_pieces(text, compared)
+    gpt2_cuts = tokens.split_points(text, compared["gpt2"])
+    wordpiece_cuts = tokens.split_points(text, compared["wordpiece"])
+    assert gpt2_cuts != wordpiece_cuts  # "un|bel|iev|ably" against WordPiece's own cuts
+    fun_index = [p.raw for p in compared["gpt2"]].index("Ġfun")
+    assert fun_index not in marked["gpt2"]  # a whole word, cut the same way by both
+    assert marked["gpt2"] and all(i < fun_index for i in marked["gpt2"])
+    same = tokens.differing_pieces(text, {"a": compared["gpt2"], "b": compared["gpt2"]})
+    assert same == {"a": set(), "b": set()}

@@ -7,7 +7,7 @@ from html import escape
 
 import streamlit as st
 
-from genai_demo.tokens import TokenPiece, byte_segments
+from genai_demo.tokens import TextCounts, TokenPiece, byte_segments
 
 # Soft backgrounds with dark text read well on light and dark themes and on a projector.
 PALETTE = ("#fde68a", "#bfdbfe", "#bbf7d0", "#fecaca", "#ddd6fe", "#fed7aa", "#a5f3fc", "#f5d0fe")
@@ -82,3 +82,18 @@ def token_chips(pieces: list[TokenPiece], show_ids: bool = True, show_raw: bool 
     st.html(chips_html(pieces, show_ids, show_raw, show_bytes, marked, max_chips))
     if len(pieces) > max_chips:
         st.caption(f"Showing the first {max_chips:,} of {len(pieces):,} tokens; the counts include them all.")
+
+
+def count_metrics(counts: TextCounts, model_name: str = "the model") -> None:
+    """Characters, words, tokens, tokens per word and the share of the context window, in one row."""
+    columns = st.columns(5)
+    columns[0].metric("Characters", f"{counts.characters:,}")
+    columns[1].metric("Words", f"{counts.words:,}", help="Runs of characters between spaces.")
+    columns[2].metric("Tokens", f"{counts.tokens:,}")
+    columns[3].metric("Tokens / word", f"{counts.tokens_per_word:.2f}")
+    share = counts.context_share
+    if share is None:
+        columns[4].metric("Context used", "unknown", help="This tokenizer does not say how long its model's window is.")
+    else:
+        columns[4].metric("Context used", f"{share:.1%}",
+                          help=f"{counts.tokens:,} of the {counts.context_window:,} tokens {model_name} can read at once.")

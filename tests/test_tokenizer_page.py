@@ -1,0 +1,112 @@
+"""The tokenizer page, run for real with AppTest on the real GPT-2, MiniLM and CLIP tokenizers."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from genai_demo import tokens
+from genai_demo.config import settings
+from tests.conftest import run_page
+
+
+def _html(at) -> str:
+    return "\n".join(element.proto.body for element in at.html)
+
+
+def _metric(at, label: str) -> list[str]:
+    return [m.value for m in at.metric if m.label == label]
+
+
+@pytest.fixture
+def page(app_env):
+    at = run_page("tokenizer.py")
+    assert not at.exception
+    return at
+
+
+def test_typing_text_updates_pieces_and_counts(page, gpt2_tokenizer):
+    at = page.text_area(key="tokenizer_text").set_value("Hello world").run()
+    assert not at.exception
+    assert _metric(at, "Characters") == ["11"]
+    assert _metric(at, "Words") == ["2"]
+    assert _metric(at, "Tokens")[0] == "2"
+    assert _metric(at, "Tokens / word") == ["1.00"]
+    assert _metric(at, "Context used") == [f"{2 / 1024:.1%}"]
+    first_chips = at.html[0].proto.body
+    assert ">15496<" in first_chips and ">995<" in first_chips
+
+    at = at.text_area(key="tokenizer_text").set_value("🤖").run()
+    assert _metric(at, "Tokens")[0] == "3"
+    chips = at.html[0].proto.body
+    assert "&lt;F0 9F&gt;" in chips and "\ufffd" not in chips
+    assert all(f">{i}<" in chips for i in gpt2_tokenizer("🤖")["input_ids"])
+
+
+def test_example_text_fills_the_box(page):
+    at = page.selectbox(key="tokenizer_example").set_value("Spam email").run()
+    assert at.text_area(key="tokenizer_text").value == tokens.example_texts()["Spam email"]
+    assert "discount" in _html(at)
+
+
+def test_comparison_shows_each_tokenizers_count(page, gpt2_tokenizer, minilm_dir, clip_tokenizer_dir):
+    from transformers import AutoTokenizer
+
+    text = "Tokenization is unbelievably fun!"
+    at = page.text_area(key="tokenizer_text").set_value(text).run()
+    expected = [
+        len(gpt2_tokenizer(text)["input_ids"]),
+        len(AutoTokenizer.from_pretrained(str(minilm_dir))(text, add_special_tokens=False)["input_ids"]),
+        len(AutoTokenizer.from_pretrained(str(clip_tokenizer_dir))(text, add_special_tokens=False)["input_ids"]),
+    ]
+    # The first "Tokens" metric is the main counts row; then one per comparison column.
+    assert _metric(at, "Tokens")[1:] == [str(n) for n in expected]
+    assert len(set(expected)) > 1  # the point of the comparison: they differ
+    assert "outline:2px solid" in _html(at)  # differing cuts are marked
+    assert at.get("vega_lite_chart")
+
+
+def test_empty_text_shows_a_friendly_hint(page):
+    at = page.text_area(key="tokenizer_text").set_value("").run()
+    assert not at.exception
+    assert any("Type or paste some text" in info.value for info in at.info)
+    assert _metric(at, "Characters") == []
+
+
+def test_huge_text_is_capped_with_a_notice(page):
+    limit = settings().limits.max_tokenizer_chars
+    huge = "The quick brown fox jumps over the lazy dog. " * 2300  # > 100,000 characters
+    assert len(huge) > 100_000
+    started = time.perf_counter()
+    at = page.text_area(key="tokenizer_text").set_value(huge).run()
+    elapsed = time.perf_counter() - started
+    assert not at.exception
+    assert any(f"{limit:,}" in info.value for info in at.info)
+    assert _metric(at, "Characters") == [f"{limit:,}"]
+    assert any("Showing the first" in caption.value for caption in at.caption)
+    assert elapsed < 30
+
+
+def test_unknown_tokenizer_offline_shows_message_in_its_column(page):
+    at = page.text_input(key="tokenizer_custom_id").set_value("no-such-org/no-such-tokenizer").run()
+    assert not at.exception
+    assert any("not downloaded yet" in error.value for error in at.error)
+    # The three app tokenizers still show their counts beside it.
+    assert len(_metric(at, "Tokens")) == 1 + 3
+
+
+def test_lookup_by_id_and_piece(page):
+    at = page.number_input(key="tokenizer_lookup_id").set_value(15496).run()
+    at = at.text_input(key="tokenizer_lookup_piece").set_value(" world").run()
+    lookup_html = _html(at)
+    assert ">Hello<" in lookup_html and ">995<" in lookup_html and "&lt;|endoftext|&gt;" in lookup_html
+
+
+def test_bpe_steps_reach_the_tokenizers_pieces(page, gpt2_tokenizer):
+    at = page.text_input(key="tokenizer_bpe_word").set_value("discount").run()
+    slider = at.slider(key="tokenizer_bpe_step")
+    final = gpt2_tokenizer.convert_ids_to_tokens(gpt2_tokenizer("discount")["input_ids"])
+    at = slider.set_value(slider.max).run()
+    assert any(" · ".join(f"`{raw}`" for raw in final) in caption.value for caption in at.caption)
+    assert not at.exception
