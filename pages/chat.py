@@ -1,2 +1,152 @@
 import streamlit as st
-st.title("(placeholder: being built)")
+
+from genai_demo import chat
+from genai_demo.config import settings
+from genai_demo.sampling import SamplingSettings
+from genai_demo.text import generate
+from genai_demo.tokens import piece_for_id
+from genai_demo.ui import loaders
+from genai_demo.ui.layout import page_intro
+from genai_demo.ui.panels import input_notice
+from genai_demo.ui.text import plain_markdown
+from genai_demo.ui.tokens import token_chips
+
+HISTORY = "chat_history"
+DEFAULT_SYSTEM = "You are a friendly assistant. Answer in two or three short sentences."
+
+page_intro(
+    "Chat",
+    "This is a small **instruction-tuned** model: a language model like GPT-2 that was trained further on "
+    "conversations, so that it answers instead of just continuing your text. It runs on this computer "
+    "and writes its reply one token at a time.",
+    "turn on 'Show what the model reads', send a message, and find your words inside the template.",
+)
+
+with st.expander("How a next-word predictor became an assistant"):
+    st.markdown(
+        "1. **Pre-training.** The model reads a huge amount of text and learns one skill: predict the next "
+        "token. Asked *'What's the weather like today?'* it may continue with another question, because "
+        "on the web questions often come in lists.\n"
+        "2. **Instruction tuning.** It is then trained on many example conversations written in a fixed "
+        "format (a *chat template*): a system message, a user turn, an assistant turn. It learns that after "
+        "the assistant marker comes a helpful answer, and then an end marker.\n"
+        "3. **Learning from human feedback (RLHF and its cousins).** People compare pairs of answers and "
+        "pick the better one. A reward model learns their taste, and the assistant is nudged towards "
+        "answers that score well: helpful, honest, polite, and willing to say *'I don't know'*.\n\n"
+        "Underneath it is still next-token prediction. Turn on *Ask GPT-2 the same chat* to see a model "
+        "that had only step 1. The RLHF page lets you play the human who gives the feedback."
+    )
+
+limits = settings().limits
+st.session_state.setdefault(HISTORY, [])
+
+
+def clear_chat() -> None:
+    st.session_state[HISTORY] = []
+
+
+with st.container(border=True):
+    system_prompt = st.text_area("System prompt", DEFAULT_SYSTEM, key="chat_system", height=68,
+                                 max_chars=2_000,
+                                 help="Hidden instructions the model reads before the conversation.")
+    left, right = st.columns(2)
+    show_template = left.toggle("Show what the model reads", key="chat_show_template")
+    compare = right.toggle("Ask GPT-2 the same chat", key="chat_compare",
+                           help="GPT-2 had no instruction tuning: it gets the chat as plain text.")
+    tokens_col, temp_col, seed_col = st.columns(3)
+    reply_tokens = tokens_col.slider("Reply length (tokens)", 8, min(256, limits.max_new_tokens),
+                                     min(96, limits.max_new_tokens), key="chat_reply_tokens")
+    temperature = temp_col.slider("Temperature", 0.0, 1.5, 0.3, 0.1, key="chat_temperature")
+    seed = seed_col.number_input("Seed", 0, 1_000_000, 0, key="chat_seed")
+    st.button("Clear chat", key="chat_clear", on_click=clear_chat, icon=":material/delete:")
+
+lm = loaders.chat_model()
+sampling = SamplingSettings(temperature=temperature, top_k=50, top_p=0.95, max_new_tokens=reply_tokens,
+                            seed=int(seed))
+
+
+def show_model_input(message: dict) -> None:
+    """The exact template text and token ids this reply was generated from."""
+    with st.expander(f"What the model read for this reply ({len(message['prompt_ids'])} tokens)"):
+        # st.code drops one leading and one trailing line break: pad so the text shown is the text fed.
+        st.code(f"\n{message['prompt_text']}\n", language=None, wrap_lines=True)
+        with lm.lock:
+            pieces = [piece_for_id(lm.tokenizer, token_id) for token_id in message["prompt_ids"]]
+        token_chips(pieces, show_ids=True)
+        st.caption("Dashed chips are the template's special markers. The model's reply continues right "
+                   "after the last one, and stops when it writes the end marker itself.")
+
+
+def show_gpt2(text: str, box) -> None:  # type: ignore[no-untyped-def]
+    box.markdown(f"**GPT-2** (no instruction tuning)\n\n{plain_markdown(text)}")
+
+
+def show_assistant(message: dict) -> None:
+    with st.chat_message("assistant"):
+        if "gpt2" in message:
+            mine, base = st.columns(2)
+            mine.markdown(f"**Instruct model**\n\n{message['content']}")
+            show_gpt2(message["gpt2"], base)
+        else:
+            st.markdown(message["content"])
+        if message.get("dropped"):
+            st.caption(f"{message['dropped']} older messages did not fit the model's window and were left out.")
+        if show_template:
+            show_model_input(message)
+
+
+for message in st.session_state[HISTORY]:
+    if message["role"] == "user":
+        with st.chat_message("user"):
+            st.markdown(message["content"])
+    else:
+        show_assistant(message)
+
+if not st.session_state[HISTORY]:
+    st.caption("Try *What's the weather like today?* – a model without internet access cannot know.")
+
+user_text = st.chat_input("Message the model", key="chat_input", max_chars=limits.max_prompt_chars // 4)
+if user_text is not None:
+    history = st.session_state[HISTORY]
+    conversation = [{"role": m["role"], "content": m["content"]} for m in history]
+    conversation.append({"role": "user", "content": user_text})
+    try:
+        prompt = chat.build_prompt(lm, system_prompt, conversation, reply_tokens)
+    except ValueError as error:
+        st.warning(str(error))
+        st.stop()
+    history.append({"role": "user", "content": user_text})
+    with st.chat_message("user"):
+        st.markdown(user_text)
+    if prompt.dropped_messages:
+        input_notice(f"The conversation is longer than the model's {lm.context_window:,}-token window: the "
+                     f"oldest {prompt.dropped_messages} messages were left out of what it reads.")
+    if prompt.system_merged:
+        st.caption("This model's template has no system role, so the system prompt was put into the first message.")
+    reply = {"role": "assistant", "content": "", "prompt_text": prompt.text, "prompt_ids": prompt.token_ids,
+             "dropped": prompt.dropped_messages}
+    with st.chat_message("assistant"):
+        mine, base = st.columns(2) if compare else (st.container(), None)
+        box = mine.empty()
+        label = "**Instruct model**\n\n" if compare else ""
+        text = ""
+        for text in chat.stream_reply(lm, prompt, sampling):
+            box.markdown(f"{label}{text}▌")
+        reply["content"] = text.strip() or "(the model ended its turn without writing anything)"
+        box.markdown(f"{label}{reply['content']}")
+        if compare:
+            gpt2 = loaders.text_model_or_none()
+            if gpt2 is not None:
+                transcript = chat.plain_transcript(system_prompt, conversation)
+                gpt2_box = base.empty()
+                gpt2_text = ""
+                for update in generate(gpt2, transcript, [sampling]):
+                    gpt2_text = update.texts[0]
+                    show_gpt2(gpt2_text + "▌", gpt2_box)
+                reply["gpt2"] = gpt2_text.strip() or "(nothing)"
+                show_gpt2(reply["gpt2"], gpt2_box)
+                st.caption("GPT-2 only continues the text: it often answers oddly, then writes the next "
+                           "'User:' line itself, because it never learned where its turn ends.")
+        if show_template:
+            show_model_input(reply)
+    history.append(reply)

@@ -1,0 +1,166 @@
+"""AppTest runs of the walk-through, chat and prompting pages on the tiny offline models."""
+
+from __future__ import annotations
+
+import pytest
+
+from genai_demo import attention, models
+from tests.conftest import run_page
+
+
+def _texts(elements) -> str:  # type: ignore[no-untyped-def]
+    return "\n".join(str(e.value) for e in elements)
+
+
+def _charts(at) -> int:  # type: ignore[no-untyped-def]
+    return len(at.get("vega_lite_chart"))
+
+
+# --- how_llms_work ---------------------------------------------------------------------------------
+
+
+def test_walkthrough_default_question(app_env):
+    at = run_page("how_llms_work.py")
+    assert not at.exception
+    assert at.text_area(key="llm_text").value == "What's the weather like today?"
+    # embeddings (3) + norms + attention lines + heatmap + logit lens + next-token bars
+    assert _charts(at) >= 7
+    assert "weather" in _texts(at.markdown)
+    # ' today' is followed by default, and the sentence names what it attends to most.
+    assert at.selectbox(key="llm_focus").value == "5: today"
+    assert "**5: today** pays most attention to" in _texts(at.markdown)
+    assert "cannot tell you today's weather" in _texts(at.info)
+    assert not at.warning
+
+
+def test_walkthrough_layer_head_and_generation(app_env):
+    at = run_page("how_llms_work.py")
+    at.slider(key="llm_layer").set_value(2)
+    at.selectbox(key="llm_head").set_value("head 2")
+    at.selectbox(key="llm_focus").set_value("every token")
+    at.run()
+    assert not at.exception
+    assert "In this head, **6: ?** pays most attention to" in _texts(at.markdown)
+    at.number_input(key="llm_seed").set_value(3)
+    at.button(key="llm_generate").click().run()
+    assert not at.exception
+    written = at.session_state["llm_continuation"]
+    assert written[0] == "What's the weather like today?" and written[1]
+    assert any("the model writes" in c.value for c in at.caption)
+
+
+def test_walkthrough_empty_text_asks_for_some(app_env):
+    at = run_page("how_llms_work.py")
+    at.text_area(key="llm_text").set_value("   ").run()
+    assert not at.exception
+    assert "Type a question" in _texts(at.info)
+    assert _charts(at) == 0
+
+
+def test_walkthrough_long_text_is_cut_with_notice(app_env, gpt2_tokenizer):
+    text = "The weather is nice today. " * 50
+    at = run_page("how_llms_work.py")
+    at.text_area(key="llm_text").set_value(text).run()
+    assert not at.exception
+    notice = _texts(at.info)
+    total = len(gpt2_tokenizer(text)["input_ids"])
+    assert f"Your text has {total} tokens" in notice
+    assert f"shows only its first {attention.WALKTHROUGH_TOKENS}" in notice
+    assert f"{attention.WALKTHROUGH_TOKENS - 1}: " in at.selectbox(key="llm_focus").options[-1]
+
+
+# --- chat ------------------------------------------------------------------------------------------
+
+
+def test_chat_streams_a_reply_and_shows_what_the_model_reads(app_env, tiny_chat_dir):
+    at = run_page("chat.py")
+    assert not at.exception
+    at.slider(key="chat_reply_tokens").set_value(8)
+    at.toggle(key="chat_show_template").set_value(True)
+    at.chat_input(key="chat_input").set_value("What's the weather like today?").run()
+    assert not at.exception
+    history = at.session_state["chat_history"]
+    assert [m["role"] for m in history] == ["user", "assistant"]
+    assert history[1]["content"]
+    tokenizer = models.load_tokenizer(str(tiny_chat_dir))
+    expected = tokenizer.apply_chat_template(
+        [{"role": "system", "content": at.text_area(key="chat_system").value},
+         {"role": "user", "content": "What's the weather like today?"}],
+        tokenize=False, add_generation_prompt=True)
+    # The template text on screen is the one that was tokenized and fed.
+    assert at.code[0].value == expected == history[1]["prompt_text"]
+    assert history[1]["prompt_ids"] == tokenizer(expected, add_special_tokens=False)["input_ids"]
+    assert f"({len(history[1]['prompt_ids'])} tokens)" in at.expander[-1].label
+
+    at.button(key="chat_clear").click().run()
+    assert at.session_state["chat_history"] == []
+
+
+def test_chat_with_gpt2_side_by_side(app_env):
+    at = run_page("chat.py")
+    at.slider(key="chat_reply_tokens").set_value(8)
+    at.toggle(key="chat_compare").set_value(True)
+    at.chat_input(key="chat_input").set_value("Hello").run()
+    assert not at.exception
+    reply = at.session_state["chat_history"][-1]
+    assert reply["gpt2"]
+    assert any("GPT-2" in m.value and "no instruction tuning" in m.value for m in at.markdown)
+
+
+def test_chat_model_missing_shows_the_panel(app_env, tmp_path):
+    app_env.setenv("GENAI_CHAT_MODEL", str(tmp_path / "no-such-model"))
+    from tests.conftest import reset_app_state
+
+    reset_app_state()
+    at = run_page("chat.py")
+    assert not at.exception
+    assert "folder does not exist" in _texts(at.error)
+    assert at.title[0].value == "Chat"  # the page's teaching text is still there
+    assert not at.chat_input
+    # The rest of the app still works.
+    other = run_page("how_llms_work.py")
+    assert not other.exception and not other.error
+
+
+def test_chat_offline_default_model_shows_the_panel(missing_models_env):
+    at = run_page("chat.py")
+    assert not at.exception
+    assert "not downloaded yet" in _texts(at.error)
+    assert any("prefetch" in c.value for c in at.code)
+
+
+# --- prompting -------------------------------------------------------------------------------------
+
+
+def test_prompting_three_styles_and_scores(app_env):
+    at = run_page("prompting.py")
+    assert not at.exception
+    assert [m.label for m in at.metric] == ["zero-shot", "few-shot", "template"]
+    assert all(m.value in ("positive", "negative") for m in at.metric)
+    assert "Sentiment:" in at.code[0].value and "### Review" in at.code[2].value
+    at.button(key="prompt_score").click().run()
+    assert not at.exception
+    scores = at.metric[3:]
+    assert [m.label for m in scores] == ["zero-shot", "few-shot", "template"]
+    results = at.session_state["prompt_scores_review_sentiment_False"]
+    assert [s.value for s in scores] == [f"{r.correct}/6" for r in results]
+
+
+def test_prompting_on_the_chat_model_and_empty_input(app_env):
+    at = run_page("prompting.py")
+    at.radio(key="prompt_model").set_value("Chat model (instruction-tuned)")
+    at.selectbox(key="prompt_task").set_value("Is this email spam?").run()
+    assert not at.exception
+    assert at.code[0].value.startswith("<|im_start|>user\n")
+    assert all(m.value in ("spam", "ham") for m in at.metric)
+    at.text_input(key="prompt_input_email_spam").set_value("").run()
+    assert not at.exception
+    assert "Type an input" in _texts(at.info)
+
+
+@pytest.mark.parametrize("text", ["東京の天気は？ 🌦️", "ما هو الطقس اليوم؟"])
+def test_walkthrough_handles_non_latin_text(app_env, text):
+    at = run_page("how_llms_work.py")
+    at.text_area(key="llm_text").set_value(text).run()
+    assert not at.exception
+    assert _charts(at) >= 7
