@@ -7,7 +7,6 @@ can train it live and redraw several times a second.
 from __future__ import annotations
 
 import math
-from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -21,16 +20,6 @@ MAX_LAYERS = 4
 MAX_NEURONS = 16
 MAX_POINTS = 2_000
 MAX_L2 = 1.0
-
-
-def small_matrix_mode() -> AbstractContextManager:
-    """Run numpy's BLAS on one thread. These matrices are tiny: on a busy 2-core machine, waking a second
-    BLAS thread for each product made a step ~25x slower (measured: 47 ms against 1.7 ms)."""
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:  # threadpoolctl comes with scikit-learn; without it we only lose speed
-        return nullcontext()
-    return threadpool_limits(limits=1, user_api="blas")
 
 
 # --- data -------------------------------------------------------------------------------------------
@@ -227,10 +216,9 @@ class TrainingRun:
     def train(self, steps: int) -> None:
         if steps < 0:
             raise ValueError("The number of steps cannot be negative.")
-        with small_matrix_mode():
-            for _ in range(steps):
-                self.network.train_step(self.data.x_train, self.data.y_train, self.learning_rate, self.l2)
-                self._record()
+        for _ in range(steps):
+            self.network.train_step(self.data.x_train, self.data.y_train, self.learning_rate, self.l2)
+            self._record()
         if not all(math.isfinite(v) for v in (self.train_loss[-1], self.val_loss[-1])):
             raise FloatingPointError("The loss stopped being a number; lower the learning rate and reset.")
 
@@ -300,16 +288,14 @@ def _cells(resolution: int) -> pd.DataFrame:
 def decision_frame(network: Network, resolution: int = 30) -> pd.DataFrame:
     """The network's probability of 'orange' in every cell of the plot square (x..x2, y..y2)."""
     frame, points = _cells(resolution)
-    with small_matrix_mode():
-        frame["p"] = network.predict(points)
+    frame["p"] = network.predict(points)
     return frame
 
 
 def neuron_frame(network: Network, resolution: int = 14) -> pd.DataFrame:
     """What every hidden neuron outputs over the plot square, one row per (neuron, cell)."""
     cells, points = _cells(resolution)
-    with small_matrix_mode():
-        layers = network.hidden_outputs(points)
+    layers = network.hidden_outputs(points)
     parts = []
     for layer, outputs in enumerate(layers, start=1):
         for neuron in range(outputs.shape[1]):

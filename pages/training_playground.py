@@ -1,11 +1,12 @@
 import time
 
+import pandas as pd
 import streamlit as st
 
 from genai_demo.playground import (DATASETS, HIDDEN_ACTIVATIONS, MAX_LAYERS, MAX_NEURONS, MAX_STEPS, PRESETS,
                                    check_settings, decision_frame, loss_frame, neuron_frame, new_run, points_frame)
 from genai_demo.ui.layout import page_intro
-from genai_demo.ui.neurons import loss_chart, neuron_maps_chart, number, region_chart
+from genai_demo.ui.neurons import loss_chart, neuron_maps_chart, number, region_chart, with_data
 
 L2_CHOICES = [0.0, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0]
 
@@ -106,8 +107,10 @@ def draw() -> None:
         train.metric("training loss", number(run.train_loss[-1]))
         val.metric("validation loss", number(run.val_loss[-1]))
         acc.metric("validation accuracy", f"{run.network.accuracy(run.data.x_val, run.data.y_val):.0%}")
-    region_slot.altair_chart(region_chart(decision_frame(run.network), points), width="stretch")
-    loss_slot.altair_chart(loss_chart(loss_frame(run), best_step=run.best_validation_step()), width="stretch")
+    region_slot.vega_lite_chart(spec=with_data(region_chart(), region=decision_frame(run.network), points=points),
+                                width="stretch")
+    best = pd.DataFrame({"step": [run.best_validation_step()]})
+    loss_slot.vega_lite_chart(spec=with_data(loss_chart(), losses=loss_frame(run), best=best), width="stretch")
 
 
 def train(steps: int) -> bool:
@@ -144,7 +147,8 @@ st.caption("Circles are training points, triangles validation points. The dashed
            "lowest validation loss.")
 
 st.subheader("What each hidden neuron responds to")
-st.altair_chart(neuron_maps_chart(neuron_frame(run.network), columns=min(8, neurons)), width="stretch")
+st.vega_lite_chart(spec=with_data(neuron_maps_chart(min(8, neurons)), neurons=neuron_frame(run.network)),
+                  width="stretch")
 st.caption("Each square is one neuron's output over the same plane (L1 = first hidden layer). First-layer "
            "neurons can only draw straight borders; later layers combine them into curves.")
 

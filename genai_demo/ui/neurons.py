@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Sequence
 
 import altair as alt
@@ -38,51 +39,67 @@ def neuron_diagram(input_names: Sequence[str], inputs: Sequence[float], weights:
     st.graphviz_chart("\n".join(lines), width="stretch")
 
 
-def region_chart(region: pd.DataFrame, points: pd.DataFrame | None = None, height: int = 320,
-                 title: str = "") -> alt.LayerChart | alt.Chart:
-    """A heatmap of P(orange) over the plane (columns x, x2, y, y2, p), with the data points on top."""
+def region_chart(height: int = 320) -> dict:
+    """Vega-Lite spec of a heatmap of P(orange) over the plane (data "region": x, x2, y, y2, p) with the
+    data points on top (data "points": x, y, label, split). Fill it with `with_data` for each frame:
+    building Altair objects costs ~100 ms per chart, swapping data in a ready spec almost nothing."""
+    return _region_template(height)
+
+
+@cache
+def _region_template(height: int) -> dict:
     scale = alt.Scale(domain=[-EXTENT, EXTENT], nice=False)
-    heat = alt.Chart(region).mark_rect(opacity=0.85).encode(
+    heat = alt.Chart(alt.NamedData("region")).mark_rect(opacity=0.85).encode(
         x=alt.X("x:Q", scale=scale, title=None), x2="x2", y=alt.Y("y:Q", scale=scale, title=None), y2="y2",
         color=alt.Color("p:Q", scale=REGION_COLOURS, title="P(orange)"),
     )
-    chart = heat
-    if points is not None:
-        dots = alt.Chart(points).mark_point(filled=True, size=28, strokeWidth=1).encode(
-            x="x:Q", y="y:Q",
-            color=alt.Color("label:N", scale=alt.Scale(domain=[0, 1], range=[BLUE, ORANGE]), legend=None),
-            shape=alt.Shape("split:N", scale=alt.Scale(domain=["training", "validation"],
-                                                      range=["circle", "triangle-up"]), title=None),
-            stroke=alt.value("white"),
-        )
-        chart = heat + dots
-    return chart.properties(height=height, title=title)
+    dots = alt.Chart(alt.NamedData("points")).mark_point(filled=True, size=28, strokeWidth=1).encode(
+        x="x:Q", y="y:Q",
+        color=alt.Color("label:N", scale=alt.Scale(domain=[0, 1], range=[BLUE, ORANGE]), legend=None),
+        shape=alt.Shape("split:N", scale=alt.Scale(domain=["training", "validation"], range=["circle", "triangle-up"]),
+                        title=None),
+        stroke=alt.value("white"),
+    )
+    return (heat + dots).properties(height=height).to_dict()
 
 
-def loss_chart(losses: pd.DataFrame, height: int = 220, best_step: int | None = None) -> alt.LayerChart | alt.Chart:
-    """Loss per step (columns step, loss, data); a dashed rule marks the best validation step."""
-    lines = alt.Chart(losses).mark_line().encode(
+def loss_chart(height: int = 220) -> dict:
+    """Vega-Lite spec of loss per step (data "losses": step, loss, data) with a dashed rule at the best
+    validation step (data "best": step)."""
+    return _loss_template(height)
+
+
+@cache
+def _loss_template(height: int) -> dict:
+    lines = alt.Chart(alt.NamedData("losses")).mark_line().encode(
         x=alt.X("step:Q", title="training step"), y=alt.Y("loss:Q", title="loss"),
         color=alt.Color("data:N", title=None, scale=alt.Scale(domain=["training", "validation"],
                                                                range=["#2c3e50", "#e45756"])),
     )
-    if best_step is None:
-        return lines.properties(height=height)
-    rule = alt.Chart(pd.DataFrame({"step": [best_step]})).mark_rule(strokeDash=[4, 4], color="#e45756").encode(
-        x="step:Q")
-    return (lines + rule).properties(height=height)
+    rule = alt.Chart(alt.NamedData("best")).mark_rule(strokeDash=[4, 4], color="#e45756").encode(x="step:Q")
+    return (lines + rule).properties(height=height).to_dict()
 
 
-def neuron_maps_chart(frame: pd.DataFrame, columns: int = 8) -> alt.Chart:
-    """Small heatmaps, one per hidden neuron (columns neuron, x, x2, y, y2, value), each on its own colour
-    scale of the activation's range."""
+def with_data(spec: dict, **datasets: pd.DataFrame) -> dict:
+    """A copy of a spec template with its named datasets filled in (st.vega_lite_chart takes DataFrames)."""
+    return {**spec, "datasets": datasets}
+
+
+def neuron_maps_chart(columns: int = 8) -> dict:
+    """Vega-Lite spec of small heatmaps, one per hidden neuron (data "neurons": neuron, layer, x, x2, y, y2,
+    value), on one shared colour scale centred on 0."""
+    return _neuron_maps_template(columns)
+
+
+@cache
+def _neuron_maps_template(columns: int) -> dict:
     scale = alt.Scale(domain=[-EXTENT, EXTENT], nice=False)
-    return alt.Chart(frame).mark_rect().encode(
+    return alt.Chart(alt.NamedData("neurons")).mark_rect().encode(
         x=alt.X("x:Q", scale=scale, axis=None), x2="x2", y=alt.Y("y:Q", scale=scale, axis=None), y2="y2",
         color=alt.Color("value:Q", scale=alt.Scale(scheme="purpleorange", domainMid=0), title="output"),
     ).properties(width=62, height=62).facet(
         facet=alt.Facet("neuron:N", title=None, sort=alt.SortField("layer")), columns=columns,
-    ).resolve_scale(color="shared")
+    ).to_dict()
 
 
 _ACTIVATION_LATEX = {

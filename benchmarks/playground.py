@@ -1,0 +1,74 @@
+"""How fast the Training playground can train and redraw: steps/s and view updates/s.
+
+    python benchmarks/playground.py            # 2 hidden layers x 8 neurons, 500 points, 10 steps per frame
+    python benchmarks/playground.py --quick    # fewer frames, to check it runs
+
+A view update is what the page does per frame: train `steps-per-frame` steps, build the decision-region
+and loss data, put them into the two ready Vega-Lite specs and convert them to Arrow (what
+st.vega_lite_chart sends).
+The browser's drawing is not included. Goal (issue 8): at least 5 view updates per second.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from genai_demo.playground import (decision_frame, loss_frame, neuron_frame, new_run,  # noqa: E402
+                                   points_frame)
+import pandas as pd  # noqa: E402
+from streamlit.dataframe_util import convert_anything_to_arrow_bytes  # noqa: E402
+
+from genai_demo.ui.neurons import loss_chart, neuron_maps_chart, region_chart, with_data  # noqa: E402
+
+GOAL_UPDATES_PER_S = 5.0
+
+
+def measure(frames: int, steps_per_frame: int) -> dict[str, float]:
+    run = new_run("spiral", 500, noise=0.1, hidden_layers=(8, 8), learning_rate=0.03, seed=0)
+    points = points_frame(run.data)
+
+    started = time.perf_counter()
+    steps = frames * steps_per_frame
+    run.train(steps)
+    steps_per_s = steps / (time.perf_counter() - started)
+
+    started = time.perf_counter()
+    for _ in range(frames):
+        run.train(steps_per_frame)
+        region = with_data(region_chart(), region=decision_frame(run.network), points=points)
+        best = pd.DataFrame({"step": [run.best_validation_step()]})
+        losses = with_data(loss_chart(), losses=loss_frame(run), best=best)
+        for spec in (region, losses):  # what st.vega_lite_chart does with each dataset
+            for frame in spec["datasets"].values():
+                convert_anything_to_arrow_bytes(frame)
+    updates_per_s = frames / (time.perf_counter() - started)
+
+    started = time.perf_counter()
+    convert_anything_to_arrow_bytes(with_data(neuron_maps_chart(8), neurons=neuron_frame(run.network))["datasets"]["neurons"])
+    neuron_maps_s = time.perf_counter() - started
+    return {"steps_per_s": steps_per_s, "updates_per_s": updates_per_s, "neuron_maps_s": neuron_maps_s}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--steps-per-frame", type=int, default=10)
+    args = parser.parse_args()
+    frames = 5 if args.quick else 40
+
+    region_chart(), loss_chart()  # build the spec templates once, as the page does on its first frame
+    result = measure(frames, args.steps_per_frame)
+    print(f"network 2x8, 500 points (350 train), {args.steps_per_frame} steps per frame, {frames} frames")
+    print(f"training steps/s (step + both losses): {result['steps_per_s']:.0f}")
+    print(f"view updates/s (train + chart data + specs): {result['updates_per_s']:.1f}"
+          f"   goal {GOAL_UPDATES_PER_S:.0f}/s   ratio {result['updates_per_s'] / GOAL_UPDATES_PER_S:.2f}x")
+    print(f"hidden-neuron maps (16 small heatmaps), once per script run: {result['neuron_maps_s'] * 1000:.0f} ms")
+
+
+if __name__ == "__main__":
+    main()
