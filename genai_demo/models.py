@@ -337,24 +337,60 @@ def load_embedder(model_id: str | None = None) -> Embedder:
 
 
 def load_image_pipeline(model_id: str | None = None) -> ImagePipeline:
-    """A diffusers text-to-image pipeline; the safety checker stays on when GENAI_PUBLIC is set."""
+    """A diffusers text-to-image pipeline; the safety checker stays on when GENAI_PUBLIC is set.
+
+    On a GPU the half-size fp16 weight files are used when the repository has them.
+    """
+    import torch
     from diffusers import AutoPipelineForText2Image
 
     device = _resolve_device()
     model_id = model_id or settings().image_model_for(device)
     dtype = pick_dtype(device)
 
+    def from_pretrained(**extra: Any) -> Any:
+        return AutoPipelineForText2Image.from_pretrained(
+            model_id, dtype=dtype, use_safetensors=True, local_files_only=settings().offline, **extra
+        )
+
+    def add_safety_checker(pipeline: Any) -> None:
+        """Public deployments always filter images; models shipped without a checker get the standard one."""
+        from diffusers.pipelines.stable_diffusion.safety_checker import StableDiffusionSafetyChecker
+        from transformers import CLIPImageProcessor
+
+        from genai_demo.images import SAFETY_CHECKER_MODEL
+
+        try:
+            checker = StableDiffusionSafetyChecker.from_pretrained(
+                SAFETY_CHECKER_MODEL, dtype=dtype, use_safetensors=True, local_files_only=settings().offline
+            )
+            features = CLIPImageProcessor.from_pretrained(SAFETY_CHECKER_MODEL, local_files_only=settings().offline)
+        except Exception as error:  # noqa: BLE001 - a public app never runs without its filter
+            raise ModelUnavailable(
+                "The safety checker is not available",
+                f"GENAI_PUBLIC is set, so every picture must pass `{SAFETY_CHECKER_MODEL}`, and it could not be "
+                f"loaded ({type(error).__name__}: {_first_line(error)}).",
+                "On a machine with internet, run `python -m genai_demo prefetch` (it fetches the checker when "
+                "GENAI_PUBLIC is set), then start the app again.",
+                SAFETY_CHECKER_MODEL,
+            ) from error
+        pipeline.register_modules(safety_checker=checker, feature_extractor=features)
+        pipeline.register_to_config(requires_safety_checker=True)
+
     def load() -> ImagePipeline:
         extra: dict[str, Any] = {}
         if not settings().public:
             extra = {"safety_checker": None, "requires_safety_checker": False}
-        pipeline = AutoPipelineForText2Image.from_pretrained(
-            model_id,
-            dtype=dtype,
-            use_safetensors=True,
-            local_files_only=settings().offline,
-            **extra,
-        )
+        pipeline = None
+        if dtype == torch.float16 and not Path(model_id).is_dir():
+            try:
+                pipeline = from_pretrained(variant="fp16", **extra)
+            except (OSError, ValueError):
+                pipeline = None  # no fp16 files (or not downloaded): the full files, cast on load
+        if pipeline is None:
+            pipeline = from_pretrained(**extra)
+        if settings().public and getattr(pipeline, "safety_checker", False) is None:
+            add_safety_checker(pipeline)
         pipeline.to(device)
         pipeline.set_progress_bar_config(disable=True)
         return ImagePipeline(model_id, pipeline, device, dtype)
