@@ -1,2 +1,192 @@
+import altair as alt
+import numpy as np
+import pandas as pd
 import streamlit as st
-st.title("(placeholder: being built)")
+
+from genai_demo.config import settings
+from genai_demo.ui import loaders
+from genai_demo.ui.labs import crisp_image, loss_chart, run_training, train_controls
+from genai_demo.ui.layout import page_intro
+from genai_demo.vae import VaeConfig, VaeTrainer, digits, sd_vae_round_trip, test_picture
+
+page_intro(
+    "VAE lab: squeeze a digit into two numbers",
+    "A **VAE** (variational autoencoder) has two halves. The **encoder** compresses a picture into a few "
+    "numbers, its *latent* code; the **decoder** rebuilds the picture from them. Because training keeps "
+    "the codes packed around zero, every point of that small space decodes to something plausible, so "
+    "the decoder becomes a generator.",
+    "train for 1000 steps, then drag the sliders slowly from the 0s to the 1s and watch one digit morph "
+    "into another.",
+)
+
+LIMIT = settings().limits.max_train_steps
+TRAINER = "vae_lab_trainer"
+LOSSES = {"reconstruction": "#1f77b4", "kl": "#ff7f0e"}
+
+lr_col, seed_col = st.columns(2)
+lr = lr_col.number_input("Learning rate", min_value=0.0, max_value=10.0, value=0.002, step=0.0005, format="%.4f",
+                         key="vae_lab_lr")
+seed = seed_col.number_input("Seed", min_value=0, max_value=2**31 - 1, value=0, key="vae_lab_seed")
+try:
+    config = VaeConfig(lr=lr, seed=int(seed)).validated()
+except ValueError as error:
+    st.warning(str(error), icon=":material/warning:")
+    st.stop()
+if config.lr > 0.05:
+    st.info("That learning rate is large: expect the loss to jump about, or training to stop with a message.",
+            icon=":material/speed:")
+
+trainer: VaeTrainer | None = st.session_state.get(TRAINER)
+if trainer is None or trainer.config != config:
+    trainer = st.session_state[TRAINER] = VaeTrainer(config)
+
+request = train_controls("vae_lab", default_steps=1000, limit=LIMIT)
+if request.reset:
+    trainer = st.session_state[TRAINER] = VaeTrainer(config)
+
+_, labels = digits()
+
+
+def latent_map(x: float | None = None, y: float | None = None) -> alt.LayerChart:
+    codes = trainer.encode()
+    frame = pd.DataFrame({"z1": codes[:, 0], "z2": codes[:, 1], "digit": labels.astype(str)})
+    dots = alt.Chart(frame).mark_circle(size=16, opacity=0.7).encode(
+        x=alt.X("z1:Q", title="latent number 1"), y=alt.Y("z2:Q", title="latent number 2"),
+        color=alt.Color("digit:N", scale=alt.Scale(scheme="category10"), legend=alt.Legend(orient="right")),
+        tooltip=["digit:N", alt.Tooltip("z1:Q", format=".2f"), alt.Tooltip("z2:Q", format=".2f")],
+    )
+    layers = [dots]
+    if x is not None:
+        marker = pd.DataFrame({"z1": [x], "z2": [y]})
+        layers.append(alt.Chart(marker).mark_point(shape="cross", size=400, filled=True, color="black")
+                      .encode(x="z1:Q", y="z2:Q"))
+    return alt.layer(*layers).properties(height=360, title="Each dot: one of 1,797 digits, placed by its code")
+
+
+view = st.empty()
+
+
+def draw() -> None:
+    with view.container():
+        losses = trainer.evaluate()
+        step_m, rec_m, kl_m = st.columns(3)
+        step_m.metric("Training step", trainer.step)
+        rec_m.metric("Reconstruction loss", f"{losses.reconstruction:.1f}",
+                     help="How badly the decoder rebuilds each digit (binary cross-entropy over 64 pixels).")
+        kl_m.metric("KL term", f"{losses.kl:.2f}",
+                    help="How far the codes stray from a tidy cloud around zero.")
+        st.altair_chart(latent_map(), width="stretch")
+        st.altair_chart(loss_chart(trainer.history, LOSSES, "Training losses per digit"), width="stretch")
+
+
+if trainer.diverged:
+    st.error(trainer.diverged, icon=":material/error:")
+    st.stop()
+run_training("vae_lab", request, trainer.train, draw, LIMIT)
+if trainer.diverged:
+    st.stop()
+draw()
+if trainer.step == 0:
+    st.info("The model is untrained: all digits sit in one blob and decode to grey mush. Press **Train**.",
+            icon=":material/info:")
+
+# --- walk the latent space ------------------------------------------------------------------------
+
+st.header("Walk through the latent space")
+st.markdown("Every position below is two numbers. The decoder turns them into a brand-new 8x8 digit, one that "
+            "may not exist in the data: this is how a VAE *generates*.")
+slider_col, image_col = st.columns([3, 2])
+with slider_col:
+    z1 = st.slider("Latent number 1", -3.0, 3.0, 0.0, 0.05, key="vae_lab_z1")
+    z2 = st.slider("Latent number 2", -3.0, 3.0, 0.0, 0.05, key="vae_lab_z2")
+with image_col:
+    crisp_image(trainer.decode(np.array([z1, z2]))[0], 160, caption=f"decoded from ({z1:.2f}, {z2:.2f})")
+with st.expander("Where is that point on the map?"):
+    st.altair_chart(latent_map(z1, z2), width="stretch")
+
+st.header("Morph one digit into another")
+first_col, second_col = st.columns(2)
+first = first_col.selectbox("From digit", range(10), index=0, key="vae_lab_from")
+second = second_col.selectbox("To digit", range(10), index=1, key="vae_lab_to")
+frames = trainer.interpolate(trainer.example_of(first), trainer.example_of(second), count=7)
+for column, image, weight in zip(st.columns(len(frames)), frames, np.linspace(0, 1, len(frames))):
+    with column:
+        crisp_image(image, 64, caption=f"{weight:.0%}")
+st.caption("Both digits are encoded, the straight line between their two codes is cut into steps, and each step "
+           "is decoded. The in-between pictures are made up by the decoder.")
+
+st.header("Original vs reconstruction")
+index = st.number_input("Digit number (0 to 1796)", min_value=0, max_value=len(labels) - 1, value=0,
+                        key="vae_lab_index")
+original, rebuilt = trainer.reconstruct(int(index))
+left, right, numbers = st.columns([1, 1, 1.4])
+with left:
+    crisp_image(original, 160, caption=f"original (a {labels[int(index)]})")
+with right:
+    crisp_image(rebuilt, 160, caption="after encoder → 2 numbers → decoder")
+with numbers:
+    code = trainer.encode(original)[0]
+    st.metric("Its code", f"({code[0]:.2f}, {code[1]:.2f})")
+    st.caption(f"64 pixel values went in; 2 numbers came out, 32 times fewer. Mean pixel error: "
+               f"{np.abs(original - rebuilt).mean():.3f} (pixels run from 0 to 1).")
+
+with st.expander("Why 'variational'? The two losses"):
+    st.markdown(
+        "A plain autoencoder only learns to rebuild its inputs, and its codes can end up scattered with gaps "
+        "that decode to nonsense. A VAE's encoder outputs a small *cloud* (a mean and a spread) instead of one "
+        "point, the decoder must rebuild the digit from a random point of that cloud, and a second loss, the "
+        "**KL term**, pulls every cloud towards one standard bell curve around zero. The clouds overlap and "
+        "fill the space, so you can pick any point and decode it. The **reconstruction loss** measures how "
+        "well digits come back; the two losses pull against each other."
+    )
+
+# --- the same idea at scale -----------------------------------------------------------------------
+
+st.divider()
+st.header("The same idea at scale: Stable Diffusion's VAE")
+st.markdown(
+    "Stable Diffusion does not paint pixels directly. Its VAE encoder squeezes a picture into a smaller grid "
+    "of 4 channels (8 times smaller each way for the real model), the diffusion model works in that small "
+    "latent space, and the VAE decoder turns the result back into pixels."
+)
+bundle = loaders.image_pipeline_if_loaded()
+if bundle is None:
+    st.info("The image model is not loaded yet. It is large, so this page only borrows it once another page "
+            "(or this button) has loaded it.", icon=":material/download:")
+    if st.button("Load the image model", key="vae_lab_load_sd", icon=":material/download:"):
+        bundle = loaders.image_pipeline()
+if bundle is not None:
+    limits = settings().limits
+    sides = [side for side in (128, 256, 512) if side <= limits.max_image_side]
+    upload_col, side_col = st.columns([2, 1])
+    upload = upload_col.file_uploader("Your picture (optional)", type=["png", "jpg", "jpeg", "webp"],
+                                      key="vae_lab_upload")
+    side = side_col.selectbox("Longest side (px)", sides, index=min(1, len(sides) - 1), key="vae_lab_side")
+    if st.button("Encode and decode", key="vae_lab_round_trip", type="primary", icon=":material/compress:"):
+        picture = test_picture(side)
+        if upload is not None:
+            from PIL import Image, UnidentifiedImageError
+
+            try:
+                picture = Image.open(upload)
+                picture.load()
+            except (UnidentifiedImageError, OSError):
+                st.warning("That file is not a picture this app can read; using the test picture instead.")
+                picture = test_picture(side)
+        with st.spinner("Encoding and decoding…"):
+            st.session_state["vae_lab_sd_result"] = sd_vae_round_trip(bundle, picture, side)
+    result = st.session_state.get("vae_lab_sd_result")
+    if result:
+        channels, height, width = result.latent_shape
+        shape_m, ratio_m = st.columns(2)
+        shape_m.metric("Latent shape", f"{channels} × {height} × {width}",
+                       help=f"The picture is 3 × {result.original.height} × {result.original.width}.")
+        ratio_m.metric("Compression", f"{result.compression:.0f}× fewer numbers")
+        original_col, decoded_col = st.columns(2)
+        original_col.image(result.original, caption=f"original, {result.original.width}×{result.original.height}")
+        decoded_col.image(result.decoded, caption="decoded from the latent")
+        st.caption("The 4 latent channels, each stretched to black-to-white:")
+        for column, channel in zip(st.columns(channels), result.latent_channels):
+            column.image((channel * 255).astype(np.uint8), width="stretch")
+        st.caption("Fine text and tiny faces suffer most: they do not fit in the latent grid. Everything "
+                   "Stable Diffusion draws passes through this decoder.")
