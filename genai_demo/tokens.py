@@ -253,6 +253,14 @@ def decode(tokenizer: Any, pieces: list[TokenPiece]) -> str:
                                 clean_up_tokenization_spaces=False)
 
 
+def short_model_name(model_id: str) -> str:
+    """A Hub id as it is; a local folder as its last two path parts."""
+    path = Path(model_id).expanduser()
+    if path.is_absolute() or path.exists():
+        return "/".join(path.parts[-2:])
+    return model_id
+
+
 # --- counts -------------------------------------------------------------------------------------
 
 

@@ -108,16 +108,19 @@ columns = st.columns(len(candidates))
 for column, (label, model_id) in zip(columns, candidates):
     with column:
         st.markdown(f"**{label}**")
-        st.caption(f"`{model_id.rstrip('/').split('/')[-1]}`")
+        st.caption(f"`{tokens.short_model_name(model_id)}`")
         if label in errors:
             model_unavailable_panel(errors[label])
             continue
-        st.caption(tokens.tokenizer_style(loaded[label]).name)
+        window = tokens.context_window(loaded[label], model_id)
+        st.caption(tokens.tokenizer_style(loaded[label]).name + (f" · its model reads {window:,} tokens" if window else ""))
         if label not in compared:
             st.caption("No text yet.")
             continue
         column_pieces = compared[label]
         st.metric("Tokens", f"{len(column_pieces):,}")
+        if window and len(column_pieces) > window:
+            st.caption(f":material/crop: Longer than {window:,} tokens: this model would not see all of it.")
         token_chips(column_pieces, show_ids=False, marked=marked[label], max_chips=MAX_COMPARE_CHIPS)
 
 if len(compared) > 1:
@@ -127,9 +130,9 @@ if len(compared) > 1:
     st.altair_chart(
         alt.Chart(chart_data).mark_bar().encode(
             x=alt.X("tokens:Q", title="tokens for this text"),
-            y=alt.Y("tokenizer:N", title=None, sort="-x"),
+            y=alt.Y("tokenizer:N", title=None, sort="-x", axis=alt.Axis(labelLimit=180)),
             tooltip=["tokenizer", "tokens"],
-        ).properties(height=40 + 30 * len(chart_data)),
+        ).properties(height=50 * len(chart_data)),
         width="stretch",
     )
 
@@ -210,6 +213,11 @@ else:
     if histories:
         final = [raw for h in histories for raw in h.pieces]
         st.caption(f"Final pieces: {' · '.join(f'`{raw}`' for raw in final)}, exactly what the tokenizer outputs.")
+        if not word.startswith(" ") and not tokens.tokenizer_style(bpe_tok).end_of_word_suffix:
+            spaced = tokens.tokenize(bpe_tok, " " + word.strip())
+            st.caption(f"Inside a sentence the word comes with its leading space, and ` {word.strip()}` is "
+                       f"{len(spaced)} token{'s' if len(spaced) != 1 else ''}: "
+                       f"{' · '.join(f'`{p.raw}`' for p in spaced)}. Common words are learned with their space.")
         with st.expander("Every merge, in order"):
             st.dataframe(
                 pd.DataFrame([

@@ -86,14 +86,16 @@ def token_chips(pieces: list[TokenPiece], show_ids: bool = True, show_raw: bool 
 
 def count_metrics(counts: TextCounts, model_name: str = "the model") -> None:
     """Characters, words, tokens, tokens per word and the share of the context window, in one row."""
-    columns = st.columns(5)
-    columns[0].metric("Characters", f"{counts.characters:,}")
-    columns[1].metric("Words", f"{counts.words:,}", help="Runs of characters between spaces.")
-    columns[2].metric("Tokens", f"{counts.tokens:,}")
-    columns[3].metric("Tokens / word", f"{counts.tokens_per_word:.2f}")
+    # A wrapping row keeps five numbers compact on a narrow screen instead of stacking them.
+    row = st.container(horizontal=True, wrap=True, gap="large")
+    row.metric("Characters", f"{counts.characters:,}", width="content")
+    row.metric("Words", f"{counts.words:,}", help="Runs of characters between spaces.", width="content")
+    row.metric("Tokens", f"{counts.tokens:,}", width="content")
+    row.metric("Tokens / word", f"{counts.tokens_per_word:.2f}", width="content")
     share = counts.context_share
     if share is None:
-        columns[4].metric("Context used", "unknown", help="This tokenizer does not say how long its model's window is.")
+        row.metric("Context used", "unknown", help="This tokenizer does not say how long its model's window is.",
+                   width="content")
     else:
-        columns[4].metric("Context used", f"{share:.1%}",
+        row.metric("Context used", f"{share:.1%}", width="content",
                           help=f"{counts.tokens:,} of the {counts.context_window:,} tokens {model_name} can read at once.")
