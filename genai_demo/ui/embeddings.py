@@ -15,6 +15,8 @@ from genai_demo.retrieval import PassageIndex, load_corpus
 
 # Numbers printed inside heatmap cells stay readable up to this many sentences; above, hover shows them.
 MAX_LABELLED_CELLS = 16
+# Streamlit's default "fit" squeezes axes and legends into the given height; fit-x keeps the plot that tall.
+FIT_WIDTH = alt.AutoSizeParams(type="fit-x", contains="padding")
 
 
 @st.cache_data(max_entries=32, show_spinner="Embedding your sentences…")
@@ -42,28 +44,26 @@ def short_label(number: int, sentence: str, width: int = 24) -> str:
 def similarity_heatmap(matrix: np.ndarray, labels: Sequence[str], sentences: Sequence[str]) -> alt.LayerChart:
     n = len(labels)
     frame = pd.DataFrame(
-        [{"row": labels[i], "column": labels[j], "cosine": float(matrix[i, j]),
+        [{"row": labels[i], "column": j + 1, "cosine": float(matrix[i, j]),
           "sentence A": sentences[i], "sentence B": sentences[j]} for i in range(n) for j in range(n)]
     )
-    order = list(labels)
     base = alt.Chart(frame).encode(
-        x=alt.X("column:N", sort=order, title=None, axis=alt.Axis(labelAngle=-45, labelLimit=140)),
-        y=alt.Y("row:N", sort=order, title=None, axis=alt.Axis(labelLimit=170)),
+        x=alt.X("column:O", title="sentence number", axis=alt.Axis(labelAngle=0, orient="top")),
+        y=alt.Y("row:N", sort=list(labels), title=None, axis=alt.Axis(labelLimit=130)),
     )
     cells = base.mark_rect().encode(
         color=alt.Color("cosine:Q", scale=alt.Scale(scheme="blues", domain=[min(0.0, float(matrix.min())), 1.0]),
-                        legend=alt.Legend(title="cosine")),
+                        legend=alt.Legend(title="cosine", orient="bottom")),
         tooltip=["sentence A", "sentence B", alt.Tooltip("cosine:Q", format=".3f")],
     )
     chart = cells
     if n <= MAX_LABELLED_CELLS:
-        text = base.mark_text(fontSize=10 if n > 10 else 12).encode(
+        text = base.mark_text(fontSize=10 if n > 10 else 11).encode(
             text=alt.Text("cosine:Q", format=".2f"),
             color=alt.condition(alt.datum.cosine > 0.6, alt.value("white"), alt.value("black")),
         )
         chart = cells + text
-    side = max(260, min(34 * n, 640))
-    return chart.properties(height=side)
+    return chart.properties(height=max(120, min(30 * n, 600)), autosize=FIT_WIDTH)
 
 
 def projection_scatter(points: np.ndarray, labels: Sequence[str], groups: Sequence[str],
@@ -74,12 +74,12 @@ def projection_scatter(points: np.ndarray, labels: Sequence[str], groups: Sequen
     base = alt.Chart(frame).encode(
         x=alt.X("x:Q", title=f"{axis_name} 1", axis=alt.Axis(labels=False, ticks=False)),
         y=alt.Y("y:Q", title=f"{axis_name} 2", axis=alt.Axis(labels=False, ticks=False)),
-        color=alt.Color("group:N", legend=alt.Legend(orient="bottom", title=None)),
+        color=alt.Color("group:N", scale=alt.Scale(scheme="tableau10"), legend=alt.Legend(orient="bottom", title=None)),
         tooltip=["sentence", "group"],
     )
     dots = base.mark_circle(size=110, opacity=0.9)
     names = base.mark_text(align="left", dx=7, fontSize=11).encode(text="label:N")
-    return (dots + names).properties(height=420)
+    return (dots + names).properties(height=380, autosize=FIT_WIDTH)
 
 
 def vector_strip(vectors: np.ndarray, names: Sequence[str], dims: int) -> alt.Chart:
@@ -95,7 +95,7 @@ def vector_strip(vectors: np.ndarray, names: Sequence[str], dims: int) -> alt.Ch
         color=alt.Color("value:Q", scale=alt.Scale(scheme="redblue", domain=[-limit, limit]),
                         legend=alt.Legend(orient="bottom", title="value")),
         tooltip=["vector", "dimension", alt.Tooltip("value:Q", format=".4f")],
-    ).properties(height=50 * len(names) + 20)
+    ).properties(height=36 * len(names), autosize=FIT_WIDTH)
 
 
 def contribution_bars(products: np.ndarray, top: int) -> alt.Chart:
@@ -110,5 +110,5 @@ def contribution_bars(products: np.ndarray, top: int) -> alt.Chart:
                                                     range=["#1f77b4", "#d62728"]),
                         legend=alt.Legend(orient="bottom", title=None)),
         tooltip=["dimension", alt.Tooltip("a·b:Q", format=".5f")],
-    ).properties(height=24 * len(order) + 20)
+    ).properties(height=22 * len(order), autosize=FIT_WIDTH)
 
