@@ -1,2 +1,85 @@
 import streamlit as st
-st.title("(placeholder: being built)")
+
+from genai_demo.ui.layout import page_intro
+
+page_intro(
+    "Applications: where generative AI is used",
+    "The same idea (learn the patterns of many examples, then produce new material that follows them) "
+    "powers tools for text, pictures, sound, video and conversation. For each one, here is what you can "
+    "try live in this app and, where the app cannot run it, what real systems do.",
+    "pick **Video** and follow the link to make a short clip from two seeds.",
+)
+
+APPLICATIONS = {
+    "Text": {
+        "icon": ":material/edit_note:",
+        "what": "Drafting essays and emails, answering questions, summarising long documents, translating, "
+                "and writing or explaining code.",
+        "live": [("pages/text_generation.py", "Text generation: GPT-2 with every sampling knob"),
+                 ("pages/prompting.py", "Prompting: the same task asked three ways"),
+                 ("pages/fine_tuning.py", "Fine-tuning: teach GPT-2 one style of writing")],
+        "beyond": "Assistants such as ChatGPT use models hundreds of times larger than GPT-2, trained on far "
+                  "more text and then tuned to follow instructions, which is why they summarise and code well "
+                  "where GPT-2 rambles.",
+    },
+    "Images": {
+        "icon": ":material/image:",
+        "what": "Artwork, illustrations, product mock-ups, design variations and photo-like pictures from a "
+                "sentence, as with DALL·E, Midjourney or Stable Diffusion.",
+        "live": [("pages/image_generation.py", "Image generation: Stable Diffusion step by step"),
+                 ("pages/gan_lab.py", "GAN lab: the generator-versus-discriminator idea"),
+                 ("pages/vae_lab.py", "VAE lab: pictures squeezed into a few numbers and back")],
+        "beyond": "Commercial image tools add much larger models, safety filters, editing (in-painting, "
+                  "out-painting) and upscalers on top of the same denoising loop you can watch here.",
+    },
+    "Music and audio": {
+        "icon": ":material/music_note:",
+        "what": "Composing melodies, generating sound effects, cloning or synthesising voices, and turning "
+                "text into speech.",
+        "live": [("pages/tokenizer.py", "Tokenizer: audio models also cut their input into tokens"),
+                 ("pages/training_vs_generation.py", "Training vs generation: a tiny model learns a sequence "
+                                                      "and continues it — music models do this with notes")],
+        "beyond": "This app runs no audio model: good ones need large downloads and a GPU to be pleasant. "
+                  "Real systems (for example MusicGen or text-to-speech models) predict audio tokens one after "
+                  "another, exactly as GPT-2 predicts word pieces, and a decoder turns those tokens into sound.",
+    },
+    "Video": {
+        "icon": ":material/movie:",
+        "what": "Animating a still picture, generating short clips from a prompt, and editing footage, as "
+                "creators do with tools such as Runway.",
+        "live": [("pages/image_generation.py", "Image generation → Clip: morph between two seeds or two "
+                                               "prompts and download the animation")],
+        "beyond": "Video models generate many frames that must agree with each other over time; they are "
+                  "far larger than the image model here. The clip on the image page shows the core trick "
+                  "(moving smoothly through the model's hidden space), not a full video model.",
+    },
+    "Chatbots and assistants": {
+        "icon": ":material/chat:",
+        "what": "Customer-service bots, tutors and virtual assistants that hold a conversation and answer "
+                "questions in a human-like way.",
+        "live": [("pages/chat.py", "Chat: a small instruction-tuned model, and the exact text it reads"),
+                 ("pages/how_llms_work.py", "How ChatGPT answers: tokens, attention, the next word"),
+                 ("pages/rlhf.py", "RLHF: how human preferences steer the answers"),
+                 ("pages/embeddings.py", "Embeddings: retrieval, so a bot can answer from your documents")],
+        "beyond": "Production assistants connect the model to live data and tools (search, calendars, "
+                  "databases) so they can answer questions such as today's weather, which a model alone "
+                  "cannot know.",
+    },
+}
+
+choice = st.pills("Application", list(APPLICATIONS), default="Text", key="applications_choice",
+                  label_visibility="collapsed") or "Text"
+application = APPLICATIONS[choice]
+with st.container(border=True):
+    st.subheader(f"{application['icon']} {choice}")
+    st.markdown(application["what"])
+    st.markdown("**Try it here**")
+    for page, label in application["live"]:
+        st.page_link(page, label=label, icon=":material/play_circle:")
+    st.markdown("**Beyond this app**")
+    st.markdown(application["beyond"])
+
+with st.expander("All applications at a glance"):
+    for name, details in APPLICATIONS.items():
+        st.markdown(f"**{name}**: {details['what']} Live here: "
+                    + ", ".join(label.split(":")[0] for _, label in details["live"]) + ".")

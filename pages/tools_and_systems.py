@@ -1,2 +1,95 @@
 import streamlit as st
-st.title("(placeholder: being built)")
+
+from genai_demo.config import settings
+from genai_demo.ui.layout import page_intro
+
+page_intro(
+    "Tools and real-world systems",
+    "Generative AI reaches people through a handful of companies, platforms and products. For each one: "
+    "what it is, which page of this app demonstrates the same idea on a small scale, and what this app "
+    "actually uses from it.",
+    "pick **LangChain** and see which page does what it does.",
+)
+
+config = settings()
+SYSTEMS = {
+    "OpenAI": {
+        "kind": "Company and research lab",
+        "what": "Builds the GPT family of language models, the DALL·E image models and the ChatGPT assistant, "
+                "and sells access to them through an API.",
+        "pages": [("pages/text_generation.py", "Text generation (GPT-2 is OpenAI's 2019 model)"),
+                  ("pages/how_llms_work.py", "How ChatGPT answers")],
+        "uses": f"GPT-2's weights and its tokenizer, published openly by OpenAI: `{config.text_model}`.",
+    },
+    "Hugging Face": {
+        "kind": "Platform and open-source libraries",
+        "what": "A hub where researchers and companies share models and datasets, plus the libraries "
+                "(transformers, diffusers, sentence-transformers, peft) that load and run them.",
+        "pages": [("pages/tokenizer.py", "Tokenizer: three tokenizers from the Hub, side by side")],
+        "uses": "Every model in this app comes from the Hub and is loaded with its libraries: "
+                f"`{config.text_model}`, `{config.chat_model}`, `{config.embed_model}` and "
+                f"`{config.image_model or 'a Stable Diffusion pipeline chosen by device'}`.",
+    },
+    "LangChain": {
+        "kind": "Developer framework",
+        "what": "Glue code that connects language models to documents, databases, search engines and other "
+                "tools, for example by retrieving relevant passages and pasting them into the prompt.",
+        "pages": [("pages/embeddings.py", "Embeddings → retrieval-augmented answer"),
+                  ("pages/challenges.py", "Challenges → Made-up facts, with and without retrieved context")],
+        "uses": "Nothing directly: the retrieval step is written out in a few lines (`genai_demo/retrieval.py`) "
+                "so you can see what such frameworks automate.",
+    },
+    "Stable Diffusion": {
+        "kind": "Open image model",
+        "what": "A text-to-image diffusion model whose weights are public, so anyone can run, study and "
+                "fine-tune it.",
+        "pages": [("pages/image_generation.py", "Image generation: every denoising step"),
+                  ("pages/vae_lab.py", "VAE lab: its autoencoder at work")],
+        "uses": "A Stable Diffusion pipeline through diffusers: "
+                f"`{config.image_model or 'stabilityai/sd-turbo on CPU, stable-diffusion-v1-5 on GPU'}`.",
+    },
+    "ChatGPT": {
+        "kind": "Product (assistant)",
+        "what": "OpenAI's chat assistant: a large language model fine-tuned on conversations and refined with "
+                "human feedback so that it answers helpfully, in a human-like way.",
+        "pages": [("pages/chat.py", "Chat: the same recipe on a small model"),
+                  ("pages/rlhf.py", "RLHF: preferences into a reward model"),
+                  ("pages/how_llms_work.py", "How ChatGPT answers: 'What's the weather like today?'")],
+        "uses": f"A small instruction-tuned model stands in for it: `{config.chat_model}`.",
+    },
+    "DALL·E": {
+        "kind": "Product (image generator)",
+        "what": "OpenAI's models that draw pictures from text descriptions.",
+        "pages": [("pages/image_generation.py", "Image generation: prompt, steps, guidance, seed")],
+        "uses": "Nothing: DALL·E's weights are not public. The image page runs an open model that works on "
+                "the same principle of denoising guided by a text encoder.",
+    },
+    "Runway": {
+        "kind": "Product (creative video tools)",
+        "what": "Tools that let creators generate and edit video and images with AI: text-to-video, "
+                "removing objects, extending shots.",
+        "pages": [("pages/image_generation.py", "Image generation → Clip: a short animation between seeds")],
+        "uses": "Nothing: the clip on the image page shows the core idea (moving smoothly through the model's "
+                "hidden space) at a small scale.",
+    },
+}
+
+choice = st.pills("System", list(SYSTEMS), default="OpenAI", key="tools_choice", label_visibility="collapsed") or "OpenAI"
+system = SYSTEMS[choice]
+with st.container(border=True):
+    st.subheader(choice)
+    st.caption(system["kind"])
+    st.markdown(system["what"])
+    st.markdown("**See the same idea here**")
+    for page, label in system["pages"]:
+        st.page_link(page, label=label, icon=":material/play_circle:")
+    st.markdown("**What this app uses from it**")
+    st.markdown(system["uses"])
+
+st.subheader("At a glance")
+st.dataframe(
+    [{"system": name, "kind": details["kind"], "shown on": ", ".join(label.split(":")[0].split(" →")[0]
+                                                                   for _, label in details["pages"])}
+     for name, details in SYSTEMS.items()],
+    hide_index=True, width="stretch",
+)
