@@ -1,0 +1,71 @@
+"""Wall time of the Fine-tuning page's default LoRA run on a full-size GPT-2 (random weights, no download).
+
+    python benchmarks/fine_tuning.py            # the default run (goal: <= 90 s on 2 CPU cores)
+    python benchmarks/fine_tuning.py --quick    # 3 steps, to prove the script works
+
+The model has GPT-2 small's exact architecture (`GPT2Config()`: 12 layers, 768 wide, 124M parameters)
+and the real GPT-2 tokenizer, and is loaded through `genai_demo.models` like the app does, so dtype
+choice (bfloat16 or float32 on the CPU) and the training code are the ones a learner gets. Random
+weights change the loss values, not the time per step.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+GOAL_SECONDS = 90.0
+
+
+def write_full_size_gpt2(folder: Path) -> Path:
+    import torch
+    from transformers import GPT2Config, GPT2LMHeadModel
+
+    from tests.tiny_models import build_gpt2_tokenizer
+
+    torch.manual_seed(0)
+    GPT2LMHeadModel(GPT2Config()).save_pretrained(folder, safe_serialization=True)
+    build_gpt2_tokenizer().save_pretrained(folder)
+    return folder
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="run 3 steps only")
+    parser.add_argument("--steps", type=int, default=None, help="override the default number of steps")
+    args = parser.parse_args()
+
+    import torch
+
+    from genai_demo import finetune, models
+
+    tune = finetune.TuneSettings()
+    steps = 3 if args.quick else (args.steps or tune.steps)
+    text = "\n\n".join(s.text for s in finetune.load_samples().values())
+    print(f"torch {torch.__version__}, {torch.get_num_threads()} threads")
+    with tempfile.TemporaryDirectory() as folder:
+        start = time.perf_counter()
+        lm = models.load_text_model(str(write_full_size_gpt2(Path(folder) / "gpt2-random")))
+        print(f"model ready in {time.perf_counter() - start:.1f} s, dtype {lm.dtype}")
+
+        def progress(report: finetune.StepReport) -> None:
+            print(f"  step {report.step:3d}/{report.steps}  loss {report.loss:7.3f}  {report.seconds:6.1f} s",
+                  flush=True)
+
+        result = finetune.fine_tune(lm, text, steps, tune, on_step=progress)
+    per_step = result.seconds / max(1, len(result.losses))
+    print(f"settings: rank {tune.rank}, targets {tune.targets}, {tune.batch_size} x {tune.sequence_length} "
+          f"tokens per step, {result.trainable_parameters:,} trainable parameters")
+    print(f"{len(result.losses)} steps in {result.seconds:.1f} s ({per_step:.2f} s per step)")
+    projected = per_step * tune.steps
+    verdict = "within" if projected <= GOAL_SECONDS else "OVER"
+    print(f"default run ({tune.steps} steps): {projected:.1f} s, {verdict} the {GOAL_SECONDS:.0f} s goal")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,107 @@
+"""Fine-tuning with LoRA on a tiny GPT-2: the loss on the tuning text falls, the shared model never changes."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from genai_demo import finetune, models
+from genai_demo.config import settings
+from genai_demo.text import SamplingSettings, generate_texts
+
+TEXT = ("Preheat the oven to 180 degrees. Whisk two eggs with sugar until pale. Fold in the flour. "
+        "Bake for twenty minutes until golden. ") * 3
+FAST = finetune.TuneSettings(learning_rate=3e-2, batch_size=2, sequence_length=32)
+
+
+@pytest.fixture(scope="module")
+def lm(tiny_gpt2_dir):
+    return models.load_text_model(str(tiny_gpt2_dir))
+
+
+def snapshot(lm) -> dict[str, torch.Tensor]:
+    return {name: tensor.detach().clone() for name, tensor in lm.model.state_dict().items()}
+
+
+def assert_unchanged(lm, before: dict[str, torch.Tensor]) -> None:
+    after = lm.model.state_dict()
+    assert after.keys() == before.keys()
+    for name, tensor in before.items():
+        assert torch.equal(after[name], tensor), f"shared weight {name} changed"
+    assert not any(p.requires_grad for p in lm.model.parameters())
+
+
+def test_fine_tuning_lowers_the_loss_on_the_text_and_leaves_the_base_model_alone(lm):
+    before = snapshot(lm)
+    base_output = generate_texts(lm, "Preheat the", [SamplingSettings(seed=3, max_new_tokens=8)])
+    loss_before = finetune.text_loss(lm, TEXT)
+    seen = []
+    result = finetune.fine_tune(lm, TEXT, 12, FAST, on_step=seen.append)
+
+    assert [report.step for report in seen] == list(range(1, 13))
+    assert len(result.losses) == 12
+    assert finetune.text_loss(result.tuned, TEXT) < loss_before - 0.1
+    assert finetune.text_loss(lm, TEXT) == pytest.approx(loss_before, abs=1e-6)
+    assert_unchanged(lm, before)
+    # The shared model still writes exactly what it wrote before anyone fine-tuned.
+    assert generate_texts(lm, "Preheat the", [SamplingSettings(seed=3, max_new_tokens=8)]) == base_output
+    # Only the small LoRA matrices were trained, and the tuned copy does not hold a second set of weights.
+    total = sum(p.numel() for p in lm.model.parameters())
+    assert 0 < result.trainable_parameters < total / 10
+    assert result.tuned.lock is not lm.lock
+
+
+def test_tuned_model_moves_probability_towards_the_text(lm):
+    result = finetune.fine_tune(lm, TEXT, 12, FAST)
+    risers, fallers = finetune.probability_shifts(lm, result.tuned, "Preheat the")
+    assert risers[0].after > risers[0].before and fallers[0].after < fallers[0].before
+    full_before = finetune.next_token_probabilities(lm, "Preheat the")
+    full_after = finetune.next_token_probabilities(result.tuned, "Preheat the")
+    assert risers[0].change == pytest.approx(float((full_after - full_before).max()), abs=1e-6)
+    # " oven" follows "Preheat the" in the text: the tuned copy must think it likelier than the base did.
+    oven = lm.tokenizer(" oven")["input_ids"][0]
+    assert full_after[oven] > full_before[oven]
+
+
+def test_same_seed_same_run(lm):
+    first = finetune.fine_tune(lm, TEXT, 3, FAST)
+    second = finetune.fine_tune(lm, TEXT, 3, FAST)
+    assert first.losses == second.losses
+
+
+def test_bad_input_is_refused_or_capped(lm, monkeypatch):
+    with pytest.raises(ValueError, match="empty"):
+        finetune.fine_tune(lm, "   ", 5, FAST)
+    with pytest.raises(ValueError, match="at least one step"):
+        finetune.fine_tune(lm, TEXT, 0, FAST)
+    with pytest.raises(ValueError, match="too short"):
+        finetune.fine_tune(lm, "a", 1, FAST)
+    limits = settings().limits
+    huge = "The Supplier shall pay. " * (limits.max_train_chars // 10)
+    text, tune, notices = finetune.prepare_text(huge, limits.max_train_steps * 10, FAST)
+    assert len(text) == limits.max_train_chars and tune.steps == limits.max_train_steps
+    assert len(notices) == 2
+
+
+def test_a_run_that_is_abandoned_mid_way_leaks_nothing(lm):
+    """Streamlit stops a script whose session left by raising inside its next st call, i.e. in on_step."""
+    before = snapshot(lm)
+
+    class SessionLeft(Exception):
+        pass
+
+    def leave(report: finetune.StepReport) -> None:
+        if report.step == 2:
+            raise SessionLeft
+
+    with pytest.raises(SessionLeft):
+        finetune.fine_tune(lm, TEXT, 50, FAST, on_step=leave)
+    assert_unchanged(lm, before)
+
+
+def test_overfitting_hook_drives_the_loss_down_harder_than_a_normal_run(lm):
+    tiny = "The cat sat on the mat."
+    normal = finetune.fine_tune(lm, tiny, 15)
+    overfit = finetune.overfit(lm, tiny, steps=15)
+    assert len(overfit.losses) == 15
+    assert overfit.losses[-1] < normal.losses[-1] - 0.1

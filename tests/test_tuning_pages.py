@@ -1,0 +1,89 @@
+"""AppTest for the Fine-tuning and RLHF pages: default state, a real run, bad input, sessions kept apart."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from tests.conftest import run_page
+
+K = "fine_tuning_"
+
+
+def shared_text_model():
+    """The model every session shares: the same st.cache_resource entry the pages use."""
+    from genai_demo.ui import loaders
+
+    return loaders.text_model()
+
+
+def fast_settings(at, steps: int = 3):  # type: ignore[no-untyped-def]
+    at.number_input(key=K + "steps").set_value(steps)
+    at.select_slider(key=K + "lr").set_value(3e-2)
+    at.selectbox(key=K + "batch").set_value(1)
+    return at
+
+
+def test_fine_tuning_page_trains_and_compares(app_env):
+    at = run_page("fine_tuning.py")
+    assert not at.exception
+    assert any("No fine-tuned model" in info.value for info in at.info)
+    at.selectbox(key=K + "source").set_value("Recipes").run()
+    assert at.text_area(key=K + "text").value.startswith("Lemon pancakes")
+    fast_settings(at).button(key=K + "train").click().run()
+    assert not at.exception
+    result = at.session_state[K + "result"]
+    assert len(result.losses) == 3
+    before, after = at.session_state[K + "losses"]
+    assert after < before
+    labels = [metric.label for metric in at.metric]
+    assert "Loss on your text, before" in labels and "after" in labels
+    assert len(at.get("vega_lite_chart")) == 2  # the loss curve and the moved probabilities
+    shown = " ".join(block.value for block in at.markdown)
+    assert "Base GPT-2" in shown and "Your fine-tuned copy" in shown and "Preheat the" in shown
+
+    at.button(key=K + "forget").click().run()
+    assert K + "result" not in at.session_state
+
+
+@pytest.mark.parametrize("text, steps, message", [
+    ("", 3, "empty"),
+    ("   \n ", 3, "empty"),
+    ("Whereas the parties agree.", 0, "at least one step"),
+])
+def test_fine_tuning_bad_input_shows_a_warning(app_env, text, steps, message):
+    at = run_page("fine_tuning.py")
+    at.text_area(key=K + "text").set_value(text)
+    fast_settings(at, steps).button(key=K + "train").click().run()
+    assert not at.exception
+    assert any(message in warning.value for warning in at.warning)
+    assert K + "result" not in at.session_state
+
+
+def test_huge_text_is_capped_with_a_notice(app_env):
+    from genai_demo.config import settings
+
+    limit = settings().limits.max_train_chars
+    at = run_page("fine_tuning.py")
+    at.text_area(key=K + "text").set_value("O gentle night, thou art long. " * (limit // 20))
+    fast_settings(at, 1).button(key=K + "train").click().run()
+    assert not at.exception
+    assert len(at.session_state[K + "result"].text) == limit
+    assert any(f"first {limit:,}" in info.value for info in at.info)
+
+
+def test_a_session_that_leaves_mid_training_leaks_nothing(app_env):
+    first = run_page("fine_tuning.py")
+    model = shared_text_model().model
+    weights = {name: tensor.clone() for name, tensor in model.state_dict().items()}
+    fast_settings(first, 2000).button(key=K + "train").click()
+    with pytest.raises(RuntimeError, match="timed out"):
+        first.run(timeout=4)  # AppTest stops the script mid-training, as when a browser tab closes
+
+    second = run_page("fine_tuning.py")
+    assert not second.exception
+    assert K + "result" not in second.session_state
+    assert any("No fine-tuned model" in info.value for info in second.info)
+    assert shared_text_model().model is model
+    for name, tensor in model.state_dict().items():
+        assert torch.equal(tensor, weights[name]), name
