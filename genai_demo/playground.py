@@ -280,12 +280,12 @@ MAX_STEPS = 5_000  # per run; a page stops live training here
 
 def _cells(resolution: int) -> pd.DataFrame:
     points, axis = grid(resolution)
-    half = (axis[1] - axis[0]) / 2
+    half = (axis[1] - axis[0]) / 2 * 1.05  # cells overlap a hair, so no seams show between them
     return pd.DataFrame({"x": points[:, 0] - half, "x2": points[:, 0] + half,
                          "y": points[:, 1] - half, "y2": points[:, 1] + half}), points
 
 
-def decision_frame(network: Network, resolution: int = 30) -> pd.DataFrame:
+def decision_frame(network: Network, resolution: int = 40) -> pd.DataFrame:
     """The network's probability of 'orange' in every cell of the plot square (x..x2, y..y2)."""
     frame, points = _cells(resolution)
     frame["p"] = network.predict(points)
@@ -308,10 +308,12 @@ def neuron_frame(network: Network, resolution: int = 14) -> pd.DataFrame:
 
 
 def points_frame(data: Dataset) -> pd.DataFrame:
-    return pd.concat([
+    frame = pd.concat([
         pd.DataFrame({"x": data.x_train[:, 0], "y": data.x_train[:, 1], "label": data.y_train, "split": "training"}),
         pd.DataFrame({"x": data.x_val[:, 0], "y": data.x_val[:, 1], "label": data.y_val, "split": "validation"}),
     ], ignore_index=True)
+    frame["colour"] = np.where(frame["label"] > 0.5, "orange", "blue")
+    return frame
 
 
 def loss_frame(run: TrainingRun, max_points: int = 250) -> pd.DataFrame:

@@ -34,23 +34,25 @@ page_intro(
     "move the input to 0.7 and read sigmoid's answer (the primer rounds it to 0.68).",
 )
 
-x = st.slider("Input (the weighted sum)", -4.0, 4.0, 0.7, 0.05, key="activations_x")
+x = st.slider("Input (the weighted sum)", -3.0, 3.0, 0.7, 0.05, key="activations_x")
 shown = st.multiselect("Functions to show", ACTIVATIONS, default=list(ACTIVATIONS), format_func=NAMES.get,
                        key="activations_shown")
 if not shown:
     st.info("Pick at least one function to draw.", icon=":material/show_chart:")
     st.stop()
 
-xs = np.linspace(-4, 4, 321)
+xs = np.linspace(-3, 3, 241)
 curves = pd.concat([pd.DataFrame({"input": xs, "output": activate(name, xs), "function": NAMES[name]})
                     for name in shown])
 markers = pd.DataFrame({"input": x, "output": [float(activate(name, x)) for name in shown],
                         "function": [NAMES[name] for name in shown]})
 markers["label"] = [f"{name} {number(value, 3)}" for name, value in zip(markers["function"], markers["output"])]
-colour = alt.Color("function:N", title=None, sort=[NAMES[n] for n in ACTIVATIONS])
+colour = alt.Color("function:N", title=None, scale=alt.Scale(domain=[NAMES[n] for n in ACTIVATIONS],
+                                                             range=["#4c78a8", "#f58518", "#e45756", "#54a24b", "#b279a2"]))
 chart = alt.layer(
     alt.Chart(curves).mark_line(strokeWidth=2.5).encode(x=alt.X("input:Q", title="input (weighted sum)"),
-                                                       y=alt.Y("output:Q", title="output"), color=colour),
+                                                       y=alt.Y("output:Q", title="output", scale=alt.Scale(domain=[-1.2, 3])),
+                                                       color=colour),
     alt.Chart(pd.DataFrame({"input": [x]})).mark_rule(strokeDash=[4, 4], color="gray").encode(x="input:Q"),
     alt.Chart(markers).mark_point(filled=True, size=90).encode(x="input:Q", y="output:Q", color=colour,
                                                                tooltip=["function", "output"]),

@@ -63,7 +63,7 @@ else:
     found.metric("contains 'discount'", "yes (1)" if features.contains_discount else "no (0)")
     marks.metric("exclamation marks", features.exclamation_count,
                  f"many (1): {MANY_EXCLAMATIONS} or more" if features.many_exclamations
-                 else f"few (0): fewer than {MANY_EXCLAMATIONS}", delta_color="off")
+                 else f"few (0): fewer than {MANY_EXCLAMATIONS}", delta_color="off", delta_arrow="off")
     perceptron_formula(fire(features.inputs, (w1, w2), bias, activation))
     st.caption("The neuron uses the weights, bias and activation you set in part 1.")
 
@@ -128,7 +128,8 @@ m2.metric("weight 2", number(weights[1]))
 m3.metric("bias", number(bias_now))
 predictions = [predict(inputs, weights, bias_now) for inputs, _ in examples]
 right_count = sum(p == label for p, (_, label) in zip(predictions, examples))
-m4.metric("accuracy", f"{score:.0%}", f"{right_count} of {len(examples)} right", delta_color="off")
+m4.metric("accuracy", f"{score:.0%}", f"{right_count} of {len(examples)} right", delta_color="off",
+          delta_arrow="off")
 
 if "last" in learning and (clicked_step or clicked_pass):
     index, last = learning["last"]
@@ -158,8 +159,10 @@ if learning["log"]:
 
 left, right = st.columns([1, 1])
 with left:
-    labelled = pd.DataFrame([(e.features.inputs[0], e.features.inputs[1], e.spam) for e in emails],
-                            columns=["x1", "x2", "label"])
+    labelled = (pd.DataFrame([(*e.features.inputs, e.spam) for e in emails], columns=["x1", "x2", "label"])
+                .value_counts().reset_index(name="emails"))
+    labelled["text"] = [f"{n} × {'spam' if label else 'not spam'}" for n, label in zip(labelled["emails"],
+                                                                                       labelled["label"])]
     st.altair_chart(perceptron_boundary_chart(weights, bias_now, "step", labelled, height=260), width="stretch")
 with right:
     st.dataframe(pd.DataFrame({

@@ -104,8 +104,8 @@ def draw() -> None:
     with metrics_slot.container():
         step, train, val, acc = st.columns(4)
         step.metric("step", run.steps)
-        train.metric("training loss", number(run.train_loss[-1]))
-        val.metric("validation loss", number(run.val_loss[-1]))
+        train.metric("training loss", f"{run.train_loss[-1]:.3g}")
+        val.metric("validation loss", f"{run.val_loss[-1]:.3g}")
         acc.metric("validation accuracy", f"{run.network.accuracy(run.data.x_val, run.data.y_val):.0%}")
     region_slot.vega_lite_chart(spec=with_data(region_chart(), region=decision_frame(run.network), points=points),
                                 width="stretch")
@@ -132,6 +132,7 @@ if live:
         draw()
         time.sleep(0.02)  # let the browser paint; this loop still redraws many times a second
     st.session_state["playground_live"] = False
+    st.rerun()  # show the Start button again
 draw()
 if run.steps >= MAX_STEPS:
     notice_slot.info(f"This run reached {MAX_STEPS} steps, the most one run may take. Reset to start again.")
@@ -140,16 +141,16 @@ best = run.best_validation_step()
 if run.steps > best + 20 and run.val_loss[-1] > 1.1 * run.val_loss[best]:
     st.warning(
         f"**Overfitting.** Validation loss was lowest ({number(run.val_loss[best])}) at step {best} and has risen to "
-        f"{number(run.val_loss[-1])}, while training loss fell to {number(run.train_loss[-1])}. The network is "
+        f"{number(run.val_loss[-1])}, while training loss fell to {run.train_loss[-1]:.3g}. The network is "
         "memorising the training points, noise included. Try the 'more data' or 'L2' preset.",
         icon=":material/trending_up:")
 st.caption("Circles are training points, triangles validation points. The dashed line marks the step with the "
            "lowest validation loss.")
 
 st.subheader("What each hidden neuron responds to")
-st.vega_lite_chart(spec=with_data(neuron_maps_chart(min(8, neurons)), neurons=neuron_frame(run.network)),
+st.vega_lite_chart(spec=with_data(neuron_maps_chart(min(4, neurons)), neurons=neuron_frame(run.network)),
                   width="stretch")
-st.caption("Each square is one neuron's output over the same plane (L1 = first hidden layer). First-layer "
+st.caption("Each square is one neuron's output over the same plane (L1·N3: layer 1, neuron 3). First-layer "
            "neurons can only draw straight borders; later layers combine them into curves.")
 
 with st.expander("What is going on?"):

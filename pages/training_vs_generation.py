@@ -74,8 +74,9 @@ if result["signature"] != signature:
 
 model, snapshots = result["model"], result["snapshots"]
 st.subheader("The same prompt, the same seed, at each stage of training")
-for snapshot in snapshots:
-    with st.container(border=True):
+stage_columns = st.columns(2)
+for index, snapshot in enumerate(snapshots):
+    with stage_columns[index % 2].container(border=True):
         st.markdown(f"**After {snapshot.step} steps** · loss on the whole text: **{number(snapshot.loss, 2)}**")
         st.code(prompt + snapshot.sample, language=None, wrap_lines=True)
 

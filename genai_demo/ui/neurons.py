@@ -49,13 +49,15 @@ def region_chart(height: int = 320) -> dict:
 @cache
 def _region_template(height: int) -> dict:
     scale = alt.Scale(domain=[-EXTENT, EXTENT], nice=False)
-    heat = alt.Chart(alt.NamedData("region")).mark_rect(opacity=0.85).encode(
-        x=alt.X("x:Q", scale=scale, title=None), x2="x2", y=alt.Y("y:Q", scale=scale, title=None), y2="y2",
+    axis = alt.Axis(grid=False)
+    heat = alt.Chart(alt.NamedData("region")).mark_rect(opacity=0.6).encode(
+        x=alt.X("x:Q", scale=scale, title=None, axis=axis), x2="x2",
+        y=alt.Y("y:Q", scale=scale, title=None, axis=axis), y2="y2",
         color=alt.Color("p:Q", scale=REGION_COLOURS, title="P(orange)"),
     )
-    dots = alt.Chart(alt.NamedData("points")).mark_point(filled=True, size=28, strokeWidth=1).encode(
+    dots = alt.Chart(alt.NamedData("points")).mark_point(filled=True, size=36, strokeWidth=1, opacity=1).encode(
         x="x:Q", y="y:Q",
-        color=alt.Color("label:N", scale=alt.Scale(domain=[0, 1], range=[BLUE, ORANGE]), legend=None),
+        fill=alt.Fill("colour:N", scale=alt.Scale(domain=["blue", "orange"], range=[BLUE, ORANGE]), legend=None),
         shape=alt.Shape("split:N", scale=alt.Scale(domain=["training", "validation"], range=["circle", "triangle-up"]),
                         title=None),
         stroke=alt.value("white"),
