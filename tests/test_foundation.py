@@ -208,3 +208,38 @@ def test_prefetch_skips_local_folders_and_fails_clearly_offline(tmp_path, tiny_g
     assert "FAILED" in offline.stderr and "could not be downloaded" in offline.stderr
     bad = _cli("prefetch", "everything")
     assert bad.returncode == 2 and "unknown model kind" in bad.stderr
+
+
+# --- a missing or broken model on a real page -------------------------------------------------
+
+MODEL_PAGES = ["text_generation.py", "how_llms_work.py", "embeddings.py", "chat.py", "image_generation.py",
+               "fine_tuning.py"]
+
+
+def _all_text(at) -> str:  # type: ignore[no-untyped-def]
+    parts = [e.value for kind in ("markdown", "error", "caption", "code") for e in getattr(at, kind)]
+    return "\n".join(str(p) for p in parts)
+
+
+@pytest.mark.parametrize("page", MODEL_PAGES)
+def test_model_pages_offline_with_an_empty_cache_show_the_fetch_command(missing_models_env, page):
+    at = run_page(page)
+    assert not at.exception
+    text = _all_text(at)
+    assert "not downloaded yet" in text
+    assert "python -m genai_demo prefetch" in text
+    assert any(code.value.startswith("python -m genai_demo prefetch") for code in at.code)
+
+
+@pytest.mark.parametrize("broken", ["nonexistent", "pickle_only"])
+def test_a_bad_text_model_gives_the_same_panel_and_the_rest_of_the_app_works(monkeypatch, tmp_path, pickle_only_dir,
+                                                                              broken):
+    folder = tmp_path / "missing-model" if broken == "nonexistent" else pickle_only_dir
+    monkeypatch.setenv("GENAI_TEXT_MODEL", str(folder))
+    reset_app_state()
+    at = run_page("text_generation.py")
+    assert not at.exception
+    expected = "does not exist" if broken == "nonexistent" else "no safetensors weights"
+    assert expected in " ".join(e.value for e in at.error)
+    for other in ("perceptron.py", "home.py"):
+        assert not run_page(other).exception
