@@ -155,9 +155,12 @@ if loaded:
     lookup_label = st.selectbox("Tokenizer", list(loaded), key="tokenizer_lookup_with")
     lookup_tok = loaded[lookup_label]
     by_id, by_piece = st.columns(2)
+    last_id = len(lookup_tok) - 1
+    if st.session_state.get("tokenizer_lookup_id", 0) > last_id:  # a smaller vocabulary was picked
+        st.session_state["tokenizer_lookup_id"] = last_id
     with by_id:
-        token_id = st.number_input("Token id", min_value=0, max_value=len(lookup_tok) - 1, value=min(995, len(lookup_tok) - 1),
-                                   step=1, key="tokenizer_lookup_id")
+        token_id = st.number_input("Token id", min_value=0, max_value=last_id, value=min(995, last_id), step=1,
+                                   key="tokenizer_lookup_id", help=f"0 to {last_id:,}")
         found = tokens.piece_for_id(lookup_tok, int(token_id))
         token_chips([found], show_raw=True, show_bytes=True)
     with by_piece:

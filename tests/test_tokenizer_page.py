@@ -8,6 +8,7 @@ import pytest
 
 from genai_demo import tokens
 from genai_demo.config import settings
+from genai_demo.ui.tokens import MARK_CLASS
 from tests.conftest import run_page
 
 
@@ -43,11 +44,9 @@ def test_typing_text_updates_pieces_and_counts(page, gpt2_tokenizer):
     assert "&lt;F0 9F&gt;" in chips and "\ufffd" not in chips
     assert all(f">{i}<" in chips for i in gpt2_tokenizer("🤖")["input_ids"])
 
-
-def test_example_text_fills_the_box(page):
-    at = page.selectbox(key="tokenizer_example").set_value("Spam email").run()
+    at = at.selectbox(key="tokenizer_example").set_value("Spam email").run()
     assert at.text_area(key="tokenizer_text").value == tokens.example_texts()["Spam email"]
-    assert "discount" in _html(at)
+    assert "discount" in at.html[0].proto.body
 
 
 def test_comparison_shows_each_tokenizers_count(page, gpt2_tokenizer, minilm_dir, clip_tokenizer_dir):
@@ -63,7 +62,7 @@ def test_comparison_shows_each_tokenizers_count(page, gpt2_tokenizer, minilm_dir
     # The first "Tokens" metric is the main counts row; then one per comparison column.
     assert _metric(at, "Tokens")[1:] == [str(n) for n in expected]
     assert len(set(expected)) > 1  # the point of the comparison: they differ
-    assert "outline:2px solid" in _html(at)  # differing cuts are marked
+    assert MARK_CLASS in _html(at)  # differing cuts are marked
     assert at.get("vega_lite_chart")
 
 
@@ -96,17 +95,34 @@ def test_unknown_tokenizer_offline_shows_message_in_its_column(page):
     assert len(_metric(at, "Tokens")) == 1 + 3
 
 
-def test_lookup_by_id_and_piece(page):
+def test_lookup_and_bpe_steps(page, gpt2_tokenizer):
     at = page.number_input(key="tokenizer_lookup_id").set_value(15496).run()
     at = at.text_input(key="tokenizer_lookup_piece").set_value(" world").run()
     lookup_html = _html(at)
     assert ">Hello<" in lookup_html and ">995<" in lookup_html and "&lt;|endoftext|&gt;" in lookup_html
 
-
-def test_bpe_steps_reach_the_tokenizers_pieces(page, gpt2_tokenizer):
-    at = page.text_input(key="tokenizer_bpe_word").set_value("discount").run()
+    at = at.text_input(key="tokenizer_bpe_word").set_value("discount").run()
     slider = at.slider(key="tokenizer_bpe_step")
     final = gpt2_tokenizer.convert_ids_to_tokens(gpt2_tokenizer("discount")["input_ids"])
     at = slider.set_value(slider.max).run()
     assert any(" · ".join(f"`{raw}`" for raw in final) in caption.value for caption in at.caption)
     assert not at.exception
+
+
+def test_switching_tokenizers_keeps_lookups_in_range(page, clip_tokenizer_dir, minilm_dir):
+    from transformers import AutoTokenizer
+
+    at = page.text_input(key="tokenizer_custom_id").set_value(str(clip_tokenizer_dir)).run()
+    assert len(_metric(at, "Tokens")) == 1 + 4  # the custom tokenizer gets its own column
+    at = at.number_input(key="tokenizer_lookup_id").set_value(50256).run()
+    at = at.selectbox(key="tokenizer_lookup_with").set_value("Sentence embedder").run()
+    assert not at.exception
+    vocabulary = len(AutoTokenizer.from_pretrained(str(minilm_dir)))
+    assert at.number_input(key="tokenizer_lookup_id").value == vocabulary - 1
+    at = at.selectbox(key="tokenizer_bpe_with").set_value("Your tokenizer").run()
+    at = at.slider(key="tokenizer_bpe_step").set_value(at.slider(key="tokenizer_bpe_step").max).run()
+    at = at.text_input(key="tokenizer_bpe_word").set_value("a").run()  # one letter: no merges, no slider
+    assert not at.exception
+    at = at.text_input(key="tokenizer_custom_id").set_value("").run()  # the chosen tokenizer goes away
+    assert not at.exception
+    assert len(_metric(at, "Tokens")) == 1 + 3

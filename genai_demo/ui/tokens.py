@@ -11,62 +11,65 @@ from genai_demo.tokens import TextCounts, TokenPiece, byte_segments
 
 # Soft backgrounds with dark text read well on light and dark themes and on a projector.
 PALETTE = ("#fde68a", "#bfdbfe", "#bbf7d0", "#fecaca", "#ddd6fe", "#fed7aa", "#a5f3fc", "#f5d0fe")
-SPECIAL_BACKGROUND = "#e5e7eb"
-MARK_COLOR = "#dc2626"
+MARK_CLASS = "gd-tok-marked"
 
-_ROW = "display:flex;flex-wrap:wrap;gap:6px 3px;align-items:flex-start;line-height:1.25;margin:0.25rem 0 0.75rem 0"
-_CELL = "display:inline-flex;flex-direction:column;align-items:center;max-width:100%"
-_CHIP = ("color:#111827;padding:1px 5px;border-radius:5px;font-family:ui-monospace,SFMono-Regular,Menlo,monospace;"
-         "font-size:0.95em;white-space:pre-wrap;word-break:break-all;min-width:0.8em;text-align:center")
-_NOTE = "font-size:0.68em;color:#6b7280;font-family:ui-monospace,SFMono-Regular,Menlo,monospace;word-break:break-all"
-_FAINT = "opacity:0.45"
-_BYTES = "font-size:0.8em;font-style:italic"
+# One stylesheet, sent with every chip row (it is small), so each chip is a few short classes.
+_MONO = "font-family:ui-monospace,SFMono-Regular,Menlo,monospace"
+_CSS = (
+    "<style>"
+    ".gd-toks{display:flex;flex-wrap:wrap;gap:6px 3px;align-items:flex-start;line-height:1.25;margin:.25rem 0 .75rem}"
+    ".gd-cell{display:inline-flex;flex-direction:column;align-items:center;max-width:100%}"
+    f".gd-chip{{color:#111827;padding:1px 5px;border-radius:5px;{_MONO};font-size:.95em;white-space:pre-wrap;"
+    "word-break:break-all;min-width:.8em;text-align:center;border:1px solid transparent}"
+    ".gd-chip.gd-cut,.gd-chip.gd-special{border:1px dashed #6b7280}"
+    ".gd-chip.gd-special{background:#e5e7eb}"
+    f".gd-chip.{MARK_CLASS}{{outline:2px solid #dc2626;outline-offset:1px}}"
+    f".gd-note{{font-size:.68em;color:#6b7280;{_MONO};word-break:break-all}}"
+    ".gd-ws{opacity:.45}.gd-bytes{font-size:.8em;font-style:italic}"
+    + "".join(f".gd-c{i}{{background:{color}}}" for i, color in enumerate(PALETTE))
+    + "</style>"
+)
+_WHITESPACE = {" ": "·", "\n": "↵", "\t": "→"}
 
 
 def _visible(text: str) -> str:
     """Escaped text with spaces, tabs and newlines drawn, so a leading space is seen."""
-    shown = []
-    for char in text:
-        if char == " ":
-            shown.append(f'<span style="{_FAINT}">·</span>')
-        elif char == "\n":
-            shown.append(f'<span style="{_FAINT}">↵</span>')
-        elif char == "\t":
-            shown.append(f'<span style="{_FAINT}">→</span>')
-        else:
-            shown.append(escape(char))
-    return "".join(shown)
+    return "".join(f'<span class="gd-ws">{_WHITESPACE[char]}</span>' if char in _WHITESPACE else escape(char)
+                   for char in text)
 
 
 def _piece_html(piece: TokenPiece) -> str:
     if piece.is_special:
         return escape(piece.text)
-    return "".join(f'<span style="{_BYTES}">{escape(text)}</span>' if is_bytes else _visible(text)
+    return "".join(f'<span class="gd-bytes">{escape(text)}</span>' if is_bytes else _visible(text)
                    for text, is_bytes in byte_segments(piece.byte_values))
 
 
 def chip_html(piece: TokenPiece, index: int, show_ids: bool = True, show_raw: bool = False,
               show_bytes: bool = False, marked: bool = False) -> str:
-    background = SPECIAL_BACKGROUND if piece.is_special else PALETTE[index % len(PALETTE)]
-    border = "1px dashed #6b7280" if piece.is_partial_character or piece.is_special else "1px solid transparent"
-    outline = f"outline:2px solid {MARK_COLOR};outline-offset:1px;" if marked else ""
-    style = f"{_CHIP};background:{background};border:{border};{outline}"
-    title = f"id {piece.token_id} · piece {piece.raw!r} · bytes {piece.byte_values.hex(' ').upper() or '-'}"
-    lines = [f'<span style="{style}">{_piece_html(piece) or "&nbsp;"}</span>']
+    classes = ["gd-chip", "gd-special" if piece.is_special else f"gd-c{index % len(PALETTE)}"]
+    if piece.is_partial_character:
+        classes.append("gd-cut")
+    if marked:
+        classes.append(MARK_CLASS)
+    hex_bytes = piece.byte_values.hex(" ").upper()
+    title = f"id {piece.token_id} · piece {piece.raw!r} · bytes {hex_bytes or '-'}"
+    lines = [f'<span class="{" ".join(classes)}">{_piece_html(piece) or "&nbsp;"}</span>']
     if show_ids:
-        lines.append(f'<span style="{_NOTE}">{piece.token_id}</span>')
+        lines.append(f'<span class="gd-note">{piece.token_id}</span>')
     if show_raw:
-        lines.append(f'<span style="{_NOTE}">{escape(piece.raw)}</span>')
+        lines.append(f'<span class="gd-note">{escape(piece.raw)}</span>')
     if show_bytes:
-        lines.append(f'<span style="{_NOTE}">{escape(piece.byte_values.hex(" ").upper())}</span>')
-    return f'<span style="{_CELL}" title="{escape(title)}">{"".join(lines)}</span>'
+        lines.append(f'<span class="gd-note">{hex_bytes}</span>')
+    return f'<span class="gd-cell" title="{escape(title)}">{"".join(lines)}</span>'
 
 
 def chips_html(pieces: list[TokenPiece], show_ids: bool = True, show_raw: bool = False, show_bytes: bool = False,
                marked: Collection[int] = (), max_chips: int = 1000) -> str:
     cells = [chip_html(piece, i, show_ids, show_raw, show_bytes, i in marked)
              for i, piece in enumerate(pieces[:max_chips])]
-    return f'<div style="{_ROW}">{"".join(cells)}</div>'
+    # The stylesheet goes after the chips: a leading <style> would be dropped by the HTML sanitizer.
+    return f'<div class="gd-toks">{"".join(cells)}</div>{_CSS}'
 
 
 def token_chips(pieces: list[TokenPiece], show_ids: bool = True, show_raw: bool = False, show_bytes: bool = False,
@@ -89,7 +92,8 @@ def count_metrics(counts: TextCounts, model_name: str = "the model") -> None:
     # A wrapping row keeps five numbers compact on a narrow screen instead of stacking them.
     row = st.container(horizontal=True, wrap=True, gap="large")
     row.metric("Characters", f"{counts.characters:,}", width="content")
-    row.metric("Words", f"{counts.words:,}", help="Runs of characters between spaces.", width="content")
+    row.metric("Words", f"{counts.words:,}", help="Runs of characters between spaces. Chinese and Japanese use no spaces, "
+                                                      "so a whole sentence counts as one word.", width="content")
     row.metric("Tokens", f"{counts.tokens:,}", width="content")
     row.metric("Tokens / word", f"{counts.tokens_per_word:.2f}", width="content")
     share = counts.context_share
