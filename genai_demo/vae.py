@@ -179,7 +179,7 @@ class RoundTrip:
     compression: float  # numbers in the picture / numbers in the latent
 
 
-def test_picture(side: int = 256) -> Image.Image:
+def demo_picture(side: int = 256) -> Image.Image:
     """A simple picture with edges, flat colours and a gradient, drawn without any download."""
     from PIL import Image, ImageDraw
 

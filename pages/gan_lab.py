@@ -61,6 +61,7 @@ request = train_controls("gan_lab", default_steps=500, limit=LIMIT)
 if request.reset:
     trainer = st.session_state[TRAINER] = GanTrainer(config)
     st.session_state.pop("gan_lab_last_update", None)
+    st.session_state.pop("gan_lab_next", None)
 
 step_by_step = st.toggle("Step by step: one discriminator update, then one generator update", key="gan_lab_steps_mode")
 
@@ -109,30 +110,33 @@ EXPLAIN = {
                  "a mean P(real) of **{fake:.2f}**.",
 }
 
+
+
+def update_one_player(player: str) -> None:
+    # A callback runs before the page is drawn, so the chart and the buttons already show the new state.
+    try:
+        report = st.session_state[TRAINER].single_update(player)
+    except TrainingDiverged:
+        return  # the trainer keeps the message; the page shows it
+    st.session_state["gan_lab_last_update"] = report
+    st.session_state["gan_lab_next"] = "generator" if player == "discriminator" else "discriminator"
+
+
 if step_by_step and not trainer.diverged:
     next_player = st.session_state.get("gan_lab_next", "discriminator")
     d_col, g_col = st.columns(2)
-    clicked = None
-    if d_col.button("1 · Update the discriminator", key="gan_lab_d_step", disabled=next_player != "discriminator",
-                    width="stretch"):
-        clicked = "discriminator"
-    if g_col.button("2 · Update the generator", key="gan_lab_g_step", disabled=next_player != "generator",
-                    width="stretch"):
-        clicked = "generator"
-    if clicked:
-        try:
-            report = trainer.single_update(clicked)
-        except TrainingDiverged as error:
-            st.error(str(error), icon=":material/error:")
-        else:
-            st.session_state["gan_lab_last_update"] = report
-            st.session_state["gan_lab_next"] = "generator" if clicked == "discriminator" else "discriminator"
-            draw()
+    d_col.button("1 · Update the discriminator", key="gan_lab_d_step", disabled=next_player != "discriminator",
+                 on_click=update_one_player, args=("discriminator",), width="stretch")
+    g_col.button("2 · Update the generator", key="gan_lab_g_step", disabled=next_player != "generator",
+                 on_click=update_one_player, args=("generator",), width="stretch")
     report = st.session_state.get("gan_lab_last_update")
     if report:
         st.markdown(EXPLAIN[report.player].format(batch=config.batch, before=report.loss_before,
                                                   after=report.loss_after, real=report.real_score,
                                                   fake=report.fake_score))
+    else:
+        st.caption("Press **1** to let the discriminator learn once, then **2** for the generator. Each press "
+                   "is one update of one network, explained here.")
 
 # --- explanations ---------------------------------------------------------------------------------
 

@@ -7,7 +7,7 @@ from genai_demo.config import settings
 from genai_demo.ui import loaders
 from genai_demo.ui.labs import crisp_image, loss_chart, run_training, train_controls
 from genai_demo.ui.layout import page_intro
-from genai_demo.vae import VaeConfig, VaeTrainer, digits, sd_vae_round_trip, test_picture
+from genai_demo.vae import VaeConfig, VaeTrainer, digits, sd_vae_round_trip, demo_picture
 
 page_intro(
     "VAE lab: squeeze a digit into two numbers",
@@ -163,7 +163,7 @@ if bundle is not None:
                                       key="vae_lab_upload")
     side = side_col.selectbox("Longest side (px)", sides, index=min(1, len(sides) - 1), key="vae_lab_side")
     if st.button("Encode and decode", key="vae_lab_round_trip", type="primary", icon=":material/compress:"):
-        picture = test_picture(side)
+        picture = demo_picture(side)
         if upload is not None:
             from PIL import Image, UnidentifiedImageError
 
@@ -172,7 +172,7 @@ if bundle is not None:
                 picture.load()
             except (UnidentifiedImageError, OSError):
                 st.warning("That file is not a picture this app can read; using the test picture instead.")
-                picture = test_picture(side)
+                picture = demo_picture(side)
         with st.spinner("Encoding and decoding…"):
             st.session_state["vae_lab_sd_result"] = sd_vae_round_trip(bundle, picture, side)
     result = st.session_state.get("vae_lab_sd_result")

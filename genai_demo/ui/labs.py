@@ -183,4 +183,5 @@ def crisp_image(image: np.ndarray, width: int = 160, caption: str | None = None)
 
     factor = max(1, width // image.shape[0])
     pixels = (np.clip(upscale(image, factor), 0, 1) * 255).astype(np.uint8)
-    st.image(255 - pixels, caption=caption, width=pixels.shape[1])  # dark ink on white, like the scans
+    # PNG, not the default JPEG, whose compression would smear the hard pixel edges.
+    st.image(255 - pixels, caption=caption, width=pixels.shape[1], output_format="PNG")  # dark ink on white
