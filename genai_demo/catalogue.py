@@ -31,7 +31,7 @@ PAGES: tuple[PageInfo, ...] = (
              "Load the 'overfit' preset and watch validation loss climb."),
     PageInfo("training_vs_generation.py", "Training vs generation", ":material/school:", "Basics",
              "Train a tiny model on a text, then let it write.",
-             "Generate before training, then after 300 steps."),
+             "Train on the nursery rhymes; compare the samples at step 0 and step 500."),
     PageInfo("tokenizer.py", "Tokenizer", ":material/token:", "Language",
              "How text becomes the numbered pieces a model reads.",
              "Type an emoji and see it split into byte pieces."),

@@ -7,6 +7,7 @@ from genai_demo.neurons import ACTIVATIONS, activate
 from genai_demo.ui.layout import page_intro
 from genai_demo.ui.neurons import number
 
+PALETTE = ["#4c78a8", "#f58518", "#e45756", "#54a24b", "#b279a2"]
 NAMES = {"step": "step", "sigmoid": "sigmoid", "relu": "ReLU", "tanh": "tanh", "gelu": "GELU"}
 ABOUT = {
     "step": "A light switch: 1 when the sum is above 0, otherwise 0. The original perceptron's choice; "
@@ -23,7 +24,8 @@ FORMULAS = {
     "sigmoid": r"\sigma(x) = \frac{1}{1+e^{-x}}",
     "relu": r"\operatorname{ReLU}(x) = \max(0, x)",
     "tanh": r"\tanh(x) = \frac{e^{x}-e^{-x}}{e^{x}+e^{-x}}",
-    "gelu": r"\operatorname{GELU}(x) \approx \tfrac{1}{2}x\left(1+\tanh\!\left[\sqrt{2/\pi}\,(x+0.044715x^3)\right]\right)",
+    "gelu": r"\operatorname{GELU}(x) \approx \tfrac{1}{2}x\left(1+\tanh\!\left[\sqrt{2/\pi}\,"
+            r"(x+0.044715x^3)\right]\right)",
 }
 
 page_intro(
@@ -46,13 +48,11 @@ curves = pd.concat([pd.DataFrame({"input": xs, "output": activate(name, xs), "fu
                     for name in shown])
 markers = pd.DataFrame({"input": x, "output": [float(activate(name, x)) for name in shown],
                         "function": [NAMES[name] for name in shown]})
-markers["label"] = [f"{name} {number(value, 3)}" for name, value in zip(markers["function"], markers["output"])]
-colour = alt.Color("function:N", title=None, scale=alt.Scale(domain=[NAMES[n] for n in ACTIVATIONS],
-                                                             range=["#4c78a8", "#f58518", "#e45756", "#54a24b", "#b279a2"]))
+colour = alt.Color("function:N", title=None, scale=alt.Scale(domain=[NAMES[n] for n in ACTIVATIONS], range=PALETTE))
 chart = alt.layer(
-    alt.Chart(curves).mark_line(strokeWidth=2.5).encode(x=alt.X("input:Q", title="input (weighted sum)"),
-                                                       y=alt.Y("output:Q", title="output", scale=alt.Scale(domain=[-1.2, 3])),
-                                                       color=colour),
+    alt.Chart(curves).mark_line(strokeWidth=2.5, clip=True).encode(
+        x=alt.X("input:Q", title="input (weighted sum)"),
+        y=alt.Y("output:Q", title="output", scale=alt.Scale(domain=[-1.2, 3])), color=colour),
     alt.Chart(pd.DataFrame({"input": [x]})).mark_rule(strokeDash=[4, 4], color="gray").encode(x="input:Q"),
     alt.Chart(markers).mark_point(filled=True, size=90).encode(x="input:Q", y="output:Q", color=colour,
                                                                tooltip=["function", "output"]),

@@ -154,7 +154,8 @@ if learning["log"]:
     log = pd.DataFrame(learning["log"])
     long = log.melt("step", ["w1", "w2", "bias", "accuracy"], var_name="value of", value_name="value")
     st.altair_chart(alt.Chart(long).mark_line(point=len(log) < 60).encode(
-        x=alt.X("step:Q", title="emails seen"), y=alt.Y("value:Q", title=None), color=alt.Color("value of:N", title=None),
+        x=alt.X("step:Q", title="emails seen"), y=alt.Y("value:Q", title=None),
+        color=alt.Color("value of:N", title=None),
     ).properties(height=220), width="stretch")
 
 left, right = st.columns([1, 1])

@@ -131,8 +131,8 @@ def perceptron_boundary_chart(weights: Sequence[float], bias: float, activation:
     """The neuron's output over the input square, the line where the sum is 0, and the four corners
     (or labelled examples: columns x1, x2, label)."""
     x1, x2, out = decision_grid(weights, bias, activation, resolution=26)
-    step = 1.0 / 25
-    heat = pd.DataFrame({"x": x1 - step / 2, "x2": x1 + step / 2, "y": x2 - step / 2, "y2": x2 + step / 2,
+    half = 1.0 / 25 / 2 * 1.05  # cells overlap a hair, so no seams show between them
+    heat = pd.DataFrame({"x": x1 - half, "x2": x1 + half, "y": x2 - half, "y2": x2 + half,
                          "output": out})
     scale = alt.Scale(domain=[-0.05, 1.05], nice=False)
     top = max(1.0, float(out.max()))
