@@ -71,6 +71,8 @@ else:
     else:
         similarity_tab, map_tab, inside_tab = st.tabs(["Similarity", "Map", "Inside a vector"])
         matrix = emb.similarity_matrix(vectors)
+        pairs = emb.ranked_pairs(matrix)
+        closest, furthest = pairs[0], pairs[-1]
 
         with similarity_tab:
             st.markdown("**Cosine similarity** is the cosine of the angle between two vectors: **1.00** means "
@@ -78,8 +80,6 @@ else:
             st.altair_chart(ui.similarity_heatmap(matrix, labels, sentences), width="stretch")
             if len(sentences) > ui.MAX_LABELLED_CELLS:
                 st.caption("Too many cells to print every number: hover a cell to read it.")
-            pairs = emb.ranked_pairs(matrix)
-            closest, furthest = pairs[0], pairs[-1]
             left, right = st.columns(2)
             left.metric("Closest pair", f"{closest[2]:.3f}", help=f"{labels[closest[0]]} ↔ {labels[closest[1]]}")
             left.caption(f"{sentences[closest[0]]} ↔ {sentences[closest[1]]}")
@@ -100,7 +100,8 @@ else:
             if method == "tsne":
                 seed = int(st.number_input("t-SNE seed", 0, 2**31 - 1, 0, key="embeddings_tsne_seed"))
             points = ui.projected(vectors, method, seed)
-            st.altair_chart(ui.projection_scatter(points, labels, groups, sentences, method), width="stretch")
+            map_labels = [ui.short_label(number, sentence, width=14) for number, sentence in enumerate(sentences, 1)]
+            st.altair_chart(ui.projection_scatter(points, map_labels, groups, sentences, method), width="stretch")
             st.caption(f"{dimensions} numbers cannot be drawn, so they are squashed to 2. Distances here are "
                        "approximate: the similarity matrix has the exact numbers.")
             with st.expander("PCA or t-SNE?"):
@@ -114,9 +115,10 @@ else:
 
         with inside_tab:
             left, right = st.columns(2)
-            a = left.selectbox("Sentence A", range(len(labels)), format_func=labels.__getitem__,
+            # Start from the closest pair: the most interesting "why are these close?"
+            a = left.selectbox("Sentence A", range(len(labels)), index=closest[0], format_func=labels.__getitem__,
                                key="embeddings_vector_a")
-            b = right.selectbox("Sentence B", range(len(labels)), index=1, format_func=labels.__getitem__,
+            b = right.selectbox("Sentence B", range(len(labels)), index=closest[1], format_func=labels.__getitem__,
                                 key="embeddings_vector_b")
             a, b = min(a, len(labels) - 1), min(b, len(labels) - 1)
             shown_dims = min(STRIP_DIMENSIONS, dimensions)
