@@ -87,3 +87,59 @@ def test_a_session_that_leaves_mid_training_leaks_nothing(app_env):
     assert shared_text_model().model is model
     for name, tensor in model.state_dict().items():
         assert torch.equal(tensor, weights[name]), name
+
+
+R = "rlhf_"
+
+
+def test_rlhf_page_full_loop(app_env):
+    at = run_page("rlhf.py")
+    assert not at.exception
+    at.number_input(key=R + "tokens").set_value(8)
+    at.button(key=R + "propose").click().run()
+    prompt, a, b = at.session_state[R + "pair"]
+    at.button(key=R + "pick_b").click().run()
+    first = at.session_state[R + "preferences"][0]
+    assert (first.chosen, first.rejected) == (b, a)
+
+    at.selectbox(key=R + "labeller").set_value("shorter answers")
+    at.number_input(key=R + "count").set_value(4)
+    at.button(key=R + "simulate").click().run()
+    assert not at.exception
+    assert len(at.session_state[R + "preferences"]) == 5
+    assert any("5 preferences collected" in block.value for block in at.markdown)
+
+    at.button(key=R + "train").click().run()
+    reward = at.session_state[R + "reward"]
+    assert reward.pairs == 5
+    assert "Pairs it agrees with" in [metric.label for metric in at.metric]
+
+    at.number_input(key=R + "n").set_value(3)
+    at.button(key=R + "sample").click().run()
+    assert not at.exception
+    _, best = at.session_state[R + "best"]
+    assert len(best.candidates) == 3
+    shown = " ".join(block.value for block in at.markdown)
+    assert "Plain sampling" in shown and "Best of 3" in shown
+    assert len(at.get("vega_lite_chart")) == 1
+
+    at.button(key=R + "hack").click().run()
+    assert not at.exception
+    longest = max(rlhf_words(text) for text in best.candidates)
+    assert any(f"({longest} words)" in block.value for block in at.markdown)
+
+
+def rlhf_words(text: str) -> int:
+    from genai_demo.rlhf import word_count
+
+    return word_count(text)
+
+
+def test_rlhf_page_refuses_to_train_or_hack_without_preferences(app_env):
+    at = run_page("rlhf.py")
+    at.button(key=R + "train").click().run()
+    assert any("at least two preferences" in warning.value for warning in at.warning)
+    assert R + "reward" not in at.session_state
+    at.button(key=R + "hack").click().run()
+    assert not at.exception
+    assert any("First collect" in warning.value for warning in at.warning)
