@@ -17,7 +17,14 @@ from genai_demo.text import (
 from genai_demo.ui import loaders
 from genai_demo.ui.layout import page_intro
 from genai_demo.ui.panels import input_notice
-from genai_demo.ui.text import confidence_view, plain_markdown, probability_chart, visible_piece
+from genai_demo.ui.text import (
+    confidence_view,
+    continuation_html,
+    percent,
+    plain_markdown,
+    probability_chart,
+    visible_piece,
+)
 
 EXAMPLES = (
     "What's the weather like today?",
@@ -114,10 +121,8 @@ def _describe(knobs: SamplingSettings) -> str:
     return how
 
 
-def _show_text(target, prompt_text: str, continuation: str) -> None:  # type: ignore[no-untyped-def]
-    tail = prompt_text[-300:]
-    shown = ("…" if len(prompt_text) > 300 else "") + tail
-    target.markdown(f":gray[{plain_markdown(shown)}]**{plain_markdown(continuation)}**")
+def _show_text(target, prompt_text: str, continuation: str, note: str) -> None:  # type: ignore[no-untyped-def]
+    target.markdown(continuation_html(prompt_text, continuation, note), unsafe_allow_html=True)
 
 
 with side_by_side:
@@ -127,27 +132,24 @@ with side_by_side:
                                       key=K + "max_new_tokens")
     seed = int(shared[1].number_input("Seed", 0, 2**31 - 1, 0, key=K + "seed"))
     if shared[2].button("Add", key=K + "add_column", icon=":material/add:", disabled=count >= limits.max_columns,
-                        help=f"Up to {limits.max_columns} columns"):
+                        help=f"Up to {limits.max_columns} columns", width="stretch"):
         st.session_state[K + "columns"] = count + 1
         st.rerun()
-    if shared[3].button("Remove", key=K + "remove_column", icon=":material/remove:", disabled=count <= 1):
+    if shared[3].button("Remove", key=K + "remove_column", icon=":material/remove:", disabled=count <= 1,
+                        width="stretch"):
         st.session_state[K + "columns"] = count - 1
         st.rerun()
+    run = st.button("Generate", key=K + "generate", type="primary", icon=":material/play_arrow:")
 
-    columns = st.columns(count, border=True)
     knobs_per_column = []
-    for index, column in enumerate(columns):
+    placeholders = []
+    for index, column in enumerate(st.columns(count, border=True)):
         with column:
             st.markdown(f"**Column {index + 1}**")
             knobs_per_column.append(_column_knobs(index, seed, max_new_tokens))
+            placeholders.append(st.empty())
 
-    run = st.button("Generate", key=K + "generate", type="primary", icon=":material/play_arrow:")
     if run:
-        outputs = st.columns(count)
-        placeholders = []
-        for index, column in enumerate(outputs):
-            column.caption(f"Column {index + 1}: {_describe(knobs_per_column[index])}")
-            placeholders.append(column.empty())
         try:
             stream = generate(lm, prompt, knobs_per_column)
         except ValueError as error:
@@ -155,20 +157,16 @@ with side_by_side:
         else:
             last = None
             for last in stream:
-                for placeholder, text in zip(placeholders, last.texts):
-                    _show_text(placeholder, prompt, text)
+                for placeholder, knobs, text, ids in zip(placeholders, knobs_per_column, last.texts, last.token_ids):
+                    _show_text(placeholder, prompt, text, f"{_describe(knobs)} · {len(ids)} tokens")
             st.session_state[K + "result"] = {
                 "prompt": prompt, "knobs": knobs_per_column, "texts": last.texts, "ids": last.token_ids,
                 "notices": last.prompt.notices,
             }
-            for index, column in enumerate(outputs):
-                column.caption(f"{len(last.token_ids[index])} tokens")
     result = st.session_state.get(K + "result")
     if result and not run:
-        for index, column in enumerate(st.columns(len(result["texts"]))):
-            column.caption(f"Column {index + 1}: {_describe(result['knobs'][index])}")
-            _show_text(column, result["prompt"], result["texts"][index])
-            column.caption(f"{len(result['ids'][index])} tokens")
+        for placeholder, knobs, text, ids in zip(placeholders, result["knobs"], result["texts"], result["ids"]):
+            _show_text(placeholder, result["prompt"], text, f"{_describe(knobs)} · {len(ids)} tokens")
     if result:
         for notice in result["notices"]:
             input_notice(notice)
@@ -262,7 +260,7 @@ with step_mode:
     buttons = st.columns(4)
     for index, (token_id, piece, prob, adjusted) in enumerate(
             zip(dist.token_ids, dist.pieces, dist.probs, dist.adjusted_probs)):
-        label = f"{visible_piece(piece)}  {prob:.1%} → {adjusted:.0%}"
+        label = f"{visible_piece(piece)}  {percent(prob)} → {percent(adjusted)}"
         if buttons[index % 4].button(label, key=f"{K}pick_{index}", width="stretch", disabled=full):
             _choose(token_id)
             st.rerun()
@@ -285,7 +283,7 @@ with step_mode:
     if steps:
         last = steps[-1]
         st.markdown(f"Last pick: **{plain_markdown(visible_piece(last.piece))}** (id {last.token_id}), which the "
-                    f"model gave a probability of **{last.prob:.2%}**.")
+                    f"model gave a probability of **{percent(last.prob)}**.")
         st.markdown(f":gray[{plain_markdown(prompt[-200:])}]")
         confidence_view(steps, key=K + "step_confidence")
     else:

@@ -27,8 +27,23 @@ def plain_markdown(text: str) -> str:
     return escaped.replace("\n", "  \n")
 
 
-def _percent(p: float) -> str:
-    return f"{p:.1%}" if p >= 0.001 else f"{p:.2g}"
+def percent(p: float) -> str:
+    """A probability for people: 12.3%, and tiny ones as 0.0041% rather than 0.0%."""
+    if p == 0:
+        return "0%"
+    return f"{p:.1%}" if p >= 0.001 else f"{p * 100:.2g}%"
+
+
+def continuation_html(prompt: str, continuation: str, note: str = "", keep_prompt_chars: int = 300) -> str:
+    """The end of the prompt in grey, then the generated text in bold (for st.markdown with HTML allowed)."""
+    shown = ("…" if len(prompt) > keep_prompt_chars else "") + prompt[-keep_prompt_chars:]
+
+    def block(text: str) -> str:
+        return html.escape(text).replace("\n", "<br>")
+
+    header = f'<div style="font-size:0.8rem;color:#777;margin-bottom:0.3rem">{html.escape(note)}</div>' if note else ""
+    return (f'{header}<div style="white-space:pre-wrap;line-height:1.6"><span style="color:#888">{block(shown)}'
+            f'</span><b>{block(continuation)}</b></div>')
 
 
 def probability_chart(dist: NextTokenDistribution, height: int | None = None) -> None:
@@ -40,7 +55,7 @@ def probability_chart(dist: NextTokenDistribution, height: int | None = None) ->
     rows = []
     for label, token_id, prob, adjusted, kept in zip(labels, dist.token_ids, dist.probs, dist.adjusted_probs,
                                                      dist.kept):
-        common = {"token": label, "id": token_id, "model": _percent(prob), "after knobs": _percent(adjusted),
+        common = {"token": label, "id": token_id, "model": percent(prob), "after knobs": percent(adjusted),
                   "status": "kept" if kept else "cut off"}
         rows.append({**common, "bar": "model (temperature 1)" if kept else "cut off by your knobs",
                      "probability": prob})
@@ -75,8 +90,8 @@ def confidence_view(confidences: list[TokenConfidence], key: str = "confidence_v
         return
     spans = []
     for position, c in enumerate(confidences):
-        alternatives = ", ".join(f"{visible_piece(piece)} {_percent(p)}" for piece, p in c.alternatives)
-        title = f"#{position + 1} id {c.token_id}: {_percent(c.prob)}. Top choices: {alternatives}"
+        alternatives = ", ".join(f"{visible_piece(piece)} {percent(p)}" for piece, p in c.alternatives)
+        title = f"#{position + 1} id {c.token_id}: {percent(c.prob)}. Top choices: {alternatives}"
         text = html.escape(c.piece).replace("\n", "⏎<br>")
         spans.append(f'<span title="{html.escape(title, quote=True)}" style="background:{_shade(c.prob)};'
                      'border-radius:4px;padding:1px 2px;margin:1px 0;white-space:pre-wrap;'
@@ -89,16 +104,14 @@ def confidence_view(confidences: list[TokenConfidence], key: str = "confidence_v
     options = list(range(len(confidences)))
     position = st.selectbox(
         "Look at one token", options, key=key,
-        format_func=lambda i: f"#{i + 1}  {visible_piece(confidences[i].piece)}  ({_percent(confidences[i].prob)})",
+        format_func=lambda i: f"#{i + 1}  {visible_piece(confidences[i].piece)}  ({percent(confidences[i].prob)})",
     )
     chosen = confidences[position]
     table = pd.DataFrame({
         "candidate": [visible_piece(piece) for piece, _ in chosen.alternatives],
-        "probability": [p for _, p in chosen.alternatives],
+        "probability": [percent(p) for _, p in chosen.alternatives],
         "chosen": ["◀ this one" if piece == chosen.piece else "" for piece, _ in chosen.alternatives],
     })
     st.caption(f"The model gave **{visible_piece(chosen.piece)}** (id {chosen.token_id}) a probability of "
-               f"{_percent(chosen.prob)}. Its top choices at that point:")
-    st.dataframe(table, hide_index=True, width="stretch",
-                 column_config={"probability": st.column_config.ProgressColumn(format="percent", min_value=0,
-                                                                                max_value=1)})
+               f"{percent(chosen.prob)}. Its top choices at that point:")
+    st.dataframe(table, hide_index=True, width="stretch")
