@@ -7,8 +7,8 @@ learned pair is left. Here every merge is recorded so a page can show it step by
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 import weakref
+from dataclasses import dataclass
 from typing import Any
 
 from genai_demo.tokens import TokenizerStyle, tokenizer_json, tokenizer_style

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 EXAMPLES_FILE = Path(__file__).resolve().parent / "data" / "tokenizer_examples.json"
+_BYTE_FALLBACK = re.compile(r"<0x([0-9A-Fa-f]{2})>")
 # Beyond this a tokenizer's model_max_length is a "no limit" placeholder (transformers uses 1e30).
 _NO_LIMIT = 1_000_000
 
@@ -43,6 +44,7 @@ class TokenizerStyle:
 
     kind: str  # "BPE", "WordPiece", "Unigram", ...
     byte_level: bool
+    metaspace: bool  # SentencePiece style: "▁" stands for a space
     continuing_prefix: str  # "##" for WordPiece
     end_of_word_suffix: str  # "</w>" for CLIP
 
@@ -73,8 +75,6 @@ class TextCounts:
 # --- the tokenizer's style --------------------------------------------------------------------
 
 
-# Reading a tokenizer's definition serializes its whole vocabulary: do it once per tokenizer object.
-_definitions: weakref.WeakKeyDictionary[Any, dict[str, Any]] = weakref.WeakKeyDictionary()
 _styles: weakref.WeakKeyDictionary[Any, "TokenizerStyle"] = weakref.WeakKeyDictionary()
 # Tokenizers are shared by every session; the Rust side raises "Already borrowed" when two threads
 # encode at once with different settings, so each tokenizer gets its own lock.
@@ -90,16 +90,17 @@ def tokenizer_lock(tokenizer: Any) -> threading.Lock:
         return lock
 
 
-def tokenizer_json(tokenizer: Any) -> dict[str, Any]:
-    """The fast tokenizer's full definition (model, merges, pre-tokenizer, decoder), read once."""
+def _backend(tokenizer: Any) -> Any:
     backend = getattr(tokenizer, "backend_tokenizer", None)
     if backend is None:
         raise ValueError("This tokenizer has no fast (Rust) version, so its pieces cannot be inspected here.")
-    definition = _definitions.get(tokenizer)
-    if definition is None:
-        definition = json.loads(backend.to_str())
-        _definitions[tokenizer] = definition
-    return definition
+    return backend
+
+
+def tokenizer_json(tokenizer: Any) -> dict[str, Any]:
+    """The fast tokenizer's full definition (model, merges, pre-tokenizer, decoder). Slow: it writes
+    out the whole vocabulary, so callers keep what they need from it."""
+    return json.loads(_backend(tokenizer).to_str())
 
 
 def _types_in(component: dict[str, Any] | None) -> set[str]:
@@ -120,14 +121,13 @@ def _component(component: Any) -> dict[str, Any] | None:
 def tokenizer_style(tokenizer: Any) -> TokenizerStyle:
     style = _styles.get(tokenizer)
     if style is None:
-        backend = getattr(tokenizer, "backend_tokenizer", None)
-        if backend is None:
-            raise ValueError("This tokenizer has no fast (Rust) version, so its pieces cannot be inspected here.")
+        backend = _backend(tokenizer)
         model = backend.model
-        byte_level = "ByteLevel" in _types_in(_component(backend.decoder)) | _types_in(_component(backend.pre_tokenizer))
+        parts = _types_in(_component(backend.decoder)) | _types_in(_component(backend.pre_tokenizer))
         style = TokenizerStyle(
             kind=type(model).__name__,
-            byte_level=byte_level,
+            byte_level="ByteLevel" in parts,
+            metaspace="Metaspace" in parts,
             continuing_prefix=getattr(model, "continuing_subword_prefix", None) or "",
             end_of_word_suffix=getattr(model, "end_of_word_suffix", None) or "",
         )
@@ -205,6 +205,11 @@ def piece_bytes(raw: str, style: TokenizerStyle) -> bytes:
         decoder = _byte_decoder()
         if core and all(symbol in decoder for symbol in core):
             return bytes(decoder[symbol] for symbol in core)
+    fallback = _BYTE_FALLBACK.fullmatch(core)
+    if fallback:  # SentencePiece's byte fallback writes one raw byte as "<0xF0>"
+        return bytes([int(fallback.group(1), 16)])
+    if style.metaspace:
+        core = core.replace("▁", " ")
     return core.encode("utf-8")
 
 

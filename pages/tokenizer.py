@@ -95,12 +95,18 @@ if custom_id:
 
 loaded = {}
 errors = {}
+problems = {}
 for label, model_id in candidates:
     tokenizer, error = loaders.tokenizer_or_error(model_id)
-    if error is None:
-        loaded[label] = tokenizer
-    else:
+    if error is not None:
         errors[label] = error
+        continue
+    try:
+        tokens.tokenizer_style(tokenizer)
+    except ValueError as problem:  # e.g. a tokenizer with no fast version
+        problems[label] = str(problem)
+        continue
+    loaded[label] = tokenizer
 
 compared = {label: tokens.tokenize(tok, text) for label, tok in loaded.items()} if text.strip() else {}
 marked = tokens.differing_pieces(text, compared)
@@ -110,7 +116,13 @@ for column, (label, model_id) in zip(columns, candidates):
         st.markdown(f"**{label}**")
         st.caption(f"`{tokens.short_model_name(model_id)}`")
         if label in errors:
-            model_unavailable_panel(errors[label])
+            if model_id == text_model_id and gpt2_error is not None:
+                st.error(f"{errors[label].title} (see above).", icon=":material/cloud_off:")
+            else:
+                model_unavailable_panel(errors[label])
+            continue
+        if label in problems:
+            st.warning(problems[label])
             continue
         window = tokens.context_window(loaded[label], model_id)
         st.caption(tokens.tokenizer_style(loaded[label]).name + (f" · its model reads {window:,} tokens" if window else ""))
@@ -215,7 +227,13 @@ else:
                        f"learned. {len(shown.symbols)} pieces left.")
     if histories:
         final = [raw for h in histories for raw in h.pieces]
-        st.caption(f"Final pieces: {' · '.join(f'`{raw}`' for raw in final)}, exactly what the tokenizer outputs.")
+        own = [p.raw for p in tokens.tokenize(bpe_tok, word)]
+        listed = " · ".join(f"`{raw}`" for raw in final)
+        if final == own:
+            st.caption(f"Final pieces: {listed}, exactly what the tokenizer outputs.")
+        else:
+            st.caption(f"Final pieces: {listed}. The tokenizer itself gives {' · '.join(f'`{raw}`' for raw in own)}: "
+                       "it adds rules (such as whole-word shortcuts) that this replay leaves out.")
         if not word.startswith(" ") and not tokens.tokenizer_style(bpe_tok).end_of_word_suffix:
             spaced = tokens.tokenize(bpe_tok, " " + word.strip())
             st.caption(f"Inside a sentence the word comes with its leading space, and ` {word.strip()}` is "

@@ -104,7 +104,9 @@ def test_lookup_and_bpe_steps(page, gpt2_tokenizer):
     at = at.text_input(key="tokenizer_bpe_word").set_value("discount").run()
     slider = at.slider(key="tokenizer_bpe_step")
     final = gpt2_tokenizer.convert_ids_to_tokens(gpt2_tokenizer("discount")["input_ids"])
-    at = slider.set_value(slider.max).run()
+    at = slider.set_value(1).run()
+    assert MARK_CLASS in at.html[-1].proto.body  # the pair merged in this step is outlined
+    at = at.slider(key="tokenizer_bpe_step").set_value(slider.max).run()
     assert any(" · ".join(f"`{raw}`" for raw in final) in caption.value for caption in at.caption)
     assert not at.exception
 
@@ -126,3 +128,11 @@ def test_switching_tokenizers_keeps_lookups_in_range(page, clip_tokenizer_dir, m
     at = at.text_input(key="tokenizer_custom_id").set_value("").run()  # the chosen tokenizer goes away
     assert not at.exception
     assert len(_metric(at, "Tokens")) == 1 + 3
+
+
+def test_every_tokenizer_missing_offline_shows_panels_not_tracebacks(missing_models_env):
+    at = run_page("tokenizer.py")
+    assert not at.exception
+    titles = [error.value for error in at.error]
+    assert len(titles) >= 3 and all("not downloaded yet" in title for title in titles)
+    assert any("python -m genai_demo prefetch" in code.value for code in at.code)

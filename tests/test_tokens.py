@@ -175,3 +175,12 @@ def test_differing_splits_mark_only_cuts_not_shared(gpt2_tokenizer, wordpiece_to
     assert marked["gpt2"] and all(i < fun_index for i in marked["gpt2"])
     same = tokens.differing_pieces(text, {"a": compared["gpt2"], "b": compared["gpt2"]})
     assert same == {"a": set(), "b": set()}
+
+
+def test_sentencepiece_spellings_become_bytes():
+    sentencepiece = tokens.TokenizerStyle(kind="BPE", byte_level=False, metaspace=True, continuing_prefix="",
+                                          end_of_word_suffix="")
+    assert tokens.piece_bytes("▁hello", sentencepiece) == b" hello"
+    assert tokens.piece_bytes("<0xF0>", sentencepiece) == b"\xf0"
+    assert tokens.readable_bytes(b"\xf0") == "<F0>"
+    assert tokens.readable_bytes(b"a\xf0\x9f b") == "a<F0 9F> b"
