@@ -45,7 +45,8 @@ class SamplingSettings:
             if not isinstance(value, int) or isinstance(value, bool):
                 raise ValueError(f"{name} must be a whole number, not {value!r}.")
         if not 0 <= self.temperature <= MAX_TEMPERATURE:
-            raise ValueError(f"temperature must be between 0 (greedy) and {MAX_TEMPERATURE:g}, not {self.temperature:g}.")
+            raise ValueError(f"temperature must be between 0 (greedy) and {MAX_TEMPERATURE:g}, "
+                             f"not {self.temperature:g}.")
         if self.top_k < 0:
             raise ValueError(f"top_k must be 0 (off) or a positive number of candidates, not {self.top_k}.")
         if not 0 < self.top_p <= 1:

@@ -170,15 +170,13 @@ def prepare_prompt(lm: TextModel, prompt: str, columns: Sequence[SamplingSetting
 # --- the model ----------------------------------------------------------------------------------
 
 
-def _forward(lm: TextModel, input_ids: "torch.Tensor", cache=None, attention_mask=None, position_ids=None):  # type: ignore[no-untyped-def]
+def _forward(lm: TextModel, input_ids: "torch.Tensor", cache=None, position_ids=None):  # type: ignore[no-untyped-def]
     """One forward pass under the model's lock. Returns (last-position logits in float32, cache)."""
     import torch
 
     with lm.lock, torch.inference_mode():
-        out = lm.model(input_ids=input_ids.to(lm.device), cache=cache, use_cache=True,
-                       attention_mask=None if attention_mask is None else attention_mask.to(lm.device),
-                       position_ids=None if position_ids is None else position_ids.to(lm.device),
-                       logits_to_keep=1)
+        out = lm.model(input_ids=input_ids.to(lm.device), cache=cache, use_cache=True, logits_to_keep=1,
+                       position_ids=None if position_ids is None else position_ids.to(lm.device))
     return out.logits[:, -1, :].float().cpu(), out.cache
 
 
