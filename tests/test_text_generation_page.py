@@ -139,3 +139,14 @@ def test_model_unavailable_shows_the_panel(missing_models_env):
     assert not at.exception
     assert at.error and "not downloaded" in at.error[0].value
     assert any("prefetch" in c.value for c in at.code)
+
+
+def test_public_mode_caps_columns_and_length(app_env):
+    app_env.setenv("GENAI_PUBLIC", "1")
+    settings.cache_clear()
+    at = run_page(PAGE)
+    limits = settings().limits
+    assert at.session_state[K + "columns"] == 2 == limits.max_columns
+    assert at.button(key=K + "add_column").disabled
+    assert at.slider(key=K + "max_new_tokens").max == limits.max_new_tokens
+    assert not at.exception
