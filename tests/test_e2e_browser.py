@@ -49,3 +49,13 @@ def test_a_model_page_offline_shows_the_fetch_command_not_a_traceback(offline_ap
         page.goto(f"{offline_app.url}/perceptron")
         wait_until_rendered(page)
         assert page.locator("[data-testid='stException']").count() == 0
+
+
+def test_a_deep_link_opened_first_after_a_restart_still_gets_the_apps_menu_and_sidebar(tmp_path):
+    with running_app(env={"HF_HOME": str(tmp_path)}) as app, browser_page(1280, 720) as page:
+        page.goto(f"{app.url}/perceptron")  # the very first request to this server
+        wait_until_rendered(page)
+        assert page.locator("h1").first.inner_text().startswith("Perceptron")
+        links = page.locator("[data-testid='stSidebarNavLink']").all_inner_texts()
+        assert any("Start here" in link for link in links)  # the app's titles, not file names
+        assert page.get_by_text("Presenter mode").count() == 1

@@ -166,16 +166,20 @@ def test_the_whole_app_renders_its_home_page_without_importing_torch():
 def test_presenter_mode_enlarges_fonts():
     from streamlit.testing.v1 import AppTest
 
-    normal = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
-    assert not any("font-size: 22px" in str(h.proto) for h in normal.get("html"))
-    assert normal.sidebar.toggle[0].label == "Presenter mode"
-    # AppTest does not rerun the navigation script after a widget change, so the toggle's state is
-    # set before the run, as a browser session that switched it on would have it.
-    presenter = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
-    presenter.session_state["presenter_mode"] = True
-    presenter.run()
-    assert not presenter.exception
-    assert any("font-size: 22px" in str(h.proto) for h in presenter.get("html"))
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
+    assert not any("font-size: 22px" in str(h.proto) for h in at.get("html"))
+    at.sidebar.toggle(key="presenter_mode").set_value(True).run()
+    assert not at.exception
+    assert any("font-size: 22px" in str(h.proto) for h in at.get("html"))
+    assert at.title[0].value == "Generative AI, hands on"
+
+
+def test_every_rerun_of_a_page_goes_through_the_navigation():
+    """A `pages/` folder makes Streamlit fall back to old-style multipage mode; pages undo that."""
+    at = run_page("perceptron.py")
+    at.run()
+    assert at.sidebar.toggle(key="presenter_mode").label == "Presenter mode"
+    assert at.title[0].value.startswith("Perceptron")
 
 
 def _clean_env() -> dict[str, str]:

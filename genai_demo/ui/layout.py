@@ -29,8 +29,26 @@ def apply_presenter_style() -> None:
         st.html(_PRESENTER_CSS)
 
 
+def run_through_navigation() -> None:
+    """Make sure this page runs inside app.py's navigation, even when opened by a deep link.
+
+    Streamlit treats a `pages/` folder beside the entry script as an old-style multipage app until
+    `st.navigation` has been called once in the process. A link such as /perceptron opened first after
+    a restart would run the page on its own: no grouped menu, no sidebar, no presenter mode. Switching
+    the process to navigation mode and rerunning sends the same page through app.py.
+    """
+    try:
+        from streamlit.runtime.pages_manager import PagesManager
+    except ImportError:  # a Streamlit without this internal: nothing to correct
+        return
+    if getattr(PagesManager, "uses_pages_directory", False):
+        PagesManager.uses_pages_directory = False
+        st.rerun()
+
+
 def page_intro(title: str, intro: str, try_this: str) -> None:
     """Every page opens the same way: a title, two or three plain sentences, one thing to try."""
+    run_through_navigation()
     st.title(title)
     st.markdown(intro)
     st.caption(f":material/lightbulb: **Try this:** {try_this}")
