@@ -81,8 +81,12 @@ else:
 st.subheader("Compare tokenizers")
 st.markdown("The same text through the tokenizers this app's models use. Each model was trained with its own "
             "tokenizer, so a text costs a different number of tokens in each.")
-custom_id = st.text_input("Add another tokenizer (Hub id or local folder)", key="tokenizer_custom_id",
-                          placeholder="e.g. bert-base-uncased or /path/to/model").strip()[:MAX_CUSTOM_ID_CHARS]
+if settings().public:  # a shared server should not fetch (or open) whatever a visitor names
+    custom_id = ""
+    st.caption("On this public deployment the comparison is limited to the app's own tokenizers.")
+else:
+    custom_id = st.text_input("Add another tokenizer (Hub id or local folder)", key="tokenizer_custom_id",
+                              placeholder="e.g. bert-base-uncased or /path/to/model").strip()[:MAX_CUSTOM_ID_CHARS]
 
 candidates = [
     ("Text model", text_model_id),

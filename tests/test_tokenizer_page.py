@@ -136,3 +136,12 @@ def test_every_tokenizer_missing_offline_shows_panels_not_tracebacks(missing_mod
     titles = [error.value for error in at.error]
     assert len(titles) >= 3 and all("not downloaded yet" in title for title in titles)
     assert any("python -m genai_demo prefetch" in code.value for code in at.code)
+
+
+def test_a_public_deployment_offers_no_box_for_arbitrary_tokenizers(app_env):
+    app_env.setenv("GENAI_PUBLIC", "1")
+    settings.cache_clear()
+    at = run_page("tokenizer.py")
+    assert not at.exception
+    assert not [box for box in at.text_input if box.key == "tokenizer_custom_id"]
+    assert any("limited to the app's own tokenizers" in c.value for c in at.caption)
