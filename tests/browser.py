@@ -96,13 +96,12 @@ def browser_page(width: int = 1280, height: int = 720) -> Iterator[object]:
 
 
 def wait_until_rendered(page, timeout_ms: int = 120_000) -> None:  # type: ignore[no-untyped-def]
-    """Wait until Streamlit has finished running the script: content present, no spinner, no 'running' badge."""
+    """Wait until Streamlit has finished running the page script (the app root says "notRunning")."""
     page.wait_for_selector("[data-testid='stMain'] h1, [data-testid='stException']", timeout=timeout_ms)
-    idle = ("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')"
-            " && !document.querySelector('[data-testid=\"stSpinner\"]')")
-    for _ in range(2):  # the badge can appear a moment after the first content: check twice
-        page.wait_for_function(idle, timeout=timeout_ms)
-        page.wait_for_timeout(400)
+    for _ in range(2):  # a rerun (e.g. after navigation settles) can start right after the first run ends
+        page.wait_for_selector("[data-testid='stApp'][data-test-script-state='notRunning']", timeout=timeout_ms)
+        page.wait_for_function("() => !document.querySelector('[data-testid=\"stSpinner\"]')", timeout=timeout_ms)
+        page.wait_for_timeout(300)
 
 
 def process_has_loaded(pid: int, library: str) -> bool:
