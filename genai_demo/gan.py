@@ -175,8 +175,8 @@ class GanTrainer:
         self.d_optimizer = torch.optim.Adam(
             self.discriminator.parameters(), self.config.discriminator_lr, betas=(0.5, 0.999)
         )
-        self.eval_real = sample_target(self.config.target, 1000, np.random.default_rng(self.config.seed + 1))
-        self.eval_noise = torch.randn(1000, self.config.noise_dim, generator=torch.Generator().manual_seed(7))
+        self.eval_real = sample_target(self.config.target, 500, np.random.default_rng(self.config.seed + 1))
+        self.eval_noise = torch.randn(500, self.config.noise_dim, generator=torch.Generator().manual_seed(7))
         self.diverged: str | None = None
 
     # --- the two players ------------------------------------------------------------------------
@@ -197,50 +197,67 @@ class GanTrainer:
         logits = self.discriminator(fake)
         return nn.functional.binary_cross_entropy_with_logits(logits, torch.ones_like(logits))
 
-    def discriminator_update(self) -> StepReport:
-        """One discriminator step: push D(real) towards 1 and D(fake) towards 0."""
+    def _discriminator_step(self) -> tuple[float, torch.Tensor]:
+        """One discriminator update (D(real) towards 1, D(fake) towards 0); its loss and the batches used."""
         self._check_alive()
         real = self._real(self.config.batch)
         with torch.no_grad():
             fake = self.generator(self._noise(self.config.batch))
+        self._check_escape(fake)
         loss = self._discriminator_loss(real, fake)
         self.d_optimizer.zero_grad()
         loss.backward()
         self.d_optimizer.step()
-        with torch.no_grad():
-            after = float(self._discriminator_loss(real, fake))
-            real_score, fake_score = self._scores(real, fake)
-        self._check_finite(loss.item(), after)
-        return StepReport("discriminator", loss.item(), after, real_score, fake_score)
+        self._check_finite(loss.item())
+        return loss.item(), torch.stack([real, fake])
 
-    def generator_update(self) -> StepReport:
-        """One generator step: move generated points where the discriminator says 'real'."""
+    def _generator_step(self) -> tuple[float, torch.Tensor]:
+        """One generator update (its points towards where D says 'real'); its loss and the noise used."""
         self._check_alive()
         noise = self._noise(self.config.batch)
         loss = self._generator_loss(self.generator(noise))
         self.g_optimizer.zero_grad()
         loss.backward()
         self.g_optimizer.step()
-        with torch.no_grad():
-            fake = self.generator(noise)
-            after = float(self._generator_loss(fake))
-            real_score, fake_score = self._scores(self._real(self.config.batch), fake)
-        self._check_finite(loss.item(), after)
+        self._check_finite(loss.item())
+        return loss.item(), noise
+
+    @torch.no_grad()
+    def discriminator_update(self) -> StepReport:
+        """One discriminator update, with its loss before and after and its verdicts afterwards."""
+        with torch.enable_grad():
+            before, (real, fake) = self._discriminator_step()
+        after = float(self._discriminator_loss(real, fake))
+        self._check_finite(after)
+        return StepReport("discriminator", before, after, *self._scores(real, fake))
+
+    @torch.no_grad()
+    def generator_update(self) -> StepReport:
+        """One generator update, with its loss before and after and the discriminator's verdicts afterwards."""
+        with torch.enable_grad():
+            before, noise = self._generator_step()
+        fake = self.generator(noise)
         self._check_escape(fake)
-        return StepReport("generator", loss.item(), after, real_score, fake_score)
+        after = float(self._generator_loss(fake))
+        self._check_finite(after)
+        return StepReport("generator", before, after, *self._scores(self._real(self.config.batch), fake))
 
     def _scores(self, real: torch.Tensor, fake: torch.Tensor) -> tuple[float, float]:
         return float(torch.sigmoid(self.discriminator(real)).mean()), float(torch.sigmoid(self.discriminator(fake)).mean())
 
     def train(self, steps: int, limit: int = 100_000) -> None:
-        """`steps` rounds of (discriminator_steps D updates, then one G update), recorded in `history`."""
+        """`steps` rounds of (discriminator_steps D updates, then one G update), recorded in `history`.
+
+        The history records each update's loss as computed for that update, before the weights moved."""
         validate_steps(steps, limit)
         with one_cpu_thread():
             for _ in range(steps):
                 for _ in range(self.config.discriminator_steps):
-                    d = self.discriminator_update()
-                g = self.generator_update()
-                self.record(d.loss_after, g.loss_after)
+                    d_loss, _ = self._discriminator_step()
+                g_loss, _ = self._generator_step()
+                self.record(d_loss, g_loss)
+            with torch.no_grad():
+                self._check_escape(self.generator(self.eval_noise))
 
     def single_update(self, player: str) -> StepReport:
         """Step-by-step mode: one update of one player; a generator update completes a training step."""
@@ -308,10 +325,19 @@ class GanTrainer:
         return fake.detach().numpy(), -fake.grad.numpy() * n  # the mean loss divides each gradient by n
 
     def distance(self) -> float:
-        return energy_distance(self.eval_real, self.generated(1000))
+        """Energy distance between 500 real and 500 generated points (fixed noise, so it only moves with training)."""
+        return self._evaluation()[0]
 
     def coverage(self) -> float:
-        return coverage(self.eval_real, self.generated(1000))
+        return self._evaluation()[1]
+
+    def _evaluation(self) -> tuple[float, float]:
+        if getattr(self, "_evaluated", (None,))[0] != self.step:
+            generated = self.generated(500)
+            with one_cpu_thread():
+                self._evaluated = (self.step, energy_distance(self.eval_real, generated),
+                                   coverage(self.eval_real, generated))
+        return self._evaluated[1], self._evaluated[2]
 
 
 def trainer_for(preset: str, **changes: object) -> GanTrainer:

@@ -77,6 +77,8 @@ def draw() -> None:
         else:
             field_col = side_col = st.container()
         with field_col:
+            st.caption(f":green[●] real points · :violet[●] generated points · background: the discriminator's "
+                       "verdict (green *real*, purple *fake*, white *unsure*) · arrows: where the generator is pushed")
             st.altair_chart(gan_field_chart(trainer), width="content")
         with side_col:
             steps_m, distance_m, coverage_m = st.columns(3)
@@ -85,8 +87,8 @@ def draw() -> None:
                               help="Energy distance between real and generated points: 0 means same distribution.")
             coverage_m.metric("Real points covered", f"{trainer.coverage():.0%}",
                               help="Share of real points with a generated point within 0.15: low means missed modes.")
-            st.altair_chart(loss_chart(trainer.history, {"discriminator": REAL_COLOR, "generator": FAKE_COLOR},
-                                       "Losses (ln 4 ≈ 1.39 and ln 2 ≈ 0.69 when neither side is winning)"),
+            st.markdown("**Losses** (about 1.39 for the discriminator and 0.69 for the generator when neither wins)")
+            st.altair_chart(loss_chart(trainer.history, {"discriminator": REAL_COLOR, "generator": FAKE_COLOR}),
                             width="stretch")
 
 

@@ -76,7 +76,8 @@ def draw() -> None:
         kl_m.metric("KL term", f"{losses.kl:.2f}",
                     help="How far the codes stray from a tidy cloud around zero.")
         st.altair_chart(latent_map(), width="stretch")
-        st.altair_chart(loss_chart(trainer.history, LOSSES, "Training losses per digit"), width="stretch")
+        st.markdown("**Training losses** (per digit, on the batches the model learned from)")
+        st.altair_chart(loss_chart(trainer.history, LOSSES), width="stretch")
 
 
 if trainer.diverged:
@@ -181,7 +182,9 @@ if bundle is not None:
         shape_m, ratio_m = st.columns(2)
         shape_m.metric("Latent shape", f"{channels} × {height} × {width}",
                        help=f"The picture is 3 × {result.original.height} × {result.original.width}.")
-        ratio_m.metric("Compression", f"{result.compression:.0f}× fewer numbers")
+        ratio_m.metric("Compression", f"{result.compression:.0f}× fewer numbers",
+                       help=f"This model shrinks each side {result.original.width // width}× and keeps 4 channels "
+                            "instead of 3 colours.")
         original_col, decoded_col = st.columns(2)
         original_col.image(result.original, caption=f"original, {result.original.width}×{result.original.height}")
         decoded_col.image(result.decoded, caption="decoded from the latent")

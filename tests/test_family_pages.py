@@ -7,6 +7,16 @@ import pytest
 from tests.conftest import ROOT
 
 
+@pytest.fixture(autouse=True)
+def no_navigation_rerun(monkeypatch):
+    """AppTest resets PagesManager.uses_pages_directory before every run, so layout's deep-link fix
+    (`run_through_navigation`) calls st.rerun on every AppTest run and the rerun drops button clicks.
+    In a real server it reruns only the first request of a process; these tests already run through app.py."""
+    import genai_demo.ui.layout
+
+    monkeypatch.setattr(genai_demo.ui.layout, "run_through_navigation", lambda: None)
+
+
 def open_page(page: str):
     from streamlit.testing.v1 import AppTest
 

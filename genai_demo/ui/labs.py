@@ -51,7 +51,9 @@ def train_live(train: Callable[[int], None], draw: Callable[[], None], steps: in
         frames += 1
         per_step = (trained - began) / count
         drawing = time.perf_counter() - trained
-        chunk = max(1, int((frame_seconds - drawing) / per_step))
+        # Training gets what the redraw leaves of the frame, but never less than half of it: on a busy
+        # machine a slow redraw would otherwise starve training to one step per frame.
+        chunk = max(1, int(max(frame_seconds - drawing, frame_seconds / 2) / per_step))
     return LiveStats(done, frames, time.perf_counter() - start)
 
 
@@ -117,25 +119,30 @@ def run_training(prefix: str, request: TrainRequest, train: Callable[[int], None
 # --- charts ---------------------------------------------------------------------------------------
 
 
-def loss_chart(history: list[dict[str, float]], series: dict[str, str], title: str, height: int = 200) -> alt.Chart:
-    """Lines of the loss columns in `history` ({column: colour}) against the step."""
+def loss_chart(history: list[dict[str, float]], series: dict[str, str], height: int = 200) -> alt.Chart:
+    """Lines of the loss columns in `history` ({column: colour}) against the step.
+
+    No chart title and a legend on the side: Streamlit fits title and legend inside `height`, so a title
+    or a top legend would squash the plot. Callers put a heading above the chart instead."""
     frame = pd.DataFrame(history[-2000:] or [{"step": 0, **{name: np.nan for name in series}}])
     long = frame.melt("step", list(series), var_name="loss", value_name="value").dropna()
     return (
-        alt.Chart(long, title=title)
+        alt.Chart(long)
         .mark_line()
         .encode(
             x=alt.X("step:Q", title="training step"),
-            y=alt.Y("value:Q", title="loss"),
+            y=alt.Y("value:Q", title="loss", scale=alt.Scale(zero=False)),
             color=alt.Color("loss:N", scale=alt.Scale(domain=list(series), range=list(series.values())),
-                            legend=alt.Legend(orient="top", title=None)),
+                            legend=alt.Legend(title=None)),
         )
         .properties(height=height)
     )
 
 
 def gan_field_chart(trainer: GanTrainer, side: int = 380, arrows: bool = True) -> alt.LayerChart:
-    """Discriminator heatmap (green: 'real', purple: 'fake'), real and generated points, generator push."""
+    """Discriminator heatmap (green: 'real', purple: 'fake'), real and generated points, generator push.
+
+    No legends (they would squeeze the square plot); the page explains the colours in a caption."""
     xs, ys, probability = trainer.decision_map()
     half = PLOT_RANGE / math.sqrt(len(xs))
     cells = pd.DataFrame({"x": xs - half, "x2": xs + half, "y": ys - half, "y2": ys + half, "p": probability})
@@ -143,7 +150,7 @@ def gan_field_chart(trainer: GanTrainer, side: int = 380, arrows: bool = True) -
     heatmap = alt.Chart(cells).mark_rect(opacity=0.45).encode(
         x=alt.X("x:Q", scale=scale, title=None), x2="x2", y=alt.Y("y:Q", scale=scale, title=None), y2="y2",
         color=alt.Color("p:Q", scale=alt.Scale(domain=[0, 0.5, 1], range=[FAKE_COLOR, "#ffffff", REAL_COLOR]),
-                        legend=alt.Legend(title="D says real", orient="bottom", gradientLength=160)),
+                        legend=None),
         tooltip=[alt.Tooltip("p:Q", title="P(real)", format=".2f")],
     )
     real, fake = trainer.real(300), np.clip(trainer.generated(300), -PLOT_RANGE, PLOT_RANGE)
@@ -154,7 +161,7 @@ def gan_field_chart(trainer: GanTrainer, side: int = 380, arrows: bool = True) -
     dots = alt.Chart(points).mark_circle(size=14, opacity=0.8).encode(
         x=alt.X("x:Q", scale=scale), y=alt.Y("y:Q", scale=scale),
         fill=alt.Fill("kind:N", scale=alt.Scale(domain=["real", "generated"], range=[REAL_COLOR, FAKE_COLOR]),
-                      legend=alt.Legend(title=None, orient="bottom")),
+                      legend=None),
     )
     layers: list[Any] = [heatmap, dots]
     if arrows:

@@ -1,0 +1,103 @@
+"""GAN and VAE labs: time to a recognisable result, and view updates per second while training.
+
+    python benchmarks/labs.py            # full run (goals: result within 30 s, >= 2 view updates/s)
+    python benchmarks/labs.py --quick    # a few seconds, only to prove the script works
+
+Each "frame" is what the page does between redraws: train a chunk of steps (sized by the same
+`train_live` loop the page uses), then build every chart of the view as a Vega-Lite spec. Targets:
+GAN on the ring: energy distance to the target < 0.03 and >= 90 % of real points covered.
+VAE on the digits: reconstruction loss < 21.5 per digit (the level where reconstructions read clearly).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import numpy as np  # noqa: E402
+
+from genai_demo.gan import trainer_for  # noqa: E402
+from genai_demo.ui.labs import gan_field_chart, loss_chart, train_live  # noqa: E402
+from genai_demo.vae import VaeConfig, VaeTrainer  # noqa: E402
+
+GOAL_SECONDS = 30.0
+GOAL_FRAMES_PER_SECOND = 2.0
+GAN_DISTANCE, GAN_COVERAGE = 0.03, 0.90
+VAE_RECONSTRUCTION = 21.5
+
+
+def run(name: str, trainer, draw, reached, budget: float) -> None:  # type: ignore[no-untyped-def]
+    """Train live until `reached()` is true or `budget` seconds pass; print the result against the goals."""
+    start = time.perf_counter()
+    frames = steps = 0
+    frame_times: list[float] = []
+    while time.perf_counter() - start < budget:
+        began = time.perf_counter()
+        stats = train_live(trainer.train, draw, steps=10**9, seconds=1.0)
+        frames, steps = frames + stats.frames, steps + stats.steps
+        frame_times.append((time.perf_counter() - began) / max(stats.frames, 1))
+        if reached():
+            break
+    seconds = time.perf_counter() - start
+    done = reached()
+    rate = frames / seconds
+    print(f"{name}: {'reached' if done else 'NOT reached'} after {seconds:.1f} s ({steps} steps); "
+          f"goal < {GOAL_SECONDS:.0f} s -> {'ok' if done and seconds < GOAL_SECONDS else 'MISSED'}")
+    print(f"{name}: {rate:.1f} view updates/s (slowest second: {1 / max(frame_times):.1f}/s); "
+          f"goal >= {GOAL_FRAMES_PER_SECOND:.0f}/s -> {'ok' if rate >= GOAL_FRAMES_PER_SECOND else 'MISSED'}")
+
+
+def gan(budget: float) -> None:
+    trainer = trainer_for("healthy", target="ring", seed=0)
+
+    def draw() -> None:
+        gan_field_chart(trainer).to_dict()
+        loss_chart(trainer.history, {"discriminator": "green", "generator": "purple"}).to_dict()
+        trainer.distance(), trainer.coverage()
+
+    def reached() -> bool:
+        return trainer.distance() < GAN_DISTANCE and trainer.coverage() >= GAN_COVERAGE
+
+    run("GAN ring", trainer, draw, reached, budget)
+    print(f"GAN ring: distance {trainer.distance():.3f} (target < {GAN_DISTANCE}), "
+          f"coverage {trainer.coverage():.0%} (target >= {GAN_COVERAGE:.0%})")
+
+
+def vae(budget: float) -> None:
+    import altair as alt
+    import pandas as pd
+
+    trainer = VaeTrainer(VaeConfig(seed=0))
+
+    def draw() -> None:
+        codes = trainer.encode()
+        trainer.evaluate()
+        alt.Chart(pd.DataFrame({"z1": codes[:, 0], "z2": codes[:, 1], "digit": trainer.labels})).mark_circle().encode(
+            x="z1", y="z2", color="digit:N").to_dict()
+        loss_chart(trainer.history, {"reconstruction": "blue", "kl": "orange"}).to_dict()
+
+    def reached() -> bool:
+        return trainer.evaluate().reconstruction < VAE_RECONSTRUCTION
+
+    run("VAE digits", trainer, draw, reached, budget)
+    losses = trainer.evaluate()
+    error = np.mean([np.abs(np.subtract(*trainer.reconstruct(i))).mean() for i in range(0, 1797, 10)])
+    print(f"VAE digits: reconstruction loss {losses.reconstruction:.2f} (target < {VAE_RECONSTRUCTION}), "
+          f"mean pixel error {error:.3f}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="3 s per lab: proves the script runs, not the goals")
+    args = parser.parse_args()
+    budget = 3.0 if args.quick else 2 * GOAL_SECONDS
+    gan(budget)
+    vae(budget)
+
+
+if __name__ == "__main__":
+    main()
