@@ -45,7 +45,11 @@ if window.truncated:
 with lm.lock:
     read_text = lm.tokenizer.decode(window.token_ids) if window.truncated else text
 with st.spinner("Running the model once and keeping every layer's attention…"):
-    walk = attention.walkthrough(lm, window.token_ids)
+    try:
+        walk = attention.walkthrough(lm, window.token_ids)
+    except ValueError as error:  # e.g. a configured model whose layers this view cannot read
+        st.warning(str(error))
+        st.stop()
 tokens = walk.tokens
 
 # --- 1. tokens ------------------------------------------------------------------------------------
@@ -72,7 +76,8 @@ if view.position_vectors is not None:
 parts.append(("token + position", view.input_vectors))
 for column, (title, vectors) in zip(st.columns(len(parts)), parts):
     with column:
-        st.altair_chart(embedding_heatmap(vectors, tokens, title, limit), width="stretch")
+        st.markdown(f"**{title}**")
+        st.altair_chart(embedding_heatmap(vectors, tokens, limit), width="stretch")
 st.caption(f"The first 16 of {view.hidden_size} dimensions; red is positive, blue negative.")
 with st.expander("How long is each vector?"):
     st.altair_chart(embedding_norms_chart(view, tokens), width="stretch")

@@ -7,6 +7,23 @@ from genai_demo.ui.layout import page_intro
 
 MODELS = ("GPT-2 (base model)", "Chat model (instruction-tuned)")
 
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def answers(task_id: str, prompts: dict[str, str], model_id: str, chat: bool, _lm) -> dict[str, object]:  # type: ignore[no-untyped-def]
+    """Per style: the label shares (classification) or the written answer (extraction)."""
+    task = prompting.task_by_id(task_id)
+    if task.kind == "classify":
+        return {style: prompting.label_shares(_lm, prompts[style], task.labels, chat=chat) for style in prompts}
+    return {style: prompting.greedy_answer(_lm, prompts[style]) for style in prompts}
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def scores(task_id: str, model_id: str, chat: bool, _lm) -> list[prompting.StyleScore]:  # type: ignore[no-untyped-def]
+    task = prompting.task_by_id(task_id)
+    tokenizer = _lm.tokenizer if chat else None
+    return [prompting.score_style(_lm, task, style, tokenizer) for style in prompting.STYLES]
+
+
 page_intro(
     "Prompting",
     "The same model can do a task well or badly depending on **how you ask**. Here one task is asked in "
@@ -41,17 +58,16 @@ for tab, style in zip(st.tabs([s.capitalize() for s in prompting.STYLES]), promp
     with tab:
         st.code(prompts[style], language=None, wrap_lines=True)
 
-answer_columns = st.columns(len(prompting.STYLES))
 with st.spinner("Asking the model three times…"):
-    for column, style in zip(answer_columns, prompting.STYLES):
-        with column:
-            if task.kind == "classify":
-                shares = prompting.label_shares(lm, prompts[style], task.labels, chat=is_chat)
-                best = max(shares, key=shares.get)
-                st.metric(style, best)
-                st.caption(" · ".join(f"{label} {share:.0%}" for label, share in shares.items()))
-            else:
-                st.metric(style, prompting.greedy_answer(lm, prompts[style]) or "(nothing)")
+    replies = answers(task.id, prompts, lm.model_id, is_chat, lm)
+for column, style in zip(st.columns(len(prompting.STYLES)), prompting.STYLES):
+    with column:
+        if task.kind == "classify":
+            shares = replies[style]
+            st.metric(style, max(shares, key=shares.get))
+            st.caption(" · ".join(f"{label} {share:.0%}" for label, share in shares.items()))
+        else:
+            st.metric(style, replies[style] or "(nothing)")
 st.caption(
     "For a classification the model is not asked to write: we read how probable it finds each allowed "
     "answer right after the prompt, and the shares above compare them. For the date the model writes its "
@@ -60,15 +76,6 @@ st.caption(
 
 # --- scores over the whole task ----------------------------------------------------------------------
 st.subheader("Score each style on every test input")
-
-
-@st.cache_data(show_spinner=False, max_entries=16)
-def scores(task_id: str, model_id: str, chat: bool, _lm) -> list[prompting.StyleScore]:  # type: ignore[no-untyped-def]
-    task = prompting.task_by_id(task_id)
-    tokenizer = _lm.tokenizer if chat else None
-    return [prompting.score_style(_lm, task, style, tokenizer) for style in prompting.STYLES]
-
-
 score_key = f"prompt_scores_{task.id}_{is_chat}"
 if st.button("Score all three styles", key="prompt_score", type="primary"):
     with st.spinner(f"Running {len(task.items) * len(prompting.STYLES)} prompts…"):

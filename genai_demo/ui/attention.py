@@ -124,7 +124,7 @@ def logit_lens_chart(walk: Walkthrough) -> alt.Chart:
     return (cells + text).properties(height=max(200, 26 * len(layer_names)))
 
 
-def embedding_heatmap(vectors: np.ndarray, tokens: list[str], title: str, limit: float) -> alt.Chart:
+def embedding_heatmap(vectors: np.ndarray, tokens: list[str], limit: float) -> alt.Chart:
     labels = _labels(tokens)
     n, dims = vectors.shape
     frame = pd.DataFrame({
@@ -133,7 +133,7 @@ def embedding_heatmap(vectors: np.ndarray, tokens: list[str], title: str, limit:
         "value": vectors.ravel().astype(float),
     })
     return (
-        alt.Chart(frame, title=title)
+        alt.Chart(frame)
         .mark_rect()
         .encode(
             x=alt.X("dimension:O", title="dimension"),
