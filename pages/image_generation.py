@@ -50,8 +50,8 @@ with one:
         if checked is not None:
             window = images.prompt_window(bundle, checked.prompt)
             image_ui.prompt_cut_notice(window)
-            on_step = image_ui.live_progress(checked.steps)
-            result = run_safely(lambda: images.generate_image(bundle, checked, on_step=on_step))
+            with image_ui.live_progress(checked.steps) as on_step:
+                result = run_safely(lambda: images.generate_image(bundle, checked, on_step=on_step))
             if result is not None:
                 st.session_state[RESULT] = (result, window)
     if RESULT in st.session_state:
@@ -78,6 +78,7 @@ with grid:
                 row = run_safely(lambda: images.comparison_grid(
                     bundle, checked, knob, values,
                     on_image=lambda i, _: bar.progress((i + 1) / len(values), text=f"Drawing {i + 1} of {len(values)}")))
+                bar.empty()
                 if row is not None:
                     st.session_state[GRID] = (knob, row)
     if GRID in st.session_state:
@@ -126,6 +127,7 @@ with clip:
                 bundle, checked, frames, seed_b=seed_b, prompt_b=prompt_b,
                 on_frame=lambda i, _: bar.progress((i + 1) / frames, text=f"Frame {i + 1} of {frames}")),
                 bounce=bounce))
+            bar.empty()
             if gif is not None:
                 st.session_state[CLIP] = (gif, frames)
     if CLIP in st.session_state:

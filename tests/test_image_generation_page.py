@@ -37,6 +37,7 @@ def test_generate_shows_the_picture_the_steps_and_the_how_it_works_strip(app_env
     at.text_area(key=f"{KEY}_prompt").set_value("a photo of a cat")
     at.button(key=f"{KEY}_generate").click().run()
     assert not at.exception
+    assert not at.warning and not at.error, texts(at.warning) + texts(at.error) + texts(at.info)
     result, window = at.session_state[f"{KEY}_result"]
     assert result.image.size == (64, 64)
     assert [p.step for p in result.previews] == [1, 2]

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 import altair as alt
 import pandas as pd
@@ -75,9 +76,10 @@ def _upscaled(image: Image.Image, side: int = PREVIEW_SIDE) -> Image.Image:
     return image.resize((round(image.width * scale), round(image.height * scale)), Image.Resampling.BILINEAR)
 
 
-def live_progress(total_steps: int) -> Callable[[StepPreview], None]:
-    """A progress bar and a preview that update after every denoising step."""
-    bar = st.progress(0.0, text=f"Denoising: 0 of {total_steps} steps")
+@contextmanager
+def live_progress(total_steps: int) -> Iterator[Callable[[StepPreview], None]]:
+    """A progress bar and a preview that update after every denoising step, cleared when drawing ends."""
+    bar = st.progress(0.0, text=f"Encoding the prompt, then {total_steps} denoising steps…")
     slot = st.empty()
 
     def on_step(preview: StepPreview) -> None:
@@ -85,7 +87,11 @@ def live_progress(total_steps: int) -> Callable[[StepPreview], None]:
         slot.image(_upscaled(preview.image),
                    caption=f"Step {preview.step}: the model's current guess of the final picture (cheap preview)")
 
-    return on_step
+    try:
+        yield on_step
+    finally:
+        bar.empty()
+        slot.empty()
 
 
 def png_download(result: GeneratedImage, key: str, label: str = "Download PNG") -> None:
