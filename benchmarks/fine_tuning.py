@@ -47,7 +47,11 @@ def main() -> None:
     tune = finetune.TuneSettings()
     steps = 3 if args.quick else (args.steps or tune.steps)
     text = "\n\n".join(s.text for s in finetune.load_samples().values())
-    print(f"torch {torch.__version__}, {torch.get_num_threads()} threads")
+    import os
+
+    # Other busy processes stretch the wall time: the load average says how quiet the machine was.
+    print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, "
+          f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     with tempfile.TemporaryDirectory() as folder:
         start = time.perf_counter()
         lm = models.load_text_model(str(write_full_size_gpt2(Path(folder) / "gpt2-random")))

@@ -9,7 +9,7 @@ from genai_demo.config import settings
 from genai_demo.sampling import SamplingSettings
 from genai_demo.text import generate_texts
 from genai_demo.ui import loaders
-from genai_demo.ui.labs_text import loss_chart, shift_chart, show_chart
+from genai_demo.ui.labs_text import action_button, loss_chart, shift_chart, show_chart
 from genai_demo.ui.layout import page_intro
 from genai_demo.ui.panels import input_notice
 from genai_demo.ui.text import plain_markdown
@@ -69,7 +69,7 @@ with st.expander("More training settings (LoRA)"):
 tune = finetune.TuneSettings(steps=int(steps), learning_rate=float(learning_rate), rank=int(rank),
                              alpha=2 * int(rank), batch_size=int(batch_size), seed=int(seed))
 
-if st.button("Fine-tune a copy of the model", type="primary", key=K + "train", icon=":material/tune:"):
+if action_button("Fine-tune a copy of the model", type="primary", key=K + "train", icon=":material/tune:"):
     st.session_state.pop(K + "result", None)  # one tuned model per session: the old one goes first
     st.session_state.pop(K + "comparison", None)
     try:
@@ -77,25 +77,26 @@ if st.button("Fine-tune a copy of the model", type="primary", key=K + "train", i
     except ValueError as error:
         st.warning(str(error))
     else:
-        progress = st.progress(0.0, text="Copying the model…")
-        chart = st.empty()
+        live = st.empty()  # the live view; the finished result is drawn below, so it goes afterwards
+        with live.container():
+            progress = st.progress(0.0, text="Copying the model…")
+            chart = st.empty()
+        losses: list[float] = []
 
         def on_step(report: finetune.StepReport) -> None:
+            losses.append(report.loss)
             progress.progress(report.step / report.steps,
                               text=f"Step {report.step}/{report.steps} · loss {report.loss:.3f} · "
                                    f"{report.seconds:.0f} s")
-            chart.altair_chart(loss_chart(losses + [report.loss], report.steps), width="stretch")
-            losses.append(report.loss)
+            chart.altair_chart(loss_chart(losses, report.steps), width="stretch")
 
-        losses: list[float] = []
         result = finetune.fine_tune(lm, text, int(steps), tune, on_step=on_step)
-        progress.progress(1.0, text=f"Done: {len(result.losses)} steps in {result.seconds:.0f} s.")
         with st.spinner("Measuring the loss on your text before and after…"):
             before = finetune.text_loss(lm, result.text)
             after = finetune.text_loss(result.tuned, result.text)
+        live.empty()
         st.session_state[K + "result"] = result
         st.session_state[K + "losses"] = (before, after)
-        st.rerun()
 
 result: finetune.TuneResult | None = st.session_state.get(K + "result")
 if result is None:
@@ -144,7 +145,7 @@ else:
         st.markdown("**Next-token probabilities that moved most** after the prompt (green rose, red fell):")
         show_chart(shift_chart(risers, fallers))
 
-    if st.button("Forget my fine-tuned model", key=K + "forget", icon=":material/delete:"):
+    if action_button("Forget my fine-tuned model", key=K + "forget", icon=":material/delete:"):
         for name in ("result", "losses", "comparison"):
             st.session_state.pop(K + name, None)
         st.rerun()

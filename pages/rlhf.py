@@ -8,7 +8,7 @@ import streamlit as st
 from genai_demo import rlhf
 from genai_demo.config import settings
 from genai_demo.ui import loaders
-from genai_demo.ui.labs_text import reward_chart, show_chart
+from genai_demo.ui.labs_text import action_button, reward_chart, show_chart
 from genai_demo.ui.layout import page_intro
 from genai_demo.ui.text import plain_markdown
 
@@ -49,7 +49,7 @@ seed = middle.number_input("Seed", min_value=0, max_value=10_000, value=0, key=K
 new_tokens = right.number_input("Max new tokens", min_value=rlhf.MIN_NEW_TOKENS, max_value=max_tokens, value=30,
                                 key=K + "tokens")
 
-if st.button("Propose two completions", key=K + "propose", icon=":material/casino:"):
+if action_button("Propose two completions", key=K + "propose", icon=":material/casino:"):
     round_seed = int(seed) + 2 * st.session_state.get(K + "round", 0)
     with st.spinner("GPT-2 writes two completions with different seeds and lengths…"):
         st.session_state[K + "pair"] = (prompt, *rlhf.propose_pair(lm, prompt, round_seed, int(new_tokens)))
@@ -69,7 +69,7 @@ with st.expander("No time to click? Let a simulated labeller choose", expanded=n
     s1, s2 = st.columns([2, 1])
     labeller = s1.selectbox("The labeller prefers", list(rlhf.SIMULATED_LABELLERS), key=K + "labeller")
     count = s2.number_input("Pairs", min_value=1, max_value=MAX_SIMULATED, value=6, key=K + "count")
-    if st.button("Simulate the labeller", key=K + "simulate", icon=":material/smart_toy:"):
+    if action_button("Simulate the labeller", key=K + "simulate", icon=":material/smart_toy:"):
         progress = st.progress(0.0, text="Proposing pairs…")
         preferences.extend(rlhf.simulate_preferences(
             lm, prompts, labeller, int(count), int(seed) + 1000, int(new_tokens),
@@ -82,7 +82,7 @@ if preferences:
     table = pd.DataFrame([{"prompt": p.prompt, "preferred": p.chosen, "words": rlhf.word_count(p.chosen),
                            "rejected": p.rejected, "words ": rlhf.word_count(p.rejected)} for p in preferences])
     st.dataframe(table, hide_index=True, height=min(240, 38 + 35 * len(table)))
-    if st.button("Forget my preferences", key=K + "clear"):
+    if action_button("Forget my preferences", key=K + "clear"):
         for name in ("preferences", "reward", "best"):
             st.session_state.pop(K + name, None)
         st.rerun()
@@ -100,7 +100,7 @@ st.markdown(
 )
 use_embeddings = st.toggle("Use sentence embeddings (off: only length and repetition)", value=True,
                            key=K + "use_embeddings")
-if st.button("Train the reward model", type="primary", key=K + "train", icon=":material/model_training:"):
+if action_button("Train the reward model", type="primary", key=K + "train", icon=":material/model_training:"):
     if len(preferences) < 2:
         st.warning("Collect at least two preferences first: one choice says too little about your taste.")
     else:
@@ -128,7 +128,7 @@ else:
     best_prompt = b1.selectbox("Prompt", prompts, index=len(prompts) - 1, key=K + "best_prompt")
     n = b2.number_input("n (samples)", min_value=2, max_value=8, value=4, key=K + "n")
     best_seed = b3.number_input("Seed", min_value=0, max_value=10_000, value=7, key=K + "best_seed")
-    if st.button("Sample n and keep the best", key=K + "sample", icon=":material/filter_alt:"):
+    if action_button("Sample n and keep the best", key=K + "sample", icon=":material/filter_alt:"):
         embedder = loaders.embedder() if reward.use_embeddings else None
         with st.spinner(f"GPT-2 writes {int(n)} completions; the reward model scores each…"):
             candidates = rlhf.sample_completions(lm, best_prompt, int(n), int(best_seed), int(new_tokens))
@@ -158,7 +158,7 @@ st.markdown(
     "or not it makes sense. The button below relabels your pairs that way and reruns best-of-n on the same "
     "samples as step 3."
 )
-if st.button("Show reward hacking", key=K + "hack", icon=":material/warning:"):
+if action_button("Show reward hacking", key=K + "hack", icon=":material/warning:"):
     if len(preferences) < 2 or K + "best" not in st.session_state:
         st.warning("First collect at least two preferences and run best-of-n in step 3.")
     else:

@@ -47,8 +47,19 @@ def reward_chart(rewards: list[float], labels: list[str], best_index: int) -> al
         color=alt.Color("kept:N", scale=alt.Scale(domain=["kept", "dropped"], range=["#1565c0", "#b0bec5"]),
                         legend=None),
         tooltip=["candidate", alt.Tooltip("reward:Q", format=".3f")],
-    ).properties(height=max(120, 26 * len(frame)))
+    ).properties(height=max(150, 40 * len(frame)))
 
 
 def show_chart(chart: alt.Chart, where=None) -> None:  # type: ignore[no-untyped-def]
     (where or st).altair_chart(chart, width="stretch")
+
+
+def action_button(label: str, key: str, **kwargs) -> bool:  # type: ignore[no-untyped-def]
+    """A button whose click survives a rerun that happens before the page reaches it.
+
+    The click is remembered in session state by the button's callback (callbacks run before the script)
+    and consumed the next time the page draws the button, so a long action runs exactly once.
+    """
+    requested = key + "_requested"
+    st.button(label, key=key, on_click=st.session_state.__setitem__, args=(requested, True), **kwargs)
+    return bool(st.session_state.pop(requested, False))
