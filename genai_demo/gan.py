@@ -243,7 +243,8 @@ class GanTrainer:
         return StepReport("generator", before, after, *self._scores(self._real(self.config.batch), fake))
 
     def _scores(self, real: torch.Tensor, fake: torch.Tensor) -> tuple[float, float]:
-        return float(torch.sigmoid(self.discriminator(real)).mean()), float(torch.sigmoid(self.discriminator(fake)).mean())
+        probability = [torch.sigmoid(self.discriminator(points)).mean().item() for points in (real, fake)]
+        return probability[0], probability[1]
 
     def train(self, steps: int, limit: int = 100_000) -> None:
         """`steps` rounds of (discriminator_steps D updates, then one G update), recorded in `history`.

@@ -184,11 +184,13 @@ def demo_picture(side: int = 256) -> Image.Image:
     from PIL import Image, ImageDraw
 
     ramp = np.linspace(0, 255, side, dtype=np.uint8)
-    pixels = np.stack([np.tile(ramp, (side, 1)), np.tile(ramp[:, None], (1, side)), np.full((side, side), 170, np.uint8)], 2)
+    blue = np.full((side, side), 170, np.uint8)
+    pixels = np.stack([np.tile(ramp, (side, 1)), np.tile(ramp[:, None], (1, side)), blue], axis=2)
     picture = Image.fromarray(pixels, "RGB")
     draw = ImageDraw.Draw(picture)
     s = side / 256
-    draw.ellipse([40 * s, 40 * s, 130 * s, 130 * s], fill=(240, 200, 40), outline=(20, 20, 20), width=max(1, int(3 * s)))
+    draw.ellipse([40 * s, 40 * s, 130 * s, 130 * s], fill=(240, 200, 40), outline=(20, 20, 20),
+                 width=max(1, int(3 * s)))
     draw.rectangle([140 * s, 120 * s, 225 * s, 215 * s], fill=(30, 90, 200))
     for k in range(6):
         y = (150 + 14 * k) * s

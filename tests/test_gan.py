@@ -78,7 +78,9 @@ def test_decision_map_is_a_probability_grid():
     assert ((probability > 0) & (probability < 1)).all()
 
 
-@pytest.mark.parametrize("lr, words", [(0.0, "above 0"), (-1.0, "above 0"), (5.0, "too large"), (float("nan"), "above 0")])
+@pytest.mark.parametrize("lr, words", [
+    (0.0, "above 0"), (-1.0, "above 0"), (5.0, "too large"), (float("nan"), "above 0"),
+])
 def test_absurd_learning_rates_are_refused_with_a_message(lr, words):
     with pytest.raises(ValueError, match=words):
         GanTrainer(GanConfig(generator_lr=lr))
