@@ -117,3 +117,16 @@ def test_one_cpu_thread_restores_the_thread_count():
             assert torch.get_num_threads() == 1
         assert torch.get_num_threads() == 1
     assert torch.get_num_threads() == before
+
+
+def test_live_training_redraws_between_chunks_and_respects_a_time_limit():
+    from genai_demo.ui.labs import train_live
+
+    trainer = trainer_for("healthy")
+    seen: list[int] = []
+    stats = train_live(trainer.train, lambda: seen.append(trainer.step), steps=40, frame_seconds=0.05)
+    assert trainer.step == stats.steps == 40
+    assert stats.frames == len(seen) >= 2 and seen == sorted(seen) and seen[-1] == 40
+
+    timed = train_live(trainer.train, lambda: None, steps=10**9, seconds=0.3, frame_seconds=0.05)
+    assert 0 < timed.steps < 10**9 and timed.seconds < 2.0
