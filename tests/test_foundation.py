@@ -174,10 +174,9 @@ def test_presenter_mode_enlarges_fonts():
     assert at.title[0].value == "Generative AI, hands on"
 
 
-def test_every_rerun_of_a_page_goes_through_the_navigation():
-    """A `pages/` folder makes Streamlit fall back to old-style multipage mode; pages undo that."""
+def test_a_page_opened_directly_is_sent_through_the_navigation():
+    """A `pages/` folder makes Streamlit fall back to old-style multipage mode; the first run undoes it."""
     at = run_page("perceptron.py")
-    at.run()
     assert at.sidebar.toggle(key="presenter_mode").label == "Presenter mode"
     assert at.title[0].value.startswith("Perceptron")
 

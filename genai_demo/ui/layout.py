@@ -30,12 +30,13 @@ def apply_presenter_style() -> None:
 
 
 def run_through_navigation() -> None:
-    """Make sure this page runs inside app.py's navigation, even when opened by a deep link.
+    """Make sure a page opened by a deep link runs inside app.py's navigation.
 
     Streamlit treats a `pages/` folder beside the entry script as an old-style multipage app until
     `st.navigation` has been called once in the process. A link such as /perceptron opened first after
     a restart would run the page on its own: no grouped menu, no sidebar, no presenter mode. Switching
-    the process to navigation mode and rerunning sends the same page through app.py.
+    the process to navigation mode and rerunning sends the same page through app.py. The rerun happens
+    only on a session's first run, which carries no button click that a rerun would drop.
     """
     try:
         from streamlit.runtime.pages_manager import PagesManager
@@ -43,7 +44,12 @@ def run_through_navigation() -> None:
         return
     if getattr(PagesManager, "uses_pages_directory", False):
         PagesManager.uses_pages_directory = False
-        st.rerun()
+        if not st.session_state.get(_NAVIGATION_CHECKED):
+            st.session_state[_NAVIGATION_CHECKED] = True
+            st.rerun()
+
+
+_NAVIGATION_CHECKED = "_navigation_checked"
 
 
 def page_intro(title: str, intro: str, try_this: str) -> None:
