@@ -4,37 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import ROOT
-
-
-@pytest.fixture(autouse=True)
-def no_navigation_rerun(monkeypatch):
-    """AppTest resets PagesManager.uses_pages_directory before every run, so layout's deep-link fix
-    (`run_through_navigation`) calls st.rerun on every AppTest run and the rerun drops button clicks.
-    In a real server it reruns only the first request of a process; these tests already run through app.py."""
-    import genai_demo.ui.layout
-
-    monkeypatch.setattr(genai_demo.ui.layout, "run_through_navigation", lambda: None)
-
-
-def open_page(page: str):
-    from streamlit.testing.v1 import AppTest
-
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
-    at.switch_page(f"pages/{page}")
-    return at.run()
+from tests.conftest import run_page
 
 
 def metric(at, label: str) -> str:
     return next(m.value for m in at.metric if m.label == label)
 
 
-def charts(at) -> list:
-    return at.get("arrow_vega_lite_chart")
-
-
 def test_gan_lab_trains_steps_and_explains_each_update(app_env):
-    at = open_page("gan_lab.py")
+    at = run_page("gan_lab.py")
     assert not at.exception
     assert metric(at, "Training step") == "0"
     start = float(metric(at, "Distance to target"))
@@ -59,7 +37,7 @@ def test_gan_lab_trains_steps_and_explains_each_update(app_env):
 
 
 def test_gan_lab_mode_collapse_preset_switches_to_the_blobs(app_env):
-    at = open_page("gan_lab.py")
+    at = run_page("gan_lab.py")
     at.selectbox(key="gan_lab_preset").select("mode collapse").run()
     assert not at.exception
     assert at.selectbox(key="gan_lab_target_mode collapse").value == "blobs"
@@ -67,7 +45,7 @@ def test_gan_lab_mode_collapse_preset_switches_to_the_blobs(app_env):
 
 
 def test_gan_lab_bad_inputs_show_messages(app_env):
-    at = open_page("gan_lab.py")
+    at = run_page("gan_lab.py")
     at.number_input(key="gan_lab_glr_healthy").set_value(0.0).run()
     assert any("above 0" in w.value for w in at.warning) and not at.exception
 
@@ -90,7 +68,7 @@ def test_gan_lab_bad_inputs_show_messages(app_env):
 
 
 def test_vae_lab_trains_decodes_and_rebuilds(app_env):
-    at = open_page("vae_lab.py")
+    at = run_page("vae_lab.py")
     assert not at.exception
     assert any("untrained" in i.value for i in at.info)
     start = float(metric(at, "Reconstruction loss"))
@@ -115,7 +93,7 @@ def test_vae_lab_trains_decodes_and_rebuilds(app_env):
 
 
 def test_vae_lab_loads_and_uses_the_stable_diffusion_vae_on_request(app_env):
-    at = open_page("vae_lab.py")
+    at = run_page("vae_lab.py")
     assert any("not loaded yet" in i.value for i in at.info)
     at.button(key="vae_lab_load_sd").click().run()
     at.selectbox(key="vae_lab_side").select(128)
@@ -129,7 +107,7 @@ def test_vae_lab_loads_and_uses_the_stable_diffusion_vae_on_request(app_env):
 
 @pytest.mark.parametrize("family_page", ["text_generation", "gan_lab", "vae_lab", "image_generation"])
 def test_model_families_links_each_family_to_its_live_page(app_env, family_page):
-    at = open_page("model_families.py")
+    at = run_page("model_families.py")
     assert not at.exception
     links = " ".join(str(link.proto) for link in at.get("page_link"))
     assert f'page: "{family_page}"' in links
