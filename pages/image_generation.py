@@ -106,7 +106,8 @@ with clip:
     mode = st.radio("Move between", ["two seeds", "two prompts"], horizontal=True, key=f"{KEY}_clip_mode")
     left, right = st.columns(2)
     if mode == "two seeds":
-        seed_b = int(left.number_input("Second seed", 0, images.MAX_SEED, request.seed + 1, key=f"{KEY}_clip_seed"))
+        seed_b = int(left.number_input("Second seed", 0, images.MAX_SEED, (request.seed + 1) % (images.MAX_SEED + 1),
+                                         key=f"{KEY}_clip_seed"))
         prompt_b = None
     else:
         prompt_b = left.text_input("Second prompt", "a lighthouse on a cliff in a snow storm, oil painting",
