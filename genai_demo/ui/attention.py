@@ -35,7 +35,7 @@ def attention_heatmap(weights: np.ndarray, tokens: list[str]) -> alt.Chart:
         "future": (key > query).ravel(),
     })
     frame = frame[~frame["future"]]
-    side = max(220, min(640, ROW_PX * n))
+    step = max(9.0, min(float(ROW_PX), 640 / max(n, 1)))
     return (
         alt.Chart(frame)
         .mark_rect()
@@ -45,7 +45,7 @@ def attention_heatmap(weights: np.ndarray, tokens: list[str]) -> alt.Chart:
             color=alt.Color("weight:Q", scale=alt.Scale(scheme="blues", domain=[0, 1]), title="attention"),
             tooltip=["reading", "looks at", alt.Tooltip("weight:Q", format=".3f")],
         )
-        .properties(height=side)
+        .properties(height=alt.Step(step))
     )
 
 
@@ -142,7 +142,7 @@ def embedding_heatmap(vectors: np.ndarray, tokens: list[str], limit: float) -> a
                             legend=None),
             tooltip=["token", "dimension", alt.Tooltip("value:Q", format=".3f")],
         )
-        .properties(height=max(120, ROW_PX * n))
+        .properties(height=alt.Step(ROW_PX))
     )
 
 
