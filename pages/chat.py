@@ -53,7 +53,7 @@ with st.container(border=True):
     show_template = left.toggle("Show what the model reads", key="chat_show_template")
     compare = right.toggle("Ask GPT-2 the same chat", key="chat_compare",
                            help="GPT-2 had no instruction tuning: it gets the chat as plain text.")
-    tokens_col, temp_col, seed_col = st.columns(3)
+    tokens_col, temp_col, seed_col = st.expander("Reply settings", icon=":material/tune:").columns(3)
     reply_tokens = tokens_col.slider("Reply length (tokens)", 8, min(256, limits.max_new_tokens),
                                      min(96, limits.max_new_tokens), key="chat_reply_tokens")
     temperature = temp_col.slider("Temperature", 0.0, 1.5, 0.3, 0.1, key="chat_temperature")
