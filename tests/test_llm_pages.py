@@ -4,18 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-import genai_demo.ui.layout
 from genai_demo import attention, models
 from tests.conftest import run_page
-
-
-@pytest.fixture(autouse=True)
-def no_navigation_rerun(monkeypatch):
-    """AppTest resets PagesManager.uses_pages_directory before every run, so layout's deep-link fix
-    (`run_through_navigation`) reruns each AppTest run once, and that rerun drops button clicks and
-    chat messages. In a browser it runs at most once per process; here it is switched off.
-    """
-    monkeypatch.setattr(genai_demo.ui.layout, "run_through_navigation", lambda: None)
 
 
 def _texts(elements) -> str:  # type: ignore[no-untyped-def]
