@@ -148,7 +148,7 @@ def main() -> None:
             for device in devices:
                 # A GPU draws the real thing (512 px, 20 steps); the CPU a few steps at a smaller size.
                 side, steps = (args.side or 256, args.steps or 2) if device == "cpu" else (512, 20)
-                bundle = full_size_bundle(device, models.pick_dtype(device), tokenizer_dir)
+                bundle = full_size_bundle(device, models.pick_dtype(device, "images"), tokenizer_dir)
                 request = images.ImageSettings("a lighthouse at dawn", steps=steps, guidance_scale=args.guidance,
                                                seed=0, width=side, height=side)
                 compare(bundle, request, repeats)

@@ -118,7 +118,8 @@ def doctor() -> int:
         print(f"{package:<13} {_version(package)}")
     device = pick_device()
     print(f"device        {describe_device()} (GENAI_DEVICE={config.device})")
-    print(f"dtype         {str(pick_dtype(device)).replace('torch.', '')} (GENAI_DTYPE={config.dtype})")
+    text_dtype, image_dtype = (str(pick_dtype(device, work)).replace("torch.", "") for work in ("generation", "images"))
+    print(f"dtype         text {text_dtype}, images {image_dtype} (GENAI_DTYPE={config.dtype})")
     print(f"cuda          {torch.cuda.is_available()}   threads: {torch.get_num_threads()}")
     print(f"offline       {config.offline}   public mode: {config.public}")
     for kind, model_id in configured_models().items():

@@ -56,6 +56,12 @@ class TextModel:
     dtype: "torch.dtype"
     context_window: int
     lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
+    # What writes text: an 8-bit copy of `model` on CPUs where that is measured faster, else None (`model`).
+    decoder: Any = field(default=None, repr=False)
+
+    @property
+    def writer(self) -> Any:
+        return self.model if self.decoder is None else self.decoder
 
 
 @dataclass
@@ -82,36 +88,40 @@ class ImagePipeline:
 # --- device and dtype -------------------------------------------------------------------------
 
 
-_cpu_dtype_choice: "torch.dtype | None" = None
+# The work that dominates each kind of model on a CPU, as (rows, inner, outer) of one matrix product:
+# a language model writing text multiplies ONE new token's vector by each weight matrix (a
+# matrix-vector product); a diffusion model multiplies thousands of pixels at once. This CPU's
+# bfloat16 units speed up the second a lot and the first not at all, so each is measured on its own.
+WORKLOADS = {"generation": (1, 768, 3072), "images": (1024, 320, 1280)}
+_cpu_dtype_choice: dict[str, "torch.dtype"] = {}
 _cpu_dtype_lock = threading.Lock()
 
 
-def fastest_cpu_dtype() -> "torch.dtype":
-    """bfloat16 when this CPU runs a transformer-sized matmul clearly faster in it, else float32."""
-    global _cpu_dtype_choice
-    import torch
-
+def fastest_cpu_dtype(workload: str = "generation") -> "torch.dtype":
+    """bfloat16 when this CPU runs the workload's matrix product clearly faster in it, else float32."""
     with _cpu_dtype_lock:
-        if _cpu_dtype_choice is None:
-            _cpu_dtype_choice = _measure_cpu_dtype()
-        return _cpu_dtype_choice
+        if workload not in _cpu_dtype_choice:
+            _cpu_dtype_choice[workload] = _measure_cpu_dtype(*WORKLOADS[workload])
+        return _cpu_dtype_choice[workload]
 
 
-def _measure_cpu_dtype() -> "torch.dtype":
+def _measure_cpu_dtype(rows: int, inner: int, outer: int) -> "torch.dtype":
     import torch
 
-    def seconds_per_matmul(dtype: "torch.dtype") -> float:
-        a = torch.randn(64, 768, dtype=dtype)
-        b = torch.randn(768, 3072, dtype=dtype)
+    def seconds_per_product(dtype: "torch.dtype") -> float:
+        a = torch.randn(rows, inner, dtype=dtype)
+        b = torch.randn(inner, outer, dtype=dtype)
+        bias = torch.zeros(outer, dtype=dtype)
         start = time.perf_counter()
         for _ in range(5):
-            a @ b
+            torch.addmm(bias, a, b)
         return time.perf_counter() - start
 
     try:
-        seconds_per_matmul(torch.float32), seconds_per_matmul(torch.bfloat16)  # warm-up (kernel set-up)
-        # Best of several interleaved rounds, so a busy moment on a shared machine does not decide.
-        rounds = [(seconds_per_matmul(torch.float32), seconds_per_matmul(torch.bfloat16)) for _ in range(7)]
+        with torch.inference_mode():
+            seconds_per_product(torch.float32), seconds_per_product(torch.bfloat16)  # warm-up (kernel set-up)
+            # Best of several interleaved rounds, so a busy moment on a shared machine does not decide.
+            rounds = [(seconds_per_product(torch.float32), seconds_per_product(torch.bfloat16)) for _ in range(7)]
     except RuntimeError:
         return torch.float32
     fp32 = min(r[0] for r in rounds)
@@ -119,7 +129,8 @@ def _measure_cpu_dtype() -> "torch.dtype":
     return torch.bfloat16 if bf16 * 1.3 < fp32 else torch.float32
 
 
-def pick_dtype(device: str) -> "torch.dtype":
+def pick_dtype(device: str, workload: str = "generation") -> "torch.dtype":
+    """float16 on a GPU; on a CPU the faster of float32 and bfloat16 for this kind of work; GENAI_DTYPE wins."""
     import torch
 
     wanted = settings().dtype
@@ -127,7 +138,7 @@ def pick_dtype(device: str) -> "torch.dtype":
         return getattr(torch, wanted)
     if device in ("cuda", "mps"):
         return torch.float16
-    return fastest_cpu_dtype()
+    return fastest_cpu_dtype(workload)
 
 
 def _resolve_device() -> str:
@@ -297,9 +308,20 @@ def _load_causal_lm(model_id: str, what: str, kind: str, attention: str) -> Text
         model.requires_grad_(False)
         if model.generation_config.pad_token_id is None:
             model.generation_config.pad_token_id = tokenizer.pad_token_id
-        return TextModel(model_id, model, tokenizer, device, dtype, _context_window(model, tokenizer))
+        return TextModel(model_id, model, tokenizer, device, dtype, _context_window(model, tokenizer),
+                         decoder=_fast_cpu_decoder(model, device))
 
     return _guarded_load(what, model_id, kind, load)
+
+
+def _fast_cpu_decoder(model: Any, device: str) -> Any:
+    """An int8 copy for writing text when, on this CPU, it is measured faster (and GENAI_DTYPE is auto)."""
+    from genai_demo.quantize import int8_decoder, int8_is_faster
+
+    hidden = getattr(model.config, "hidden_size", None)
+    if device != "cpu" or settings().dtype != "auto" or not isinstance(hidden, int) or not int8_is_faster(hidden):
+        return None
+    return int8_decoder(model)
 
 
 def load_text_model(model_id: str | None = None, attention: str = "sdpa") -> TextModel:
@@ -346,7 +368,7 @@ def load_image_pipeline(model_id: str | None = None) -> ImagePipeline:
 
     device = _resolve_device()
     model_id = model_id or settings().image_model_for(device)
-    dtype = pick_dtype(device)
+    dtype = pick_dtype(device, "images")
 
     def from_pretrained(**extra: Any) -> Any:
         return AutoPipelineForText2Image.from_pretrained(

@@ -81,6 +81,10 @@ with st.expander("What do temperature, top-k, top-p and repetition penalty do?")
         "The model itself never changes: it was trained once to predict the next token. The knobs only "
         "change how we pick from its guess."
     )
+    if lm.decoder is not None:
+        st.caption("On this computer the text is written by an 8-bit copy of the model's weights, which was "
+                   "measured to be faster here; the probabilities shown on this page come from the "
+                   "full-precision model. Set GENAI_DTYPE=float32 to write with full precision too.")
 
 if not prompt.strip():
     st.warning("The prompt is empty. GPT-2 needs at least a word to continue: type one or pick an example.",
