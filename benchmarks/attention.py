@@ -22,20 +22,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 from genai_demo import attention, models  # noqa: E402
-from tests.tiny_models import build_gpt2_tokenizer  # noqa: E402
+from tests.tiny_models import write_full_size_gpt2  # noqa: E402
 
 GOAL_SECONDS = 1.0
 TOKENS = 64
-
-
-def write_full_size_gpt2(folder: Path) -> Path:
-    import torch
-    from transformers import GPT2Config, GPT2LMHeadModel
-
-    torch.manual_seed(0)
-    GPT2LMHeadModel(GPT2Config()).save_pretrained(folder, safe_serialization=True)
-    build_gpt2_tokenizer().save_pretrained(folder)
-    return folder
 
 
 def main() -> None:

@@ -19,19 +19,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from tests.tiny_models import write_full_size_gpt2  # noqa: E402
+
 GOAL_SECONDS = 90.0
-
-
-def write_full_size_gpt2(folder: Path) -> Path:
-    import torch
-    from transformers import GPT2Config, GPT2LMHeadModel
-
-    from tests.tiny_models import build_gpt2_tokenizer
-
-    torch.manual_seed(0)
-    GPT2LMHeadModel(GPT2Config()).save_pretrained(folder, safe_serialization=True)
-    build_gpt2_tokenizer().save_pretrained(folder)
-    return folder
 
 
 def main() -> None:

@@ -29,19 +29,6 @@ QUALITY_PROMPTS = (PROMPT, "Write a story about space", "The capital of France i
                    "Once upon a time")
 
 
-def write_full_gpt2(folder: Path) -> Path:
-    """GPT-2 small's architecture with random weights, and the real GPT-2 tokenizer."""
-    import torch
-    from transformers import GPT2Config, GPT2LMHeadModel
-
-    from tests.tiny_models import build_gpt2_tokenizer
-
-    torch.manual_seed(0)
-    GPT2LMHeadModel(GPT2Config()).save_pretrained(folder, safe_serialization=True)
-    build_gpt2_tokenizer().save_pretrained(folder)
-    return folder
-
-
 def median_seconds(run, repeats: int) -> float:  # type: ignore[no-untyped-def]
     run()  # warm-up: first calls allocate caches and pick kernels
     times = []
@@ -70,9 +57,10 @@ def main() -> None:
     from genai_demo.models import load_text_model
     from genai_demo.sampling import SamplingSettings
     from genai_demo.text import generate
+    from tests.tiny_models import write_full_size_gpt2
 
     with tempfile.TemporaryDirectory() as tmp:
-        folder = write_full_gpt2(Path(tmp) / "gpt2-random")
+        folder = write_full_size_gpt2(Path(tmp) / "gpt2-random")
         raw = AutoModelForCausalLM.from_pretrained(folder, dtype=torch.float32).eval()
         lm = load_text_model(str(folder))
         ids = lm.tokenizer(PROMPT, return_tensors="pt")["input_ids"]

@@ -7,15 +7,13 @@ from dataclasses import dataclass
 from difflib import SequenceMatcher
 from typing import Callable
 
-from genai_demo.finetune import StepReport, TuneSettings, fine_tune
+from genai_demo.finetune import StepReport, overfit
 from genai_demo.models import TextModel
 from genai_demo.text import SamplingSettings, generate_texts
 
 TINY_TEXT = ("The lighthouse keeper counted seven ships at dawn, painted the railings blue, "
              "and wrote every name in a green notebook.")
-# Far more steps and a higher learning rate than a sensible fine-tune: memorising is the point here.
-OVERFIT_SETTINGS = TuneSettings(steps=60, learning_rate=1e-2, rank=16, alpha=32, sequence_length=32, batch_size=2,
-                                targets=("c_attn", "c_proj", "c_fc"))
+OVERFIT_STEPS = 60
 MIN_COPIED_CHARS = 12
 
 
@@ -40,10 +38,10 @@ def copied_share(generated: str, training_text: str) -> float:
 
 
 def overfit_demo(lm: TextModel, text: str = TINY_TEXT, prompts: tuple[str, ...] = ("The lighthouse", "My favourite food is"),
-                 steps: int = OVERFIT_SETTINGS.steps, on_step: Callable[[StepReport], None] | None = None,
+                 steps: int = OVERFIT_STEPS, on_step: Callable[[StepReport], None] | None = None,
                  new_tokens: int = 30) -> OverfitDemo:
     """Overfit a copy of `lm` on `text`; compare greedy continuations of `prompts` before and after."""
-    result = fine_tune(lm, text, steps=steps, tune=OVERFIT_SETTINGS, on_step=on_step)
+    result = overfit(lm, text, steps=steps, on_step=on_step)
     greedy = [SamplingSettings(temperature=0.0, max_new_tokens=new_tokens)]
     before = [generate_texts(lm, prompt, greedy)[0] for prompt in prompts]
     after = [generate_texts(result.tuned, prompt, greedy)[0] for prompt in prompts]

@@ -2,7 +2,7 @@ import pandas as pd
 import streamlit as st
 
 from genai_demo.bias import PLACEHOLDER, default_templates, default_word_groups, make_template
-from genai_demo.overfitting import OVERFIT_SETTINGS, TINY_TEXT, overfit_demo
+from genai_demo.overfitting import OVERFIT_STEPS, TINY_TEXT, overfit_demo
 from genai_demo.ui import loaders
 from genai_demo.ui.challenges import (
     association_chart,
@@ -170,7 +170,7 @@ else:
         "far too many times. Then give it the start of that text, and a prompt about something else."
     )
     tiny_text = st.text_area("The tiny training text", value=TINY_TEXT, key="challenges_tiny_text", height=90)
-    steps = st.slider("Training steps", 10, 120, OVERFIT_SETTINGS.steps, step=10, key="challenges_steps")
+    steps = st.slider("Training steps", 10, 120, OVERFIT_STEPS, step=10, key="challenges_steps")
     if st.button("Overfit a copy of the model", type="primary", key="challenges_overfit_run"):
         lm = loaders.text_model()
         progress = st.progress(0.0, text="Training…")

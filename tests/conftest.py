@@ -143,13 +143,32 @@ def missing_models_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path):
     reset_app_state()
 
 
-def run_page(page: str, timeout: float = 120):
+def run_page(page: str, timeout: float = 120, state: dict | None = None):
     """Run one page for real with AppTest, through app.py's navigation (so page links work).
 
-    Returns the AppTest after the first run; interact with it and call `.run()` again as usual.
+    `state` presets session-state keys before the first run, as a session that had already chosen
+    them would have. Returns the AppTest after the first run; interact and call `.run()` as usual.
     """
     from streamlit.testing.v1 import AppTest
 
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=timeout)
     at.switch_page(f"pages/{page}")
+    for key, value in (state or {}).items():
+        at.session_state[key] = value
     return at.run()
+
+
+@pytest.fixture(scope="session")
+def lm(tiny_gpt2_dir):
+    """The tiny GPT-2 loaded through the app's own loader (shared by the tests that only read it)."""
+    from genai_demo import models
+
+    return models.load_text_model(str(tiny_gpt2_dir))
+
+
+@pytest.fixture(scope="session")
+def embedder(minilm_dir):
+    """The real all-MiniLM-L6-v2, loaded through the app's own loader."""
+    from genai_demo import models
+
+    return models.load_embedder(str(minilm_dir))

@@ -6,7 +6,6 @@ import math
 
 import pytest
 
-from genai_demo import models
 from genai_demo.bias import (
     BiasTemplate,
     WordGroups,
@@ -20,16 +19,6 @@ from genai_demo.hallucination import FactQuestion, answer_question, is_correct, 
 from genai_demo.overfitting import TINY_TEXT, copied_share, overfit_demo
 from genai_demo.retrieval import PassageIndex, load_corpus
 from tests.conftest import run_page
-
-
-@pytest.fixture(scope="module")
-def lm(tiny_gpt2_dir):
-    return models.load_text_model(str(tiny_gpt2_dir))
-
-
-@pytest.fixture(scope="module")
-def embedder(minilm_dir):
-    return models.load_embedder(str(minilm_dir))
 
 
 def direct_probabilities(lm, prompt: str, continuation_ids: list[int]) -> list[float]:
@@ -155,14 +144,7 @@ def test_a_template_without_the_placeholder_gets_a_clear_message(app_env):
 
 
 def test_made_up_facts_section_shows_answers_confidence_and_context(app_env):
-    from streamlit.testing.v1 import AppTest
-
-    from tests.conftest import ROOT
-
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=180)
-    at.switch_page("pages/challenges.py")
-    at.session_state["challenges_section"] = "Made-up facts"
-    at.run()
+    at = run_page("challenges.py", timeout=180, state={"challenges_section": "Made-up facts"})
     assert not at.exception
     assert at.metric[0].value.endswith(f"of {len(load_fact_questions())}")
     at.toggle(key="challenges_context").set_value(True).run()
@@ -172,14 +154,7 @@ def test_made_up_facts_section_shows_answers_confidence_and_context(app_env):
 
 
 def test_overfitting_section_trains_a_session_copy_and_compares(app_env):
-    from streamlit.testing.v1 import AppTest
-
-    from tests.conftest import ROOT
-
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=180)
-    at.switch_page("pages/challenges.py")
-    at.session_state["challenges_section"] = "Overfitting"
-    at.run()
+    at = run_page("challenges.py", timeout=180, state={"challenges_section": "Overfitting"})
     assert not at.exception
     at.slider(key="challenges_steps").set_value(20)
     at.button(key="challenges_overfit_run").click().run()
@@ -196,14 +171,7 @@ def test_overfitting_section_trains_a_session_copy_and_compares(app_env):
     ("tools_and_systems.py", "tools_choice", "LangChain", "retrieval"),
 ])
 def test_overview_pages_link_each_entry_to_a_live_page(app_env, page, key, choice, expected):
-    from streamlit.testing.v1 import AppTest
-
-    from tests.conftest import ROOT
-
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
-    at.switch_page(f"pages/{page}")
-    at.session_state[key] = choice
-    at.run()
+    at = run_page(page, state={key: choice})
     assert not at.exception
     assert at.subheader[0].value.endswith(choice)
     assert expected in " ".join(str(link.proto) for link in at.get("page_link"))

@@ -8,7 +8,6 @@ import sys
 import numpy as np
 import pytest
 
-from genai_demo import models
 from genai_demo.embeddings import (
     NO_GROUP,
     default_sentence_groups,
@@ -30,11 +29,6 @@ from genai_demo.retrieval import (
 )
 
 from tests.conftest import ROOT
-
-
-@pytest.fixture(scope="module")
-def embedder(minilm_dir):
-    return models.load_embedder(str(minilm_dir))
 
 
 @pytest.fixture(scope="module")

@@ -25,11 +25,6 @@ def page_env(minilm_dir, tiny_gpt2_dir):
 
 
 @pytest.fixture(scope="module")
-def embedder(minilm_dir):
-    return models.load_embedder(str(minilm_dir))
-
-
-@pytest.fixture(scope="module")
 def default_page(page_env):
     at = run_page(PAGE)
     assert not at.exception

@@ -10,11 +10,6 @@ import torch
 from genai_demo import models, prompting
 
 
-@pytest.fixture(scope="module")
-def lm(tiny_gpt2_dir):
-    return models.load_text_model(str(tiny_gpt2_dir))
-
-
 def test_shipped_tasks_have_known_answers():
     tasks = prompting.load_tasks()
     assert {t.kind for t in tasks} == {"classify", "extract"}

@@ -13,11 +13,6 @@ from genai_demo.text import SamplingSettings, generate_texts
 
 
 @pytest.fixture(scope="module")
-def lm(tiny_gpt2_dir):
-    return models.load_text_model(str(tiny_gpt2_dir))
-
-
-@pytest.fixture(scope="module")
 def int8_lm(lm):
     return replace(lm, decoder=int8_decoder(lm.model))
 

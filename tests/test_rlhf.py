@@ -5,19 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from genai_demo import models, rlhf
+from genai_demo import rlhf
 
 TOKENS = 12
-
-
-@pytest.fixture(scope="module")
-def lm(tiny_gpt2_dir):
-    return models.load_text_model(str(tiny_gpt2_dir))
-
-
-@pytest.fixture(scope="module")
-def embedder(minilm_dir):
-    return models.load_embedder(str(minilm_dir))
 
 
 @pytest.fixture(scope="module")

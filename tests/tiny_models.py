@@ -118,6 +118,20 @@ def write_tiny_gpt2(folder: Path, tokenizer=None, n_layer: int = 2, n_embd: int 
     return folder
 
 
+def write_full_size_gpt2(folder: Path) -> Path:
+    """GPT-2 small's architecture (124 M parameters) with random weights and the real tokenizer.
+
+    Runs exactly as fast as the real GPT-2, with no download: the benchmarks use it.
+    """
+    import torch
+    from transformers import GPT2Config, GPT2LMHeadModel
+
+    torch.manual_seed(0)
+    GPT2LMHeadModel(GPT2Config()).save_pretrained(folder, safe_serialization=True)
+    build_gpt2_tokenizer().save_pretrained(folder)
+    return folder
+
+
 def write_tiny_stable_diffusion(folder: Path, seed: int = 0) -> Path:
     """A random Stable Diffusion pipeline (CLIP text encoder, UNet, VAE, scheduler) with the real CLIP tokenizer."""
     import torch
