@@ -14,7 +14,7 @@ st.set_page_config(
     page_title="Generative AI, hands on",
     page_icon=":material/auto_awesome:",
     layout="wide" if presenter_mode() else "centered",
-    initial_sidebar_state="expanded",
+    initial_sidebar_state="auto",  # open on a laptop or projector, folded away on a phone
 )
 
 pages = {

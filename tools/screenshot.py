@@ -35,7 +35,12 @@ def main() -> None:
                     page.goto(f"{app.url}/{slug}")
                     wait_until_rendered(page)
                     path = out / f"{slug or 'home'}-{name}.png"
-                    page.screenshot(path=str(path), full_page=args.full)
+                    if args.full:  # Streamlit scrolls inside its main block: grow the window to fit it
+                        tall = page.evaluate("document.querySelector('[data-testid=\"stMain\"]').scrollHeight")
+                        page.set_viewport_size({"width": width, "height": min(int(tall), 12000)})
+                        page.wait_for_timeout(500)
+                    page.screenshot(path=str(path))
+                    page.set_viewport_size({"width": width, "height": height})
                     print(path)
 
 
