@@ -222,10 +222,22 @@ def _looks_offline(error: BaseException) -> bool:
                                          "couldn't connect", "cannot find the requested files"))
 
 
+def _local_folder(model_id: str) -> Path | None:
+    """The folder holding a model: the path itself, or the Hub cache's copy (None if not downloaded)."""
+    if Path(model_id).is_dir():
+        return Path(model_id)
+    try:
+        from huggingface_hub import snapshot_download
+
+        return Path(snapshot_download(model_id, local_files_only=True))
+    except Exception:  # noqa: BLE001 - not cached (or not a valid id): loading will explain
+        return None
+
+
 def _check_memory(model_id: str, what: str) -> None:
-    """Refuse to load a local model that cannot fit in the memory budget (or free memory)."""
-    folder = Path(model_id)
-    if not folder.is_dir():
+    """Refuse to load a model whose weights on disk exceed the memory budget (or the free memory)."""
+    folder = _local_folder(model_id)
+    if folder is None:
         return
     size_gb = sum(f.stat().st_size for f in folder.rglob("*.safetensors")) / 1e9
     budget = settings().memory_budget_gb

@@ -249,3 +249,21 @@ def test_a_bad_text_model_gives_the_same_panel_and_the_rest_of_the_app_works(mon
     assert expected in " ".join(e.value for e in at.error)
     for other in ("perceptron.py", "home.py"):
         assert not run_page(other).exception
+
+
+def test_the_memory_budget_also_applies_to_models_in_the_hub_cache(monkeypatch, tmp_path, tiny_gpt2_dir):
+    """A downloaded Hub model (as `prefetch` leaves it) is measured in the cache, like a local folder."""
+    import shutil
+
+    from huggingface_hub import constants
+
+    snapshot = tmp_path / "models--someone--tiny-gpt2" / "snapshots" / "0123456789abcdef"
+    shutil.copytree(tiny_gpt2_dir, snapshot)
+    (tmp_path / "models--someone--tiny-gpt2" / "refs").mkdir()
+    (tmp_path / "models--someone--tiny-gpt2" / "refs" / "main").write_text("0123456789abcdef")
+    monkeypatch.setattr(constants, "HF_HUB_CACHE", str(tmp_path))
+    assert models.load_text_model("someone/tiny-gpt2").context_window == 1024  # found in the cache
+    monkeypatch.setenv("GENAI_MEMORY_BUDGET_GB", "0.000001")
+    settings.cache_clear()
+    with pytest.raises(models.ModelUnavailable, match="does not fit"):
+        models.load_text_model("someone/tiny-gpt2")
