@@ -8,13 +8,15 @@ PRESENTER_KEY = "presenter_mode"
 
 _PRESENTER_CSS = """
 <style>
-html, body, [data-testid="stAppViewContainer"] { font-size: 22px; }
-[data-testid="stMarkdownContainer"] p, [data-testid="stMarkdownContainer"] li { font-size: 1.15rem; }
-[data-testid="stCaptionContainer"] { font-size: 1rem; }
-h1 { font-size: 2.6rem !important; }
-h2 { font-size: 2.0rem !important; }
-h3 { font-size: 1.6rem !important; }
-.block-container { padding-top: 2.5rem; max-width: 100%; }
+/* Only the page grows: the sidebar menu keeps its size so every page name still fits. */
+[data-testid="stMain"] { font-size: 22px; }
+[data-testid="stMain"] [data-testid="stMarkdownContainer"] p,
+[data-testid="stMain"] [data-testid="stMarkdownContainer"] li { font-size: 1.15rem; }
+[data-testid="stMain"] [data-testid="stCaptionContainer"] { font-size: 1rem; }
+[data-testid="stMain"] h1 { font-size: 2.6rem !important; }
+[data-testid="stMain"] h2 { font-size: 2.0rem !important; }
+[data-testid="stMain"] h3 { font-size: 1.6rem !important; }
+[data-testid="stMainBlockContainer"] { padding-top: 2.5rem; max-width: 100%; }
 </style>
 """
 
