@@ -1,6 +1,6 @@
 import streamlit as st
 
-from genai_demo.ui.layout import page_intro
+from genai_demo.ui.layout import linked_card, page_intro
 
 page_intro(
     "Applications: where generative AI is used",
@@ -70,14 +70,8 @@ APPLICATIONS = {
 choice = st.pills("Application", list(APPLICATIONS), default="Text", key="applications_choice",
                   label_visibility="collapsed") or "Text"
 application = APPLICATIONS[choice]
-with st.container(border=True):
-    st.subheader(f"{application['icon']} {choice}")
-    st.markdown(application["what"])
-    st.markdown("**Try it here**")
-    for page, label in application["live"]:
-        st.page_link(page, label=label, icon=":material/play_circle:")
-    st.markdown("**Beyond this app**")
-    st.markdown(application["beyond"])
+linked_card(f"{application['icon']} {choice}", "", application["what"], "Try it here", application["live"],
+            "Beyond this app", application["beyond"])
 
 with st.expander("All applications at a glance"):
     for name, details in APPLICATIONS.items():

@@ -1,7 +1,7 @@
 import streamlit as st
 
 from genai_demo.config import settings
-from genai_demo.ui.layout import page_intro
+from genai_demo.ui.layout import linked_card, page_intro
 
 page_intro(
     "Tools and real-world systems",
@@ -76,15 +76,8 @@ SYSTEMS = {
 
 choice = st.pills("System", list(SYSTEMS), default="OpenAI", key="tools_choice", label_visibility="collapsed") or "OpenAI"
 system = SYSTEMS[choice]
-with st.container(border=True):
-    st.subheader(choice)
-    st.caption(system["kind"])
-    st.markdown(system["what"])
-    st.markdown("**See the same idea here**")
-    for page, label in system["pages"]:
-        st.page_link(page, label=label, icon=":material/play_circle:")
-    st.markdown("**What this app uses from it**")
-    st.markdown(system["uses"])
+linked_card(choice, system["kind"], system["what"], "See the same idea here", system["pages"],
+            "What this app uses from it", system["uses"])
 
 st.subheader("At a glance")
 st.dataframe(

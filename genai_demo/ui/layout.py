@@ -60,3 +60,18 @@ def page_intro(title: str, intro: str, try_this: str) -> None:
     st.title(title)
     st.markdown(intro)
     st.caption(f":material/lightbulb: **Try this:** {try_this}")
+
+
+def linked_card(title: str, kind: str, what: str, links_heading: str, links: list[tuple[str, str]],
+                closing_heading: str, closing: str) -> None:
+    """A bordered card: what something is, links to the pages that show it live, and a closing note."""
+    with st.container(border=True):
+        st.subheader(title)
+        if kind:
+            st.caption(kind)
+        st.markdown(what)
+        st.markdown(f"**{links_heading}**")
+        for page, label in links:
+            st.page_link(page, label=label, icon=":material/play_circle:")
+        st.markdown(f"**{closing_heading}**")
+        st.markdown(closing)
