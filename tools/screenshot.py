@@ -36,7 +36,8 @@ def main() -> None:
                     wait_until_rendered(page)
                     path = out / f"{slug or 'home'}-{name}.png"
                     if args.full:  # Streamlit scrolls inside its main block: grow the window to fit it
-                        tall = page.evaluate("document.querySelector('[data-testid=\"stMain\"]').scrollHeight")
+                        tall = page.evaluate("(document.querySelector('[data-testid=\"stMain\"]')"
+                                             " || document.body).scrollHeight")
                         page.set_viewport_size({"width": width, "height": min(int(tall), 12000)})
                         page.wait_for_timeout(500)
                     page.screenshot(path=str(path))
