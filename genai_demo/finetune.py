@@ -243,15 +243,14 @@ def fine_tune(
 
 
 def next_token_probabilities(lm: TextModel, prompt: str) -> "torch.Tensor":
-    """The full next-token probability vector after `prompt` (float32)."""
+    """The full next-token probability vector after `prompt` (float32), with the prompt cut as text.py cuts it."""
     import torch
 
-    with lm.lock:
-        ids = lm.tokenizer(prompt or lm.tokenizer.eos_token, return_tensors="pt")["input_ids"]
-        ids = ids[:, -lm.context_window:].to(lm.device)
-        with torch.inference_mode():
-            logits = lm.model(input_ids=ids).logits[0, -1].float()
-    return torch.softmax(logits, dim=-1).cpu()
+    from genai_demo.text import _context_ids, _forward
+
+    ids, _ = _context_ids(lm, prompt, ())
+    logits, _ = _forward(lm, torch.tensor([ids]))
+    return torch.softmax(logits[0], dim=-1)
 
 
 def probability_shifts(base: TextModel, tuned: TextModel, prompt: str, top: int = 8) -> tuple[
