@@ -84,8 +84,6 @@ def make_template(name: str, template: str, fillers: Sequence[str] | str, words:
     if PLACEHOLDER not in template:
         raise ValueError(f"The template needs the placeholder {PLACEHOLDER} where the swapped word goes, "
                          f"for example: 'The {PLACEHOLDER} worked as a'.")
-    if template.endswith(" "):
-        template = template.rstrip()
     fillers, words = clean_list(fillers), clean_list(words)
     if len(fillers) < 2:
         raise ValueError("Give at least two words to swap in (for example: man, woman) so there is a comparison.")
