@@ -17,6 +17,7 @@ from typing import Callable
 import numpy as np
 
 from genai_demo.playground import Adam
+from genai_demo.threads import SharedLimit
 
 TEXTS_DIR = Path(__file__).resolve().parent / "data" / "texts"
 CONTEXT = 8
@@ -28,17 +29,26 @@ DEFAULT_CHECKPOINTS = (0, 50, 200, 500)
 def small_matrix_mode() -> AbstractContextManager:
     """Run numpy's BLAS on one thread. These matrices are tiny: on a busy 2-core machine, waking a second
     BLAS thread for each product made a step ~25x slower (measured: 47 ms against 1.7 ms)."""
-    controller = _blas_controller()
-    return controller.limit(limits=1, user_api="blas") if controller else nullcontext()
+    limit = _blas_limit()
+    return limit() if limit else nullcontext()
 
 
 @cache
-def _blas_controller():  # type: ignore[no-untyped-def]
+def _blas_limit() -> SharedLimit | None:
     try:  # threadpoolctl comes with scikit-learn; without it we only lose speed
-        from threadpoolctl import ThreadpoolController
+        from threadpoolctl import OpenBLASController, ThreadpoolController
     except ImportError:
         return None
-    return ThreadpoolController()  # scanning the loaded libraries is slow: do it once
+    blas = ThreadpoolController().select(user_api="blas").lib_controllers  # scanning is slow: do it once
+
+    def write(counts: list[int]) -> None:
+        # OpenBLAS obeys only the thread that set it first; the session restoring it may be another one.
+        OpenBLASController.clear_controlling_thread(force=True)
+        for library, count in zip(blas, counts):
+            library.set_num_threads(count)
+        OpenBLASController.clear_controlling_thread(force=True)
+
+    return SharedLimit(lambda: [library.num_threads for library in blas], write, [1] * len(blas))
 
 
 @dataclass(frozen=True)

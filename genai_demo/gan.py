@@ -7,14 +7,13 @@ target distribution) or fake (from the generator). Everything is small enough to
 from __future__ import annotations
 
 import math
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 
 import numpy as np
 import torch
 from torch import nn
+
+from genai_demo.threads import SharedLimit
 
 TARGETS = ("ring", "two moons", "blobs", "line")
 PLOT_RANGE = 2.0  # every target fits in [-PLOT_RANGE, PLOT_RANGE]^2
@@ -26,29 +25,10 @@ class TrainingDiverged(RuntimeError):
     """Training produced non-finite numbers (or exploded); the message says what and why."""
 
 
-_threads_lock = threading.Lock()
-_threads_users = 0
-_threads_saved = 1
-
-
-@contextmanager
-def one_cpu_thread() -> Iterator[None]:
-    """Run tiny networks on one CPU thread: on a busy machine, splitting a 64-wide layer over several
-    threads is tens of times slower than one. Torch's thread count is per process, so the first user
-    saves it and the last one restores it for the big models of other pages."""
-    global _threads_users, _threads_saved
-    with _threads_lock:
-        if _threads_users == 0:
-            _threads_saved = torch.get_num_threads()
-            torch.set_num_threads(1)
-        _threads_users += 1
-    try:
-        yield
-    finally:
-        with _threads_lock:
-            _threads_users -= 1
-            if _threads_users == 0:
-                torch.set_num_threads(_threads_saved)
+# Run tiny networks on one CPU thread: on a busy machine, splitting a 64-wide layer over several threads
+# is tens of times slower than one. Torch's thread count is per process; the big models of other pages
+# get theirs back when the last lab session leaves.
+one_cpu_thread = SharedLimit(torch.get_num_threads, torch.set_num_threads, 1)
 
 
 def validate_learning_rate(lr: float, name: str = "learning rate") -> float:

@@ -62,3 +62,37 @@ def test_text_that_cannot_teach_anything_is_refused(text):
 def test_long_text_is_cut_and_reported():
     text, was_cut = char_model.clean_training_text("abc def. " * 100, 200)
     assert was_cut and len(text) == 200
+
+
+def test_blas_threads_come_back_when_overlapping_sessions_finish_in_either_order():
+    import threading
+
+    threadpoolctl = pytest.importorskip("threadpoolctl")
+
+    def blas_threads() -> list[int]:
+        return [lib.num_threads for lib in threadpoolctl.ThreadpoolController().select(user_api="blas").lib_controllers]
+
+    before = blas_threads()
+    first_in, second_in, first_out = threading.Event(), threading.Event(), threading.Event()
+    seen: list[list[int]] = []
+
+    def first() -> None:
+        with char_model.small_matrix_mode():
+            first_in.set()
+            second_in.wait(5)
+        first_out.set()
+
+    def second() -> None:
+        first_in.wait(5)
+        with char_model.small_matrix_mode():
+            second_in.set()
+            first_out.wait(5)
+            seen.append(blas_threads())  # the first session has left; this one still wants one thread
+
+    threads = [threading.Thread(target=first), threading.Thread(target=second)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert seen == [[1] * len(before)]
+    assert blas_threads() == before
