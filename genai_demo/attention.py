@@ -90,11 +90,6 @@ def token_window(lm: "TextModel", text: str, max_tokens: int = WALKTHROUGH_TOKEN
     return TokenWindow(list(ids[:keep]), len(ids))
 
 
-def token_texts(lm: "TextModel", token_ids: list[int]) -> list[str]:
-    with lm.lock:
-        return [lm.tokenizer.decode([i]) for i in token_ids]
-
-
 _cache: OrderedDict[tuple, Walkthrough] = OrderedDict()
 _cache_lock = threading.Lock()
 _CACHE_SIZE = 8

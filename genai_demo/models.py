@@ -31,8 +31,6 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 if TYPE_CHECKING:
     import torch
 
-KIND_FOR_PREFETCH = {"text": "text", "chat": "chat", "embed": "embed", "image": "image"}
-
 
 class ModelUnavailable(RuntimeError):
     """A model could not be loaded. `title`, `reason` and `fix` are written for the person at the screen."""
