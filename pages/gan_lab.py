@@ -2,7 +2,7 @@ import streamlit as st
 
 from genai_demo.config import settings
 from genai_demo.gan import PRESETS, TARGETS, GanConfig, GanTrainer, TrainingDiverged
-from genai_demo.ui.labs import REAL_COLOR, FAKE_COLOR, gan_field_chart, loss_chart, run_training, train_controls
+from genai_demo.ui.labs import REAL_COLOR, FAKE_COLOR, gan_field_chart, lab_trainer, loss_chart, run_training
 from genai_demo.ui.layout import page_intro, presenter_mode
 
 page_intro(
@@ -16,7 +16,7 @@ page_intro(
 )
 
 LIMIT = settings().limits.max_train_steps
-TRAINER = "gan_lab_trainer"
+TRAINER = "gan_lab_trainer"  # where lab_trainer keeps it
 
 # --- settings -------------------------------------------------------------------------------------
 
@@ -53,13 +53,9 @@ if max(config.generator_lr, config.discriminator_lr) > 0.05:
     st.info("That learning rate is large. Watch for points that jump around instead of settling, or for training "
             "to stop with a message: big steps overshoot.", icon=":material/speed:")
 
-trainer: GanTrainer | None = st.session_state.get(TRAINER)
-if trainer is None or trainer.config != config:
-    trainer = st.session_state[TRAINER] = GanTrainer(config)
-
-request = train_controls("gan_lab", default_steps=500, limit=LIMIT)
+trainer: GanTrainer
+trainer, request = lab_trainer("gan_lab", config, GanTrainer, default_steps=500, limit=LIMIT)
 if request.reset:
-    trainer = st.session_state[TRAINER] = GanTrainer(config)
     st.session_state.pop("gan_lab_last_update", None)
     st.session_state.pop("gan_lab_next", None)
 
@@ -77,7 +73,7 @@ def draw() -> None:
         else:
             field_col = side_col = st.container()
         with field_col:
-            st.caption(f":green[●] real points · :violet[●] generated points · background: the discriminator's "
+            st.caption(":green[●] real points · :violet[●] generated points · background: the discriminator's "
                        "verdict (green *real*, purple *fake*, white *unsure*) · arrows: where the generator is pushed")
             st.altair_chart(gan_field_chart(trainer), width="content")
         with side_col:

@@ -5,7 +5,7 @@ import streamlit as st
 
 from genai_demo.config import settings
 from genai_demo.ui import loaders
-from genai_demo.ui.labs import crisp_image, loss_chart, run_training, train_controls
+from genai_demo.ui.labs import crisp_image, lab_trainer, loss_chart, run_training
 from genai_demo.ui.layout import page_intro
 from genai_demo.vae import VaeConfig, VaeTrainer, digits, sd_vae_round_trip, demo_picture
 
@@ -20,7 +20,6 @@ page_intro(
 )
 
 LIMIT = settings().limits.max_train_steps
-TRAINER = "vae_lab_trainer"
 LOSSES = {"reconstruction": "#1f77b4", "kl": "#ff7f0e"}
 
 lr_col, seed_col = st.columns(2)
@@ -36,13 +35,8 @@ if config.lr > 0.05:
     st.info("That learning rate is large: expect the loss to jump about, or training to stop with a message.",
             icon=":material/speed:")
 
-trainer: VaeTrainer | None = st.session_state.get(TRAINER)
-if trainer is None or trainer.config != config:
-    trainer = st.session_state[TRAINER] = VaeTrainer(config)
-
-request = train_controls("vae_lab", default_steps=1000, limit=LIMIT)
-if request.reset:
-    trainer = st.session_state[TRAINER] = VaeTrainer(config)
+trainer: VaeTrainer
+trainer, request = lab_trainer("vae_lab", config, VaeTrainer, default_steps=1000, limit=LIMIT)
 
 _, labels = digits()
 

@@ -88,6 +88,19 @@ def train_controls(prefix: str, default_steps: int, limit: int) -> TrainRequest:
     return TrainRequest(int(steps), train, reset, st.session_state.get(playing_key, False))
 
 
+def lab_trainer(prefix: str, config: Any, make: Callable[[Any], Any], default_steps: int,
+                limit: int) -> tuple[Any, TrainRequest]:
+    """The page's trainer, kept across reruns and rebuilt for new settings or Reset, and the train controls."""
+    key = f"{prefix}_trainer"
+    trainer = st.session_state.get(key)
+    if trainer is None or trainer.config != config:
+        trainer = st.session_state[key] = make(config)
+    request = train_controls(prefix, default_steps, limit)
+    if request.reset:
+        trainer = st.session_state[key] = make(config)
+    return trainer, request
+
+
 def run_training(prefix: str, request: TrainRequest, train: Callable[[int], None], draw: Callable[[], None],
                  limit: int) -> LiveStats | None:
     """Carry out a TrainRequest live; bad step counts and divergence become messages, never tracebacks."""
