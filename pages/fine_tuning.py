@@ -72,25 +72,25 @@ tune = finetune.TuneSettings(steps=int(steps), learning_rate=float(learning_rate
 if action_button("Fine-tune a copy of the model", type="primary", key=K + "train", icon=":material/tune:"):
     st.session_state.pop(K + "result", None)  # one tuned model per session: the old one goes first
     st.session_state.pop(K + "comparison", None)
-    try:
-        finetune.prepare_text(text, int(steps), tune)
+    live = st.empty()  # the live view; the finished result is drawn below, so it goes afterwards
+    with live.container():
+        progress = st.progress(0.0, text="Copying the model…")
+        chart = st.empty()
+    losses: list[float] = []
+
+    def on_step(report: finetune.StepReport) -> None:
+        losses.append(report.loss)
+        progress.progress(report.step / report.steps,
+                          text=f"Step {report.step}/{report.steps} · loss {report.loss:.3f} · "
+                               f"{report.seconds:.0f} s")
+        chart.altair_chart(loss_chart(losses, report.steps), width="stretch")
+
+    try:  # fine_tune checks the text and settings first, and stops if the loss becomes infinite
+        result = finetune.fine_tune(lm, text, int(steps), tune, on_step=on_step)
     except ValueError as error:
+        live.empty()
         st.warning(str(error))
     else:
-        live = st.empty()  # the live view; the finished result is drawn below, so it goes afterwards
-        with live.container():
-            progress = st.progress(0.0, text="Copying the model…")
-            chart = st.empty()
-        losses: list[float] = []
-
-        def on_step(report: finetune.StepReport) -> None:
-            losses.append(report.loss)
-            progress.progress(report.step / report.steps,
-                              text=f"Step {report.step}/{report.steps} · loss {report.loss:.3f} · "
-                                   f"{report.seconds:.0f} s")
-            chart.altair_chart(loss_chart(losses, report.steps), width="stretch")
-
-        result = finetune.fine_tune(lm, text, int(steps), tune, on_step=on_step)
         with st.spinner("Measuring the loss on your text before and after…"):
             before = finetune.text_loss(lm, result.text)
             after = finetune.text_loss(result.tuned, result.text)

@@ -50,6 +50,7 @@ def test_fine_tuning_page_trains_and_compares(app_env):
     ("", 3, "empty"),
     ("   \n ", 3, "empty"),
     ("Whereas the parties agree.", 0, "at least one step"),
+    ("Whereas", 3, "too short"),  # passes the text checks, but is a single token
 ])
 def test_fine_tuning_bad_input_shows_a_warning(app_env, text, steps, message):
     at = run_page("fine_tuning.py")
