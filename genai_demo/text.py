@@ -21,6 +21,7 @@ from genai_demo.sampling import (
     penalize_repetition,
     sample_rows,
 )
+from genai_demo.tokens import byte_decoder
 
 if TYPE_CHECKING:
     import torch
@@ -90,19 +91,13 @@ class TokenConfidence:
 # --- pieces ------------------------------------------------------------------------------------
 
 
-def _byte_decoder() -> dict[str, int]:
-    from transformers.convert_slow_tokenizer import bytes_to_unicode
-
-    return {char: byte for byte, char in bytes_to_unicode().items()}
-
-
 def readable_piece(tokenizer, token_id: int) -> str:  # type: ignore[no-untyped-def]
     """A token as text; a token that holds only part of a character shows its bytes (e.g. `<F0 9F>`)."""
     piece = tokenizer.decode([token_id], clean_up_tokenization_spaces=False)
     if "\ufffd" not in piece:
         return piece
     raw = tokenizer.convert_ids_to_tokens(token_id)
-    decoder = _byte_decoder()
+    decoder = byte_decoder()
     if isinstance(raw, str) and raw and all(char in decoder for char in raw):
         data = bytes(decoder[char] for char in raw)
         text = data.decode("utf-8", errors="backslashreplace")
@@ -215,6 +210,18 @@ def _context_ids(lm: TextModel, text: str, extra_ids: Sequence[int]) -> tuple[li
     return ids, truncated
 
 
+def _next_logits(lm: TextModel, text: str, extra_ids: Sequence[int],
+                 sampling: SamplingSettings) -> tuple[list[int], bool, "torch.Tensor"]:
+    """The context ids, whether they were cut, and the model's next-token logits after the repetition penalty."""
+    import torch
+
+    ids, truncated = _context_ids(lm, text, extra_ids)
+    logits, _ = _forward(lm, torch.tensor([ids]))
+    seen = torch.zeros_like(logits, dtype=torch.bool)
+    seen[0, ids] = True
+    return ids, truncated, penalize_repetition(logits, seen, [sampling.repetition_penalty])
+
+
 def next_token_distribution(lm: TextModel, text: str, sampling: SamplingSettings | None = None,
                             top: int = 20, extra_ids: Sequence[int] = ()) -> NextTokenDistribution:
     """What the model expects after `text` (and after `extra_ids`, tokens already generated after it):
@@ -225,11 +232,7 @@ def next_token_distribution(lm: TextModel, text: str, sampling: SamplingSettings
     sampling.check()
     if top < 1:
         raise ValueError(f"top must be at least 1, not {top}.")
-    ids, truncated = _context_ids(lm, text, extra_ids)
-    logits, _ = _forward(lm, torch.tensor([ids]))
-    seen = torch.zeros_like(logits, dtype=torch.bool)
-    seen[0, ids] = True
-    logits = penalize_repetition(logits, seen, [sampling.repetition_penalty])
+    ids, truncated, logits = _next_logits(lm, text, extra_ids, sampling)
     probs = torch.softmax(logits[0], dim=-1)
     adjusted = torch.softmax(filter_logits(logits, [sampling])[0], dim=-1)
     kept_all = adjusted > 0
@@ -259,14 +262,8 @@ def sample_next_token(lm: TextModel, text: str, sampling: SamplingSettings, extr
     The draw is seeded from `sampling.seed` and the number of tokens already chosen, so step mode
     repeats itself for the same seed and the same choices.
     """
-    import torch
-
     sampling.check()
-    ids, _ = _context_ids(lm, text, extra_ids)
-    logits, _ = _forward(lm, torch.tensor([ids]))
-    seen = torch.zeros_like(logits, dtype=torch.bool)
-    seen[0, ids] = True
-    logits = penalize_repetition(logits, seen, [sampling.repetition_penalty])
+    _, _, logits = _next_logits(lm, text, extra_ids, sampling)
     generator = make_generator((sampling.seed + len(extra_ids)) % (MAX_SEED + 1))
     return sample_rows(logits, [sampling], [generator])[0]
 

@@ -136,7 +136,7 @@ def tokenizer_style(tokenizer: Any) -> TokenizerStyle:
 
 
 @lru_cache(maxsize=1)
-def _byte_decoder() -> dict[str, int]:
+def byte_decoder() -> dict[str, int]:
     from transformers.convert_slow_tokenizer import bytes_to_unicode
 
     return {symbol: byte for byte, symbol in bytes_to_unicode().items()}
@@ -202,7 +202,7 @@ def piece_bytes(raw: str, style: TokenizerStyle) -> bytes:
     if style.end_of_word_suffix and core.endswith(style.end_of_word_suffix):
         core = core[: -len(style.end_of_word_suffix)]
     if style.byte_level:
-        decoder = _byte_decoder()
+        decoder = byte_decoder()
         if core and all(symbol in decoder for symbol in core):
             return bytes(decoder[symbol] for symbol in core)
     fallback = _BYTE_FALLBACK.fullmatch(core)
