@@ -155,7 +155,7 @@ if not query.strip():
     st.info("Type a question or a few words to search the library.")
 else:
     explain_cuts(emb.token_counts(embedder, [query]), "query")
-    for rank, (passage, score) in enumerate(index.search(query, top_k), start=1):
+    for rank, (passage, score) in enumerate(ui.search(index, model_id, query, top_k), start=1):
         st.markdown(f"**{rank}.** `{score:.3f}` {passage.text}  \n:gray[{passage.topic} · {passage.passage_id}]")
     with st.expander("Why is this better than keyword search?"):
         st.markdown("The scores are cosine similarities between your question's vector and each passage's vector. "
@@ -174,7 +174,7 @@ passages_in_prompt = st.slider("Passages pasted into the prompt", 1, 5, 2, key="
 if not question.strip():
     st.info("Type a question to build the prompt.")
 else:
-    hits = index.search(question, passages_in_prompt)
+    hits = ui.search(index, model_id, question, passages_in_prompt)
     rag_prompt, plain_prompt = build_rag_prompt(question, hits), build_plain_prompt(question)
     st.markdown("The exact prompt the model will read:")
     st.code(rag_prompt, language=None, wrap_lines=True)

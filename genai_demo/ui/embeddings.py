@@ -11,7 +11,7 @@ import streamlit as st
 
 from genai_demo.embeddings import encode, project_2d
 from genai_demo.models import Embedder
-from genai_demo.retrieval import PassageIndex, load_corpus
+from genai_demo.retrieval import Passage, PassageIndex, load_corpus
 
 # Numbers printed inside heatmap cells stay readable up to this many sentences; above, hover shows them.
 MAX_LABELLED_CELLS = 16
@@ -29,6 +29,12 @@ def sentence_vectors(_embedder: Embedder, model_id: str, sentences: tuple[str, .
 def passage_index(_embedder: Embedder, model_id: str) -> PassageIndex:
     """The corpus vectors are computed once per process and shared by every session."""
     return PassageIndex.build(_embedder, load_corpus())
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def search(_index: PassageIndex, model_id: str, query: str, k: int) -> list[tuple[Passage, float]]:
+    """`_index.search`, remembered: reruns of the page do not embed the same question again."""
+    return _index.search(query, k)
 
 
 @st.cache_data(max_entries=16, show_spinner="Drawing the map…")
