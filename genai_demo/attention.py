@@ -204,11 +204,13 @@ def input_embeddings(lm: "TextModel", token_ids: list[int], dims: int = 16) -> E
     )
 
 
-def strongest_links(walk: Walkthrough, layer: int, head: int, query: int, top: int = 3) -> list[tuple[int, float]]:
-    """The tokens that token `query` attends to most in one head: [(key position, weight)], strongest first."""
-    if not 0 <= layer < walk.n_layers or not 0 <= head < walk.n_heads:
+def strongest_links(walk: Walkthrough, layer: int, head: int | None, query: int,
+                    top: int = 3) -> list[tuple[int, float]]:
+    """The tokens that token `query` attends to most in one head (head None: the layer's average of all
+    heads): [(key position, weight)], strongest first."""
+    if not 0 <= layer < walk.n_layers or not (head is None or 0 <= head < walk.n_heads):
         raise ValueError(f"Pick a layer below {walk.n_layers} and a head below {walk.n_heads}.")
-    row = walk.attentions[layer, head, query, : query + 1]
+    row = head_weights(walk, layer, head)[query, : query + 1]
     order = np.argsort(-row)[:top]
     return [(int(k), float(row[k])) for k in order]
 
@@ -216,6 +218,11 @@ def strongest_links(walk: Walkthrough, layer: int, head: int, query: int, top: i
 def head_average(walk: Walkthrough, layer: int) -> np.ndarray:
     """One layer's attention averaged over its heads: a summary map when no single head is chosen."""
     return walk.attentions[layer].mean(axis=0)
+
+
+def head_weights(walk: Walkthrough, layer: int, head: int | None) -> np.ndarray:
+    """One head's attention map [query, key], or with head None the layer's average over its heads."""
+    return head_average(walk, layer) if head is None else walk.attentions[layer, head]
 
 
 def clear_cache() -> None:

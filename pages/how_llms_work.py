@@ -97,8 +97,8 @@ pick_layer, pick_head = st.columns(2)
 layer = pick_layer.slider("Layer", 1, walk.n_layers, min(5, walk.n_layers), key="llm_layer") - 1
 head_names = ["average of all heads"] + [f"head {h + 1}" for h in range(walk.n_heads)]
 head_name = pick_head.selectbox("Head", head_names, key="llm_head")
-head = head_names.index(head_name) - 1
-weights = attention.head_average(walk, layer) if head < 0 else walk.attentions[layer, head]
+head = None if head_name == head_names[0] else head_names.index(head_name) - 1
+weights = attention.head_weights(walk, layer, head)
 
 labels = [token_label(i, t) for i, t in enumerate(tokens)]
 default_focus = next((i for i, t in enumerate(tokens) if t.strip().lower() == "today"), len(tokens) - 1)
@@ -114,10 +114,9 @@ with map_tab:
     st.altair_chart(attention_heatmap(weights, tokens), width="stretch")
     st.caption("Each row is one token reading; the empty upper-right triangle is the future it may not see.")
 query = focus if focus is not None else len(tokens) - 1
-row = weights[query, : query + 1]
-strongest = sorted(range(len(row)), key=lambda k: -row[k])[:3]
-st.markdown(f"In this {'layer (all heads averaged)' if head < 0 else 'head'}, **{labels[query]}** pays most "
-            "attention to " + ", ".join(f"**{labels[k]}** ({row[k]:.0%})" for k in strongest) + ".")
+strongest = attention.strongest_links(walk, layer, head, query)
+st.markdown(f"In this {'layer (all heads averaged)' if head is None else 'head'}, **{labels[query]}** pays most "
+            "attention to " + ", ".join(f"**{labels[k]}** ({weight:.0%})" for k, weight in strongest) + ".")
 with st.expander("Why context matters"):
     st.markdown(
         "The vector for *today* at the end of this question is not the same as the vector for *today* in "
