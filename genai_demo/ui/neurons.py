@@ -9,7 +9,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from genai_demo.neurons import NeuronResult, decision_grid
+from genai_demo.neurons import NeuronResult, decision_grid, predict
 from genai_demo.playground import EXTENT
 
 BLUE, ORANGE = "#1f77b4", "#f58518"
@@ -153,8 +153,7 @@ def perceptron_boundary_chart(weights: Sequence[float], bias: float, activation:
         x=alt.X("a:Q", scale=scale), y=alt.Y("b:Q", scale=scale), order="a:Q"))
     if examples is None:
         examples = pd.DataFrame({"x1": [0, 1, 0, 1], "x2": [0, 0, 1, 1]})
-        examples["label"] = [int(sum(w * x for w, x in zip(weights, row)) + bias > 0)
-                             for row in examples[["x1", "x2"]].to_numpy()]
+        examples["label"] = [predict(row, weights, bias) for row in examples[["x1", "x2"]].to_numpy()]
         examples["text"] = ["spam" if v else "not spam" for v in examples["label"]]
     layers.append(alt.Chart(examples).mark_point(filled=True, size=180, stroke="black").encode(
         x="x1:Q", y="x2:Q", color=alt.Color("label:N", scale=CLASS_COLOURS, legend=None),
