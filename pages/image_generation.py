@@ -87,7 +87,7 @@ with grid:
             value = {"seed": cell.settings.seed, "guidance": cell.settings.guidance_scale,
                      "steps": cell.settings.steps}[knob_shown]
             column.image(cell.image, caption=f"{knob_shown} = {value:g}", width="stretch")
-            column.download_button("PNG", images.png_bytes(cell), file_name=f"{knob_shown}_{value:g}.png",
+            column.download_button("PNG", image_ui.png_data(cell), file_name=f"{knob_shown}_{value:g}.png",
                                    mime="image/png", key=f"{KEY}_grid_png_{value}", icon=":material/download:")
     with st.expander("What each knob does"):
         st.markdown(

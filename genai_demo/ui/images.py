@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
@@ -94,9 +95,14 @@ def live_progress(total_steps: int) -> Iterator[Callable[[StepPreview], None]]:
         slot.empty()
 
 
+def png_data(result: GeneratedImage) -> Callable[[], bytes]:
+    """The PNG for a download button, encoded only when the button is clicked, not on every rerun."""
+    return functools.partial(images.png_bytes, result)
+
+
 def png_download(result: GeneratedImage, key: str, label: str = "Download PNG") -> None:
     name = f"seed{result.settings.seed}_{result.settings.steps}steps.png"
-    st.download_button(label, images.png_bytes(result), file_name=name, mime="image/png", key=key,
+    st.download_button(label, png_data(result), file_name=name, mime="image/png", key=key,
                        icon=":material/download:", help="The PNG stores every setting, so the picture can be redrawn.")
 
 
