@@ -153,14 +153,16 @@ def label_logprobs(lm: "TextModel", prompt: str, labels: tuple[str, ...], prefix
     if len(prompt_ids) + longest > lm.context_window:
         prompt_ids = prompt_ids[-(lm.context_window - longest):]
     rows = [prompt_ids + ids + [0] * (longest - len(ids)) for ids in label_ids]
+    # Only the positions that predict a label token need the output layer: the prompt's last one and the
+    # labels' own (not a vocabulary-wide score for every prompt token).
     with lm.lock, torch.inference_mode():
-        logits = lm.model(input_ids=torch.tensor(rows, device=lm.device), use_cache=False).logits
+        logits = lm.model(input_ids=torch.tensor(rows, device=lm.device), use_cache=False,
+                          logits_to_keep=longest + 1).logits
     logprobs = torch.log_softmax(logits.float(), dim=-1).cpu()
-    start = len(prompt_ids)
     scores = {}
     for row, (label, ids) in enumerate(zip(labels, label_ids)):
-        # The token at position p is predicted by the logits at p - 1.
-        scores[label] = float(sum(logprobs[row, start + i - 1, token] for i, token in enumerate(ids)))
+        # Label token i is predicted by the logits at kept position i (the prompt's last position is 0).
+        scores[label] = float(sum(logprobs[row, i, token] for i, token in enumerate(ids)))
     return scores
 
 
