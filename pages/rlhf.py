@@ -31,7 +31,10 @@ preferences: list[rlhf.Preference] = st.session_state.setdefault(K + "preference
 
 
 def _label(choice: int) -> None:
-    prompt, a, b = st.session_state.pop(K + "pair")
+    pair = st.session_state.pop(K + "pair", None)
+    if pair is None:  # a second click on A or B before the page redrew: that pair is already labelled
+        return
+    prompt, a, b = pair
     preferences.append(rlhf.preference(prompt, a, b, choice))
     st.session_state[K + "round"] = st.session_state.get(K + "round", 0) + 1
 
