@@ -168,6 +168,9 @@ if bundle is not None:
             except (UnidentifiedImageError, OSError):
                 st.warning("That file is not a picture this app can read; using the test picture instead.")
                 picture = demo_picture(side)
+            except Image.DecompressionBombError:  # a tiny file can declare hundreds of millions of pixels
+                st.warning("That picture has too many pixels to open safely; using the test picture instead.")
+                picture = demo_picture(side)
         with st.spinner("Encoding and decoding…"):
             st.session_state["vae_lab_sd_result"] = sd_vae_round_trip(bundle, picture, side)
     result = st.session_state.get("vae_lab_sd_result")

@@ -105,6 +105,25 @@ def test_vae_lab_loads_and_uses_the_stable_diffusion_vae_on_request(app_env):
     assert metric(at, "Latent shape") == f"{channels} × {height} × {width}" and channels == 4
 
 
+def test_vae_lab_falls_back_to_the_test_picture_for_files_it_cannot_open(app_env):
+    import io
+
+    from PIL import Image
+
+    bomb = io.BytesIO()
+    Image.new("1", (14_000, 14_000)).save(bomb, "PNG")  # 24 kB on disk, 196 million pixels when opened
+    at = run_page("vae_lab.py")
+    at.button(key="vae_lab_load_sd").click().run()
+    at.selectbox(key="vae_lab_side").select(128)
+    for upload, message in [(("bomb.png", bomb.getvalue(), "image/png"), "too many pixels"),
+                            (("notes.png", b"not a picture", "image/png"), "not a picture")]:
+        at.file_uploader(key="vae_lab_upload").set_value(upload)
+        at.button(key="vae_lab_round_trip").click().run()
+        assert not at.exception
+        assert any(message in w.value for w in at.warning)
+        assert at.session_state["vae_lab_sd_result"].original.size == (128, 128)  # the test picture
+
+
 @pytest.mark.parametrize("family_page", ["text_generation", "gan_lab", "vae_lab", "image_generation"])
 def test_model_families_links_each_family_to_its_live_page(app_env, family_page):
     at = run_page("model_families.py")
