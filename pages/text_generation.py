@@ -179,8 +179,12 @@ with side_by_side:
                                  format_func=lambda i: f"Column {i + 1} ({_describe(result['knobs'][i])})")
             ids = [i for i in result["ids"][which] if i != lm.tokenizer.eos_token_id]
             if ids:
-                confidence_view(token_confidences(lm, result["prompt"], result["texts"][which],
-                                                  continuation_ids=ids), key=K + "confidence_token")
+                # The expander's body runs on every rerun of the page: score each column once per result.
+                scored = result.setdefault("confidences", {})
+                if which not in scored:
+                    scored[which] = token_confidences(lm, result["prompt"], result["texts"][which],
+                                                      continuation_ids=ids)
+                confidence_view(scored[which], key=K + "confidence_token")
             else:
                 st.info("This column ended at once with the end-of-text token.")
             st.caption("The probability is the model's own (temperature 1), whatever knobs picked the token: "
