@@ -14,7 +14,7 @@ from genai_demo.ui.challenges import (
 )
 from genai_demo.ui.embeddings import passage_index
 from genai_demo.ui.layout import page_intro
-from genai_demo.ui.text import confidence_view
+from genai_demo.ui.text import confidence_view, plain_markdown
 
 page_intro(
     "Challenges: bias, made-up facts, overfitting",
@@ -191,10 +191,10 @@ else:
             left, right = st.columns(2)
             with left:
                 st.caption(f"Before: {share_before:.0%} copied from the tiny text")
-                st.write(prompt + before)
+                st.markdown(plain_markdown(prompt + before))
             with right:
                 st.caption(f"After overfitting: {share_after:.0%} copied from the tiny text")
-                st.write(prompt + after)
+                st.markdown(plain_markdown(prompt + after))
         st.caption("'Copied' counts runs of 12 or more characters that appear word for word in the training "
                    "text. The fix is the same as in the playground: more varied data, fewer steps, or "
                    "regularisation.")
