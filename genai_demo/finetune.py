@@ -231,10 +231,12 @@ def fine_tune(
         if on_step is not None:
             on_step(StepReport(step, tune.steps, losses[-1], time.perf_counter() - started))
     model.requires_grad_(False)
+    with lm.lock:  # copying reads the shared tokenizer, which other sessions may be using right now
+        tokenizer = copy.deepcopy(lm.tokenizer)  # its own tokenizer: fast tokenizers are not thread-safe
     tuned = TextModel(
         model_id=f"{lm.model_id} + LoRA",
         model=model,
-        tokenizer=copy.deepcopy(lm.tokenizer),  # its own tokenizer: fast tokenizers are not thread-safe
+        tokenizer=tokenizer,
         device=lm.device,
         dtype=lm.dtype,
         context_window=lm.context_window,
