@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from genai_demo.config import settings
 from genai_demo.device import pick_device
+from genai_demo.tokens import config_window
 
 # Set before transformers/tokenizers are imported anywhere: the Rust tokenizer's thread pool and
 # Streamlit's threads otherwise deadlock warnings ("The current process just got forked...").
@@ -295,12 +296,7 @@ def load_tokenizer(model_id: str, what: str = "tokenizer", kind: str = "text") -
 
 
 def _context_window(model: Any, tokenizer: Any) -> int:
-    config = model.config
-    for name in ("n_positions", "max_position_embeddings", "n_ctx"):
-        value = getattr(config, name, None)
-        if isinstance(value, int) and value > 0:
-            return value
-    return int(min(tokenizer.model_max_length, 4096))
+    return config_window(model.config) or int(min(tokenizer.model_max_length, 4096))
 
 
 def _load_causal_lm(model_id: str, what: str, kind: str, attention: str) -> TextModel:

@@ -291,6 +291,11 @@ def _config_window(model_id: str) -> int | None:
         config = AutoConfig.from_pretrained(model_id, local_files_only=True)
     except Exception:  # noqa: BLE001 - a missing config only means the window is unknown
         return None
+    return config_window(config)
+
+
+def config_window(config: Any) -> int | None:
+    """The context window a model's config declares (GPT-2 and Llama name it differently), or None."""
     for name in ("n_positions", "max_position_embeddings", "n_ctx"):
         value = getattr(config, name, None)
         if isinstance(value, int) and value > 0:
