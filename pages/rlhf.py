@@ -74,8 +74,9 @@ with st.expander("No time to click? Let a simulated labeller choose", expanded=n
     count = s2.number_input("Pairs", min_value=1, max_value=MAX_SIMULATED, value=6, key=K + "count")
     if action_button("Simulate the labeller", key=K + "simulate", icon=":material/smart_toy:"):
         progress = st.progress(0.0, text="Proposing pairs…")
+        # Seeds go on from the pairs already collected, so pressing again adds new pairs, not the same ones.
         preferences.extend(rlhf.simulate_preferences(
-            lm, prompts, labeller, int(count), int(seed) + 1000, int(new_tokens),
+            lm, prompts, labeller, int(count), int(seed) + 1000 + 2 * len(preferences), int(new_tokens),
             on_pair=lambda done: progress.progress(done / int(count), text=f"Pair {done} of {int(count)} labelled"),
         ))
         progress.empty()
