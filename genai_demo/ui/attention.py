@@ -7,6 +7,7 @@ import numpy as np
 import pandas as pd
 
 from genai_demo.attention import EmbeddingView, Walkthrough
+from genai_demo.ui.charts import vector_heatmap
 
 ROW_PX = 18
 
@@ -125,25 +126,9 @@ def logit_lens_chart(walk: Walkthrough) -> alt.Chart:
 
 
 def embedding_heatmap(vectors: np.ndarray, tokens: list[str], limit: float) -> alt.Chart:
-    labels = _labels(tokens)
-    n, dims = vectors.shape
-    frame = pd.DataFrame({
-        "token": np.repeat(labels, dims),
-        "dimension": np.tile(np.arange(dims), n),
-        "value": vectors.ravel().astype(float),
-    })
-    return (
-        alt.Chart(frame)
-        .mark_rect()
-        .encode(
-            x=alt.X("dimension:O", title="dimension"),
-            y=alt.Y("token:N", sort=labels, title=None),
-            color=alt.Color("value:Q", scale=alt.Scale(scheme="redblue", domain=[-limit, limit], reverse=True),
-                            legend=None),
-            tooltip=["token", "dimension", alt.Tooltip("value:Q", format=".3f")],
-        )
-        .properties(height=alt.Step(ROW_PX))
-    )
+    """The first dimensions of each token's vector, on one colour scale from -limit to +limit."""
+    scale = alt.Scale(scheme="redblue", domain=[-limit, limit], reverse=True)
+    return vector_heatmap(vectors, _labels(tokens), scale, alt.Step(ROW_PX))
 
 
 def embedding_norms_chart(view: EmbeddingView, tokens: list[str]) -> alt.Chart:

@@ -7,7 +7,6 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 import altair as alt
-import pandas as pd
 import streamlit as st
 from PIL import Image
 from streamlit.delta_generator import DeltaGenerator
@@ -16,6 +15,7 @@ from genai_demo import images
 from genai_demo.config import settings
 from genai_demo.images import GeneratedImage, ImageSettings, ModelProfile, PromptWindow, StepPreview
 from genai_demo.tokens import TokenPiece
+from genai_demo.ui.charts import vector_heatmap
 from genai_demo.ui.panels import input_notice
 from genai_demo.ui.tokens import token_chips
 
@@ -129,23 +129,10 @@ def _stage(number: int, title: str) -> DeltaGenerator:
 
 def embedding_chart(numbers, pieces: list[TokenPiece]) -> alt.Chart:  # type: ignore[no-untyped-def]
     """A heatmap: one row per token, one column per number of its vector (the first few only)."""
-    rows = []
-    for position, piece in enumerate(pieces[: len(numbers)]):
-        label = f"{position:02d} {piece.text.strip() or piece.raw}"[:18]
-        for dim, value in enumerate(numbers[position]):
-            rows.append({"token": label, "dimension": dim, "value": float(value)})
-    frame = pd.DataFrame(rows)
-    return (
-        alt.Chart(frame)
-        .mark_rect()
-        .encode(
-            x=alt.X("dimension:O", title="number in the vector"),
-            y=alt.Y("token:N", sort=None, title=None),
-            color=alt.Color("value:Q", scale=alt.Scale(scheme="redblue", domainMid=0), title="value"),
-            tooltip=["token", "dimension", alt.Tooltip("value:Q", format=".3f")],
-        )
-        .properties(height=min(18 * len(pieces), 300))
-    )
+    labels = [f"{position:02d} {piece.text.strip() or piece.raw}"[:18]
+              for position, piece in enumerate(pieces[: len(numbers)])]
+    return vector_heatmap(numbers[: len(labels)], labels, alt.Scale(scheme="redblue", domainMid=0),
+                          min(18 * len(pieces), 300), dimension_title="number in the vector", legend_title="value")
 
 
 def how_it_works(result: GeneratedImage, window: PromptWindow, latent_note: str, max_tokens: int = 12) -> None:
