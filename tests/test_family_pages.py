@@ -113,7 +113,8 @@ def test_vae_lab_falls_back_to_the_test_picture_for_files_it_cannot_open(app_env
     bomb = io.BytesIO()
     Image.new("1", (14_000, 14_000)).save(bomb, "PNG")  # 24 kB on disk, 196 million pixels when opened
     at = run_page("vae_lab.py")
-    at.button(key="vae_lab_load_sd").click().run()
+    if any(button.key == "vae_lab_load_sd" for button in at.button):  # not loaded yet by an earlier test
+        at.button(key="vae_lab_load_sd").click().run()
     at.selectbox(key="vae_lab_side").select(128)
     for upload, message in [(("bomb.png", bomb.getvalue(), "image/png"), "too many pixels"),
                             (("notes.png", b"not a picture", "image/png"), "not a picture")]:
