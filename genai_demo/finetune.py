@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 
 from genai_demo.config import settings
 from genai_demo.models import TextModel
+from genai_demo.text import _context_ids, _encode, _forward, readable_piece
 
 if TYPE_CHECKING:
     import torch
@@ -120,8 +121,7 @@ def prepare_text(text: str, steps: int, tune: TuneSettings | None = None) -> tup
 def token_ids(lm: TextModel, text: str) -> "torch.Tensor":
     import torch
 
-    with lm.lock:
-        ids = lm.tokenizer(text, add_special_tokens=False)["input_ids"]
+    ids = _encode(lm, text)
     if len(ids) < 2:
         raise ValueError("The training text is too short: it needs at least two tokens.")
     return torch.tensor(ids, dtype=torch.long)
@@ -248,8 +248,6 @@ def next_token_probabilities(lm: TextModel, prompt: str) -> "torch.Tensor":
     """The full next-token probability vector after `prompt` (float32), with the prompt cut as text.py cuts it."""
     import torch
 
-    from genai_demo.text import _context_ids, _forward
-
     ids, _ = _context_ids(lm, prompt, ())
     logits, _ = _forward(lm, torch.tensor([ids]))
     return torch.softmax(logits[0], dim=-1)
@@ -259,8 +257,6 @@ def probability_shifts(base: TextModel, tuned: TextModel, prompt: str, top: int 
         list[ProbabilityShift], list[ProbabilityShift]]:
     """The next tokens whose probability rose most and fell most after fine-tuning."""
     import torch
-
-    from genai_demo.text import readable_piece
 
     before = next_token_probabilities(base, prompt)
     after = next_token_probabilities(tuned, prompt)
