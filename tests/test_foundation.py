@@ -73,15 +73,6 @@ def test_dtype_override_is_honoured(monkeypatch, tiny_gpt2_dir):
     assert next(models.load_text_model(str(tiny_gpt2_dir)).model.parameters()).dtype == torch.bfloat16
 
 
-def test_cpu_dtype_choice_is_measured_per_kind_of_work():
-    import torch
-
-    for workload in models.WORKLOADS:
-        assert models.fastest_cpu_dtype(workload) in (torch.float32, torch.bfloat16)
-    pipeline_dtype = models.pick_dtype("cpu", "images")
-    assert pipeline_dtype == models.fastest_cpu_dtype("images")
-
-
 def test_a_nonexistent_folder_gives_a_plain_message(tmp_path):
     with pytest.raises(models.ModelUnavailable) as caught:
         models.load_text_model(str(tmp_path / "no-such-model"))
