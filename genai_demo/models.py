@@ -19,7 +19,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Callable
 
 from genai_demo.config import settings
 from genai_demo.device import pick_device
@@ -107,25 +107,38 @@ def fastest_cpu_dtype(workload: str = "generation") -> "torch.dtype":
 def _measure_cpu_dtype(rows: int, inner: int, outer: int) -> "torch.dtype":
     import torch
 
-    def seconds_per_product(dtype: "torch.dtype") -> float:
+    def product(dtype: "torch.dtype") -> Callable[[], Any]:
         a = torch.randn(rows, inner, dtype=dtype)
         b = torch.randn(inner, outer, dtype=dtype)
         bias = torch.zeros(outer, dtype=dtype)
-        start = time.perf_counter()
-        for _ in range(5):
-            torch.addmm(bias, a, b)
-        return time.perf_counter() - start
+        return lambda: torch.addmm(bias, a, b)
 
     try:
-        with torch.inference_mode():
-            seconds_per_product(torch.float32), seconds_per_product(torch.bfloat16)  # warm-up (kernel set-up)
-            # Best of several interleaved rounds, so a busy moment on a shared machine does not decide.
-            rounds = [(seconds_per_product(torch.float32), seconds_per_product(torch.bfloat16)) for _ in range(7)]
+        faster = clearly_faster(product(torch.float32), product(torch.bfloat16), repeats=5, rounds=7)
     except RuntimeError:
         return torch.float32
-    fp32 = min(r[0] for r in rounds)
-    bf16 = min(r[1] for r in rounds)
-    return torch.bfloat16 if bf16 * 1.3 < fp32 else torch.float32
+    return torch.bfloat16 if faster else torch.float32
+
+
+def clearly_faster(baseline: Callable[[], Any], candidate: Callable[[], Any], repeats: int, rounds: int,
+                   by: float = 1.3) -> bool:
+    """Whether `candidate` runs at least `by` times faster than `baseline` on this machine.
+
+    After a warm-up (kernel set-up), the best of several interleaved rounds is compared, so a busy
+    moment on a shared machine does not decide.
+    """
+    import torch
+
+    def seconds(run: Callable[[], Any]) -> float:
+        start = time.perf_counter()
+        for _ in range(repeats):
+            run()
+        return time.perf_counter() - start
+
+    with torch.inference_mode():
+        seconds(baseline), seconds(candidate)  # warm-up
+        timings = [(seconds(baseline), seconds(candidate)) for _ in range(rounds)]
+    return min(t[1] for t in timings) * by < min(t[0] for t in timings)
 
 
 def pick_dtype(device: str, workload: str = "generation") -> "torch.dtype":

@@ -11,10 +11,11 @@ attention, confidences) comes from the full-precision model.
 from __future__ import annotations
 
 import copy
-import time
 
 import torch
 from transformers.pytorch_utils import Conv1D
+
+from genai_demo.models import clearly_faster
 
 FASTER_BY = 1.3  # use the copy only when it is measured at least this much faster
 
@@ -63,17 +64,5 @@ def int8_is_faster(hidden_size: int) -> bool:
             quantized(x)
     except (RuntimeError, NotImplementedError, AttributeError):  # no int8 kernel on this platform
         return False
-
-    def seconds(layer) -> float:  # type: ignore[no-untyped-def]
-        start = time.perf_counter()
-        for _ in range(20):
-            layer(x)
-        return time.perf_counter() - start
-
-    def full(v: "torch.Tensor") -> "torch.Tensor":
-        return torch.nn.functional.linear(v, weight)
-
-    with torch.inference_mode():
-        seconds(full), seconds(quantized)  # warm-up
-        rounds = [(seconds(full), seconds(quantized)) for _ in range(5)]
-    return min(r[1] for r in rounds) * FASTER_BY < min(r[0] for r in rounds)
+    return clearly_faster(lambda: torch.nn.functional.linear(x, weight), lambda: quantized(x),
+                          repeats=20, rounds=5, by=FASTER_BY)
