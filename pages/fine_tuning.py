@@ -9,7 +9,7 @@ from genai_demo.config import settings
 from genai_demo.sampling import SamplingSettings
 from genai_demo.text import generate_texts
 from genai_demo.ui import loaders
-from genai_demo.ui.labs_text import action_button, loss_chart, shift_chart, show_chart
+from genai_demo.ui.labs_text import action_button, loss_chart, shift_chart
 from genai_demo.ui.layout import page_intro
 from genai_demo.ui.panels import input_notice
 from genai_demo.ui.text import plain_markdown
@@ -105,7 +105,7 @@ else:
     for notice in result.notices:
         input_notice(notice)
     before, after = st.session_state[K + "losses"]
-    show_chart(loss_chart(result.losses, result.settings.steps))
+    st.altair_chart(loss_chart(result.losses, result.settings.steps), width="stretch")
     m1, m2, m3 = st.columns(3)
     m1.metric("Loss on your text, before", f"{before:.3f}")
     m2.metric("after", f"{after:.3f}", delta=f"{after - before:+.3f}", delta_color="inverse")
@@ -143,7 +143,7 @@ else:
             st.markdown("**Your fine-tuned copy**")
             st.markdown(f"*{plain_markdown(prompt)}*{plain_markdown(tuned_text)}")
         st.markdown("**Next-token probabilities that moved most** after the prompt (green rose, red fell):")
-        show_chart(shift_chart(risers, fallers))
+        st.altair_chart(shift_chart(risers, fallers), width="stretch")
 
     if action_button("Forget my fine-tuned model", key=K + "forget", icon=":material/delete:"):
         for name in ("result", "losses", "comparison"):

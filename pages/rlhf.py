@@ -8,7 +8,7 @@ import streamlit as st
 from genai_demo import rlhf
 from genai_demo.config import settings
 from genai_demo.ui import loaders
-from genai_demo.ui.labs_text import action_button, reward_chart, show_chart
+from genai_demo.ui.labs_text import action_button, reward_chart
 from genai_demo.ui.layout import page_intro
 from genai_demo.ui.text import plain_markdown
 
@@ -148,7 +148,7 @@ else:
                         f"reward {best.rewards[best.best_index]:+.2f}")
             st.markdown(f"*{plain_markdown(shown_prompt)}* {_wrap(best.best)}")
         labels = [f"sample {i + 1} · {rlhf.word_count(t)} words" for i, t in enumerate(best.candidates)]
-        show_chart(reward_chart(best.rewards.tolist(), labels, best.best_index))
+        st.altair_chart(reward_chart(best.rewards.tolist(), labels, best.best_index), width="stretch")
         st.caption(f"Average reward of a plain sample: {best.rewards.mean():+.2f}; best of "
                    f"{len(best.candidates)}: {best.rewards.max():+.2f}. The model itself did not change: "
                    "only which of its samples you get to see.")
@@ -171,7 +171,7 @@ if action_button("Show reward hacking", key=K + "hack", icon=":material/warning:
         pick = rlhf.pick_best(hacked, None, best.candidates)
         st.metric("Weight the 'length' feature learned", f"{hacked.plain_weights[rlhf.PLAIN_FEATURES[0]]:+.2f}")
         labels = [f"sample {i + 1} · {rlhf.word_count(t)} words" for i, t in enumerate(pick.candidates)]
-        show_chart(reward_chart(pick.rewards.tolist(), labels, pick.best_index))
+        st.altair_chart(reward_chart(pick.rewards.tolist(), labels, pick.best_index), width="stretch")
         with st.container(border=True):
             st.markdown(f"**The length-loving reward picks sample {pick.best_index + 1}** "
                         f"({rlhf.word_count(pick.best)} words)")

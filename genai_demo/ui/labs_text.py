@@ -50,10 +50,6 @@ def reward_chart(rewards: list[float], labels: list[str], best_index: int) -> al
     ).properties(height=max(150, 40 * len(frame)))
 
 
-def show_chart(chart: alt.Chart, where=None) -> None:  # type: ignore[no-untyped-def]
-    (where or st).altair_chart(chart, width="stretch")
-
-
 def action_button(label: str, key: str, **kwargs) -> bool:  # type: ignore[no-untyped-def]
     """A button whose click survives a rerun that happens before the page reaches it.
 
