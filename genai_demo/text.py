@@ -29,7 +29,7 @@ if TYPE_CHECKING:
 __all__ = [
     "SamplingSettings", "NextTokenDistribution", "GenerationUpdate", "PreparedPrompt", "TokenConfidence",
     "next_token_distribution", "sample_next_token", "generate", "generate_texts", "token_confidences", "prepare_prompt",
-    "readable_piece", "decode",
+    "readable_piece", "decode", "eos_ids",
 ]
 
 # Room always left for the output when a long prompt is cut (unless fewer new tokens were asked for).
@@ -185,7 +185,8 @@ def _all_logits(lm: TextModel, ids: list[int]) -> "torch.Tensor":
     return out.logits[0].float().cpu()
 
 
-def _eos_ids(lm: TextModel) -> set[int]:
+def eos_ids(lm: TextModel) -> set[int]:
+    """The token ids that end a text (a chat model may have several); `generate` stops at any of them."""
     eos = lm.model.generation_config.eos_token_id
     if eos is None:
         eos = lm.tokenizer.eos_token_id
@@ -298,7 +299,7 @@ def _decode(lm: TextModel, prepared: PreparedPrompt, columns: list[SamplingSetti
     seen[:, prepared.ids] = True
     generators = [make_generator(knobs.seed) for knobs in columns]
     penalties = [knobs.repetition_penalty for knobs in columns]
-    eos = _eos_ids(lm)
+    eos = eos_ids(lm)
     pad = lm.tokenizer.pad_token_id if lm.tokenizer.pad_token_id is not None else next(iter(eos), 0)
     written: list[list[int]] = [[] for _ in range(rows)]
     finished = [False] * rows

@@ -9,6 +9,7 @@ from genai_demo.sampling import SamplingSettings
 from genai_demo.text import (
     TokenConfidence,
     decode,
+    eos_ids,
     generate,
     next_token_distribution,
     sample_next_token,
@@ -177,7 +178,8 @@ with side_by_side:
         with st.expander("Confidence view: how sure was the model of each token?", expanded=False):
             which = st.selectbox("Column", range(len(result["texts"])), key=K + "confidence_column",
                                  format_func=lambda i: f"Column {i + 1} ({_describe(result['knobs'][i])})")
-            ids = [i for i in result["ids"][which] if i != lm.tokenizer.eos_token_id]
+            end = eos_ids(lm)
+            ids = [i for i in result["ids"][which] if i not in end]
             if ids:
                 # The expander's body runs on every rerun of the page: score each column once per result.
                 scored = result.setdefault("confidences", {})
