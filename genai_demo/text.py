@@ -176,12 +176,14 @@ def _forward(lm: TextModel, input_ids: "torch.Tensor", cache=None, position_ids=
     return out.logits[:, -1, :].float().cpu(), out.cache
 
 
-def _all_logits(lm: TextModel, ids: list[int]) -> "torch.Tensor":
-    """Logits (float32) at every position of a sequence: row i predicts token i + 1."""
+def _tail_logits(lm: TextModel, ids: list[int], keep: int) -> "torch.Tensor":
+    """Logits (float32) at the last `keep` positions of a sequence: each row predicts the token after it.
+
+    Only those positions go through the output layer (a vocabulary-wide row each)."""
     import torch
 
     with lm.lock, torch.inference_mode():
-        out = lm.model(input_ids=torch.tensor([ids], device=lm.device), use_cache=False)
+        out = lm.model(input_ids=torch.tensor([ids], device=lm.device), use_cache=False, logits_to_keep=keep)
     return out.logits[0].float().cpu()
 
 
@@ -367,8 +369,9 @@ def token_confidences(lm: TextModel, prompt: str, continuation: str, top: int = 
     window = lm.context_window
     continuation_ids = continuation_ids[:window - 1]
     prompt_ids = prompt_ids[-(window - len(continuation_ids)):]
-    logits = _all_logits(lm, prompt_ids + continuation_ids)
-    probs = torch.softmax(logits[len(prompt_ids) - 1:-1], dim=-1)
+    # From the prompt's last position (it predicts the first continuation token) to the one before the end.
+    logits = _tail_logits(lm, prompt_ids + continuation_ids, len(continuation_ids) + 1)
+    probs = torch.softmax(logits[:-1], dim=-1)
     top_probs, top_ids = torch.topk(probs, min(top, probs.shape[-1]), dim=-1)
     result = []
     with lm.lock:
