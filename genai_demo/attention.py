@@ -41,7 +41,7 @@ class Walkthrough:
 
     model_id: str
     token_ids: list[int]
-    tokens: list[str]  # each token's text as the tokenizer decodes it
+    tokens: list[str]  # each token's text as the tokenizer decodes it (a cut character as its bytes)
     attentions: np.ndarray  # [layers, heads, query, key], float32; each row sums to 1
     lens_positions: list[int]  # positions the logit lens was computed for (the last few tokens)
     lens_top_ids: np.ndarray  # [layers + 1, len(lens_positions), LENS_TOP]
@@ -117,6 +117,8 @@ def walkthrough(lm: "TextModel", token_ids: list[int], lens_positions: int = LEN
 def _compute_walkthrough(lm: "TextModel", token_ids: list[int], lens_positions: int) -> Walkthrough:
     import torch
 
+    from genai_demo.text import readable_piece
+
     ids = torch.tensor([token_ids], device=lm.device)
     positions = list(range(max(0, len(token_ids) - lens_positions), len(token_ids)))
     with lm.lock, torch.inference_mode():
@@ -127,9 +129,9 @@ def _compute_walkthrough(lm: "TextModel", token_ids: list[int], lens_positions: 
         lens_logits = _logit_lens(lm.model, out.hidden_states, positions)
         probs = torch.softmax(lens_logits.float(), dim=-1)
         top_probs, top_ids = probs.topk(LENS_TOP, dim=-1)
-        tokenizer = lm.tokenizer
-        top_tokens = [[[tokenizer.decode([int(i)]) for i in row] for row in layer] for layer in top_ids.tolist()]
-        tokens = [tokenizer.decode([i]) for i in token_ids]
+        # A token holding part of a character is shown as its bytes (`<F0 9F>`), as on the tokenizer page.
+        top_tokens = [[[readable_piece(lm.tokenizer, i) for i in row] for row in layer] for layer in top_ids.tolist()]
+        tokens = [readable_piece(lm.tokenizer, i) for i in token_ids]
     return Walkthrough(
         model_id=lm.model_id,
         token_ids=list(token_ids),

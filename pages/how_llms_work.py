@@ -134,8 +134,7 @@ st.markdown(
     "called the **logit lens**. Early layers guess vaguely; the guess sharpens as the layers add context."
 )
 st.altair_chart(logit_lens_chart(walk), width="stretch")
-with lm.lock:
-    final_piece = lm.tokenizer.decode([walk.final_prediction()])
+final_piece = walk.lens_top_tokens[-1][-1][0]
 st.caption(f"Each cell is the top guess after that token; greener means more sure. The bottom-right cell is "
            f"the model's real answer for what follows your text: **{final_piece!r}**. Hover for the top 5.")
 
