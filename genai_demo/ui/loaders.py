@@ -101,11 +101,6 @@ def image_pipeline_if_loaded() -> ImagePipeline | None:
 _loaded_kinds: set[str] = set()
 
 
-def tokenizer(model_id: str):  # type: ignore[no-untyped-def]
-    """A tokenizer alone (no weights), or the error panel and None."""
-    return _or_none(_tokenizer, model_id)
-
-
 def tokenizer_or_error(model_id: str):  # type: ignore[no-untyped-def]
     """(tokenizer, None) or (None, ModelUnavailable) without drawing anything: the caller decides."""
     try:
