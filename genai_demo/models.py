@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any, Callable
 
 from genai_demo.config import settings
 from genai_demo.device import pick_device
-from genai_demo.tokens import config_window
+from genai_demo.tokens import config_window, tokenizer_lock
 
 # Set before transformers/tokenizers are imported anywhere: the Rust tokenizer's thread pool and
 # Streamlit's threads otherwise deadlock warnings ("The current process just got forked...").
@@ -327,8 +327,9 @@ def _load_causal_lm(model_id: str, what: str, kind: str, attention: str) -> Text
         model.requires_grad_(False)
         if model.generation_config.pad_token_id is None:
             model.generation_config.pad_token_id = tokenizer.pad_token_id
+        # One lock for the model and its tokenizer, whichever module reaches for the tokenizer.
         return TextModel(model_id, model, tokenizer, device, dtype, _context_window(model, tokenizer),
-                         decoder=_fast_cpu_decoder(model, device))
+                         lock=tokenizer_lock(tokenizer), decoder=_fast_cpu_decoder(model, device))
 
     return _guarded_load(what, model_id, kind, load)
 

@@ -77,16 +77,17 @@ class TextCounts:
 
 _styles: weakref.WeakKeyDictionary[Any, "TokenizerStyle"] = weakref.WeakKeyDictionary()
 # Tokenizers are shared by every session; the Rust side raises "Already borrowed" when two threads
-# encode at once with different settings, so each tokenizer gets its own lock.
-_locks: weakref.WeakKeyDictionary[Any, threading.Lock] = weakref.WeakKeyDictionary()
+# encode at once with different settings, so each tokenizer gets its own lock. A text model's bundle
+# uses this same lock (models.py), so every path to one tokenizer is serialised by one lock.
+_locks: weakref.WeakKeyDictionary[Any, threading.RLock] = weakref.WeakKeyDictionary()
 _locks_guard = threading.Lock()
 
 
-def tokenizer_lock(tokenizer: Any) -> threading.Lock:
+def tokenizer_lock(tokenizer: Any) -> threading.RLock:
     with _locks_guard:
         lock = _locks.get(tokenizer)
         if lock is None:
-            lock = _locks[tokenizer] = threading.Lock()
+            lock = _locks[tokenizer] = threading.RLock()
         return lock
 
 

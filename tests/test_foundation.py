@@ -257,3 +257,12 @@ def test_the_memory_budget_also_applies_to_models_in_the_hub_cache(monkeypatch, 
     settings.cache_clear()
     with pytest.raises(models.ModelUnavailable, match="does not fit"):
         models.load_text_model("someone/tiny-gpt2")
+
+
+def test_a_text_model_and_its_tokenizer_share_one_lock(lm):
+    """Pages reach the shared tokenizer both through the model bundle and through the tokenizer tools."""
+    from genai_demo.tokens import tokenizer_lock
+
+    assert lm.lock is tokenizer_lock(lm.tokenizer)
+    with lm.lock, tokenizer_lock(lm.tokenizer):  # re-entrant: text code may tokenize while holding it
+        assert lm.tokenizer("Hello world").input_ids == [15496, 995]
