@@ -32,7 +32,7 @@ page_intro(
 
 limits = settings().limits
 text = st.text_area("The text the model reads", value=QUESTION, key="llm_text", max_chars=limits.max_prompt_chars,
-                    height=80)
+                    height=80).lstrip()  # leading blank lines would only fill the 64-token window
 if not text.strip():
     st.info("Type a question or a sentence above to start the walk-through.", icon=":material/edit:")
     st.stop()

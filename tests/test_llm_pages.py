@@ -164,3 +164,10 @@ def test_walkthrough_handles_non_latin_text(app_env, text):
     at.text_area(key="llm_text").set_value(text).run()
     assert not at.exception
     assert _charts(at) >= 7
+
+
+def test_walkthrough_ignores_leading_blank_space(app_env):
+    at = run_page("how_llms_work.py")
+    at.text_area(key="llm_text").set_value("\n" * 200 + "What's the weather like today?").run()
+    assert not at.exception
+    assert "**5: today** pays most attention to" in _texts(at.markdown)
