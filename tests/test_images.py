@@ -87,11 +87,13 @@ def test_last_preview_is_the_final_latents_seen_through_the_rgb_map(bundle, prof
 def test_latent_rgb_map_uses_the_published_factors():
     import torch
 
-    latents = torch.zeros(1, 4, 2, 2)
-    latents[0, 0] = 1.0  # only the first latent channel is on
-    rgb = pixels(images.latents_to_preview(latents))[0, 0]
-    expected = [round((factor + 1) / 2 * 255) for factor in images.LATENT_RGB_FACTORS[0]]
-    assert rgb.tolist() == expected
+    # The widely used SD 1.x latent-to-RGB factors (e.g. ComfyUI's SD15 latent format), per channel.
+    published = {0: (0.3512, 0.2297, 0.3227), 3: (-0.2120, -0.2616, -0.7177)}
+    for channel, factors in published.items():
+        latents = torch.zeros(1, 4, 2, 2)
+        latents[0, channel] = 1.0  # only this latent channel is on
+        rgb = pixels(images.latents_to_preview(latents))[0, 0]
+        assert rgb.tolist() == [round((factor + 1) / 2 * 255) for factor in factors]
 
 
 def test_png_settings_round_trip(bundle, profile):
