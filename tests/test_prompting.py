@@ -74,7 +74,9 @@ def test_classification_score_counts_argmax_matches(lm):
         shares = prompting.label_shares(lm, prompt, task.labels)
         assert r.predicted == max(shares, key=shares.get)
         assert r.correct == (r.predicted == item.answer)
-    assert result.accuracy == result.correct / 3
+    # The score shown is the share of items whose answer matched, counted from the items themselves.
+    assert result.accuracy == sum(item.predicted == answer.answer
+                                  for item, answer in zip(result.results, task.items)) / 3
     assert result.example_prompt == prompting.build_prompt("zero-shot", task, task.items[0].input)
 
 
