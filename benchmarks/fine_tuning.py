@@ -52,6 +52,7 @@ def main() -> None:
                   flush=True)
 
         result = finetune.fine_tune(lm, text, steps, tune, on_step=progress)
+        full_step = full_fine_tune_step_seconds(lm, text, tune)
     per_step = result.seconds / max(1, len(result.losses))
     print(f"settings: rank {tune.rank}, targets {tune.targets}, {tune.batch_size} x {tune.sequence_length} "
           f"tokens per step, {result.trainable_parameters:,} trainable parameters")
@@ -59,6 +60,33 @@ def main() -> None:
     projected = per_step * tune.steps
     verdict = "within" if projected <= GOAL_SECONDS else "OVER"
     print(f"default run ({tune.steps} steps): {projected:.1f} s, {verdict} the {GOAL_SECONDS:.0f} s goal")
+    print(f"baseline, training every weight on the same batches: {full_step:.2f} s per step; "
+          f"LoRA step / full step: {per_step / full_step:.2f}x")
+
+
+def full_fine_tune_step_seconds(lm, text: str, tune, steps: int = 3) -> float:  # type: ignore[no-untyped-def]
+    """Median seconds of a plain full fine-tuning step (all weights, AdamW) on a float32 copy."""
+    import copy
+    import statistics
+
+    import torch
+
+    from genai_demo import finetune
+
+    model = copy.deepcopy(lm.model).float().train().requires_grad_(True)
+    optimizer = torch.optim.AdamW(model.parameters(), lr=tune.learning_rate)
+    ids = finetune.token_ids(lm, text)
+    generator = torch.Generator().manual_seed(tune.seed)
+    times = []
+    for _ in range(steps + 1):  # the first step allocates the optimizer state: not counted
+        batch = finetune.random_batch(ids, tune.sequence_length, tune.batch_size, generator)
+        start = time.perf_counter()
+        loss = finetune.language_model_loss(model, batch)
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        optimizer.step()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times[1:])
 
 
 if __name__ == "__main__":

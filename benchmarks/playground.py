@@ -68,6 +68,9 @@ def main() -> None:
     print(f"training steps/s (step + both losses): {result['steps_per_s']:.0f}")
     print(f"view updates/s (train + chart data + specs): {result['updates_per_s']:.1f}"
           f"   goal {GOAL_UPDATES_PER_S:.0f}/s   ratio {result['updates_per_s'] / GOAL_UPDATES_PER_S:.2f}x")
+    frame_s = 1 / result["updates_per_s"]
+    train_only_s = args.steps_per_frame / result["steps_per_s"]  # the baseline: the same steps, no view
+    print(f"a frame with its view / the same {args.steps_per_frame} steps without one: {frame_s / train_only_s:.2f}x")
     print(f"hidden-neuron maps (16 small heatmaps), once per script run: {result['neuron_maps_s'] * 1000:.0f} ms")
 
 
