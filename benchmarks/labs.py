@@ -30,8 +30,10 @@ GAN_DISTANCE, GAN_COVERAGE = 0.03, 0.90
 VAE_RECONSTRUCTION = 21.5
 
 
-def run(name: str, trainer, draw, reached, budget: float) -> None:  # type: ignore[no-untyped-def]
-    """Train live until `reached()` is true or `budget` seconds pass; print the result against the goals."""
+def run(name: str, trainer, draw, reached, budget: float) -> float:  # type: ignore[no-untyped-def]
+    """Train live until `reached()` is true or `budget` seconds pass; print the result against the goals.
+
+    Returns the seconds it took."""
     start = time.perf_counter()
     frames = steps = 0
     frame_times: list[float] = []
@@ -49,6 +51,17 @@ def run(name: str, trainer, draw, reached, budget: float) -> None:  # type: igno
           f"goal < {GOAL_SECONDS:.0f} s -> {'ok' if done and seconds < GOAL_SECONDS else 'MISSED'}")
     print(f"{name}: {rate:.1f} view updates/s (slowest second: {1 / max(frame_times):.1f}/s); "
           f"goal >= {GOAL_FRAMES_PER_SECOND:.0f}/s -> {'ok' if rate >= GOAL_FRAMES_PER_SECOND else 'MISSED'}")
+    return seconds
+
+
+def headless_seconds(name: str, trainer, reached, live_seconds: float, budget: float) -> None:  # type: ignore[no-untyped-def]
+    """The baseline: the same training from the same seed with no view at all, checked every 50 steps."""
+    start = time.perf_counter()
+    while not reached(trainer) and time.perf_counter() - start < budget:
+        trainer.train(50)
+    seconds = time.perf_counter() - start
+    print(f"{name}: without the live view the target takes {seconds:.1f} s; "
+          f"live / no view: {live_seconds / seconds:.2f}x")
 
 
 def gan(budget: float) -> None:
@@ -62,7 +75,9 @@ def gan(budget: float) -> None:
     def reached() -> bool:
         return trainer.distance() < GAN_DISTANCE and trainer.coverage() >= GAN_COVERAGE
 
-    run("GAN ring", trainer, draw, reached, budget)
+    live = run("GAN ring", trainer, draw, reached, budget)
+    headless_seconds("GAN ring", trainer_for("healthy", target="ring", seed=0),
+                     lambda t: t.distance() < GAN_DISTANCE and t.coverage() >= GAN_COVERAGE, live, budget)
     print(f"GAN ring: distance {trainer.distance():.3f} (target < {GAN_DISTANCE}), "
           f"coverage {trainer.coverage():.0%} (target >= {GAN_COVERAGE:.0%})")
 
@@ -83,7 +98,9 @@ def vae(budget: float) -> None:
     def reached() -> bool:
         return trainer.evaluate().reconstruction < VAE_RECONSTRUCTION
 
-    run("VAE digits", trainer, draw, reached, budget)
+    live = run("VAE digits", trainer, draw, reached, budget)
+    headless_seconds("VAE digits", VaeTrainer(VaeConfig(seed=0)),
+                     lambda t: t.evaluate().reconstruction < VAE_RECONSTRUCTION, live, budget)
     losses = trainer.evaluate()
     error = np.mean([np.abs(np.subtract(*trainer.reconstruct(i))).mean() for i in range(0, 1797, 10)])
     print(f"VAE digits: reconstruction loss {losses.reconstruction:.2f} (target < {VAE_RECONSTRUCTION}), "
