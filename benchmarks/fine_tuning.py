@@ -4,7 +4,7 @@
     python benchmarks/fine_tuning.py --quick    # 3 steps, to prove the script works
 
 The model has GPT-2 small's exact architecture (`GPT2Config()`: 12 layers, 768 wide, 124M parameters)
-and the real GPT-2 tokenizer, and is loaded through `genai_demo.models` like the app does, so dtype
+and the real GPT-2 tokenizer, and is loaded through `genai_demo.engine` like the app does, so dtype
 choice (bfloat16 or float32 on the CPU) and the training code are the ones a learner gets. Random
 weights change the loss values, not the time per step.
 """
@@ -32,7 +32,7 @@ def main() -> None:
 
     import torch
 
-    from genai_demo import finetune, models
+    from genai_demo import engine, finetune
 
     tune = finetune.TuneSettings()
     steps = 3 if args.quick else (args.steps or tune.steps)
@@ -44,7 +44,7 @@ def main() -> None:
           f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     with tempfile.TemporaryDirectory() as folder:
         start = time.perf_counter()
-        lm = models.load_text_model(str(write_full_size_gpt2(Path(folder) / "gpt2-random")))
+        lm = engine.load_text_model(str(write_full_size_gpt2(Path(folder) / "gpt2-random")))
         print(f"model ready in {time.perf_counter() - start:.1f} s, dtype {lm.dtype}")
 
         def progress(report: finetune.StepReport) -> None:

@@ -24,9 +24,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import torch  # noqa: E402
 
-from genai_demo import images, models  # noqa: E402
+from genai_demo import engine, images  # noqa: E402
 from genai_demo.config import settings  # noqa: E402
-from genai_demo.models import ImagePipeline  # noqa: E402
+from genai_demo.engine import ImagePipeline  # noqa: E402
 
 # Stable Diffusion 1.5 (UNet 860M, VAE 84M, CLIP ViT-L/14 text encoder 123M).
 SD15_UNET = dict(sample_size=64, in_channels=4, out_channels=4, layers_per_block=2,
@@ -148,7 +148,7 @@ def main() -> None:
             for device in devices:
                 # A GPU draws the real thing (512 px, 20 steps); the CPU a few steps at a smaller size.
                 side, steps = (args.side or 256, args.steps or 2) if device == "cpu" else (512, 20)
-                bundle = full_size_bundle(device, models.pick_dtype(device, "images"), tokenizer_dir)
+                bundle = full_size_bundle(device, engine.pick_dtype(device, "images"), tokenizer_dir)
                 request = images.ImageSettings("a lighthouse at dawn", steps=steps, guidance_scale=args.guidance,
                                                seed=0, width=side, height=side)
                 compare(bundle, request, repeats)
@@ -158,7 +158,7 @@ def main() -> None:
         for device in ["cpu"] + (["cuda"] if torch.cuda.is_available() and not args.quick else []):
             os.environ["GENAI_DEVICE"] = device
             settings.cache_clear()
-            bundle = models.load_image_pipeline(model)
+            bundle = engine.load_image_pipeline(model)
             profile = images.model_profile(bundle)
             request = images.ImageSettings("a lighthouse at dawn", steps=args.steps or (4 if args.quick else 10),
                                            guidance_scale=args.guidance, seed=0,

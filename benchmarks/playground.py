@@ -18,11 +18,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from genai_demo.playground import (decision_frame, loss_frame, neuron_frame, new_run,  # noqa: E402
-                                   points_frame)
 import pandas as pd  # noqa: E402
 from streamlit.dataframe_util import convert_anything_to_arrow_bytes  # noqa: E402
 
+from genai_demo.playground import decision_frame, loss_frame, neuron_frame, new_run, points_frame  # noqa: E402
 from genai_demo.ui.neurons import loss_chart, neuron_maps_chart, region_chart, with_data  # noqa: E402
 
 GOAL_UPDATES_PER_S = 5.0

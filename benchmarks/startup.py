@@ -11,8 +11,8 @@ from __future__ import annotations
 import argparse
 import statistics
 import subprocess
-import tempfile
 import sys
+import tempfile
 import time
 from pathlib import Path
 

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 if TYPE_CHECKING:
-    from genai_demo.models import TextModel
+    from genai_demo.engine import TextModel
 
 # The walk-through draws one row and column per token: beyond this the maps stop being readable.
 WALKTHROUGH_TOKENS = 64
@@ -121,14 +121,18 @@ def _compute_walkthrough(lm: "TextModel", token_ids: list[int], lens_positions: 
 
     ids = torch.tensor([token_ids], device=lm.device)
     positions = list(range(max(0, len(token_ids) - lens_positions), len(token_ids)))
-    with lm.lock, torch.inference_mode():
-        out = lm.model(ids, output_attentions=True, output_hidden_states=True, logits_to_keep=1)
+
+    def forward(model: Any) -> tuple[Any, Any]:  # run by the model's engine, between its decoding steps
+        out = model(ids, output_attentions=True, output_hidden_states=True, logits_to_keep=1)
         if not out.attentions or out.attentions[0] is None:
             raise ValueError("This model was loaded without attention weights; load it with attention='eager'.")
-        attentions = torch.stack([a[0] for a in out.attentions]).float().cpu().numpy()
-        lens_logits = _logit_lens(lm.model, out.hidden_states, positions)
-        probs = torch.softmax(lens_logits.float(), dim=-1)
-        top_probs, top_ids = probs.topk(LENS_TOP, dim=-1)
+        return torch.stack([a[0] for a in out.attentions]).float().cpu(), _logit_lens(model, out.hidden_states,
+                                                                                      positions).float().cpu()
+
+    attentions, lens_logits = lm.engine.run(forward)
+    probs = torch.softmax(lens_logits, dim=-1)
+    top_probs, top_ids = probs.topk(LENS_TOP, dim=-1)
+    with lm.lock:
         # A token holding part of a character is shown as its bytes (`<F0 9F>`), as on the tokenizer page.
         top_tokens = [[[readable_piece(lm.tokenizer, i) for i in row] for row in layer] for layer in top_ids.tolist()]
         tokens = [readable_piece(lm.tokenizer, i) for i in token_ids]
@@ -136,7 +140,7 @@ def _compute_walkthrough(lm: "TextModel", token_ids: list[int], lens_positions: 
         model_id=lm.model_id,
         token_ids=list(token_ids),
         tokens=tokens,
-        attentions=attentions,
+        attentions=attentions.numpy(),
         lens_positions=positions,
         lens_top_ids=top_ids.cpu().numpy(),
         lens_top_tokens=top_tokens,
@@ -179,14 +183,17 @@ def input_embeddings(lm: "TextModel", token_ids: list[int], dims: int = 16) -> E
 
     if not token_ids:
         raise ValueError("Type some text first: there is nothing to look at yet.")
-    model = lm.model
-    with lm.lock, torch.inference_mode():
+
+    def lookup(model: Any) -> tuple[Any, Any]:  # run by the model's engine, between its decoding steps
         ids = torch.tensor(token_ids, device=lm.device)
         token_full = model.get_input_embeddings()(ids).float()
         position_table = getattr(model.base_model, "wpe", None)
         position_full = None
         if isinstance(position_table, torch.nn.Embedding):
             position_full = position_table(torch.arange(len(token_ids), device=lm.device)).float()
+        return token_full, position_full
+
+    token_full, position_full = lm.engine.run(lookup)
     input_full = token_full + position_full if position_full is not None else token_full
 
     def first(x: "torch.Tensor") -> np.ndarray:

@@ -16,7 +16,7 @@ from typing import Sequence
 import numpy as np
 
 from genai_demo.embeddings import encode
-from genai_demo.models import Embedder, TextModel
+from genai_demo.engine import Embedder, TextModel
 from genai_demo.text import token_confidences
 
 PLACEHOLDER = "[X]"

@@ -16,8 +16,8 @@ from typing import Callable
 
 import numpy as np
 
+from genai_demo.engine import SharedLimit
 from genai_demo.playground import Adam
-from genai_demo.threads import SharedLimit
 
 TEXTS_DIR = Path(__file__).resolve().parent / "data" / "texts"
 CONTEXT = 8

@@ -11,10 +11,11 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Iterator, Sequence
 
 from genai_demo.config import settings
-from genai_demo.sampling import SamplingSettings
+from genai_demo.engine import SamplingSettings
 
 if TYPE_CHECKING:
-    from genai_demo.models import TextModel
+    from genai_demo.engine import TextModel
+    from genai_demo.text import GenerationUpdate
 
 ROLES = ("system", "user", "assistant")
 PLAIN_NAMES = {"system": "System", "user": "User", "assistant": "Assistant"}
@@ -104,14 +105,16 @@ def build_prompt(lm: "TextModel", system_prompt: str, history: Sequence[dict[str
         dropped += cut
 
 
-def stream_reply(lm: "TextModel", prompt: ChatPrompt, sampling: SamplingSettings) -> Iterator[str]:
-    """The assistant's reply so far, after each new token. Feeds exactly `prompt.token_ids`."""
+def stream_reply(lm: "TextModel", prompt: ChatPrompt, sampling: SamplingSettings) -> Iterator["GenerationUpdate"]:
+    """The assistant's reply as it grows (`update.texts[0]`), or its place in line while it waits.
+
+    Feeds exactly `prompt.token_ids`."""
     from genai_demo.text import generate
 
     for update in generate(lm, prompt.text, [sampling]):
         if update.prompt.ids != prompt.token_ids:
             raise RuntimeError("The tokens fed to the model differ from the ones shown; refusing to go on.")
-        yield update.texts[0]
+        yield update
 
 
 def plain_transcript(system_prompt: str, history: Sequence[dict[str, str]]) -> str:

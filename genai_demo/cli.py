@@ -32,7 +32,7 @@ def configured_models() -> dict[str, str]:
     config = settings()
     image_device = "cpu"
     try:
-        from genai_demo.device import pick_device
+        from genai_demo.engine import pick_device
 
         image_device = pick_device()
     except (ImportError, RuntimeError):
@@ -109,8 +109,8 @@ def _version(package: str) -> str:
 def doctor() -> int:
     import torch
 
-    from genai_demo.device import describe_device, pick_device
-    from genai_demo.models import pick_dtype
+    from genai_demo.engine import describe_device, pick_device, pick_dtype
+    from genai_demo.engine.batching import DEFAULT_MAX_BATCH
 
     config = settings()
     print(f"python        {platform.python_version()} on {platform.platform()}")
@@ -119,7 +119,10 @@ def doctor() -> int:
     device = pick_device()
     print(f"device        {describe_device()} (GENAI_DEVICE={config.device})")
     text_dtype, image_dtype = (str(pick_dtype(device, work)).replace("torch.", "") for work in ("generation", "images"))
-    print(f"dtype         text {text_dtype}, images {image_dtype} (GENAI_DTYPE={config.dtype})")
+    print(f"dtype         text {text_dtype}, images {image_dtype} (GENAI_DTYPE={config.dtype}; a fixed rule for "
+          "this machine, never a timing)")
+    batch = config.max_batch or DEFAULT_MAX_BATCH.get(device, 8)
+    print(f"text engine   up to {batch} rows per decoding step, shared by every session (GENAI_MAX_BATCH)")
     print(f"cuda          {torch.cuda.is_available()}   threads: {torch.get_num_threads()}")
     print(f"offline       {config.offline}   public mode: {config.public}")
     for kind, model_id in configured_models().items():

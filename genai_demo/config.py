@@ -18,6 +18,8 @@ DEFAULT_CHAT_MODEL = "HuggingFaceTB/SmolLM2-135M-Instruct"
 # A one-to-four step distilled model gives a CPU user a picture in seconds; SD 1.5 needs a GPU.
 DEFAULT_IMAGE_MODEL_CPU = "stabilityai/sd-turbo"
 DEFAULT_IMAGE_MODEL_GPU = "stable-diffusion-v1-5/stable-diffusion-v1-5"
+# Public deployments run every picture past this classifier.
+SAFETY_CHECKER_MODEL = "CompVis/stable-diffusion-safety-checker"
 
 DEVICES = ("auto", "cpu", "cuda", "mps")
 DTYPES = ("auto", "float32", "bfloat16", "float16")
@@ -81,6 +83,7 @@ class Settings:
     public: bool
     offline: bool
     memory_budget_gb: float | None
+    max_batch: int | None  # rows per decoding step of a text engine; None: chosen by device
     limits: Limits
 
     def image_model_for(self, device: str) -> str:
@@ -109,6 +112,12 @@ def _model(name: str, default: str) -> str:
     return str(expanded.resolve()) if expanded.exists() else value
 
 
+def _positive_int(name: str, value: str) -> int:
+    if not value.isdigit() or int(value) < 1:
+        raise ValueError(f"{name}={value!r} must be a whole number of at least 1")
+    return int(value)
+
+
 def _load_dotenv() -> None:
     try:
         from dotenv import load_dotenv
@@ -123,6 +132,7 @@ def settings() -> Settings:
     _load_dotenv()
     public = _flag("GENAI_PUBLIC")
     budget = os.environ.get("GENAI_MEMORY_BUDGET_GB", "").strip()
+    max_batch = os.environ.get("GENAI_MAX_BATCH", "").strip()
     image_model = os.environ.get("GENAI_IMAGE_MODEL", "").strip()
     return Settings(
         text_model=_model("GENAI_TEXT_MODEL", DEFAULT_TEXT_MODEL),
@@ -134,5 +144,6 @@ def settings() -> Settings:
         public=public,
         offline=_flag("HF_HUB_OFFLINE") or _flag("TRANSFORMERS_OFFLINE"),
         memory_budget_gb=float(budget) if budget else None,
+        max_batch=_positive_int("GENAI_MAX_BATCH", max_batch) if max_batch else None,
         limits=PUBLIC_LIMITS if public else FULL_LIMITS,
     )

@@ -14,7 +14,7 @@ from typing import Sequence
 
 import numpy as np
 
-from genai_demo.models import Embedder
+from genai_demo.engine import Embedder
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 NO_GROUP = "(no group)"

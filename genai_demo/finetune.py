@@ -19,8 +19,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from genai_demo.config import settings
-from genai_demo.models import TextModel
-from genai_demo.text import _context_ids, _encode, _forward, readable_piece
+from genai_demo.engine import TextModel
+from genai_demo.text import _context_ids, _encode, last_logits, readable_piece
 
 if TYPE_CHECKING:
     import torch
@@ -147,13 +147,11 @@ def language_model_loss(model: "torch.nn.Module", batch: "torch.Tensor") -> "tor
 
 def text_loss(lm: TextModel, text: str, sequence_length: int = TuneSettings.sequence_length) -> float:
     """Average next-token loss of a model over a text (cut in consecutive blocks): lower = less surprised."""
-    import torch
-
     ids = token_ids(lm, text)
     length = min(sequence_length, len(ids))
     blocks = [ids[start:start + length] for start in range(0, len(ids) - length + 1, length)][:MAX_EVAL_BLOCKS]
-    with lm.lock, torch.inference_mode():
-        losses = [language_model_loss(lm.model, block.unsqueeze(0).to(lm.device)).item() for block in blocks]
+    losses = lm.engine.run(lambda model: [language_model_loss(model, block.unsqueeze(0).to(lm.device)).item()
+                                          for block in blocks])
     return sum(losses) / len(losses)
 
 
@@ -249,8 +247,7 @@ def next_token_probabilities(lm: TextModel, prompt: str) -> "torch.Tensor":
     import torch
 
     ids, _ = _context_ids(lm, prompt, ())
-    logits, _ = _forward(lm, torch.tensor([ids]))
-    return torch.softmax(logits[0], dim=-1)
+    return torch.softmax(last_logits(lm, ids)[0], dim=-1)
 
 
 def probability_shifts(base: TextModel, tuned: TextModel, prompt: str, top: int = 8) -> tuple[

@@ -13,7 +13,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from genai_demo.threads import SharedLimit
+from genai_demo.engine import SharedLimit
 
 TARGETS = ("ring", "two moons", "blobs", "line")
 PLOT_RANGE = 2.0  # every target fits in [-PLOT_RANGE, PLOT_RANGE]^2

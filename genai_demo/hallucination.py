@@ -12,7 +12,7 @@ from functools import cache
 from pathlib import Path
 from typing import Sequence
 
-from genai_demo.models import TextModel
+from genai_demo.engine import TextModel
 from genai_demo.retrieval import FACTS_TOPIC, PassageIndex, build_plain_prompt, build_rag_prompt
 from genai_demo.text import SamplingSettings, TokenConfidence, generate, token_confidences
 

@@ -23,15 +23,16 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
-from genai_demo.config import settings
-from genai_demo.tokens import TokenPiece, tokenize, tokenizer_lock
+from genai_demo.config import SAFETY_CHECKER_MODEL, settings
+from genai_demo.engine.threads import tokenizer_lock
+from genai_demo.tokens import TokenPiece, tokenize
 
 if TYPE_CHECKING:
     import numpy as np
     import torch
     from PIL import Image
 
-    from genai_demo.models import ImagePipeline
+    from genai_demo.engine import ImagePipeline
 
 # Label shown to the learner -> diffusers scheduler class.
 SCHEDULERS = {
@@ -58,7 +59,6 @@ FEW_STEP_MARKERS = ("turbo", "lightning", "lcm", "sdxs", "hyper-sd")
 GRID_KNOBS = ("seed", "guidance", "steps")
 PNG_SETTINGS_KEY = "genai_demo"
 # The standard Stable Diffusion image filter; public deployments add it to models shipped without one.
-SAFETY_CHECKER_MODEL = "CompVis/stable-diffusion-safety-checker"
 
 
 class NotEnoughMemory(RuntimeError):
@@ -357,12 +357,20 @@ def _explain_out_of_memory(width: int, height: int) -> Iterator[None]:
 
 def generate_image(bundle: "ImagePipeline", request: ImageSettings,
                    on_step: Callable[[StepPreview], None] | None = None, previews: bool = True,
-                   noise: "torch.Tensor | None" = None, embedding: TextEmbedding | None = None) -> GeneratedImage:
+                   noise: "torch.Tensor | None" = None, embedding: TextEmbedding | None = None,
+                   on_wait: Callable[[int, float], None] | None = None) -> GeneratedImage:
     """Draw one picture. `request` must have passed `check_settings`.
 
-    `on_step` gets a preview after every denoising step. `noise` and `embedding` replace the ones made
-    from the seed and prompt (the clip interpolates them).
+    Runs take turns on the shared pipeline (`bundle.queue`): `on_wait(ahead, seconds)` hears the place in
+    line while waiting. `on_step` gets a preview after every denoising step. `noise` and `embedding`
+    replace the ones made from the seed and prompt (the clip interpolates them).
     """
+    with bundle.queue.turn(on_wait):
+        return _draw(bundle, request, on_step, previews, noise, embedding)
+
+
+def _draw(bundle: "ImagePipeline", request: ImageSettings, on_step: Callable[[StepPreview], None] | None,
+          previews: bool, noise: "torch.Tensor | None", embedding: TextEmbedding | None) -> GeneratedImage:
     import torch
 
     few_step = is_few_step_model(bundle.model_id)
@@ -430,7 +438,8 @@ def with_knob(base: ImageSettings, knob: str, value: Any) -> ImageSettings:
 
 
 def comparison_grid(bundle: "ImagePipeline", base: ImageSettings, knob: str, values: list[Any],
-                    on_image: Callable[[int, GeneratedImage], None] | None = None) -> list[GeneratedImage]:
+                    on_image: Callable[[int, GeneratedImage], None] | None = None,
+                    on_wait: Callable[[int, float], None] | None = None) -> list[GeneratedImage]:
     """One picture per value of the knob; the prompt embedding is computed once and reused."""
     profile = model_profile(bundle)
     requests = [check_settings(with_knob(base, knob, value), profile) for value in values]
@@ -438,7 +447,7 @@ def comparison_grid(bundle: "ImagePipeline", base: ImageSettings, knob: str, val
                               any(r.uses_guidance for r in requests))
     results = []
     for index, request in enumerate(requests):
-        result = generate_image(bundle, request, previews=False, embedding=embedding)
+        result = generate_image(bundle, request, previews=False, embedding=embedding, on_wait=on_wait)
         results.append(result)
         if on_image is not None:
             on_image(index, result)
@@ -459,7 +468,8 @@ def check_frames(frames: int) -> int:
 
 def interpolation_clip(bundle: "ImagePipeline", base: ImageSettings, frames: int, seed_b: int | None = None,
                        prompt_b: str | None = None,
-                       on_frame: Callable[[int, "Image.Image"], None] | None = None) -> list["Image.Image"]:
+                       on_frame: Callable[[int, "Image.Image"], None] | None = None,
+                       on_wait: Callable[[int, float], None] | None = None) -> list["Image.Image"]:
     """Frames that walk from `base` to a second seed (slerp of the noise) or a second prompt (lerp of embeddings).
 
     Give exactly one of `seed_b` and `prompt_b`.
@@ -490,7 +500,8 @@ def interpolation_clip(bundle: "ImagePipeline", base: ImageSettings, frames: int
         if embed_a.negative is not None and embed_b.negative is not None:
             negative = lerp(embed_a.negative, embed_b.negative, t)
         embedding = TextEmbedding(lerp(embed_a.prompt, embed_b.prompt, t), negative)
-        image = generate_image(bundle, request, previews=False, noise=noise, embedding=embedding).image
+        image = generate_image(bundle, request, previews=False, noise=noise, embedding=embedding,
+                               on_wait=on_wait).image
         images.append(image)
         if on_frame is not None:
             on_frame(index, image)

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from difflib import SequenceMatcher
 from typing import Callable
 
+from genai_demo.engine import TextModel
 from genai_demo.finetune import StepReport, overfit
-from genai_demo.models import TextModel
 from genai_demo.text import SamplingSettings, generate_texts
 
 TINY_TEXT = ("The lighthouse keeper counted seven ships at dawn, painted the railings blue, "

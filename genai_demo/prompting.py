@@ -14,10 +14,10 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
-from genai_demo.sampling import SamplingSettings
+from genai_demo.engine import SamplingSettings
 
 if TYPE_CHECKING:
-    from genai_demo.models import TextModel
+    from genai_demo.engine import TextModel
 
 TASKS_FILE = Path(__file__).parent / "data" / "prompting_tasks.json"
 STYLES = ("zero-shot", "few-shot", "template")
@@ -155,10 +155,9 @@ def label_logprobs(lm: "TextModel", prompt: str, labels: tuple[str, ...], prefix
     rows = [prompt_ids + ids + [0] * (longest - len(ids)) for ids in label_ids]
     # Only the positions that predict a label token need the output layer: the prompt's last one and the
     # labels' own (not a vocabulary-wide score for every prompt token).
-    with lm.lock, torch.inference_mode():
-        logits = lm.model(input_ids=torch.tensor(rows, device=lm.device), use_cache=False,
-                          logits_to_keep=longest + 1).logits
-    logprobs = torch.log_softmax(logits.float(), dim=-1).cpu()
+    logits = lm.engine.run(lambda model: model(input_ids=torch.tensor(rows, device=lm.device), use_cache=False,
+                                               logits_to_keep=longest + 1).logits.float().cpu())
+    logprobs = torch.log_softmax(logits, dim=-1)
     scores = {}
     for row, (label, ids) in enumerate(zip(labels, label_ids)):
         # Label token i is predicted by the logits at kept position i (the prompt's last position is 0).

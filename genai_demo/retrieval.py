@@ -14,7 +14,7 @@ from typing import Sequence
 import numpy as np
 
 from genai_demo.embeddings import DATA_DIR, encode
-from genai_demo.models import Embedder
+from genai_demo.engine import Embedder
 
 CORPUS_FILE = DATA_DIR / "passages.json"
 FACTS_TOPIC = "facts"

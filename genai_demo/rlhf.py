@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from genai_demo.models import Embedder, TextModel
+from genai_demo.engine import Embedder, TextModel
 
 PROMPTS_FILE = Path(__file__).parent / "data" / "rlhf_prompts.json"
 PLAIN_FEATURES = ("length (words / 10)", "repeated-word share")

@@ -2,7 +2,8 @@
 generation with per-column sampling knobs, and the probability the model gave each token of a text.
 
 Works with any `TextModel` (GPT-2, a fine-tuned copy, a chat model). The shared model is never
-changed; its lock is held only around each forward pass, so other sessions can interleave steps.
+changed, and this module never runs it from the session's thread: writing joins the model's engine
+(one continuous batch for every session) and single forward passes run between the engine's steps.
 """
 
 from __future__ import annotations
@@ -11,10 +12,11 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Iterator, Sequence
 
 from genai_demo.config import settings
-from genai_demo.models import TextModel
-from genai_demo.sampling import (
+from genai_demo.engine import (
     MAX_SEED,
+    Job,
     SamplingSettings,
+    TextModel,
     entropy_bits,
     filter_logits,
     make_generator,
@@ -29,7 +31,7 @@ if TYPE_CHECKING:
 __all__ = [
     "SamplingSettings", "NextTokenDistribution", "GenerationUpdate", "PreparedPrompt", "TokenConfidence",
     "next_token_distribution", "sample_next_token", "generate", "generate_texts", "token_confidences", "prepare_prompt",
-    "readable_piece", "decode", "eos_ids",
+    "readable_piece", "decode", "eos_ids", "last_logits",
 ]
 
 # Room always left for the output when a long prompt is cut (unless fewer new tokens were asked for).
@@ -67,17 +69,23 @@ class PreparedPrompt:
 
 @dataclass
 class GenerationUpdate:
-    """One decoding step of `generate`: what every column has written so far."""
+    """What every column of a `generate` call has written so far (or its place in line)."""
 
     step: int
     texts: list[str]
     token_ids: list[list[int]]
     finished: list[bool]
     prompt: PreparedPrompt
+    rows_ahead: int | None = None  # while waiting for room in the engine's batch: rows in line first
+    expected_wait_s: float | None = None
 
     @property
     def done(self) -> bool:
         return all(self.finished)
+
+    @property
+    def waiting(self) -> bool:
+        return self.rows_ahead is not None
 
 
 @dataclass
@@ -165,15 +173,17 @@ def prepare_prompt(lm: TextModel, prompt: str, columns: Sequence[SamplingSetting
 # --- the model ----------------------------------------------------------------------------------
 
 
-def _forward(lm: TextModel, input_ids: "torch.Tensor", cache=None, position_ids=None,  # type: ignore[no-untyped-def]
-             model=None):
-    """One forward pass under the model's lock. Returns (last-position logits in float32, cache)."""
+def last_logits(lm: TextModel, ids: Sequence[int]) -> "torch.Tensor":
+    """The model's next-token logits (float32, shape [1, vocab]) after a sequence of token ids.
+
+    One forward pass, run by the model's engine between its decoding steps."""
     import torch
 
-    with lm.lock, torch.inference_mode():
-        out = (model or lm.model)(input_ids=input_ids.to(lm.device), cache=cache, use_cache=True, logits_to_keep=1,
-                       position_ids=None if position_ids is None else position_ids.to(lm.device))
-    return out.logits[:, -1, :].float().cpu(), out.cache
+    def forward(model) -> "torch.Tensor":  # type: ignore[no-untyped-def]
+        out = model(input_ids=torch.tensor([list(ids)], device=lm.device), use_cache=False, logits_to_keep=1)
+        return out.logits[:, -1, :].float().cpu()
+
+    return lm.engine.run(forward)
 
 
 def _tail_logits(lm: TextModel, ids: list[int], keep: int) -> "torch.Tensor":
@@ -182,19 +192,16 @@ def _tail_logits(lm: TextModel, ids: list[int], keep: int) -> "torch.Tensor":
     Only those positions go through the output layer (a vocabulary-wide row each)."""
     import torch
 
-    with lm.lock, torch.inference_mode():
-        out = lm.model(input_ids=torch.tensor([ids], device=lm.device), use_cache=False, logits_to_keep=keep)
-    return out.logits[0].float().cpu()
+    def forward(model) -> "torch.Tensor":  # type: ignore[no-untyped-def]
+        out = model(input_ids=torch.tensor([ids], device=lm.device), use_cache=False, logits_to_keep=keep)
+        return out.logits[0].float().cpu()
+
+    return lm.engine.run(forward)
 
 
 def eos_ids(lm: TextModel) -> set[int]:
     """The token ids that end a text (a chat model may have several); `generate` stops at any of them."""
-    eos = lm.model.generation_config.eos_token_id
-    if eos is None:
-        eos = lm.tokenizer.eos_token_id
-    if eos is None:
-        return set()
-    return set(eos) if isinstance(eos, (list, tuple)) else {int(eos)}
+    return lm.end_ids
 
 
 # --- next-token view ----------------------------------------------------------------------------
@@ -219,7 +226,7 @@ def _next_logits(lm: TextModel, text: str, extra_ids: Sequence[int],
     import torch
 
     ids, truncated = _context_ids(lm, text, extra_ids)
-    logits, _ = _forward(lm, torch.tensor([ids]))
+    logits = last_logits(lm, ids)
     seen = torch.zeros_like(logits, dtype=torch.bool)
     seen[0, ids] = True
     return ids, truncated, penalize_repetition(logits, seen, [sampling.repetition_penalty])
@@ -275,57 +282,28 @@ def sample_next_token(lm: TextModel, text: str, sampling: SamplingSettings, extr
 
 
 def generate(lm: TextModel, prompt: str, columns: Sequence[SamplingSettings]) -> Iterator[GenerationUpdate]:
-    """Continue `prompt` once per column, all columns in one batched decoding loop with a KV cache.
+    """Continue `prompt` once per column, streaming every column's text as its tokens arrive.
 
-    Yields after every decoding step with each column's text so far. Each column samples with its own
-    knobs and its own random generator (seeded from its seed), so its text is the same whether it runs
-    alone or beside other columns. A column stops at the end-of-text token or at its max_new_tokens.
+    The columns join the model's engine, where they decode in one batch with every other session's
+    rows. Each column samples with its own knobs and its own random generator (seeded from its seed),
+    so its text is the same whether it runs alone, beside other columns, or beside other learners. A
+    column stops at an end-of-text token or at its max_new_tokens. While the engine's batch is full
+    the updates say how many rows are ahead in line. Closing the iterator early cancels the work.
     Raises ValueError for an empty prompt or absurd settings (before any work is done).
     """
     prepared = prepare_prompt(lm, prompt, columns)
-    return _decode(lm, prepared, list(columns))
+    job = lm.engine.submit(prepared.ids, list(columns), prepared.max_new_tokens)
+    return _updates(lm, prepared, job)
 
 
-def _decode(lm: TextModel, prepared: PreparedPrompt, columns: list[SamplingSettings]) -> Iterator[GenerationUpdate]:
-    import torch
-
-    rows = len(columns)
-    prompt_ids = torch.tensor([prepared.ids])
-    # The prompt is the same for every column: run it once, then give each row its own copy of the cache.
-    # Text is written by lm.writer: on CPUs where it is faster, an 8-bit copy of the weights.
-    logits, cache = _forward(lm, prompt_ids, model=lm.writer)
-    if rows > 1:
-        cache.batch_repeat_interleave(rows)
-    logits = logits.expand(rows, -1).contiguous()
-    seen = torch.zeros_like(logits, dtype=torch.bool)
-    seen[:, prepared.ids] = True
-    generators = [make_generator(knobs.seed) for knobs in columns]
-    penalties = [knobs.repetition_penalty for knobs in columns]
+def _updates(lm: TextModel, prepared: PreparedPrompt, job: Job) -> Iterator[GenerationUpdate]:
     eos = eos_ids(lm)
-    pad = lm.tokenizer.pad_token_id if lm.tokenizer.pad_token_id is not None else next(iter(eos), 0)
-    written: list[list[int]] = [[] for _ in range(rows)]
-    finished = [False] * rows
-    position = len(prepared.ids)
-    step = 0
-    while True:
-        picks = sample_rows(penalize_repetition(logits, seen, penalties), columns, generators)
-        for row, token in enumerate(picks):
-            if finished[row]:
-                continue
-            written[row].append(token)
-            seen[row, token] = True
-            if token in eos or len(written[row]) >= prepared.max_new_tokens[row]:
-                finished[row] = True
-        step += 1
+    for state in job.updates():
         with lm.lock:
-            texts = [_decode_text(lm, ids, eos) for ids in written]
-        yield GenerationUpdate(step, texts, [list(ids) for ids in written], list(finished), prepared)
-        if all(finished):
-            return
-        # Finished rows keep decoding a pad token (batch shapes stay fixed); their output is ignored.
-        feed = torch.tensor([[pad if finished[row] else picks[row]] for row in range(rows)])
-        logits, cache = _forward(lm, feed, cache, position_ids=torch.full((rows, 1), position), model=lm.writer)
-        position += 1
+            texts = [_decode_text(lm, ids, eos) for ids in state.tokens]
+        step = max(len(ids) for ids in state.tokens)
+        yield GenerationUpdate(step, texts, state.tokens, state.finished, prepared, state.rows_ahead,
+                               state.expected_wait_s)
 
 
 def _decode_text(lm: TextModel, ids: list[int], eos: set[int]) -> str:

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import json
 import re
-import threading
 import weakref
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
+
+from genai_demo.engine.threads import tokenizer_lock
 
 EXAMPLES_FILE = Path(__file__).resolve().parent / "data" / "tokenizer_examples.json"
 _BYTE_FALLBACK = re.compile(r"<0x([0-9A-Fa-f]{2})>")
@@ -76,21 +77,6 @@ class TextCounts:
 
 
 _styles: weakref.WeakKeyDictionary[Any, "TokenizerStyle"] = weakref.WeakKeyDictionary()
-# Tokenizers are shared by every session; the Rust side raises "Already borrowed" when two threads
-# encode at once with different settings, so each tokenizer gets its own lock. A text model's bundle
-# uses this same lock (models.py), so every path to one tokenizer is serialised by one lock.
-_locks: weakref.WeakKeyDictionary[Any, threading.RLock] = weakref.WeakKeyDictionary()
-_locks_guard = threading.Lock()
-
-
-def tokenizer_lock(tokenizer: Any) -> threading.RLock:
-    with _locks_guard:
-        lock = _locks.get(tokenizer)
-        if lock is None:
-            lock = _locks[tokenizer] = threading.RLock()
-        return lock
-
-
 def _backend(tokenizer: Any) -> Any:
     backend = getattr(tokenizer, "backend_tokenizer", None)
     if backend is None:
@@ -292,16 +278,9 @@ def _config_window(model_id: str) -> int | None:
         config = AutoConfig.from_pretrained(model_id, local_files_only=True)
     except Exception:  # noqa: BLE001 - a missing config only means the window is unknown
         return None
+    from genai_demo.engine import config_window
+
     return config_window(config)
-
-
-def config_window(config: Any) -> int | None:
-    """The context window a model's config declares (GPT-2 and Llama name it differently), or None."""
-    for name in ("n_positions", "max_position_embeddings", "n_ctx"):
-        value = getattr(config, name, None)
-        if isinstance(value, int) and value > 0:
-            return value
-    return None
 
 
 def text_counts(text: str, pieces: list[TokenPiece], window: int | None) -> TextCounts:

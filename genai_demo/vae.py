@@ -20,7 +20,7 @@ from genai_demo.gan import TrainingDiverged, one_cpu_thread, validate_learning_r
 if TYPE_CHECKING:
     from PIL import Image
 
-    from genai_demo.models import ImagePipeline
+    from genai_demo.engine import ImagePipeline
 
 LATENT_DIM = 2
 IMAGE_SIDE = 8

@@ -2,13 +2,13 @@ import streamlit as st
 
 from genai_demo import chat
 from genai_demo.config import settings
-from genai_demo.sampling import SamplingSettings
+from genai_demo.engine import SamplingSettings
 from genai_demo.text import generate
 from genai_demo.tokens import piece_for_id
 from genai_demo.ui import loaders
 from genai_demo.ui.layout import page_intro
 from genai_demo.ui.panels import input_notice
-from genai_demo.ui.text import plain_markdown
+from genai_demo.ui.text import paced, plain_markdown, queue_note
 from genai_demo.ui.tokens import token_chips
 
 HISTORY = "chat_history"
@@ -130,8 +130,9 @@ if user_text is not None:
         box = mine.empty()
         label = "**Instruct model**\n\n" if compare else ""
         text = ""
-        for text in chat.stream_reply(lm, prompt, sampling):
-            box.markdown(f"{label}{text}▌")
+        for update in paced(chat.stream_reply(lm, prompt, sampling)):
+            text = update.texts[0]
+            box.markdown(f"{label}{queue_note(update)}" if update.waiting else f"{label}{text}▌")
         reply["content"] = text.strip() or "(the model ended its turn without writing anything)"
         box.markdown(f"{label}{reply['content']}")
         if compare:
@@ -140,9 +141,9 @@ if user_text is not None:
                 transcript = chat.plain_transcript(system_prompt, conversation)
                 gpt2_box = base.empty()
                 gpt2_text = ""
-                for update in generate(gpt2, transcript, [sampling]):
+                for update in paced(generate(gpt2, transcript, [sampling])):
                     gpt2_text = update.texts[0]
-                    show_gpt2(gpt2_text + "▌", gpt2_box)
+                    show_gpt2(queue_note(update) if update.waiting else gpt2_text + "▌", gpt2_box)
                 reply["gpt2"] = gpt2_text.strip() or "(nothing)"
                 show_gpt2(reply["gpt2"], gpt2_box)
                 st.caption("GPT-2 only continues the text: it often answers oddly, then writes the next "

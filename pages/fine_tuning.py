@@ -6,7 +6,7 @@ import streamlit as st
 
 from genai_demo import finetune
 from genai_demo.config import settings
-from genai_demo.sampling import SamplingSettings
+from genai_demo.engine import SamplingSettings
 from genai_demo.text import generate_texts
 from genai_demo.ui import loaders
 from genai_demo.ui.labs_text import action_button, loss_chart, shift_chart

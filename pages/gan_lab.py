@@ -2,7 +2,7 @@ import streamlit as st
 
 from genai_demo.config import settings
 from genai_demo.gan import PRESETS, TARGETS, GanConfig, GanTrainer, TrainingDiverged
-from genai_demo.ui.labs import REAL_COLOR, FAKE_COLOR, gan_field_chart, lab_trainer, loss_chart, run_training
+from genai_demo.ui.labs import FAKE_COLOR, REAL_COLOR, gan_field_chart, lab_trainer, loss_chart, run_training
 from genai_demo.ui.layout import page_intro, presenter_mode
 
 page_intro(

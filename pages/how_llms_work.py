@@ -2,7 +2,7 @@ import streamlit as st
 
 from genai_demo import attention
 from genai_demo.config import settings
-from genai_demo.sampling import SamplingSettings
+from genai_demo.engine import SamplingSettings
 from genai_demo.text import generate, next_token_distribution
 from genai_demo.tokens import tokenize
 from genai_demo.ui import loaders
@@ -16,7 +16,7 @@ from genai_demo.ui.attention import (
 )
 from genai_demo.ui.layout import page_intro
 from genai_demo.ui.panels import input_notice
-from genai_demo.ui.text import plain_markdown, probability_chart
+from genai_demo.ui.text import paced, plain_markdown, probability_chart, queue_note
 from genai_demo.ui.tokens import token_chips
 
 QUESTION = "What's the weather like today?"
@@ -154,19 +154,19 @@ seed = knobs_right.number_input("Seed", 0, 1_000_000, 0, key="llm_seed",
                                 help="The same seed gives the same text for the same settings.")
 
 
-def show_continuation(box, written: str, done: bool) -> None:  # type: ignore[no-untyped-def]
+def show_continuation(box, written: str, done: bool, waiting: str = "") -> None:  # type: ignore[no-untyped-def]
     with box.container(border=True):
         tail = " ".join(read_text.split())
         tail = tail if len(tail) <= 80 else "…" + tail[-80:]
         st.caption(f"After “{plain_markdown(tail)}” the model writes:")
-        st.markdown(plain_markdown(written) + ("" if done else " ▌"))
+        st.markdown(waiting or plain_markdown(written) + ("" if done else " ▌"))
 
 
 if st.button("Generate a continuation", key="llm_generate", type="primary"):
     sampling = SamplingSettings(temperature=temperature, max_new_tokens=min(40, limits.max_new_tokens), seed=int(seed))
     box = st.empty()
-    for update in generate(lm, read_text, [sampling]):
-        show_continuation(box, update.texts[0], update.done)
+    for update in paced(generate(lm, read_text, [sampling])):
+        show_continuation(box, update.texts[0], update.done, queue_note(update) if update.waiting else "")
     st.session_state["llm_continuation"] = (read_text, update.texts[0])
 elif st.session_state.get("llm_continuation", ("", ""))[0] == read_text:
     show_continuation(st.empty(), st.session_state["llm_continuation"][1], True)

@@ -50,8 +50,8 @@ with one:
         if checked is not None:
             window = images.prompt_window(bundle, checked.prompt)
             image_ui.prompt_cut_notice(window)
-            with image_ui.live_progress(checked.steps) as on_step:
-                result = run_safely(lambda: images.generate_image(bundle, checked, on_step=on_step))
+            with image_ui.place_in_line() as on_wait, image_ui.live_progress(checked.steps) as on_step:
+                result = run_safely(lambda: images.generate_image(bundle, checked, on_step=on_step, on_wait=on_wait))
             if result is not None:
                 st.session_state[RESULT] = (result, window)
     if RESULT in st.session_state:
@@ -75,9 +75,11 @@ with grid:
             values = run_safely(lambda: images.grid_values(knob, checked, count, profile))
             if values:
                 bar = st.progress(0.0, text=f"Drawing 0 of {len(values)}")
-                row = run_safely(lambda: images.comparison_grid(
-                    bundle, checked, knob, values,
-                    on_image=lambda i, _: bar.progress((i + 1) / len(values), text=f"Drawing {i + 1} of {len(values)}")))
+                with image_ui.place_in_line() as on_wait:
+                    row = run_safely(lambda: images.comparison_grid(
+                        bundle, checked, knob, values, on_wait=on_wait,
+                        on_image=lambda i, _: bar.progress((i + 1) / len(values),
+                                                           text=f"Drawing {i + 1} of {len(values)}")))
                 bar.empty()
                 if row is not None:
                     st.session_state[GRID] = (knob, row)
@@ -124,10 +126,11 @@ with clip:
         checked = image_ui.checked_or_warn(replace(request, width=side, height=side), profile)
         if checked is not None:
             bar = st.progress(0.0, text=f"Frame 0 of {frames}")
-            gif = run_safely(lambda: images.gif_bytes(images.interpolation_clip(
-                bundle, checked, frames, seed_b=seed_b, prompt_b=prompt_b,
-                on_frame=lambda i, _: bar.progress((i + 1) / frames, text=f"Frame {i + 1} of {frames}")),
-                bounce=bounce))
+            with image_ui.place_in_line() as on_wait:
+                gif = run_safely(lambda: images.gif_bytes(images.interpolation_clip(
+                    bundle, checked, frames, seed_b=seed_b, prompt_b=prompt_b, on_wait=on_wait,
+                    on_frame=lambda i, _: bar.progress((i + 1) / frames, text=f"Frame {i + 1} of {frames}")),
+                    bounce=bounce))
             bar.empty()
             if gif is not None:
                 st.session_state[CLIP] = (gif, frames)

@@ -2,9 +2,20 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from genai_demo.neurons import (DEFAULT_BIAS, DEFAULT_WEIGHTS, EMAIL_SETS, MANY_EXCLAMATIONS,
-                                PERCEPTRON_ACTIVATIONS, accuracy, email_features, fire, learning_step, load_emails,
-                                predict, train_perceptron)
+from genai_demo.neurons import (
+    DEFAULT_BIAS,
+    DEFAULT_WEIGHTS,
+    EMAIL_SETS,
+    MANY_EXCLAMATIONS,
+    PERCEPTRON_ACTIVATIONS,
+    accuracy,
+    email_features,
+    fire,
+    learning_step,
+    load_emails,
+    predict,
+    train_perceptron,
+)
 from genai_demo.ui.layout import page_intro
 from genai_demo.ui.neurons import neuron_diagram, number, perceptron_boundary_chart, perceptron_formula
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from genai_demo.config import settings
-from genai_demo.sampling import SamplingSettings
+from genai_demo.engine import SamplingSettings
 from genai_demo.text import (
     TokenConfidence,
     decode,
@@ -21,9 +21,11 @@ from genai_demo.ui.panels import input_notice
 from genai_demo.ui.text import (
     confidence_view,
     continuation_html,
+    paced,
     percent,
     plain_markdown,
     probability_chart,
+    queue_note,
     visible_piece,
 )
 
@@ -82,10 +84,10 @@ with st.expander("What do temperature, top-k, top-p and repetition penalty do?")
         "The model itself never changes: it was trained once to predict the next token. The knobs only "
         "change how we pick from its guess."
     )
-    if lm.decoder is not None:
-        st.caption("On this computer the text is written by an 8-bit copy of the model's weights, which was "
-                   "measured to be faster here; the probabilities shown on this page come from the "
-                   "full-precision model. Set GENAI_DTYPE=float32 to write with full precision too.")
+    st.caption(f"The model runs in {str(lm.dtype).removeprefix('torch.')} on {lm.device.upper()}: the text it "
+               "writes and every probability on this page come from the same weights. Everyone using this app "
+               "shares one copy of the model, and their texts are written together in one batch, step by step; "
+               "your seed still gives your text, whoever else is writing.")
 
 if not prompt.strip():
     st.warning("The prompt is empty. GPT-2 needs at least a word to continue: type one or pick an example.",
@@ -161,9 +163,12 @@ with side_by_side:
             st.warning(str(error))
         else:
             last = None
-            for last in stream:
+            for last in paced(stream):
                 for placeholder, knobs, text, ids in zip(placeholders, knobs_per_column, last.texts, last.token_ids):
-                    _show_text(placeholder, prompt, text, f"{_describe(knobs)} · {len(ids)} tokens")
+                    if last.waiting:
+                        placeholder.info(queue_note(last))
+                    else:
+                        _show_text(placeholder, prompt, text, f"{_describe(knobs)} · {len(ids)} tokens")
             st.session_state[K + "result"] = {
                 "prompt": prompt, "knobs": knobs_per_column, "texts": last.texts, "ids": last.token_ids,
                 "notices": last.prompt.notices,

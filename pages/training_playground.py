@@ -3,8 +3,20 @@ import time
 import pandas as pd
 import streamlit as st
 
-from genai_demo.playground import (DATASETS, HIDDEN_ACTIVATIONS, MAX_LAYERS, MAX_NEURONS, MAX_STEPS, PRESETS,
-                                   check_settings, decision_frame, loss_frame, neuron_frame, new_run, points_frame)
+from genai_demo.playground import (
+    DATASETS,
+    HIDDEN_ACTIVATIONS,
+    MAX_LAYERS,
+    MAX_NEURONS,
+    MAX_STEPS,
+    PRESETS,
+    check_settings,
+    decision_frame,
+    loss_frame,
+    neuron_frame,
+    new_run,
+    points_frame,
+)
 from genai_demo.ui.layout import page_intro
 from genai_demo.ui.neurons import loss_chart, neuron_maps_chart, number, region_chart, with_data
 

@@ -2,8 +2,16 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from genai_demo.char_model import (CONTEXT, DEFAULT_CHECKPOINTS, MAX_GENERATE_CHARS, clean_training_text, generate,
-                                   shipped_texts, train_with_snapshots, uniform_loss)
+from genai_demo.char_model import (
+    CONTEXT,
+    DEFAULT_CHECKPOINTS,
+    MAX_GENERATE_CHARS,
+    clean_training_text,
+    generate,
+    shipped_texts,
+    train_with_snapshots,
+    uniform_loss,
+)
 from genai_demo.config import settings
 from genai_demo.ui.layout import page_intro
 from genai_demo.ui.neurons import number

@@ -7,7 +7,7 @@ from genai_demo.config import settings
 from genai_demo.ui import loaders
 from genai_demo.ui.labs import crisp_image, lab_trainer, loss_chart, run_training
 from genai_demo.ui.layout import page_intro
-from genai_demo.vae import VaeConfig, VaeTrainer, digits, sd_vae_round_trip, demo_picture
+from genai_demo.vae import VaeConfig, VaeTrainer, demo_picture, digits, sd_vae_round_trip
 
 page_intro(
     "VAE lab: squeeze a digit into two numbers",

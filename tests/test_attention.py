@@ -6,14 +6,14 @@ import numpy as np
 import pytest
 import torch
 
-from genai_demo import attention, models
+from genai_demo import attention, engine
 
 QUESTION = "What's the weather like today?"
 
 
 @pytest.fixture(scope="module")
 def lm(tiny_gpt2_dir):
-    return models.load_text_model(str(tiny_gpt2_dir), attention="eager")
+    return engine.load_text_model(str(tiny_gpt2_dir), attention="eager")
 
 
 @pytest.fixture(scope="module")

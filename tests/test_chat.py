@@ -5,15 +5,15 @@ from __future__ import annotations
 import pytest
 import torch
 
-from genai_demo import chat, models
-from genai_demo.sampling import SamplingSettings
+from genai_demo import chat, engine
+from genai_demo.engine import SamplingSettings
 
 SYSTEM = "You are a helpful assistant."
 
 
 @pytest.fixture(scope="module")
 def lm(tiny_chat_dir):
-    return models.load_chat_model(str(tiny_chat_dir))
+    return engine.load_chat_model(str(tiny_chat_dir))
 
 
 def test_prompt_is_the_templates_text_and_its_tokens(lm):
@@ -35,7 +35,7 @@ def test_prompt_is_the_templates_text_and_its_tokens(lm):
 def test_reply_is_generated_from_exactly_the_shown_tokens(lm):
     prompt = chat.build_prompt(lm, SYSTEM, [{"role": "user", "content": "Hello there"}], reply_tokens=6)
     greedy = SamplingSettings(temperature=0, max_new_tokens=6)
-    streamed = list(chat.stream_reply(lm, prompt, greedy))
+    streamed = [update.texts[0] for update in chat.stream_reply(lm, prompt, greedy)]
     assert len(streamed) >= 1 and all(later.startswith(earlier) for earlier, later in zip(streamed, streamed[1:]))
     # Greedy decoding by hand from the shown ids gives the same reply only if those ids are what was fed.
     ids = list(prompt.token_ids)
@@ -79,7 +79,7 @@ def test_bad_conversations_are_refused_plainly(lm, history):
 
 
 def test_a_tokenizer_without_template_is_not_a_chat_model(tiny_gpt2_dir):
-    base = models.load_text_model(str(tiny_gpt2_dir))
+    base = engine.load_text_model(str(tiny_gpt2_dir))
     with pytest.raises(ValueError, match="no chat template"):
         chat.build_prompt(base, SYSTEM, [{"role": "user", "content": "hi"}], reply_tokens=10)
 

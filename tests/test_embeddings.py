@@ -27,7 +27,6 @@ from genai_demo.retrieval import (
     build_rag_prompt,
     load_corpus,
 )
-
 from tests.conftest import ROOT
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from genai_demo import models
+from genai_demo import engine
 from genai_demo.embeddings import default_sentence_groups, encode, similarity_matrix
 from genai_demo.retrieval import build_plain_prompt, load_corpus
 from genai_demo.text import SamplingSettings, generate_texts
@@ -151,7 +151,7 @@ def test_rag_answers_with_and_without_context(page_env, tiny_gpt2_dir):
     at.button(key="embeddings_rag_generate").click().run()
     assert not at.exception
     answers = at.session_state["embeddings_rag_answers"]
-    lm = models.load_text_model(str(tiny_gpt2_dir))
+    lm = engine.load_text_model(str(tiny_gpt2_dir))
     settings = [SamplingSettings(temperature=0, max_new_tokens=40)]
     assert answers["with"] == generate_texts(lm, prompt_block, settings)[0]
     plain = build_plain_prompt("Who released GPT-2, and in which year?")

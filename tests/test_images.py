@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from genai_demo import images, models
+from genai_demo import engine, images
 from genai_demo.images import ImageSettings
 
 SIDE = 64
@@ -21,7 +21,7 @@ def bundle(tiny_sd_dir: Path):
     from genai_demo.config import settings
 
     settings.cache_clear()
-    return models.load_image_pipeline(str(tiny_sd_dir))
+    return engine.load_image_pipeline(str(tiny_sd_dir))
 
 
 @pytest.fixture(scope="module")
@@ -187,6 +187,59 @@ def test_two_threads_with_different_step_counts_match_their_single_thread_result
     assert type(bundle.pipeline.scheduler).__name__ == "EulerDiscreteScheduler"
 
 
+def test_a_second_learner_waits_their_turn_and_is_told_their_place(bundle, profile):
+    settings = request(profile, seed=31)
+    alone = pixels(images.generate_image(bundle, settings).image)
+    heard: list[tuple[int, float]] = []
+    told_to_wait = threading.Event()
+    drawn: list[np.ndarray] = []
+
+    def on_wait(ahead: int, seconds: float) -> None:
+        heard.append((ahead, seconds))
+        if ahead:
+            told_to_wait.set()
+
+    second = threading.Thread(target=lambda: drawn.append(
+        pixels(images.generate_image(bundle, settings, on_wait=on_wait).image)))
+    with bundle.queue.turn():  # the first learner's picture is being drawn
+        second.start()
+        assert told_to_wait.wait(timeout=60)
+        assert not drawn  # nothing was drawn while the first learner's turn lasted
+    second.join(timeout=300)
+    assert heard[0][0] == 1 and heard[-1] == (0, 0.0)  # one picture ahead, then "your turn"
+    assert np.array_equal(drawn[0], alone)
+
+
+def test_the_line_is_first_come_first_served_and_a_learner_who_leaves_loses_their_place():
+    line = engine.TurnQueue()
+    order: list[str] = []
+    queued = {name: threading.Event() for name in ("b", "c", "gone")}
+
+    def learner(name: str) -> None:
+        def on_wait(ahead: int, _: float) -> None:
+            queued[name].set()
+            if name == "gone" and ahead:
+                raise RuntimeError("tab closed")  # what Streamlit raises when a session ends
+
+        try:
+            with line.turn(on_wait):
+                order.append(name)
+        except RuntimeError:
+            order.append("left")
+
+    threads = {}
+    with line.turn():
+        for name in ("b", "gone", "c"):
+            threads[name] = threading.Thread(target=learner, args=(name,))
+            threads[name].start()
+            assert queued[name].wait(timeout=30)  # in line before the next one arrives
+        threads["gone"].join(timeout=30)
+        assert order == ["left"]
+    for thread in threads.values():
+        thread.join(timeout=30)
+    assert order == ["left", "b", "c"] and line.waiting() == 0
+
+
 def test_long_prompt_is_cut_to_the_77_token_clip_window(bundle):
     window = images.prompt_window(bundle, "tulip " * 1700)  # ~10,000 characters
     assert window.was_cut
@@ -248,8 +301,8 @@ def test_public_mode_needs_the_safety_checker(monkeypatch, tiny_sd_dir, tmp_path
     settings.cache_clear()
     try:
         assert images.extra_models_to_prefetch() == {"safety checker": images.SAFETY_CHECKER_MODEL}
-        with pytest.raises(models.ModelUnavailable) as caught:
-            models.load_image_pipeline(str(tiny_sd_dir))
+        with pytest.raises(engine.ModelUnavailable) as caught:
+            engine.load_image_pipeline(str(tiny_sd_dir))
         assert "python -m genai_demo prefetch" in caught.value.fix
     finally:
         monkeypatch.delenv("GENAI_PUBLIC")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from genai_demo import attention, models
+from genai_demo import attention, engine
 from tests.conftest import run_page
 
 
@@ -82,7 +82,7 @@ def test_chat_streams_a_reply_and_shows_what_the_model_reads(app_env, tiny_chat_
     history = at.session_state["chat_history"]
     assert [m["role"] for m in history] == ["user", "assistant"]
     assert history[1]["content"]
-    tokenizer = models.load_tokenizer(str(tiny_chat_dir))
+    tokenizer = engine.load_tokenizer(str(tiny_chat_dir))
     expected = tokenizer.apply_chat_template(
         [{"role": "system", "content": at.text_area(key="chat_system").value},
          {"role": "user", "content": "What's the weather like today?"}],

@@ -1,4 +1,4 @@
-"""genai_demo.text and genai_demo.sampling on a tiny random GPT-2 with the real GPT-2 tokenizer."""
+"""genai_demo.text and genai_demo.engine.sampling on a tiny random GPT-2 with the real GPT-2 tokenizer."""
 
 from __future__ import annotations
 
@@ -9,8 +9,7 @@ import pytest
 import torch
 
 from genai_demo.config import settings
-from genai_demo.models import load_text_model
-from genai_demo.sampling import SamplingSettings, filter_logits, penalize_repetition
+from genai_demo.engine import SamplingSettings, filter_logits, load_text_model, penalize_repetition
 from genai_demo.text import (
     generate,
     generate_texts,
@@ -100,12 +99,17 @@ def test_same_seed_repeats_and_another_seed_differs(lm):
     assert generate_texts(lm, PROMPT, [other]) != first
 
 
-def test_streaming_yields_one_growing_update_per_step(lm):
+def test_streaming_updates_grow_until_every_column_is_done(lm):
     knobs = [SamplingSettings(max_new_tokens=5, seed=3), SamplingSettings(max_new_tokens=3, seed=4)]
     updates = list(generate(lm, PROMPT, knobs))
-    assert [u.step for u in updates] == list(range(1, len(updates) + 1))
-    lengths = [[len(ids) for ids in u.token_ids] for u in updates]
-    assert lengths[0] == [1, 1]
+    # A reader that keeps up sees the place in line, then each step; a slow one skips to the latest.
+    running = [u for u in updates if not u.waiting]
+    assert running and all(u.waiting for u in updates[:len(updates) - len(running)])
+    lengths = [[len(ids) for ids in u.token_ids] for u in running]
+    assert all(a[row] <= b[row] for a, b in zip(lengths, lengths[1:]) for row in range(2))
+    for a, b in zip(running, running[1:]):  # each text only grows: nothing written is ever taken back
+        assert all(later[:len(earlier)] == earlier for earlier, later in zip(a.token_ids, b.token_ids))
+    assert [u.step for u in running] == [max(row) for row in lengths]
     assert updates[-1].done
     for row, limit in enumerate((5, 3)):
         assert lengths[-1][row] <= limit

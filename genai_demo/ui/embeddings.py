@@ -10,7 +10,7 @@ import pandas as pd
 import streamlit as st
 
 from genai_demo.embeddings import encode, project_2d
-from genai_demo.models import Embedder
+from genai_demo.engine import Embedder
 from genai_demo.retrieval import Passage, PassageIndex, load_corpus
 
 # Numbers printed inside heatmap cells stay readable up to this many sentences; above, hover shows them.

@@ -95,6 +95,26 @@ def live_progress(total_steps: int) -> Iterator[Callable[[StepPreview], None]]:
         slot.empty()
 
 
+@contextmanager
+def place_in_line() -> Iterator[Callable[[int, float], None]]:
+    """While other learners' pictures are drawn first: this session's place in line, cleared when its turn comes."""
+    slot = st.empty()
+
+    def on_wait(ahead: int, seconds: float) -> None:
+        if ahead == 0:
+            slot.empty()
+            return
+        pictures = "picture is" if ahead == 1 else "pictures are"
+        when = f" (about {seconds:.0f} s)" if seconds >= 1 else ""
+        slot.info(f"⏳ {ahead} {pictures} being drawn before yours{when}. The image model draws one picture at "
+                  "a time, so each one gets the whole computer.")
+
+    try:
+        yield on_wait
+    finally:
+        slot.empty()
+
+
 def png_data(result: GeneratedImage) -> Callable[[], bytes]:
     """The PNG for a download button, encoded only when the button is clicked, not on every rerun."""
     return functools.partial(images.png_bytes, result)

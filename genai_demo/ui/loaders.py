@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from genai_demo import models
+from genai_demo import engine
 from genai_demo.config import settings
-from genai_demo.models import Embedder, ImagePipeline, ModelUnavailable, TextModel
+from genai_demo.engine import Embedder, ImagePipeline, ModelUnavailable, TextModel
 from genai_demo.ui.panels import model_unavailable_panel
 
 # One entry per kind keeps a small deployment's memory bounded: a changed setting replaces the model.
@@ -18,27 +18,27 @@ from genai_demo.ui.panels import model_unavailable_panel
 
 @st.cache_resource(show_spinner="Loading the text model (only the first time)…", max_entries=2)
 def _text_model(model_id: str, device: str, dtype: str, attention: str) -> TextModel:
-    return models.load_text_model(model_id, attention=attention)
+    return engine.load_text_model(model_id, attention=attention)
 
 
 @st.cache_resource(show_spinner="Loading the chat model (only the first time)…", max_entries=1)
 def _chat_model(model_id: str, device: str, dtype: str) -> TextModel:
-    return models.load_chat_model(model_id)
+    return engine.load_chat_model(model_id)
 
 
 @st.cache_resource(show_spinner="Loading the sentence embedder (only the first time)…", max_entries=1)
 def _embedder(model_id: str, device: str, dtype: str) -> Embedder:
-    return models.load_embedder(model_id)
+    return engine.load_embedder(model_id)
 
 
 @st.cache_resource(show_spinner="Loading the image model (only the first time; it is large)…", max_entries=1)
 def _image_pipeline(model_id: str, device: str, dtype: str) -> ImagePipeline:
-    return models.load_image_pipeline(model_id)
+    return engine.load_image_pipeline(model_id)
 
 
 @st.cache_resource(show_spinner="Loading a tokenizer…", max_entries=8)
 def _tokenizer(model_id: str):  # type: ignore[no-untyped-def]
-    return models.load_tokenizer(model_id)
+    return engine.load_tokenizer(model_id)
 
 
 def _or_stop(load, *args):  # type: ignore[no-untyped-def]

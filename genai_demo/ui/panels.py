@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from genai_demo.models import ModelUnavailable
+from genai_demo.engine import ModelUnavailable
 
 PAGES_WITHOUT_DOWNLOADS = ("Perceptron", "Activations", "Training playground", "GAN lab", "VAE lab")
 

@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import html
+import time
+from typing import Iterator
 
 import altair as alt
 import pandas as pd
 import streamlit as st
 
-from genai_demo.text import NextTokenDistribution, TokenConfidence
+from genai_demo.text import GenerationUpdate, NextTokenDistribution, TokenConfidence
 
 KEPT_COLOR = "#4c78a8"
 MODEL_COLOR = "#9ecae9"
 CUT_COLOR = "#c7c7c7"
 _MARKDOWN_SPECIALS = "\\`*_{}[]()#+-.!|<>$~"
+REDRAW_S = 0.1  # streamed text is redrawn at most ten times a second
 
 
 def visible_piece(piece: str) -> str:
@@ -32,6 +35,36 @@ def percent(p: float) -> str:
     if p == 0:
         return "0%"
     return f"{p:.1%}" if p >= 0.001 else f"{p * 100:.2g}%"
+
+
+def paced(updates: Iterator[GenerationUpdate], seconds: float = REDRAW_S) -> Iterator[GenerationUpdate]:
+    """The updates worth drawing: at most one per `seconds`, plus every change of waiting and the last one.
+
+    The model writes a token every few milliseconds when the class is small; redrawing the page for each
+    one costs the server and every browser more than the writing itself.
+    """
+    shown_at = 0.0
+    held = None
+    for update in updates:
+        now = time.monotonic()
+        if update.done or update.waiting or now - shown_at >= seconds:
+            shown_at, held = now, None
+            yield update
+        else:
+            held = update
+    if held is not None:
+        yield held
+
+
+def queue_note(update: GenerationUpdate) -> str:
+    """What a learner whose text waits for room in the shared model's batch is told."""
+    ahead = update.rows_ahead or 0
+    wait = update.expected_wait_s or 0.0
+    when = "starting now" if wait < 1 else f"about {wait:.0f} s"
+    if ahead == 0:
+        return f"⏳ Waiting for a free place in the model's batch ({when}): other learners are writing right now."
+    rows = "text" if ahead == 1 else "texts"
+    return f"⏳ In line behind {ahead} {rows} of other learners ({when}); yours starts as soon as a place is free."
 
 
 def continuation_html(prompt: str, continuation: str, note: str = "", keep_prompt_chars: int = 300) -> str:

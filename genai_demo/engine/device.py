@@ -1,4 +1,4 @@
-"""Which device runs the models: cuda > mps > cpu, or what GENAI_DEVICE asks for.
+"""Which device runs the models (cuda > mps > cpu, or GENAI_DEVICE) and in which number format.
 
 `describe_device` answers without importing torch (the home page must stay light): it asks torch
 only if torch is already imported, and otherwise looks at what the operating system reports.
@@ -9,8 +9,15 @@ from __future__ import annotations
 import glob
 import platform
 import sys
+from typing import TYPE_CHECKING
 
 from genai_demo.config import settings
+
+if TYPE_CHECKING:
+    import torch
+
+# Matrix units for bfloat16 on x86 CPUs (Linux names them so in /proc/cpuinfo).
+BF16_CPU_FLAGS = ("avx512_bf16", "amx_bf16")
 
 
 def _gpu_name_from_driver() -> str | None:
@@ -65,3 +72,38 @@ def describe_device() -> str:
     if _is_apple_silicon() and wanted in ("auto", "mps"):
         return "MPS (Apple GPU)"
     return "CPU"
+
+
+def cpu_has_bfloat16_units() -> bool:
+    """Whether this CPU multiplies bfloat16 matrices in hardware (a fixed fact, not a timing)."""
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8", errors="replace") as handle:
+            flags = next((line for line in handle if line.startswith("flags")), "").split()
+    except OSError:
+        return False
+    return any(flag in flags for flag in BF16_CPU_FLAGS)
+
+
+def pick_dtype(device: str, workload: str = "generation") -> "torch.dtype":
+    """The number format for a kind of work on a device. GENAI_DTYPE wins; otherwise a fixed rule:
+
+    - GPU: float16.
+    - CPU, writing text ("generation"): float32. A text is sampled token after token, so a rounding
+      difference early on can change every later token; float32 is also what the numbers the pages
+      show are computed in, and a bfloat16 vector-matrix product is no faster on a CPU.
+    - CPU, diffusion ("images"): bfloat16 where the CPU has bfloat16 matrix units (its products over
+      thousands of pixels run about twice as fast there), else float32.
+
+    The rule depends only on the machine, never on a timing, so one machine always writes the same
+    text for the same seed.
+    """
+    import torch
+
+    wanted = settings().dtype
+    if wanted != "auto":
+        return getattr(torch, wanted)
+    if device in ("cuda", "mps"):
+        return torch.float16
+    if workload == "images" and cpu_has_bfloat16_units():
+        return torch.bfloat16
+    return torch.float32

@@ -1,11 +1,26 @@
-"""Per-process thread limits that several browser sessions (Streamlit threads) can hold at once."""
+"""Locks and per-process thread limits that several browser sessions (Streamlit threads) share."""
 
 from __future__ import annotations
 
 import threading
+import weakref
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
+
+# Tokenizers are shared by every session; the Rust side raises "Already borrowed" when two threads
+# encode at once with different settings, so each tokenizer gets its own lock. A text model's bundle
+# uses this same lock (loader.py), so every path to one tokenizer is serialised by one lock.
+_locks: weakref.WeakKeyDictionary[Any, threading.RLock] = weakref.WeakKeyDictionary()
+_locks_guard = threading.Lock()
+
+
+def tokenizer_lock(tokenizer: Any) -> threading.RLock:
+    with _locks_guard:
+        lock = _locks.get(tokenizer)
+        if lock is None:
+            lock = _locks[tokenizer] = threading.RLock()
+        return lock
 
 
 class SharedLimit:

@@ -1,10 +1,10 @@
 """The one place where models are loaded.
 
 Each `load_*` function returns a small bundle (the model, what it needs beside it, the device, the
-dtype and a lock). Rules that hold for every kind:
+dtype and a lock); a text model also gets its `TextEngine`, which runs every forward pass of every
+session on it. Rules that hold for every kind:
 - device: cuda > mps > cpu, or GENAI_DEVICE;
-- dtype: float16 on a GPU; on the CPU the faster of bfloat16 and float32, measured once per process;
-  GENAI_DTYPE overrides;
+- dtype: by a fixed rule (`device.pick_dtype`), so the same machine always writes the same text;
 - weights only from safetensors files, never remote code;
 - any failure becomes `ModelUnavailable`, which says in plain words what happened and how to fix it.
 
@@ -16,14 +16,15 @@ from __future__ import annotations
 
 import os
 import threading
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any
 
-from genai_demo.config import settings
-from genai_demo.device import pick_device
-from genai_demo.tokens import config_window, tokenizer_lock
+from genai_demo.config import SAFETY_CHECKER_MODEL, settings
+from genai_demo.engine.batching import TextEngine
+from genai_demo.engine.device import pick_device, pick_dtype
+from genai_demo.engine.queue import TurnQueue
+from genai_demo.engine.threads import tokenizer_lock
 
 # Set before transformers/tokenizers are imported anywhere: the Rust tokenizer's thread pool and
 # Streamlit's threads otherwise deadlock warnings ("The current process just got forked...").
@@ -46,7 +47,11 @@ class ModelUnavailable(RuntimeError):
 
 @dataclass
 class TextModel:
-    """A causal language model with its tokenizer. Hold `lock` while using the tokenizer or model."""
+    """A causal language model with its tokenizer.
+
+    Hold `lock` while using the tokenizer. Run the model through `engine` (never call it from a page's
+    thread): the engine batches every session's work on this model.
+    """
 
     model_id: str
     model: Any
@@ -55,12 +60,15 @@ class TextModel:
     dtype: "torch.dtype"
     context_window: int
     lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
-    # What writes text: an 8-bit copy of `model` on CPUs where that is measured faster, else None (`model`).
-    decoder: Any = field(default=None, repr=False)
+    engine: TextEngine = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.engine = TextEngine(self.model, end_of_text_ids(self.model, self.tokenizer), self.tokenizer.pad_token_id)
 
     @property
-    def writer(self) -> Any:
-        return self.model if self.decoder is None else self.decoder
+    def end_ids(self) -> set[int]:
+        """The token ids that end a text (a chat model may have several); generation stops at any of them."""
+        return set(self.engine.end_ids)
 
 
 @dataclass
@@ -82,75 +90,11 @@ class ImagePipeline:
     device: str
     dtype: "torch.dtype"
     lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
+    # Runs take turns: two at once on one device only halve each other's speed.
+    queue: TurnQueue = field(default_factory=TurnQueue, repr=False)
 
 
-# --- device and dtype -------------------------------------------------------------------------
-
-
-# The work that dominates each kind of model on a CPU, as (rows, inner, outer) of one matrix product:
-# a language model writing text multiplies ONE new token's vector by each weight matrix (a
-# matrix-vector product); a diffusion model multiplies thousands of pixels at once. This CPU's
-# bfloat16 units speed up the second a lot and the first not at all, so each is measured on its own.
-WORKLOADS = {"generation": (1, 768, 3072), "images": (1024, 320, 1280)}
-_cpu_dtype_choice: dict[str, "torch.dtype"] = {}
-_cpu_dtype_lock = threading.Lock()
-
-
-def fastest_cpu_dtype(workload: str = "generation") -> "torch.dtype":
-    """bfloat16 when this CPU runs the workload's matrix product clearly faster in it, else float32."""
-    with _cpu_dtype_lock:
-        if workload not in _cpu_dtype_choice:
-            _cpu_dtype_choice[workload] = _measure_cpu_dtype(*WORKLOADS[workload])
-        return _cpu_dtype_choice[workload]
-
-
-def _measure_cpu_dtype(rows: int, inner: int, outer: int) -> "torch.dtype":
-    import torch
-
-    def product(dtype: "torch.dtype") -> Callable[[], Any]:
-        a = torch.randn(rows, inner, dtype=dtype)
-        b = torch.randn(inner, outer, dtype=dtype)
-        bias = torch.zeros(outer, dtype=dtype)
-        return lambda: torch.addmm(bias, a, b)
-
-    try:
-        faster = clearly_faster(product(torch.float32), product(torch.bfloat16), repeats=5, rounds=7)
-    except RuntimeError:
-        return torch.float32
-    return torch.bfloat16 if faster else torch.float32
-
-
-def clearly_faster(baseline: Callable[[], Any], candidate: Callable[[], Any], repeats: int, rounds: int,
-                   by: float = 1.3) -> bool:
-    """Whether `candidate` runs at least `by` times faster than `baseline` on this machine.
-
-    After a warm-up (kernel set-up), the best of several interleaved rounds is compared, so a busy
-    moment on a shared machine does not decide.
-    """
-    import torch
-
-    def seconds(run: Callable[[], Any]) -> float:
-        start = time.perf_counter()
-        for _ in range(repeats):
-            run()
-        return time.perf_counter() - start
-
-    with torch.inference_mode():
-        seconds(baseline), seconds(candidate)  # warm-up
-        timings = [(seconds(baseline), seconds(candidate)) for _ in range(rounds)]
-    return min(t[1] for t in timings) * by < min(t[0] for t in timings)
-
-
-def pick_dtype(device: str, workload: str = "generation") -> "torch.dtype":
-    """float16 on a GPU; on a CPU the faster of float32 and bfloat16 for this kind of work; GENAI_DTYPE wins."""
-    import torch
-
-    wanted = settings().dtype
-    if wanted != "auto":
-        return getattr(torch, wanted)
-    if device in ("cuda", "mps"):
-        return torch.float16
-    return fastest_cpu_dtype(workload)
+# --- device -----------------------------------------------------------------------------------
 
 
 def _resolve_device() -> str:
@@ -308,6 +252,24 @@ def load_tokenizer(model_id: str, what: str = "tokenizer", kind: str = "text") -
     return _prepare_tokenizer(_guarded_load(what, model_id, kind, load))
 
 
+def end_of_text_ids(model: Any, tokenizer: Any) -> frozenset[int]:
+    eos = model.generation_config.eos_token_id
+    if eos is None:
+        eos = tokenizer.eos_token_id
+    if eos is None:
+        return frozenset()
+    return frozenset(eos) if isinstance(eos, (list, tuple)) else frozenset({int(eos)})
+
+
+def config_window(config: Any) -> int | None:
+    """The context window a model's config declares (GPT-2 and Llama name it differently), or None."""
+    for name in ("n_positions", "max_position_embeddings", "n_ctx"):
+        value = getattr(config, name, None)
+        if isinstance(value, int) and value > 0:
+            return value
+    return None
+
+
 def _context_window(model: Any, tokenizer: Any) -> int:
     return config_window(model.config) or int(min(tokenizer.model_max_length, 4096))
 
@@ -329,19 +291,9 @@ def _load_causal_lm(model_id: str, what: str, kind: str, attention: str) -> Text
             model.generation_config.pad_token_id = tokenizer.pad_token_id
         # One lock for the model and its tokenizer, whichever module reaches for the tokenizer.
         return TextModel(model_id, model, tokenizer, device, dtype, _context_window(model, tokenizer),
-                         lock=tokenizer_lock(tokenizer), decoder=_fast_cpu_decoder(model, device))
+                         lock=tokenizer_lock(tokenizer))
 
     return _guarded_load(what, model_id, kind, load)
-
-
-def _fast_cpu_decoder(model: Any, device: str) -> Any:
-    """An int8 copy for writing text when, on this CPU, it is measured faster (and GENAI_DTYPE is auto)."""
-    from genai_demo.quantize import int8_decoder, int8_is_faster
-
-    hidden = getattr(model.config, "hidden_size", None)
-    if device != "cpu" or settings().dtype != "auto" or not isinstance(hidden, int) or not int8_is_faster(hidden):
-        return None
-    return int8_decoder(model)
 
 
 def load_text_model(model_id: str | None = None, attention: str = "sdpa") -> TextModel:
@@ -399,8 +351,6 @@ def load_image_pipeline(model_id: str | None = None) -> ImagePipeline:
         """Public deployments always filter images; models shipped without a checker get the standard one."""
         from diffusers.pipelines.stable_diffusion.safety_checker import StableDiffusionSafetyChecker
         from transformers import CLIPImageProcessor
-
-        from genai_demo.images import SAFETY_CHECKER_MODEL
 
         try:
             checker = StableDiffusionSafetyChecker.from_pretrained(

@@ -1,0 +1,47 @@
+"""Infrastructure: where models come from and how they run, apart from any topic.
+
+- `device`: which device and number format (cuda > mps > cpu; a fixed dtype rule).
+- `loader`: the one loader per kind of model, with one error type (`ModelUnavailable`).
+- `batching`: the classroom engine that runs every session's work on a text model in one batch.
+- `sampling`: the sampling knobs and the math that turns logits into the next token.
+- `queue`: a first-in-first-out line for work that runs one at a time (diffusion).
+- `threads`: locks and thread limits shared by the sessions of one process.
+
+Topics import what they need from here (`from genai_demo.engine import TextModel`). Nothing here
+imports torch at import time: the home page stays light.
+"""
+
+from genai_demo.engine.batching import EngineError, Job, JobState, TextEngine
+from genai_demo.engine.device import describe_device, pick_device, pick_dtype
+from genai_demo.engine.loader import (
+    Embedder,
+    ImagePipeline,
+    ModelUnavailable,
+    TextModel,
+    config_window,
+    load_chat_model,
+    load_embedder,
+    load_image_pipeline,
+    load_text_model,
+    load_tokenizer,
+    prefetch_command,
+)
+from genai_demo.engine.queue import TurnQueue
+from genai_demo.engine.sampling import (
+    MAX_SEED,
+    SamplingSettings,
+    entropy_bits,
+    filter_logits,
+    make_generator,
+    penalize_repetition,
+    sample_rows,
+)
+from genai_demo.engine.threads import SharedLimit, tokenizer_lock
+
+__all__ = [
+    "EngineError", "Job", "JobState", "TextEngine", "describe_device", "pick_device", "pick_dtype", "Embedder",
+    "ImagePipeline", "ModelUnavailable", "TextModel", "config_window", "load_chat_model", "load_embedder",
+    "load_image_pipeline", "load_text_model", "load_tokenizer", "prefetch_command", "TurnQueue", "MAX_SEED",
+    "SamplingSettings", "entropy_bits", "filter_logits", "make_generator", "penalize_repetition", "sample_rows",
+    "SharedLimit", "tokenizer_lock",
+]

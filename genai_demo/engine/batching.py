@@ -1,0 +1,452 @@
+"""The classroom engine: one worker thread owns a text model's forward passes, and every session's
+writing on that model joins one continuous batch.
+
+A session submits a *job*: a prompt (token ids) and one row of sampling knobs per column. Jobs wait in
+one first-in-first-out line. Then, over and over, the worker
+  1. runs the single forward passes that are waiting (a next-token view, a confidence score, attention
+     maps), so they wait at most one decoding step, never a whole generation;
+  2. admits waiting jobs while the batch has room (GENAI_MAX_BATCH rows): a job's prompt is read once
+     ("prefill"), each of its rows draws its first token, and the rows' key/value cache joins the
+     batch's cache, padded on the left;
+  3. runs one decoding step for all rows at once, and draws each row's next token with that row's own
+     knobs and its own seeded random generator;
+  4. lets finished and cancelled rows leave at once.
+A row's text depends only on its prompt, knobs and seed, not on which other rows share its steps.
+
+Why not transformers' `ContinuousBatchingManager`: it draws every request's tokens from one random
+generator seeded once for the whole manager, so a learner's seed would not give back their text while
+other learners write, and it has no per-request repetition penalty.
+"""
+
+from __future__ import annotations
+
+import atexit
+import threading
+import time
+import weakref
+from collections import deque
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Callable, Iterator, Sequence, TypeVar
+
+from genai_demo.config import settings
+from genai_demo.engine.sampling import SamplingSettings, make_generator, penalize_repetition, sample_rows
+
+if TYPE_CHECKING:
+    import torch
+
+T = TypeVar("T")
+
+DEFAULT_MAX_BATCH = {"cpu": 16, "mps": 32, "cuda": 64}  # rows per step, when GENAI_MAX_BATCH is not set
+IDLE_EXIT_S = 30.0  # a worker with nothing to do for this long ends; the next job starts a new one
+ABANDONED_S = 60.0  # a job its session has not read for this long is cancelled (the session is gone)
+POLL_S = 0.5  # how often a waiting session wakes up to show that it is still there
+
+
+_running_engines: weakref.WeakSet[TextEngine] = weakref.WeakSet()
+
+
+@atexit.register
+def _stop_workers() -> None:
+    """At exit, let each worker finish its step and end (killing it mid-step aborts the process noisily)."""
+    for engine in list(_running_engines):
+        engine.close()
+
+
+class EngineError(RuntimeError):
+    """A job failed inside the engine (out of memory, a bad request). Other jobs go on."""
+
+
+@dataclass
+class JobState:
+    """What a session sees of its job: the tokens so far, and its place in line while it waits."""
+
+    tokens: list[list[int]]  # per row (column), the tokens written so far
+    finished: list[bool]
+    rows_ahead: int | None  # rows waiting in line before this job; None once it runs
+    expected_wait_s: float | None  # a rough estimate while waiting; None once it runs
+    cancelled: bool = False
+
+    @property
+    def done(self) -> bool:
+        return all(self.finished)
+
+
+class _Row:
+    """One column of one job: its knobs, its random generator and what it has written."""
+
+    def __init__(self, job: Job, knobs: SamplingSettings, max_new_tokens: int) -> None:
+        self.job = job
+        self.knobs = knobs
+        self.max_new_tokens = max_new_tokens
+        self.generator = make_generator(knobs.seed)
+        self.written: list[int] = []
+        self.seen: torch.Tensor | None = None  # bool [vocab]: tokens already in the text (repetition penalty)
+        self.finished = False
+
+    @property
+    def remaining(self) -> int:
+        return self.max_new_tokens - len(self.written)
+
+
+class Job:
+    """A session's request: its rows are written together, each with its own knobs and seed."""
+
+    def __init__(self, engine: TextEngine, prompt_ids: Sequence[int], columns: Sequence[SamplingSettings],
+                 max_new_tokens: Sequence[int]) -> None:
+        self.engine = engine
+        self.prompt_ids = [int(i) for i in prompt_ids]
+        self.rows = [_Row(self, knobs, int(n)) for knobs, n in zip(columns, max_new_tokens)]
+        self.error: BaseException | None = None
+        self.cancelled = False
+        self.running = False
+        self.version = 0  # bumped on every change; a session waits for it to move
+        self.last_read = time.monotonic()
+
+    def cancel(self) -> None:
+        self.engine.cancel(self)
+
+    def state(self) -> JobState:
+        """The job's state right now."""
+        return self.engine.wait_for_change(self, -1)[0]
+
+    def updates(self) -> Iterator[JobState]:
+        """Every new state of the job until it is done or cancelled. Leaving the loop early cancels the job."""
+        version = -1
+        state = None
+        try:
+            while True:
+                state, version = self.engine.wait_for_change(self, version)
+                yield state
+                if state.done or state.cancelled:
+                    return
+        finally:
+            if state is None or not state.done:
+                self.cancel()
+
+
+class _Task:
+    """A piece of work on the model (one or a few forward passes) to run between decoding steps."""
+
+    def __init__(self, work: Callable[[Any], Any]) -> None:
+        self.work = work
+        self.done = threading.Event()
+        self.result: Any = None
+        self.error: BaseException | None = None
+
+    def run(self, model: Any) -> None:
+        try:
+            self.result = self.work(model)
+        except BaseException as error:  # noqa: BLE001 - handed back to the session that asked
+            self.error = error
+        finally:
+            self.done.set()
+
+
+class TextEngine:
+    """Runs every forward pass on one text model, batching the writing of all sessions."""
+
+    def __init__(self, model: Any, end_ids: frozenset[int], pad_id: int | None, max_batch: int | None = None) -> None:
+        self.model = model
+        self.end_ids = end_ids
+        self.pad_id = pad_id
+        device = str(getattr(model, "device", "cpu")).split(":")[0]
+        self.max_batch = max_batch or settings().max_batch or DEFAULT_MAX_BATCH.get(device, 8)
+        self._cond = threading.Condition()
+        self._tasks: deque[_Task] = deque()
+        self._waiting: deque[Job] = deque()
+        self._active: list[_Row] = []  # the rows of the running batch, in cache order
+        self._joining: list[_Row] = []  # the rows of the job being prefilled
+        self._cache: Any = None  # the batch's key/value cache, left-padded
+        self._mask: torch.Tensor | None = None  # [rows, positions]: 1 where a row has a real token
+        self._worker: threading.Thread | None = None
+        self._closing = False
+        self._step_s = 0.05  # recent seconds per decoding step (for the expected wait)
+        self.steps = 0  # decoding steps run so far (tests and benchmarks read it)
+        self.largest_batch = 0
+
+    # --- what sessions call -------------------------------------------------------------------
+
+    def submit(self, prompt_ids: Sequence[int], columns: Sequence[SamplingSettings],
+               max_new_tokens: Sequence[int]) -> Job:
+        """Queue a job (one row per column); read its progress with `job.updates()`."""
+        if not prompt_ids:
+            raise ValueError("A job needs at least one prompt token.")
+        if not columns or len(columns) != len(max_new_tokens):
+            raise ValueError("A job needs one max_new_tokens per column.")
+        job = Job(self, prompt_ids, columns, max_new_tokens)
+        with self._cond:
+            self._waiting.append(job)
+            self._ensure_worker()
+            self._cond.notify_all()
+        return job
+
+    def run(self, work: Callable[[Any], T]) -> T:
+        """Run `work(model)` on the worker between two decoding steps, and return what it returns.
+
+        For single forward passes: they wait at most one step of the running batch.
+        """
+        if threading.current_thread() is self._worker:
+            return work(self.model)
+        task = _Task(work)
+        with self._cond:
+            self._tasks.append(task)
+            self._ensure_worker()
+            self._cond.notify_all()
+        task.done.wait()
+        if task.error is not None:
+            raise task.error
+        return task.result
+
+    def cancel(self, job: Job) -> None:
+        """Stop a job: a waiting job leaves the line, a running one leaves the batch at the next step."""
+        with self._cond:
+            if job.cancelled:
+                return
+            job.cancelled = True
+            if job in self._waiting:
+                self._waiting.remove(job)
+            job.version += 1
+            self._cond.notify_all()
+
+    def wait_for_change(self, job: Job, version: int) -> tuple[JobState, int]:
+        """The job's state once it differs from `version` (or it failed)."""
+        with self._cond:
+            while job.version == version and job.error is None:
+                job.last_read = time.monotonic()
+                self._cond.wait(POLL_S)
+            job.last_read = time.monotonic()
+            if job.error is not None:
+                raise job.error
+            return self._state(job), job.version
+
+    def close(self, timeout: float = 5.0) -> None:
+        """Stop the worker after its current step (used at exit). Later work starts a new one."""
+        with self._cond:
+            worker, self._closing = self._worker, True
+            self._cond.notify_all()
+        if worker is not None and worker is not threading.current_thread():
+            worker.join(timeout)
+        with self._cond:
+            self._closing = False
+
+    def load(self) -> tuple[int, int]:
+        """(rows still writing, rows waiting) right now."""
+        with self._cond:
+            return sum(not row.finished for row in self._active), sum(len(job.rows) for job in self._waiting)
+
+    # --- bookkeeping (callers hold self._cond) ---------------------------------------------------
+
+    def _ensure_worker(self) -> None:
+        if self._worker is None:
+            self._worker = threading.Thread(target=self._work, name="genai-text-engine", daemon=True)
+            self._worker.start()
+            _running_engines.add(self)
+
+    def _state(self, job: Job) -> JobState:
+        tokens = [list(row.written) for row in job.rows]
+        finished = [row.finished for row in job.rows]
+        if job.running or job.cancelled:
+            return JobState(tokens, finished, None, None, job.cancelled)
+        ahead = 0
+        for other in self._waiting:
+            if other is job:
+                break
+            ahead += len(other.rows)
+        return JobState(tokens, finished, ahead, self._expected_wait(job))
+
+    def _expected_wait(self, job: Job) -> float:
+        """Seconds until `job` starts, if every row runs to its token limit: the line played forward."""
+        import heapq
+
+        busy = [row.remaining for row in self._active] + [row.max_new_tokens for row in self._joining]
+        free_at = busy + [0] * max(0, self.max_batch - len(busy))  # steps until each place in the batch frees
+        heapq.heapify(free_at)
+        for other in self._waiting:
+            taken = [heapq.heappop(free_at) for _ in other.rows if free_at]
+            start = max(taken, default=0)  # a job starts whole, once enough places are free
+            if other is job:
+                return max(start, 1) * self._step_s
+            for row in other.rows:
+                heapq.heappush(free_at, start + row.max_new_tokens)
+        return self._step_s
+
+    def _changed(self, jobs: set[Job]) -> None:
+        for job in jobs:
+            job.version += 1
+        self._cond.notify_all()
+
+    # --- the worker --------------------------------------------------------------------------------
+
+    def _work(self) -> None:
+        import torch
+
+        with torch.inference_mode():
+            while True:
+                with self._cond:
+                    while not (self._tasks or self._waiting or self._active) or self._closing:
+                        if self._closing or (not self._cond.wait(IDLE_EXIT_S)
+                                             and not (self._tasks or self._waiting or self._active)):
+                            self._worker = None
+                            return
+                    tasks = list(self._tasks)
+                    self._tasks.clear()
+                    self._cancel_abandoned()
+                for task in tasks:
+                    task.run(self.model)
+                self._admit()
+                if self._active:
+                    try:
+                        self._step()
+                    except Exception as error:  # noqa: BLE001 - every row of this step was touched: fail them, go on
+                        self._fail_batch(_explain(error))
+
+    def _cancel_abandoned(self) -> None:
+        now = time.monotonic()
+        for job in {row.job for row in self._active} | set(self._waiting):
+            if now - job.last_read > ABANDONED_S:
+                job.cancelled = True
+                if job in self._waiting:
+                    self._waiting.remove(job)
+
+    def _admit(self) -> None:
+        """Prefill waiting jobs, first come first served, while the batch has room."""
+        while True:
+            with self._cond:
+                if not self._waiting:
+                    return
+                job = self._waiting[0]
+                if self._active and len(self._active) + len(job.rows) > self.max_batch:
+                    return  # the first in line waits for room; nobody overtakes it
+                self._waiting.popleft()
+                job.running = True
+                self._joining = job.rows
+            try:
+                self._prefill(job)
+            except Exception as error:  # noqa: BLE001 - fails this job only; the batch goes on
+                with self._cond:
+                    job.error = _explain(error)
+                    self._changed({job})
+            finally:
+                with self._cond:
+                    self._joining = []
+
+    def _prefill(self, job: Job) -> None:
+        """Read the prompt once for all of a job's rows, draw each row's first token, join the batch."""
+        import torch
+
+        model = self.model
+        ids = torch.tensor([job.prompt_ids], device=model.device)
+        out = model(input_ids=ids, use_cache=True, logits_to_keep=1)
+        rows = job.rows
+        logits = out.logits[:, -1, :].float().expand(len(rows), -1)
+        for row in rows:
+            row.seen = torch.zeros(logits.shape[-1], dtype=torch.bool, device=logits.device)
+            row.seen[job.prompt_ids] = True
+        self._pick(rows, logits)
+        staying = [index for index, row in enumerate(rows) if not row.finished]
+        if staying:
+            cache = out.cache
+            if len(rows) > 1:
+                cache.batch_repeat_interleave(len(rows))
+            if len(staying) < len(rows):
+                cache.batch_select_indices(torch.tensor(staying, device=ids.device))
+            mask = torch.ones(len(staying), len(job.prompt_ids), dtype=torch.long, device=ids.device)
+            self._join(cache, mask)
+        with self._cond:
+            self._active.extend(rows[index] for index in staying)
+            self.largest_batch = max(self.largest_batch, len(self._active))
+
+    def _join(self, cache: Any, mask: torch.Tensor) -> None:
+        """Append rows to the batch's cache: both sides padded on the left to the longer length."""
+        import torch
+        from torch.nn.functional import pad
+
+        if self._cache is None:
+            self._cache, self._mask = cache, mask
+            return
+        assert self._mask is not None
+        length = max(self._mask.shape[1], mask.shape[1])
+        old_pad, new_pad = length - self._mask.shape[1], length - mask.shape[1]
+        for old, new in zip(self._cache.layers, cache.layers):
+            old.keys = torch.cat([pad(old.keys, (0, 0, old_pad, 0)), pad(new.keys, (0, 0, new_pad, 0))])
+            old.values = torch.cat([pad(old.values, (0, 0, old_pad, 0)), pad(new.values, (0, 0, new_pad, 0))])
+        self._mask = torch.cat([pad(self._mask, (old_pad, 0)), pad(mask, (new_pad, 0))])
+
+    def _step(self) -> None:
+        """One decoding step for every row of the batch."""
+        import torch
+
+        rows = list(self._active)
+        assert self._mask is not None
+        device = self._mask.device
+        feed = torch.tensor([[row.written[-1]] for row in rows], device=device)
+        positions = torch.tensor([[len(row.job.prompt_ids) + len(row.written) - 1] for row in rows], device=device)
+        mask = torch.cat([self._mask, torch.ones(len(rows), 1, dtype=self._mask.dtype, device=device)], dim=1)
+        started = time.perf_counter()
+        out = self.model(input_ids=feed, cache=self._cache, attention_mask=mask, position_ids=positions, use_cache=True)
+        self._cache, self._mask = out.cache, mask
+        self._pick(rows, out.logits[:, -1, :].float())
+        self._step_s = 0.8 * self._step_s + 0.2 * (time.perf_counter() - started)
+        self.steps += 1
+        self._drop([index for index, row in enumerate(rows) if row.finished or row.job.cancelled])
+
+    def _pick(self, rows: list[_Row], logits: torch.Tensor) -> None:
+        """Draw each row's next token with its own knobs and generator; note which rows are finished."""
+        import torch
+
+        knobs = [row.knobs for row in rows]
+        if any(k.repetition_penalty != 1 for k in knobs):
+            seen = torch.stack([row.seen for row in rows])  # type: ignore[misc]
+            logits = penalize_repetition(logits, seen, [k.repetition_penalty for k in knobs])
+        picks = sample_rows(logits, knobs, [row.generator for row in rows])
+        with self._cond:
+            for row, token in zip(rows, picks):
+                row.written.append(token)
+                row.seen[token] = True  # type: ignore[index]
+                if token in self.end_ids or row.remaining <= 0 or row.job.cancelled:
+                    row.finished = True
+            self._changed({row.job for row in rows})
+
+    def _drop(self, indices: list[int]) -> None:
+        """Let rows leave the batch, and cut the cache's columns that only padding fills now."""
+        import torch
+
+        if not indices:
+            return
+        with self._cond:
+            gone = set(indices)
+            keep = [index for index in range(len(self._active)) if index not in gone]
+            for index in indices:
+                self._active[index].finished = True
+            jobs = {self._active[index].job for index in indices}
+            self._active = [self._active[index] for index in keep]
+            self._changed(jobs)
+        if not keep:
+            self._cache = self._mask = None
+            return
+        assert self._mask is not None
+        self._cache.batch_select_indices(torch.tensor(keep, device=self._mask.device))
+        self._mask = self._mask[keep]
+        first = int(self._mask.any(dim=0).int().argmax())
+        if first:
+            for layer in self._cache.layers:
+                layer.keys, layer.values = layer.keys[:, :, first:], layer.values[:, :, first:]
+            self._mask = self._mask[:, first:]
+
+    def _fail_batch(self, error: EngineError) -> None:
+        with self._cond:
+            jobs = {row.job for row in self._active}
+            for job in jobs:
+                job.error = error
+            self._active = []
+            self._cache = self._mask = None
+            self._changed(jobs)
+
+
+def _explain(error: BaseException) -> EngineError:
+    import torch
+
+    if isinstance(error, (torch.OutOfMemoryError, MemoryError)):
+        return EngineError("The model ran out of memory while writing. Try fewer new tokens or fewer columns, "
+                           "or wait until fewer people are writing at once.")
+    return EngineError(f"The model could not write this text ({type(error).__name__}: {error}).")

@@ -1,0 +1,68 @@
+"""The text path on real weights: SmolLM2-135M-Instruct (a Llama-architecture chat model).
+
+Random tiny models cannot show that the engine writes what the real model says, that a learner's
+text does not depend on who else is writing, or that the numbers a page shows belong to the text it
+shows. These tests load the real weights through the app's own loader and engine.
+"""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+import torch
+
+from genai_demo import chat, engine
+from genai_demo.engine import SamplingSettings
+from genai_demo.text import generate, generate_texts, next_token_distribution, token_confidences
+
+PROMPTS = ("Once upon a time, in a small village,", "The best way to learn programming is",
+           "Photosynthesis is the process", "To make a cup of tea, you")
+
+
+@pytest.fixture(scope="module")
+def smollm2(smollm2_dir):
+    return engine.load_text_model(str(smollm2_dir))
+
+
+def test_the_chat_answers_a_plain_question_from_the_real_weights(smollm2):
+    prompt = chat.build_prompt(smollm2, "", [{"role": "user", "content": "What is the capital of France?"}],
+                               reply_tokens=16)
+    updates = list(chat.stream_reply(smollm2, prompt, SamplingSettings(temperature=0, max_new_tokens=16)))
+    assert updates[-1].texts[0].strip() == "The capital of France is Paris."
+    assert updates[-1].done  # it ended its turn by itself, before the token limit
+
+
+def test_a_learners_text_is_the_same_alone_and_among_others_on_real_weights(smollm2):
+    knobs = [SamplingSettings(temperature=0.9, top_k=50, top_p=0.95, repetition_penalty=1.2, max_new_tokens=16,
+                              seed=40 + i) for i in range(len(PROMPTS))]
+    alone = [generate_texts(smollm2, prompt, [k])[0] for prompt, k in zip(PROMPTS, knobs)]
+    together: list[str | None] = [None] * len(PROMPTS)
+    start = threading.Barrier(len(PROMPTS))
+
+    def learner(index: int) -> None:
+        start.wait()
+        together[index] = generate_texts(smollm2, PROMPTS[index], [knobs[index]])[0]
+
+    threads = [threading.Thread(target=learner, args=(i,)) for i in range(len(PROMPTS))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=300)
+    assert together == alone
+    assert all(len(text.split()) >= 5 for text in alone)  # real sentences, not empty answers
+
+
+def test_the_probabilities_shown_belong_to_the_text_shown(smollm2):
+    """Greedy writing picks, at every step, the top token of the next-token view (one set of weights)."""
+    prompt = PROMPTS[0]
+    greedy = SamplingSettings(temperature=0, max_new_tokens=12)
+    written = list(generate(smollm2, prompt, [greedy]))[-1].token_ids[0]
+    assert len(written) == 12
+    for step in range(len(written)):
+        view = next_token_distribution(smollm2, prompt, SamplingSettings(temperature=1.0, top_k=0, top_p=1.0),
+                                       top=1, extra_ids=written[:step])
+        assert view.token_ids[0] == written[step], step
+    scored = token_confidences(smollm2, prompt, "", continuation_ids=written)
+    assert all(c.prob >= max(p for _, p in c.alternatives) - 1e-6 for c in scored)
+    assert torch.get_default_dtype() == torch.float32 and smollm2.dtype == torch.float32
