@@ -106,8 +106,8 @@ def place_in_line() -> Iterator[Callable[[int, float], None]]:
             return
         pictures = "picture is" if ahead == 1 else "pictures are"
         when = f" (about {seconds:.0f} s)" if seconds >= 1 else ""
-        slot.info(f"⏳ {ahead} {pictures} being drawn before yours{when}. The image model draws one picture at "
-                  "a time, so each one gets the whole computer.")
+        slot.info(f"{ahead} {pictures} being drawn before yours{when}. The image model draws one picture at "
+                  "a time, so each one gets the whole computer.", icon=":material/hourglass_top:")
 
     try:
         yield on_wait

@@ -17,6 +17,7 @@ MODEL_COLOR = "#9ecae9"
 CUT_COLOR = "#c7c7c7"
 _MARKDOWN_SPECIALS = "\\`*_{}[]()#+-.!|<>$~"
 REDRAW_S = 0.1  # streamed text is redrawn at most ten times a second
+WAIT_ICON = ":material/hourglass_top:"
 
 
 def visible_piece(piece: str) -> str:
@@ -62,9 +63,10 @@ def queue_note(update: GenerationUpdate) -> str:
     wait = update.expected_wait_s or 0.0
     when = "starting now" if wait < 1 else f"about {wait:.0f} s"
     if ahead == 0:
-        return f"⏳ Waiting for a free place in the model's batch ({when}): other learners are writing right now."
+        return (f"{WAIT_ICON} Waiting for a free place in the model's batch ({when}): other learners are "
+                "writing right now.")
     rows = "text" if ahead == 1 else "texts"
-    return f"⏳ In line behind {ahead} {rows} of other learners ({when}); yours starts as soon as a place is free."
+    return f"{WAIT_ICON} In line behind {ahead} {rows} of other learners ({when}); yours starts as soon as a place is free."
 
 
 def continuation_html(prompt: str, continuation: str, note: str = "", keep_prompt_chars: int = 300) -> str:
