@@ -38,7 +38,9 @@ class TuneSettings:
     learning_rate: float = 3e-3
     rank: int = 8
     alpha: int = 16
-    targets: tuple[str, ...] = ("c_attn",)  # GPT-2's fused query/key/value projection
+    # Which layers get adapters: () = the attention projections peft knows for this architecture
+    # (GPT-2's fused c_attn, Llama's q_proj and v_proj, ...); ("all-linear",) = every linear layer.
+    targets: tuple[str, ...] = ()
     # Only the top blocks get adapters: the backward pass then stops half way down, halving the time.
     top_layers: int = 6  # 0: every block
     sequence_length: int = 64
@@ -164,13 +166,14 @@ def lora_copy(lm: TextModel, tune: TuneSettings) -> "torch.nn.Module":
     shared = {id(tensor): tensor for tensor in itertools.chain(base.parameters(), base.buffers())}
     with lm.lock:
         structure = copy.deepcopy(base, memo=shared)
-    blocks = int(getattr(base.config, "n_layer", 0) or getattr(base.config, "num_hidden_layers", 0))
+    blocks_name, blocks = _blocks(base)
     layers = None
     if 0 < tune.top_layers < blocks:
         layers = list(range(blocks - tune.top_layers, blocks))
-    config = LoraConfig(r=tune.rank, lora_alpha=tune.alpha, target_modules=list(tune.targets), lora_dropout=0.0,
-                        fan_in_fan_out=True, bias="none", init_lora_weights="gaussian",
-                        layers_to_transform=layers, layers_pattern="h" if layers else None)
+    config = LoraConfig(r=tune.rank, lora_alpha=tune.alpha, target_modules=lora_targets(base, tune.targets),
+                        lora_dropout=0.0, fan_in_fan_out=_stores_weights_transposed(base), bias="none",
+                        init_lora_weights="gaussian", layers_to_transform=layers,
+                        layers_pattern=blocks_name if layers else None)
     model = get_peft_model(structure, config, autocast_adapter_dtype=True)
     # Seeded start for the A matrices (B starts at zero, so the tuned model starts equal to the base);
     # a private generator leaves the process-wide random state of other sessions alone.
@@ -182,6 +185,39 @@ def lora_copy(lm: TextModel, tune: TuneSettings) -> "torch.nn.Module":
                 parameter.copy_(torch.randn(parameter.shape, generator=generator) / tune.rank)
     # The plain transformers model with LoRA layers inside: it takes every argument generation passes.
     return model.get_base_model().eval()  # eval: no dropout, so a run with the same seed repeats exactly
+
+
+def lora_targets(model: "torch.nn.Module", wanted: tuple[str, ...] = ()) -> list[str] | str:
+    """The layer names LoRA adapts in this architecture (see `TuneSettings.targets`)."""
+    from peft.utils.constants import TRANSFORMERS_MODELS_TO_LORA_TARGET_MODULES_MAPPING as KNOWN
+
+    if wanted == ("all-linear",):
+        return "all-linear"
+    if wanted:
+        return list(wanted)
+    model_type = getattr(model.config, "model_type", "")
+    if model_type not in KNOWN:
+        raise ValueError(f"LoRA does not know the attention layers of a '{model_type}' model; "
+                         "fine-tuning needs a GPT-2, Llama, Mistral, Qwen or similar causal language model.")
+    return list(KNOWN[model_type])
+
+
+def _blocks(model: "torch.nn.Module") -> tuple[str, int]:
+    """The name of the model's list of transformer blocks (GPT-2: h, Llama: layers) and its length."""
+    import torch
+
+    count = int(getattr(model.config, "n_layer", 0) or getattr(model.config, "num_hidden_layers", 0))
+    for name, module in model.named_modules():
+        if isinstance(module, torch.nn.ModuleList) and len(module) == count:
+            return name.split(".")[-1], count
+    return "", count
+
+
+def _stores_weights_transposed(model: "torch.nn.Module") -> bool:
+    """GPT-2's projections are Conv1D layers that keep their weight as [in, out]; LoRA must know."""
+    from transformers.pytorch_utils import Conv1D
+
+    return any(isinstance(module, Conv1D) for module in model.modules())
 
 
 def trainable_parameter_count(model: "torch.nn.Module") -> int:
@@ -272,6 +308,5 @@ def probability_shifts(base: TextModel, tuned: TextModel, prompt: str, top: int 
 def overfit(lm: TextModel, text: str, steps: int = 60,
             on_step: Callable[[StepReport], None] | None = None) -> TuneResult:
     """Fine-tune hard on one tiny text (high learning rate, bigger rank) until the model can only repeat it."""
-    tune = TuneSettings(learning_rate=3e-2, rank=16, alpha=32, targets=("c_attn", "c_proj", "c_fc"), batch_size=1,
-                        top_layers=0)
+    tune = TuneSettings(learning_rate=3e-2, rank=16, alpha=32, targets=("all-linear",), batch_size=1, top_layers=0)
     return fine_tune(lm, text, steps, tune, on_step=on_step)

@@ -77,6 +77,12 @@ def tiny_gpt2_dir(model_dir: Path, gpt2_tokenizer) -> Path:
 
 
 @pytest.fixture(scope="session")
+def tiny_llama_dir(model_dir: Path, gpt2_tokenizer) -> Path:
+    """A 2-layer random Llama-architecture model (what SmolLM2, Llama and Mistral are built like)."""
+    return tiny_models.write_tiny_llama(model_dir / "tiny-llama", gpt2_tokenizer)
+
+
+@pytest.fixture(scope="session")
 def tiny_chat_dir(model_dir: Path) -> Path:
     """A random GPT-2 whose tokenizer has a ChatML chat template (stands in for a small instruct model)."""
     return tiny_models.write_tiny_gpt2(model_dir / "tiny-chat", chat=True, seed=1)

@@ -103,3 +103,20 @@ def test_overfitting_hook_trains_more_of_the_model_on_one_tiny_text(lm):
     assert len(overfit.losses) == 15
     assert finetune.text_loss(overfit.tuned, tiny) < finetune.text_loss(lm, tiny) - 0.1
     assert overfit.trainable_parameters > 2 * normal.trainable_parameters
+
+
+def test_fine_tuning_and_overfitting_work_on_a_llama_architecture_too(tiny_llama_dir):
+    """LoRA's targets come from the architecture: Llama's q_proj/v_proj, not GPT-2's c_attn."""
+    from genai_demo.engine import load_text_model
+
+    llama = load_text_model(str(tiny_llama_dir))
+    before = snapshot(llama)
+    loss_before = finetune.text_loss(llama, TEXT)
+    result = finetune.fine_tune(llama, TEXT, 20, FAST)
+    assert finetune.lora_targets(llama.model) == ["q_proj", "v_proj"]
+    assert result.trainable_parameters > 0
+    assert finetune.text_loss(result.tuned, TEXT) < loss_before - 0.1
+    assert generate_texts(result.tuned, "Preheat the", [SamplingSettings(seed=3, max_new_tokens=6)])[0]
+    overfitted = finetune.overfit(llama, "The cat sat on the mat.", steps=5)
+    assert len(overfitted.losses) == 5
+    assert_unchanged(llama, before)
