@@ -270,7 +270,8 @@ with step_mode:
             scored = token_confidences(lm, prompt, "", continuation_ids=chosen_ids + [token_id])[-1]
             steps.append(TokenConfidence(scored.piece, token_id, scored.prob, alternatives))
 
-    full = len(chosen_ids) >= limits.max_new_tokens
+    ended = bool(chosen_ids) and chosen_ids[-1] in eos_ids(lm)
+    full = len(chosen_ids) >= limits.max_new_tokens or ended
     st.caption("Candidates (model probability → after your knobs):")
     buttons = st.columns(4)
     for index, (token_id, piece, prob, adjusted) in enumerate(
@@ -303,5 +304,8 @@ with step_mode:
         confidence_view(steps, key=K + "step_confidence")
     else:
         st.info("No tokens chosen yet: pick one of the candidates above.")
-    if full:
+    if ended:
+        st.success("The model ended here: it chose its end-of-text token, so a real generation would stop now. "
+                   "Undo to pick something else.", icon=":material/flag:")
+    elif full:
         st.warning(f"That is {limits.max_new_tokens} tokens, the limit here: undo or clear to go on.")

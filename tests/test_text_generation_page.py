@@ -132,6 +132,19 @@ def test_the_seed_widget_decides_the_sampled_columns_text(app_env):
     assert texts[5] != texts[6]
 
 
+def test_step_mode_stops_when_the_model_chooses_end_of_text(app_env):
+    from genai_demo.text import TokenConfidence
+
+    eos = 50256  # GPT-2's <|endoftext|>
+    at = run_page(PAGE, state={K + "steps_prompt": "What's the weather like today?",
+                               K + "steps": [TokenConfidence("<|endoftext|>", eos, 0.4, [])]})
+    assert not at.exception
+    assert any("The model ended here" in message.value for message in at.success)
+    assert at.button(key=K + "sample").disabled and at.button(key=K + "greedy").disabled
+    at.button(key=K + "undo").click().run()
+    assert not at.button(key=K + "sample").disabled and not at.success
+
+
 def test_confidence_view_after_generation(app_env):
     at = _generate(run_page(PAGE), 4)
     assert any("surprise" in h.proto.body for h in at.get("html"))
