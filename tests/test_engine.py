@@ -111,7 +111,7 @@ def test_a_failing_request_fails_alone_and_the_engine_keeps_serving(lm):
 
 
 def test_a_waiting_learner_sees_their_place_in_line(lm):
-    engine = TextEngine(lm.model, frozenset(), lm.tokenizer.pad_token_id, max_batch=1)
+    engine = TextEngine(lm.model, frozenset(), max_batch=1)
     ids = lm.tokenizer(PROMPTS[4])["input_ids"]
     first = engine.submit(ids, [sampled(1, tokens=300)], [300])
     second = engine.submit(ids, [sampled(2, tokens=5)], [5])

@@ -145,10 +145,9 @@ class _Task:
 class TextEngine:
     """Runs every forward pass on one text model, batching the writing of all sessions."""
 
-    def __init__(self, model: Any, end_ids: frozenset[int], pad_id: int | None, max_batch: int | None = None) -> None:
+    def __init__(self, model: Any, end_ids: frozenset[int], max_batch: int | None = None) -> None:
         self.model = model
-        self.end_ids = end_ids
-        self.pad_id = pad_id
+        self.end_ids = end_ids  # a row stops at any of these tokens
         device = str(getattr(model, "device", "cpu")).split(":")[0]
         self.max_batch = max_batch or settings().max_batch or DEFAULT_MAX_BATCH.get(device, 8)
         self._cond = threading.Condition()

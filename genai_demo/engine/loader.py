@@ -63,7 +63,7 @@ class TextModel:
     engine: TextEngine = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
-        self.engine = TextEngine(self.model, end_of_text_ids(self.model, self.tokenizer), self.tokenizer.pad_token_id)
+        self.engine = TextEngine(self.model, end_of_text_ids(self.model, self.tokenizer))
 
     @property
     def end_ids(self) -> set[int]:
