@@ -92,6 +92,17 @@ class Settings:
         return DEFAULT_IMAGE_MODEL_GPU if device == "cuda" else DEFAULT_IMAGE_MODEL_CPU
 
 
+# Names people know the default models by; any other model is called by the last part of its id or folder.
+KNOWN_NAMES = {"openai-community/gpt2": "GPT-2", "gpt2": "GPT-2", DEFAULT_CHAT_MODEL: "SmolLM2-135M-Instruct"}
+
+
+def display_name(model_id: str) -> str:
+    """A model's name for a page: "GPT-2" for the default, else the last part of a Hub id or folder path."""
+    if model_id in KNOWN_NAMES:
+        return KNOWN_NAMES[model_id]
+    return Path(model_id.rstrip("/\\")).name or model_id
+
+
 def _flag(name: str) -> bool:
     return os.environ.get(name, "").strip().lower() in {"1", "true", "yes", "on"}
 

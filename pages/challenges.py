@@ -2,6 +2,7 @@ import pandas as pd
 import streamlit as st
 
 from genai_demo.bias import PLACEHOLDER, default_templates, default_word_groups, make_template
+from genai_demo.config import display_name, settings
 from genai_demo.overfitting import OVERFIT_STEPS, TINY_TEXT, overfit_demo
 from genai_demo.ui import loaders
 from genai_demo.ui.challenges import (
@@ -16,12 +17,13 @@ from genai_demo.ui.embeddings import passage_index
 from genai_demo.ui.layout import page_intro
 from genai_demo.ui.text import confidence_view, plain_markdown
 
+TEXT_MODEL = display_name(settings().text_model)  # the model this page runs, by name
 page_intro(
     "Challenges: bias, made-up facts, overfitting",
     "A generative model copies the patterns of its training data, the unfair ones included. It writes "
     "fluent text whether or not it knows the answer, and if it is trained too narrowly it can only repeat "
     "what it saw. Here you measure all three on real models instead of taking them on trust.",
-    "in *Bias*, compare what GPT-2 expects after 'The man worked as a' and 'The woman worked as a'.",
+    f"in *Bias*, compare what {TEXT_MODEL} expects after 'The man worked as a' and 'The woman worked as a'.",
 )
 
 section = st.segmented_control(
@@ -34,7 +36,7 @@ if section == "Bias":
     st.subheader("Bias in data becomes bias in output")
     st.markdown(
         f"Each template has a slot, {PLACEHOLDER}, that is filled with different words. The bars show the "
-        "probability GPT-2 gives each next word, for each filling. Nothing is hand-set: if the bars differ, "
+        f"probability {TEXT_MODEL} gives each next word, for each filling. Nothing is hand-set: if the bars differ, "
         "the model learned the difference from the text it was trained on."
     )
     templates = default_templates() + st.session_state.setdefault("challenges_templates", [])
@@ -109,7 +111,7 @@ elif section == "Made-up facts":
     st.subheader("Fluent is not the same as true")
     st.markdown(
         "A language model always writes *something*: it continues the text with likely tokens, whether or "
-        "not it knows the fact. Below, GPT-2 answers questions whose answers we know. Each dot is one answer: "
+        f"not it knows the fact. Below, {TEXT_MODEL} answers questions whose answers we know. Each dot is one answer: "
         "how sure the model was of the tokens it wrote, and whether it was right. Wrong answers with high "
         "confidence are the dangerous ones."
     )
@@ -166,7 +168,7 @@ else:
     st.page_link("pages/training_playground.py", label="Open the Training playground (load the 'overfit' preset)",
                  icon=":material/model_training:")
     st.markdown(
-        "Here is the same failure in text: fine-tune GPT-2 (a copy, for this session only) on one tiny text, "
+        f"Here is the same failure in text: fine-tune {TEXT_MODEL} (a copy, for this session only) on one tiny text, "
         "far too many times. Then give it the start of that text, and a prompt about something else."
     )
     tiny_text = st.text_area("The tiny training text", value=TINY_TEXT, key="challenges_tiny_text", height=90)

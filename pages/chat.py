@@ -1,7 +1,7 @@
 import streamlit as st
 
 from genai_demo import chat
-from genai_demo.config import settings
+from genai_demo.config import display_name, settings
 from genai_demo.engine import SamplingSettings
 from genai_demo.text import generate
 from genai_demo.tokens import piece_for_id
@@ -13,6 +13,7 @@ from genai_demo.ui.tokens import token_chips
 
 HISTORY = "chat_history"
 DEFAULT_SYSTEM = "You are a friendly assistant. Answer in two or three short sentences."
+TEXT_MODEL = display_name(settings().text_model)  # the model this page runs, by name
 
 page_intro(
     "Chat",
@@ -33,7 +34,7 @@ with st.expander("How a next-word predictor became an assistant"):
         "3. **Learning from human feedback (RLHF and its cousins).** People compare pairs of answers and "
         "pick the better one. A reward model learns their taste, and the assistant is nudged towards "
         "answers that score well: helpful, honest, polite, and willing to say *'I don't know'*.\n\n"
-        "Underneath it is still next-token prediction. Turn on *Ask GPT-2 the same chat* to see a model "
+        f"Underneath it is still next-token prediction. Turn on *Ask {TEXT_MODEL} the same chat* to see a model "
         "that had only step 1. The RLHF page lets you play the human who gives the feedback."
     )
 
@@ -51,8 +52,8 @@ with st.container(border=True):
                                  help="Hidden instructions the model reads before the conversation.")
     left, right = st.columns(2)
     show_template = left.toggle("Show what the model reads", key="chat_show_template")
-    compare = right.toggle("Ask GPT-2 the same chat", key="chat_compare",
-                           help="GPT-2 had no instruction tuning: it gets the chat as plain text.")
+    compare = right.toggle(f"Ask {TEXT_MODEL} the same chat", key="chat_compare",
+                           help=f"{TEXT_MODEL}, the text model, gets the chat as plain text, without a chat template.")
     tokens_col, temp_col, seed_col = st.expander("Reply settings", icon=":material/tune:").columns(3)
     reply_tokens = tokens_col.slider("Reply length (tokens)", 8, min(256, limits.max_new_tokens),
                                      min(96, limits.max_new_tokens), key="chat_reply_tokens")
@@ -78,7 +79,7 @@ def show_model_input(message: dict) -> None:
 
 
 def show_gpt2(text: str, box) -> None:  # type: ignore[no-untyped-def]
-    box.markdown(f"**GPT-2** (no instruction tuning)\n\n{plain_markdown(text)}")
+    box.markdown(f"**{plain_markdown(TEXT_MODEL)}** (no chat template)\n\n{plain_markdown(text)}")
 
 
 def show_assistant(message: dict) -> None:
@@ -146,7 +147,7 @@ if user_text is not None:
                     show_gpt2(queue_note(update) if update.waiting else gpt2_text + "▌", gpt2_box)
                 reply["gpt2"] = gpt2_text.strip() or "(nothing)"
                 show_gpt2(reply["gpt2"], gpt2_box)
-                st.caption("GPT-2 only continues the text: it often answers oddly, then writes the next "
+                st.caption(f"{TEXT_MODEL} only continues the text: it often answers oddly, then writes the next "
                            "'User:' line itself, because it never learned where its turn ends.")
         if show_template:
             show_model_input(reply)

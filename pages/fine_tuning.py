@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from genai_demo import finetune
-from genai_demo.config import settings
+from genai_demo.config import display_name, settings
 from genai_demo.engine import SamplingSettings
 from genai_demo.text import generate_texts
 from genai_demo.ui import loaders
@@ -17,12 +17,13 @@ from genai_demo.ui.text import plain_markdown
 K = "fine_tuning_"  # session-state prefix
 OWN_TEXT = "My own text"
 limits = settings().limits
+TEXT_MODEL = display_name(settings().text_model)  # the model this page runs, by name
 samples = finetune.load_samples()
 defaults = finetune.TuneSettings()
 
 page_intro(
     "Fine-tuning",
-    "GPT-2 learned general English from millions of web pages. *Fine-tuning* keeps training it a little "
+    f"{TEXT_MODEL} learned general language from a huge amount of text. *Fine-tuning* keeps training it a little "
     "on a small, focused text, so it drifts towards that style: legal clauses, recipes, old-fashioned "
     "verse. Here you do it for real, on a copy that only you see, in about a minute.",
     "Fine-tune on the recipes, then compare what both models write after 'Apple crumble. Preheat the'.",
@@ -63,7 +64,7 @@ with st.expander("More training settings (LoRA)"):
     seed = c.number_input("Seed", min_value=0, max_value=2**31 - 1, value=defaults.seed, key=K + "seed")
     st.markdown(
         f"Each snippet is {defaults.sequence_length} tokens long. Adapters sit in the attention layers of the "
-        f"top {defaults.top_layers} transformer blocks; the rest of GPT-2 stays frozen."
+        f"top {defaults.top_layers} transformer blocks; the rest of {TEXT_MODEL} stays frozen."
     )
 
 tune = finetune.TuneSettings(steps=int(steps), learning_rate=float(learning_rate), rank=int(rank),
@@ -137,7 +138,7 @@ else:
         _, (base_text, tuned_text), (risers, fallers) = comparison
         c1, c2 = st.columns(2)
         with c1.container(border=True):
-            st.markdown("**Base GPT-2** (shared by everyone)")
+            st.markdown(f"**Base {plain_markdown(TEXT_MODEL)}** (shared by everyone)")
             st.markdown(f"*{plain_markdown(prompt)}*{plain_markdown(base_text)}")
         with c2.container(border=True):
             st.markdown("**Your fine-tuned copy**")
@@ -153,9 +154,9 @@ else:
 with st.expander("What happened? LoRA in plain words"):
     st.markdown(
         "Training changes a model's weights a little at a time so that the text it studies becomes less "
-        "surprising (the loss goes down). Changing all 124 million weights of GPT-2 would need a lot of "
+        f"surprising (the loss goes down). Changing every weight of {TEXT_MODEL} would need a lot of "
         "memory and time, so this page uses **LoRA** (low-rank adaptation): next to some weight matrices "
-        "it adds two thin matrices, *A* (768 × rank) and *B* (rank × 2304), and trains only those. Their "
+        "it adds two thin matrices, *A* (inputs × rank) and *B* (rank × outputs), and trains only those. Their "
         "product is a small correction added to the frozen weight. *B* starts at zero, so at step 0 the "
         "copy writes exactly like the original.\n\n"
         "Big companies fine-tune the same way, with far more text: a base model becomes a chat assistant "
@@ -163,7 +164,7 @@ with st.expander("What happened? LoRA in plain words"):
     )
 with st.expander("Why your training never changes the model other people use"):
     st.markdown(
-        "The app loads GPT-2 once and every visitor shares it. Your run builds a *copy* of the model's "
+        f"The app loads {TEXT_MODEL} once and every visitor shares it. Your run builds a *copy* of the model's "
         "structure that points at the same frozen weights and adds its own small LoRA matrices, so it "
         "costs about a megabyte. Nothing is ever written back: leave the page mid-training and the copy "
         "is simply thrown away."

@@ -1,7 +1,7 @@
 import streamlit as st
 
 from genai_demo import attention
-from genai_demo.config import settings
+from genai_demo.config import display_name, settings
 from genai_demo.engine import SamplingSettings
 from genai_demo.text import generate, next_token_distribution
 from genai_demo.tokens import tokenize
@@ -20,10 +20,11 @@ from genai_demo.ui.text import paced, plain_markdown, probability_chart, queue_n
 from genai_demo.ui.tokens import token_chips
 
 QUESTION = "What's the weather like today?"
+TEXT_MODEL = display_name(settings().text_model)  # the model this page runs, by name
 
 page_intro(
     "How ChatGPT answers",
-    "A chatbot's answer is built one token at a time. Below, GPT-2 reads a question and you can follow "
+    f"A chatbot's answer is built one token at a time. Below, {TEXT_MODEL} reads a question and you can follow "
     "every step: the text becomes **tokens**, each token becomes a list of numbers, **attention** lets "
     "every token gather information from the ones before it, and at the end the model scores every "
     "possible next token.",
@@ -172,7 +173,7 @@ elif st.session_state.get("llm_continuation", ("", ""))[0] == read_text:
     show_continuation(st.empty(), st.session_state["llm_continuation"][1], True)
 
 st.info(
-    "**Why GPT-2 cannot tell you today's weather.** It learned from web pages written years ago and has "
+    f"**Why {TEXT_MODEL} cannot tell you today's weather.** It learned from text written long ago and has "
     "no window to the outside world: no clock, no thermometer, no internet. All it can do is continue the "
     "text with words that *look* likely. An assistant like ChatGPT was further trained to say so (*'I "
     "can't check live weather'*), or is connected to a search or weather tool that fetches today's data "

@@ -2,10 +2,12 @@ import pandas as pd
 import streamlit as st
 
 from genai_demo import prompting
+from genai_demo.config import display_name, settings
 from genai_demo.ui import loaders
 from genai_demo.ui.layout import page_intro
 
-MODELS = ("GPT-2 (base model)", "Chat model (instruction-tuned)")
+TEXT_MODEL = display_name(settings().text_model)  # the model this page runs, by name
+MODELS = (f"{TEXT_MODEL} (text model)", f"{display_name(settings().chat_model)} (chat model, instruction-tuned)")
 
 
 @st.cache_data(show_spinner=False, max_entries=64)

@@ -6,7 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from genai_demo import rlhf
-from genai_demo.config import settings
+from genai_demo.config import display_name, settings
 from genai_demo.ui import loaders
 from genai_demo.ui.labs_text import action_button, reward_chart
 from genai_demo.ui.layout import page_intro
@@ -16,12 +16,13 @@ K = "rlhf_"  # session-state prefix
 MAX_SIMULATED = 20
 prompts = rlhf.load_prompts()
 max_tokens = min(60, settings().limits.max_new_tokens)
+TEXT_MODEL = display_name(settings().text_model)  # the model this page runs, by name
 
 page_intro(
     "RLHF: learning from your preferences",
     "Nobody can write down a rule for a *good* answer, but people can easily say which of two answers "
     "they like better. Here you do exactly that a few times; a small **reward model** learns to predict "
-    "your taste, and then it picks the best of several samples from GPT-2.",
+    f"your taste, and then it picks the best of several samples from {TEXT_MODEL}.",
     "Prefer the shorter answer five times (or let the simulated labeller do it), train the reward model, "
     "then compare best-of-4 with plain sampling.",
 )
@@ -54,7 +55,7 @@ new_tokens = right.number_input("Max new tokens", min_value=rlhf.MIN_NEW_TOKENS,
 
 if action_button("Propose two completions", key=K + "propose", icon=":material/casino:"):
     round_seed = int(seed) + 2 * st.session_state.get(K + "round", 0)
-    with st.spinner("GPT-2 writes two completions with different seeds and lengths…"):
+    with st.spinner(f"{TEXT_MODEL} writes two completions with different seeds and lengths…"):
         st.session_state[K + "pair"] = (prompt, *rlhf.propose_pair(lm, prompt, round_seed, int(new_tokens)))
 
 pair = st.session_state.get(K + "pair")
@@ -134,7 +135,7 @@ else:
     best_seed = b3.number_input("Seed", min_value=0, max_value=10_000, value=7, key=K + "best_seed")
     if action_button("Sample n and keep the best", key=K + "sample", icon=":material/filter_alt:"):
         embedder = loaders.embedder() if reward.use_embeddings else None
-        with st.spinner(f"GPT-2 writes {int(n)} completions; the reward model scores each…"):
+        with st.spinner(f"{TEXT_MODEL} writes {int(n)} completions; the reward model scores each…"):
             candidates = rlhf.sample_completions(lm, best_prompt, int(n), int(best_seed), int(new_tokens))
             st.session_state[K + "best"] = (best_prompt, rlhf.pick_best(reward, embedder, candidates))
     if K + "best" in st.session_state:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from genai_demo.config import settings
+from genai_demo.config import display_name, settings
 from genai_demo.engine import SamplingSettings
 from genai_demo.text import (
     TokenConfidence,
@@ -46,6 +46,7 @@ COLUMN_PRESETS = (
 K = "text_generation_"  # session-state prefix
 
 limits = settings().limits
+TEXT_MODEL = display_name(settings().text_model)  # the model this page runs, by name
 
 page_intro(
     "Text generation",
@@ -90,7 +91,7 @@ with st.expander("What do temperature, top-k, top-p and repetition penalty do?")
                "your seed still gives your text, whoever else is writing.")
 
 if not prompt.strip():
-    st.warning("The prompt is empty. GPT-2 needs at least a word to continue: type one or pick an example.",
+    st.warning(f"The prompt is empty. {TEXT_MODEL} needs at least a word to continue: type one or pick an example.",
                icon=":material/edit:")
     st.stop()
 if len(prompt) > limits.max_prompt_chars:
