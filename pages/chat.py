@@ -1,8 +1,9 @@
+from dataclasses import replace
+
 import streamlit as st
 
 from genai_demo import chat
 from genai_demo.config import display_name, settings
-from genai_demo.engine import SamplingSettings
 from genai_demo.text import generate
 from genai_demo.tokens import piece_for_id
 from genai_demo.ui import loaders
@@ -12,7 +13,7 @@ from genai_demo.ui.text import paced, plain_markdown, queue_note
 from genai_demo.ui.tokens import token_chips
 
 HISTORY = "chat_history"
-DEFAULT_SYSTEM = "You are a friendly assistant. Answer in two or three short sentences."
+PENDING = "chat_pending"  # sent messages not answered yet, oldest first
 TEXT_MODEL = display_name(settings().text_model)  # the model this page runs, by name
 
 page_intro(
@@ -44,26 +45,33 @@ st.session_state.setdefault(HISTORY, [])
 
 def clear_chat() -> None:
     st.session_state[HISTORY] = []
+    st.session_state[PENDING] = []
 
 
 with st.container(border=True):
-    system_prompt = st.text_area("System prompt", DEFAULT_SYSTEM, key="chat_system", height=68,
+    system_prompt = st.text_area("System prompt", chat.DEFAULT_SYSTEM_PROMPT, key="chat_system", height=68,
                                  max_chars=2_000,
                                  help="Hidden instructions the model reads before the conversation.")
     left, right = st.columns(2)
     show_template = left.toggle("Show what the model reads", key="chat_show_template")
     compare = right.toggle(f"Ask {TEXT_MODEL} the same chat", key="chat_compare",
                            help=f"{TEXT_MODEL}, the text model, gets the chat as plain text, without a chat template.")
-    tokens_col, temp_col, seed_col = st.expander("Reply settings", icon=":material/tune:").columns(3)
+    defaults = chat.DEFAULT_SETTINGS
+    tokens_col, temp_col, penalty_col, seed_col = st.expander("Reply settings", icon=":material/tune:").columns(4)
     reply_tokens = tokens_col.slider("Reply length (tokens)", 8, min(256, limits.max_new_tokens),
-                                     min(96, limits.max_new_tokens), key="chat_reply_tokens")
-    temperature = temp_col.slider("Temperature", 0.0, 1.5, 0.3, 0.1, key="chat_temperature")
+                                     min(defaults.max_new_tokens, limits.max_new_tokens), key="chat_reply_tokens")
+    temperature = temp_col.slider("Temperature", 0.0, 1.5, defaults.temperature, 0.1, key="chat_temperature",
+                                  help="0 = always the most likely token: a small model answers best so. Raise it "
+                                       "for variety (the seed then picks which reply).")
+    penalty = penalty_col.slider("Repetition penalty", 1.0, 1.5, defaults.repetition_penalty, 0.05,
+                                 key="chat_penalty", help="Above 1, tokens already in the chat get less likely: "
+                                                          "stops a reply that keeps repeating itself.")
     seed = seed_col.number_input("Seed", 0, 1_000_000, 0, key="chat_seed")
     st.button("Clear chat", key="chat_clear", on_click=clear_chat, icon=":material/delete:")
 
 lm = loaders.chat_model()
-sampling = SamplingSettings(temperature=temperature, top_k=50, top_p=0.95, max_new_tokens=reply_tokens,
-                            seed=int(seed))
+sampling = replace(chat.DEFAULT_SETTINGS, temperature=temperature, repetition_penalty=penalty,
+                   max_new_tokens=reply_tokens, seed=int(seed))
 
 
 def show_model_input(message: dict) -> None:
@@ -107,16 +115,22 @@ if not st.session_state[HISTORY]:
     st.caption("Try *What's the weather like today?* – a model without internet access cannot know.")
 
 user_text = st.chat_input("Message the model", key="chat_input", max_chars=limits.max_prompt_chars // 4)
+# Messages wait here until answered: one sent while a reply is still streaming restarts this script, and
+# the unfinished reply is then written again before the new message's, so no message goes unanswered.
+pending: list[str] = st.session_state.setdefault(PENDING, [])
 if user_text is not None:
+    pending.append(user_text)
+while pending:
+    user_text = pending[0]
     history = st.session_state[HISTORY]
     conversation = [{"role": m["role"], "content": m["content"]} for m in history]
     conversation.append({"role": "user", "content": user_text})
     try:
         prompt = chat.build_prompt(lm, system_prompt, conversation, reply_tokens)
     except ValueError as error:
+        pending.pop(0)
         st.warning(str(error))
-        st.stop()
-    history.append({"role": "user", "content": user_text})
+        continue
     with st.chat_message("user"):
         st.markdown(user_text)
     if prompt.dropped_messages:
@@ -151,4 +165,6 @@ if user_text is not None:
                            "'User:' line itself, because it never learned where its turn ends.")
         if show_template:
             show_model_input(reply)
+    history.append({"role": "user", "content": user_text})
     history.append(reply)
+    pending.pop(0)

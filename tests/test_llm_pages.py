@@ -112,6 +112,20 @@ def test_chat_with_gpt2_side_by_side(app_env):
     assert any(name in m.value and "no chat template" in m.value for m in at.markdown)
 
 
+def test_a_message_sent_while_a_reply_streams_is_answered_after_it_not_dropped(app_env):
+    # A second message during a reply restarts the page script mid-reply: the first message is then
+    # still waiting (this state), and the new run must answer it before the new one.
+    at = run_page("chat.py", state={"chat_pending": ["What is the capital of France?"]})
+    at.slider(key="chat_reply_tokens").set_value(8)
+    at.chat_input(key="chat_input").set_value("And of Spain?").run()
+    assert not at.exception
+    history = at.session_state["chat_history"]
+    assert [(m["role"], m["content"]) for m in history if m["role"] == "user"] == [
+        ("user", "What is the capital of France?"), ("user", "And of Spain?")]
+    assert [m["role"] for m in history] == ["user", "assistant", "user", "assistant"]
+    assert at.session_state["chat_pending"] == []
+
+
 def test_chat_model_missing_shows_the_panel(app_env, tmp_path):
     app_env.setenv("GENAI_CHAT_MODEL", str(tmp_path / "no-such-model"))
     from tests.conftest import reset_app_state

@@ -33,6 +33,17 @@ def test_the_chat_answers_a_plain_question_from_the_real_weights(smollm2):
     assert updates[-1].done  # it ended its turn by itself, before the token limit
 
 
+def test_the_chat_pages_defaults_answer_plain_questions_in_english(smollm2):
+    """The page's default system prompt and knobs, on the real model (the old ones answered in French)."""
+    answers = {}
+    for question in ("What is the capital of France?", "Why is the sky blue?"):
+        prompt = chat.build_prompt(smollm2, chat.DEFAULT_SYSTEM_PROMPT, [{"role": "user", "content": question}],
+                                   reply_tokens=chat.DEFAULT_SETTINGS.max_new_tokens)
+        answers[question] = list(chat.stream_reply(smollm2, prompt, chat.DEFAULT_SETTINGS))[-1].texts[0]
+    assert answers["What is the capital of France?"].strip() == "The capital of France is Paris."
+    assert "Rayleigh scattering" in answers["Why is the sky blue?"]
+
+
 def test_a_learners_text_is_the_same_alone_and_among_others_on_real_weights(smollm2):
     knobs = [SamplingSettings(temperature=0.9, top_k=50, top_p=0.95, repetition_penalty=1.2, max_new_tokens=16,
                               seed=40 + i) for i in range(len(PROMPTS))]
