@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING, Iterator, Sequence
 from genai_demo.config import settings
 from genai_demo.engine import (
     MAX_SEED,
-    Job,
     SamplingSettings,
     TextModel,
     entropy_bits,
@@ -292,11 +291,12 @@ def generate(lm: TextModel, prompt: str, columns: Sequence[SamplingSettings]) ->
     Raises ValueError for an empty prompt or absurd settings (before any work is done).
     """
     prepared = prepare_prompt(lm, prompt, columns)
-    job = lm.engine.submit(prepared.ids, list(columns), prepared.max_new_tokens)
-    return _updates(lm, prepared, job)
+    return _updates(lm, prepared, list(columns))
 
 
-def _updates(lm: TextModel, prepared: PreparedPrompt, job: Job) -> Iterator[GenerationUpdate]:
+def _updates(lm: TextModel, prepared: PreparedPrompt, columns: list[SamplingSettings]) -> Iterator[GenerationUpdate]:
+    # Submitted on the first read: an iterator nobody reads leaves no work behind.
+    job = lm.engine.submit(prepared.ids, columns, prepared.max_new_tokens)
     eos = eos_ids(lm)
     for state in job.updates():
         with lm.lock:

@@ -70,8 +70,7 @@ def test_each_learner_gets_the_same_text_alone_or_among_fifteen_others(lm):
 def test_sessions_writing_at_once_share_decoding_steps(lm):
     engine = lm.engine
     steps_before = engine.steps
-    texts = in_threads(lambda i: generate(lm, PROMPTS[i], [sampled(100 + i, tokens=20)]), 8)
-    written = [list(updates)[-1] for updates in texts]
+    written = in_threads(lambda i: list(generate(lm, PROMPTS[i], [sampled(100 + i, tokens=20)]))[-1], 8)
     total = sum(len(update.token_ids[0]) for update in written)
     # One session alone needs a step per token; eight sessions in one batch need far fewer than 8x.
     assert engine.steps - steps_before < total * 0.6
