@@ -110,7 +110,7 @@ def doctor() -> int:
     import torch
 
     from genai_demo.engine import describe_device, pick_device, pick_dtype
-    from genai_demo.engine.batching import DEFAULT_MAX_BATCH
+    from genai_demo.engine.batching import batch_cap
 
     config = settings()
     print(f"python        {platform.python_version()} on {platform.platform()}")
@@ -121,8 +121,7 @@ def doctor() -> int:
     text_dtype, image_dtype = (str(pick_dtype(device, work)).replace("torch.", "") for work in ("generation", "images"))
     print(f"dtype         text {text_dtype}, images {image_dtype} (GENAI_DTYPE={config.dtype}; a fixed rule for "
           "this machine, never a timing)")
-    batch = config.max_batch or DEFAULT_MAX_BATCH.get(device, 8)
-    print(f"text engine   up to {batch} rows per decoding step, shared by every session (GENAI_MAX_BATCH)")
+    print(f"text engine   up to {batch_cap(device)} rows per decoding step, shared by every session (GENAI_MAX_BATCH)")
     print(f"cuda          {torch.cuda.is_available()}   threads: {torch.get_num_threads()}")
     print(f"offline       {config.offline}   public mode: {config.public}")
     for kind, model_id in configured_models().items():

@@ -18,7 +18,7 @@ DEFAULT_CHAT_MODEL = "HuggingFaceTB/SmolLM2-135M-Instruct"
 # A one-to-four step distilled model gives a CPU user a picture in seconds; SD 1.5 needs a GPU.
 DEFAULT_IMAGE_MODEL_CPU = "stabilityai/sd-turbo"
 DEFAULT_IMAGE_MODEL_GPU = "stable-diffusion-v1-5/stable-diffusion-v1-5"
-# Public deployments run every picture past this classifier.
+# The standard Stable Diffusion image filter: public deployments add it to models shipped without one.
 SAFETY_CHECKER_MODEL = "CompVis/stable-diffusion-safety-checker"
 
 DEVICES = ("auto", "cpu", "cuda", "mps")

@@ -58,7 +58,6 @@ FEW_STEP_MAX = 4
 FEW_STEP_MARKERS = ("turbo", "lightning", "lcm", "sdxs", "hyper-sd")
 GRID_KNOBS = ("seed", "guidance", "steps")
 PNG_SETTINGS_KEY = "genai_demo"
-# The standard Stable Diffusion image filter; public deployments add it to models shipped without one.
 
 
 class NotEnoughMemory(RuntimeError):

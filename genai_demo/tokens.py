@@ -15,7 +15,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from genai_demo.engine.threads import tokenizer_lock
+from genai_demo.engine import config_window, tokenizer_lock
 
 EXAMPLES_FILE = Path(__file__).resolve().parent / "data" / "tokenizer_examples.json"
 _BYTE_FALLBACK = re.compile(r"<0x([0-9A-Fa-f]{2})>")
@@ -278,8 +278,6 @@ def _config_window(model_id: str) -> int | None:
         config = AutoConfig.from_pretrained(model_id, local_files_only=True)
     except Exception:  # noqa: BLE001 - a missing config only means the window is unknown
         return None
-    from genai_demo.engine import config_window
-
     return config_window(config)
 
 

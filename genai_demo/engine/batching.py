@@ -52,6 +52,11 @@ def _stop_workers() -> None:
         engine.close()
 
 
+def batch_cap(device: str) -> int:
+    """Rows per decoding step on a device: GENAI_MAX_BATCH, else the device's default."""
+    return settings().max_batch or DEFAULT_MAX_BATCH.get(device, DEFAULT_MAX_BATCH["cpu"])
+
+
 class EngineError(RuntimeError):
     """A job failed inside the engine (out of memory, a bad request). Other jobs go on."""
 
@@ -148,8 +153,7 @@ class TextEngine:
     def __init__(self, model: Any, end_ids: frozenset[int], max_batch: int | None = None) -> None:
         self.model = model
         self.end_ids = end_ids  # a row stops at any of these tokens
-        device = str(getattr(model, "device", "cpu")).split(":")[0]
-        self.max_batch = max_batch or settings().max_batch or DEFAULT_MAX_BATCH.get(device, 8)
+        self.max_batch = max_batch or batch_cap(str(getattr(model, "device", "cpu")).split(":")[0])
         self._cond = threading.Condition()
         self._tasks: deque[_Task] = deque()
         self._waiting: deque[Job] = deque()
