@@ -28,7 +28,8 @@ pages = {
 navigation = st.navigation(pages, expanded=True)
 
 with st.sidebar:
-    st.toggle("Presenter mode", key=PRESENTER_KEY, help="Large fonts and a wide layout for a projector.")
+    st.toggle("Presenter mode", key=PRESENTER_KEY, bind="query-params",
+              help="Large fonts and a wide layout for a projector. It stays on in links you copy.")
     st.caption(f":material/memory: Running on **{describe_device()}**")
 
 apply_presenter_style()

@@ -12,67 +12,103 @@ class PageInfo:
     icon: str
     group: str
     summary: str
-    try_this: str
+    try_this: str  # shown on the home page's card and under the page's title
+    heading: str = ""  # the page's title when longer than its menu label
+
+    @property
+    def page_title(self) -> str:
+        return self.heading or self.title
 
 
 GROUPS = ("Basics", "Language", "Images", "Advanced", "Challenges")
 
 PAGES: tuple[PageInfo, ...] = (
     PageInfo("home.py", "Start here", ":material/home:", "Basics",
-             "What generative AI is, and a map of this app.", "Pick any card below."),
+             "What generative AI is, and a map of this app.",
+             "Start with the Perceptron to meet one neuron, then open Text generation to watch a language model write.",
+             heading="Generative AI, hands on"),
     PageInfo("perceptron.py", "Perceptron", ":material/neurology:", "Basics",
              "One artificial neuron deciding whether an email is spam.",
-             "Paste an email full of '!!!' and watch the weighted sum."),
+             "Paste an email full of '!!!' below, then let the neuron learn its own weights in part 3.",
+             heading="Perceptron: one neuron spots spam"),
     PageInfo("activations.py", "Activations", ":material/show_chart:", "Basics",
              "Step, sigmoid, ReLU, tanh and GELU on one chart.",
-             "Move the input to 0.7 and read sigmoid's answer."),
+             "Drag the input below 0: ReLU goes flat at 0 while GELU dips just under it.",
+             heading="Activation functions"),
     PageInfo("training_playground.py", "Training playground", ":material/model_training:", "Basics",
              "Layers of neurons learning to separate points, live.",
-             "Load the 'overfit' preset and watch validation loss climb."),
+             "Load the 'overfit' preset, train it, and watch validation loss climb while training loss keeps falling.",
+             heading="Training playground: layers of neurons, learning live"),
     PageInfo("training_vs_generation.py", "Training vs generation", ":material/school:", "Basics",
              "Train a tiny model on a text, then let it write.",
-             "Train on the nursery rhymes; compare the samples at step 0 and step 500."),
+             "Train on the nursery rhymes, then compare the sample at step 0 with the one at step 500.",
+             heading="Training vs generation, in miniature"),
     PageInfo("tokenizer.py", "Tokenizer", ":material/token:", "Language",
              "How text becomes the numbered pieces a model reads.",
-             "Type an emoji and see it split into byte pieces."),
+             "Pick the emoji example: one robot becomes several tokens, each holding some of its bytes.",
+             heading="Tokenizer"),
     PageInfo("text_generation.py", "Text generation", ":material/edit_note:", "Language",
-             "GPT-2 writing with temperature, top-k and top-p, side by side.",
-             "Run the same prompt at temperature 0.2 and 1.5."),
+             "A language model writing with temperature, top-k and top-p, side by side.",
+             "Run the same prompt at temperature 0.2 and 1.5, side by side, then open the step-by-step tab and build a sentence yourself.",
+             heading="Text generation"),
     PageInfo("how_llms_work.py", "How ChatGPT answers", ":material/hub:", "Language",
              "Tokens, attention and the next-word guess, step by step.",
-             "Look at which words 'today' attends to."),
+             "Look at which words ' today' attends to in layer 5, then change the question and watch the maps change.",
+             heading="How ChatGPT answers"),
     PageInfo("embeddings.py", "Embeddings", ":material/scatter_plot:", "Language",
              "Sentences as vectors: similarity, a map, semantic search.",
-             "Search for 'how do images get made from noise'."),
+             "Add the line `animals: A kitten is playing with a ball of wool.` and find it on the map; then search the library for *how do images get made from noise*.",
+             heading="Embeddings: meaning as vectors"),
     PageInfo("chat.py", "Chat", ":material/chat:", "Language",
              "Talk to a small instruction-tuned model and see what it really reads.",
-             "Turn on 'show the template' and send a message."),
+             "Turn on 'Show what the model reads', send a message, and find your words inside the template.",
+             heading="Chat"),
     PageInfo("prompting.py", "Prompting", ":material/lightbulb:", "Language",
              "Zero-shot, few-shot and templates compared on one task.",
-             "Compare the scores of the three prompt styles."),
+             "Pick the spam task, score all three styles, then switch to the chat model and score again.",
+             heading="Prompting"),
     PageInfo("image_generation.py", "Image generation", ":material/image:", "Images",
              "Stable Diffusion turning noise into a picture, step by step.",
-             "Generate a grid of four seeds for one prompt."),
+             "Generate once, then open **Comparison grid** and vary the seed: same prompt, different pictures.",
+             heading="Image generation"),
     PageInfo("gan_lab.py", "GAN lab", ":material/swords:", "Images",
              "A generator and a discriminator competing, trained live.",
-             "Train on the ring, then try the mode-collapse preset."),
+             "Train the ring for 500 steps, then load the 'mode collapse' preset and see the generator pile every point onto one blob.",
+             heading="GAN lab: a forger against a detective"),
     PageInfo("vae_lab.py", "VAE lab", ":material/blur_on:", "Images",
              "Handwritten digits squeezed into two numbers and back.",
-             "Drag through the latent map and watch a 3 turn into an 8."),
+             "Train for 1000 steps, then drag the sliders slowly from the 0s to the 1s and watch one digit morph into another.",
+             heading="VAE lab: squeeze a digit into two numbers"),
     PageInfo("model_families.py", "Model families", ":material/category:", "Advanced",
-             "LLMs, GANs, VAEs and diffusion side by side.", "Compare how each family is trained."),
+             "LLMs, GANs, VAEs and diffusion side by side.",
+             "Read the 'How it learns' row across all four, then open the GAN lab and the VAE lab to watch two of them train in seconds.",
+             heading="Model families: four ways to make something new"),
     PageInfo("fine_tuning.py", "Fine-tuning", ":material/tune:", "Advanced",
-             "Teach GPT-2 a style with your own text, then compare.",
-             "Fine-tune on recipes and prompt 'Preheat the'."),
+             "Teach a language model a style with your own text, then compare.",
+             "Fine-tune on the recipes, then compare what both models write after 'Apple crumble. Preheat the'.",
+             heading="Fine-tuning"),
     PageInfo("rlhf.py", "RLHF", ":material/thumb_up:", "Advanced",
              "Your preferences train a reward model that steers the output.",
-             "Prefer the shorter answers five times, then sample."),
+             "Prefer the shorter answer five times (or let the simulated labeller do it), train the reward model, then compare best-of-4 with plain sampling.",
+             heading="RLHF: learning from your preferences"),
     PageInfo("challenges.py", "Challenges", ":material/warning:", "Challenges",
              "Bias, made-up facts and overfitting, measured on real models.",
-             "Compare 'The man worked as a' with 'The woman worked as a'."),
+             "In *Bias*, compare what the model expects after 'The man worked as a' and 'The woman worked as a'.",
+             heading="Challenges: bias, made-up facts, overfitting"),
     PageInfo("applications.py", "Applications", ":material/apps:", "Challenges",
-             "Where generative AI is used, and what this app can show live.", "Open the video example."),
+             "Where generative AI is used, and what this app can show live.",
+             "Pick **Video** and follow the link to make a short clip from two seeds.",
+             heading="Applications: where generative AI is used"),
     PageInfo("tools_and_systems.py", "Tools and systems", ":material/build:", "Challenges",
              "OpenAI, Hugging Face, LangChain, Stable Diffusion and friends.",
-             "Find which page shows what LangChain does."),
+             "Pick **LangChain** and see which page does what it does.",
+             heading="Tools and real-world systems"),
 )
+
+
+def page_info(page: str) -> PageInfo:
+    """The catalogue entry of a page, by its file name without .py."""
+    for info in PAGES:
+        if info.file == f"{page}.py":
+            return info
+    raise KeyError(f"No page '{page}' in the catalogue")

@@ -28,17 +28,15 @@ FORMULAS = {
             r"(x+0.044715x^3)\right]\right)",
 }
 
-page_intro(
-    "Activation functions",
+page = page_intro(
+    "activations",
     "After a neuron adds up its weighted inputs, an **activation function** turns that sum into the neuron's "
     "output: it decides how strongly the neuron fires. Different functions give different shapes, and the "
     "shape decides what a network of such neurons can learn.",
-    "move the input to 0.7 and read sigmoid's answer (the primer rounds it to 0.68).",
 )
 
-x = st.slider("Input (the weighted sum)", -3.0, 3.0, 0.7, 0.05, key="activations_x")
-shown = st.multiselect("Functions to show", ACTIVATIONS, default=list(ACTIVATIONS), format_func=NAMES.get,
-                       key="activations_shown")
+x = page.slider("Input (the weighted sum)", "x", -3.0, 3.0, 0.7, 0.05)
+shown = page.multiselect("Functions to show", "shown", ACTIVATIONS, ACTIVATIONS, format_func=NAMES.get)
 if not shown:
     st.info("Pick at least one function to draw.", icon=":material/show_chart:")
     st.stop()

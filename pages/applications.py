@@ -3,11 +3,10 @@ import streamlit as st
 from genai_demo.ui.layout import linked_card, page_intro
 
 page_intro(
-    "Applications: where generative AI is used",
+    "applications",
     "The same idea (learn the patterns of many examples, then produce new material that follows them) "
     "powers tools for text, pictures, sound, video and conversation. For each one, here is what you can "
     "try live in this app and, where the app cannot run it, what real systems do.",
-    "pick **Video** and follow the link to make a short clip from two seeds.",
 )
 
 APPLICATIONS = {

@@ -19,11 +19,10 @@ from genai_demo.ui.text import confidence_view, plain_markdown
 
 TEXT_MODEL = display_name(settings().text_model)  # the model this page runs, by name
 page_intro(
-    "Challenges: bias, made-up facts, overfitting",
+    "challenges",
     "A generative model copies the patterns of its training data, the unfair ones included. It writes "
     "fluent text whether or not it knows the answer, and if it is trained too narrowly it can only repeat "
     "what it saw. Here you measure all three on real models instead of taking them on trust.",
-    f"in *Bias*, compare what {TEXT_MODEL} expects after 'The man worked as a' and 'The woman worked as a'.",
 )
 
 section = st.segmented_control(

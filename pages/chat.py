@@ -17,11 +17,10 @@ PENDING = "chat_pending"  # sent messages not answered yet, oldest first
 TEXT_MODEL = display_name(settings().text_model)  # the model this page runs, by name
 
 page_intro(
-    "Chat",
+    "chat",
     "This is a small **instruction-tuned** model: a language model like GPT-2 that was trained further on "
     "conversations, so that it answers instead of just continuing your text. It runs on this computer "
     "and writes its reply one token at a time.",
-    "turn on 'Show what the model reads', send a message, and find your words inside the template.",
 )
 
 with st.expander("How a next-word predictor became an assistant"):

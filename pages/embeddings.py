@@ -18,12 +18,10 @@ TOP_CONTRIBUTIONS = 12
 ANSWER_SETTINGS = SamplingSettings(temperature=0, max_new_tokens=40)
 
 page_intro(
-    "Embeddings: meaning as vectors",
+    "embeddings",
     "An embedding model turns a sentence into a list of numbers, a **vector**. Sentences that mean similar "
     "things get vectors that point in similar directions, even when they share no words. Semantic search, "
     "recommendations and chatbots that read your documents are all built on this one idea.",
-    "add the line `animals: A kitten is playing with a ball of wool.` and find it on the map; then search the "
-    "library for *how do images get made from noise*.",
 )
 
 limits = settings().limits

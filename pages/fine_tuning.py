@@ -22,11 +22,10 @@ samples = finetune.load_samples()
 defaults = finetune.TuneSettings()
 
 page_intro(
-    "Fine-tuning",
+    "fine_tuning",
     f"{TEXT_MODEL} learned general language from a huge amount of text. *Fine-tuning* keeps training it a little "
     "on a small, focused text, so it drifts towards that style: legal clauses, recipes, old-fashioned "
     "verse. Here you do it for real, on a copy that only you see, in about a minute.",
-    "Fine-tune on the recipes, then compare what both models write after 'Apple crumble. Preheat the'.",
 )
 
 lm = loaders.text_model()

@@ -6,13 +6,11 @@ from genai_demo.ui.labs import FAKE_COLOR, REAL_COLOR, gan_field_chart, lab_trai
 from genai_demo.ui.layout import page_intro, presenter_mode
 
 page_intro(
-    "GAN lab: a forger against a detective",
+    "gan_lab",
     "A **GAN** (generative adversarial network) is two networks in a contest. The **generator** turns random "
     "noise into fake samples; the **discriminator** looks at a sample and guesses *real* or *fake*. Each "
     "learns from the other's mistakes until the fakes are hard to tell apart. Here the samples are 2-D "
     "points, so you can watch the whole contest on one chart.",
-    "train the ring for 500 steps, then load the 'mode collapse' preset and see the generator pile every "
-    "point onto one blob.",
 )
 
 LIMIT = settings().limits.max_train_steps

@@ -4,12 +4,11 @@ from genai_demo.catalogue import GROUPS, PAGES
 from genai_demo.ui.layout import page_intro
 
 page_intro(
-    "Generative AI, hands on",
+    "home",
     "Generative AI is software that **creates something new** (a sentence, a picture, a melody) instead "
     "of only sorting or looking up what already exists. It does this with a **neural network** that has "
     "seen an enormous number of examples and learned their patterns. Every page here runs a real model "
     "in front of you, so you can poke at it instead of reading about it.",
-    "start with the Perceptron to meet one neuron, then open Text generation to watch GPT-2 write.",
 )
 
 learn, create = st.columns(2)

@@ -23,12 +23,11 @@ QUESTION = "What's the weather like today?"
 TEXT_MODEL = display_name(settings().text_model)  # the model this page runs, by name
 
 page_intro(
-    "How ChatGPT answers",
+    "how_llms_work",
     f"A chatbot's answer is built one token at a time. Below, {TEXT_MODEL} reads a question and you can follow "
     "every step: the text becomes **tokens**, each token becomes a list of numbers, **attention** lets "
     "every token gather information from the ones before it, and at the end the model scores every "
     "possible next token.",
-    "look at which words ' today' attends to in layer 5, then change the question and watch the maps change.",
 )
 
 limits = settings().limits

@@ -16,11 +16,10 @@ KEY = image_ui.KEY
 RESULT, GRID, CLIP = f"{KEY}_result", f"{KEY}_grid", f"{KEY}_clip"
 
 page_intro(
-    "Image generation",
+    "image_generation",
     "Stable Diffusion, like DALL·E, draws a picture from a sentence. It starts from pure random noise and "
     "removes a little of it at every step, each time nudged towards what your prompt describes. "
     "Watch the picture appear step by step, then compare settings side by side.",
-    "Generate once, then open **Comparison grid** and vary the seed: same prompt, different pictures.",
 )
 
 bundle = loaders.image_pipeline()

@@ -3,13 +3,11 @@ import streamlit as st
 from genai_demo.ui.layout import page_intro
 
 page_intro(
-    "Model families: four ways to make something new",
+    "model_families",
     "Every generative model learns the patterns of its training data and then produces fresh examples, but "
     "the four big families go about it very differently. **LLMs** write text one token at a time, **GANs** "
     "pit a forger against a detective, **VAEs** squeeze data into a small code and rebuild it, and "
     "**diffusion** models learn to clean noise away.",
-    "read the 'How it learns' row across all four, then open the GAN lab and the VAE lab to watch two of "
-    "them train in seconds.",
 )
 
 FAMILIES = [

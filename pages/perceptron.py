@@ -22,12 +22,11 @@ from genai_demo.ui.neurons import neuron_diagram, number, perceptron_boundary_ch
 INPUT_NAMES = ("contains 'discount'", "many '!'")
 
 page_intro(
-    "Perceptron: one neuron spots spam",
+    "perceptron",
     "A **perceptron** is the smallest neural network there is: one neuron. It multiplies each input by a "
     "**weight** (how much that input matters), adds everything up together with a **bias**, and lets an "
     "**activation function** decide whether to fire. Here it decides whether an email is spam from two "
     "yes/no signals.",
-    "paste an email full of '!!!' below, then let the neuron learn its own weights in part 3.",
 )
 
 # --- 1. by hand ---------------------------------------------------------------------------------

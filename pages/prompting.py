@@ -27,12 +27,11 @@ def scores(task_id: str, model_id: str, chat: bool, _lm) -> list[prompting.Style
 
 
 page_intro(
-    "Prompting",
+    "prompting",
     "The same model can do a task well or badly depending on **how you ask**. Here one task is asked in "
     "three ways: a bare instruction (**zero-shot**), the instruction plus a few solved examples "
     "(**few-shot**), and a **structured template** with headed sections. Each task comes with known "
     "answers, so every prompt style gets a score.",
-    "pick the spam task, score all three styles, then switch to the chat model and score again.",
 )
 
 tasks = prompting.load_tasks()

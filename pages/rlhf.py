@@ -19,12 +19,10 @@ max_tokens = min(60, settings().limits.max_new_tokens)
 TEXT_MODEL = display_name(settings().text_model)  # the model this page runs, by name
 
 page_intro(
-    "RLHF: learning from your preferences",
+    "rlhf",
     "Nobody can write down a rule for a *good* answer, but people can easily say which of two answers "
     "they like better. Here you do exactly that a few times; a small **reward model** learns to predict "
     f"your taste, and then it picks the best of several samples from {TEXT_MODEL}.",
-    "Prefer the shorter answer five times (or let the simulated labeller do it), train the reward model, "
-    "then compare best-of-4 with plain sampling.",
 )
 
 lm = loaders.text_model()

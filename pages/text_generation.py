@@ -49,12 +49,10 @@ limits = settings().limits
 TEXT_MODEL = display_name(settings().text_model)  # the model this page runs, by name
 
 page_intro(
-    "Text generation",
+    "text_generation",
     "A language model never writes a whole sentence at once. It looks at the text so far, gives every "
     "token in its vocabulary a probability of coming next, and one token is picked. Then it repeats. "
     "The knobs below decide *how* that token is picked.",
-    "Run the same prompt at temperature 0.2 and 1.5, side by side, then open the step-by-step tab and "
-    "build a sentence yourself.",
 )
 
 lm = loaders.text_model()

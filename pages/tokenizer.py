@@ -14,11 +14,10 @@ MAX_COMPARE_CHIPS = 300
 MAX_CUSTOM_ID_CHARS = 200
 
 page_intro(
-    "Tokenizer",
+    "tokenizer",
     "A language model never sees letters. A **tokenizer** first cuts the text into pieces called tokens and "
     "gives each piece a number (its id); the model only ever reads and writes those numbers. Different models "
     "cut the same text differently.",
-    "Pick the emoji example: one robot becomes three GPT-2 tokens, each holding some of its bytes.",
 )
 
 

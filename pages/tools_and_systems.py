@@ -4,11 +4,10 @@ from genai_demo.config import settings
 from genai_demo.ui.layout import linked_card, page_intro
 
 page_intro(
-    "Tools and real-world systems",
+    "tools_and_systems",
     "Generative AI reaches people through a handful of companies, platforms and products. For each one: "
     "what it is, which page of this app demonstrates the same idea on a small scale, and what this app "
     "actually uses from it.",
-    "pick **LangChain** and see which page does what it does.",
 )
 
 config = settings()

@@ -23,11 +23,10 @@ from genai_demo.ui.neurons import loss_chart, neuron_maps_chart, number, region_
 L2_CHOICES = [0.0, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0]
 
 page_intro(
-    "Training playground: layers of neurons, learning live",
+    "training_playground",
     "One neuron can only draw a straight line. Stack neurons in **hidden layers** and each layer reshapes what "
     "the previous one passed on, like stations on a factory line, until curved borders become possible. "
     "Press **Start** and watch the network adjust its weights to colour the plane blue and orange.",
-    "load the 'overfit' preset, train it, and watch validation loss climb while training loss keeps falling.",
 )
 
 

@@ -20,11 +20,10 @@ from genai_demo.ui.panels import input_notice
 OWN_TEXT = "own"
 
 page_intro(
-    "Training vs generation, in miniature",
+    "training_vs_generation",
     "Every generative model lives two lives. First it **trains**: it reads examples and nudges its weights "
     "until the next piece is less of a surprise. Then it **generates**: it guesses the next piece, adds it, and "
     "guesses again. Here a tiny network does both, one character at a time, on a text you pick, in seconds.",
-    "train on the nursery rhymes, then compare the sample at step 0 with the one at step 500.",
 )
 
 limits = settings().limits

@@ -10,13 +10,11 @@ from genai_demo.ui.layout import page_intro
 from genai_demo.vae import VaeConfig, VaeTrainer, demo_picture, digits, sd_vae_round_trip
 
 page_intro(
-    "VAE lab: squeeze a digit into two numbers",
+    "vae_lab",
     "A **VAE** (variational autoencoder) has two halves. The **encoder** compresses a picture into a few "
     "numbers, its *latent* code; the **decoder** rebuilds the picture from them. Because training keeps "
     "the codes packed around zero, every point of that small space decodes to something plausible, so "
     "the decoder becomes a generator.",
-    "train for 1000 steps, then drag the sliders slowly from the 0s to the 1s and watch one digit morph "
-    "into another.",
 )
 
 LIMIT = settings().limits.max_train_steps

@@ -155,11 +155,12 @@ def missing_models_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path):
     reset_app_state()
 
 
-def run_page(page: str, timeout: float = 120, state: dict | None = None):
+def run_page(page: str, timeout: float = 120, state: dict | None = None, link: dict | None = None):
     """Run one page for real with AppTest, through app.py's navigation (so page links work).
 
     `state` presets session-state keys before the first run, as a session that had already chosen
-    them would have. Returns the AppTest after the first run; interact and call `.run()` as usual.
+    them would have; `link` sets URL query parameters, as opening a shared link would.
+    Returns the AppTest after the first run; interact and call `.run()` as usual.
     """
     from streamlit.testing.v1 import AppTest
 
@@ -167,6 +168,8 @@ def run_page(page: str, timeout: float = 120, state: dict | None = None):
     at.switch_page(f"pages/{page}")
     for key, value in (state or {}).items():
         at.session_state[key] = value
+    for key, value in (link or {}).items():
+        at.query_params[key] = value
     return at.run()
 
 

@@ -182,7 +182,7 @@ def test_presenter_mode_enlarges_fonts():
 
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
     assert not any("font-size: 22px" in str(h.proto) for h in at.get("html"))
-    at.sidebar.toggle(key="presenter_mode").set_value(True).run()
+    at.sidebar.toggle(key="presenter").set_value(True).run()
     assert not at.exception
     assert any("font-size: 22px" in str(h.proto) for h in at.get("html"))
     assert at.title[0].value == "Generative AI, hands on"
@@ -191,7 +191,7 @@ def test_presenter_mode_enlarges_fonts():
 def test_a_page_opened_directly_is_sent_through_the_navigation():
     """A `pages/` folder makes Streamlit fall back to old-style multipage mode; the first run undoes it."""
     at = run_page("perceptron.py")
-    assert at.sidebar.toggle(key="presenter_mode").label == "Presenter mode"
+    assert at.sidebar.toggle(key="presenter").label == "Presenter mode"
     assert at.title[0].value.startswith("Perceptron")
 
 

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import streamlit as st
 
-PRESENTER_KEY = "presenter_mode"
+from genai_demo.catalogue import page_info
+from genai_demo.ui.inputs import PageInputs
+
+PRESENTER_KEY = "presenter"  # also its URL parameter: ?presenter=true survives reloads and page changes
 
 _PRESENTER_CSS = """
 <style>
@@ -22,7 +25,10 @@ _PRESENTER_CSS = """
 
 
 def presenter_mode() -> bool:
-    return bool(st.session_state.get(PRESENTER_KEY, False))
+    """On when the sidebar toggle is on, or (before the toggle has run this session) when the link says so."""
+    if PRESENTER_KEY in st.session_state:
+        return bool(st.session_state[PRESENTER_KEY])
+    return st.query_params.get(PRESENTER_KEY, "").lower() in ("true", "1")
 
 
 def apply_presenter_style() -> None:
@@ -54,12 +60,19 @@ def run_through_navigation() -> None:
 _NAVIGATION_CHECKED = "_navigation_checked"
 
 
-def page_intro(title: str, intro: str, try_this: str) -> None:
-    """Every page opens the same way: a title, two or three plain sentences, one thing to try."""
+def page_intro(page: str, intro: str) -> PageInputs:
+    """Every page opens the same way: its catalogue title, two or three plain sentences, one thing to try.
+
+    `page` is the page's file name without .py; the returned PageInputs binds the page's widgets.
+    """
     run_through_navigation()
-    st.title(title)
+    info = page_info(page)
+    inputs = PageInputs(page)
+    inputs.drop_foreign_params()
+    st.title(info.page_title)
     st.markdown(intro)
-    st.caption(f":material/lightbulb: **Try this:** {try_this}")
+    st.caption(f":material/lightbulb: **Try this:** {info.try_this}")
+    return inputs
 
 
 def linked_card(title: str, kind: str, what: str, links_heading: str, links: list[tuple[str, str]],

@@ -1,0 +1,168 @@
+"""One way for a page to own its inputs: named after the page, kept for the session, written into the URL.
+
+Every widget a page binds through `PageInputs` gets the session key `<page>_<name>` (the page's file
+name, then the input's name). Streamlit mirrors the value into the address bar under that key
+(`bind="query-params"`), so a copied link reproduces the setup, and keeps it when the learner visits
+another page and comes back (`persist_state="session"`).
+
+Values a learner cannot pick by hand (a link's temperature of 99, a pasted text over the limit, a number
+typed past its range) are not dropped silently: they are clamped or cut, and the page says which value it
+used instead.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
+
+import streamlit as st
+
+T = TypeVar("T")
+
+# Parameters that belong to the whole app rather than one page (app.py's sidebar, Streamlit's own).
+APP_PARAMS = frozenset({"presenter", "embed", "embed_options"})
+_NOTICE = "_notice"
+
+
+class PageInputs:
+    """The inputs of one page. Create it once per page (page_intro does) and bind every widget through it."""
+
+    def __init__(self, page: str) -> None:
+        self.page = page
+
+    def key(self, name: str) -> str:
+        """The session-state key (and URL parameter) of one input of this page."""
+        return f"{self.page}_{name}"
+
+    # --- the widgets -------------------------------------------------------------------------------
+
+    def slider(self, label: str, name: str, min_value: T, max_value: T, value: T, step: T | None = None,
+               **kwargs: Any) -> T:
+        """A slider whose link value is clamped into its range (with a notice) instead of being dropped."""
+        key = self.key(name)
+        self._clamp_link_value(key, label, min_value, max_value, value)
+        return st.slider(label, min_value, max_value, value, step, **self._bind(key), **kwargs)
+
+    def number(self, label: str, name: str, min_value: T, max_value: T, value: T, step: T | None = None,
+               **kwargs: Any) -> T:
+        """A number box. A typed or linked value out of range is replaced by the nearest allowed one, and
+        the page says so (Streamlit's own range check would keep the old value with only a red outline)."""
+        key = self.key(name)
+        self._clamp_link_value(key, label, min_value, max_value, value)
+        kind = type(value)
+        result = st.number_input(label, value=value, step=step, on_change=_clamp_number,
+                                 args=(key, label, kind(min_value), kind(max_value)), **self._bind(key), **kwargs)
+        self._show_notice(key)
+        return result
+
+    def text(self, label: str, name: str, value: str, max_chars: int, area: bool = True, **kwargs: Any) -> str:
+        """A text box that accepts any paste and keeps the first max_chars characters, saying so."""
+        key = self.key(name)
+        linked = st.query_params.get(key)
+        if linked is not None and len(linked) > max_chars and key not in st.session_state:
+            st.session_state[key] = linked[:max_chars]
+            _set_notice(key, _cut_message(label, len(linked), max_chars))
+        widget = st.text_area if area else st.text_input
+        result = widget(label, value=value, on_change=_cut_text, args=(key, label, max_chars),
+                        **self._bind(key), **kwargs)
+        self._show_notice(key)
+        return result[:max_chars]
+
+    def choice(self, label: str, name: str, options: Sequence[T], value: T, widget: Callable[..., Any] = st.selectbox,
+               **kwargs: Any) -> T:
+        """One of options, as a selectbox (default), st.radio or st.segmented_control.
+
+        In a link the choice is written as its label (format_func's text when given)."""
+        key = self.key(name)
+        label_of = kwargs.get("format_func", str)
+        self._check_link_choice(key, label, [str(label_of(option)) for option in options])
+        index = list(options).index(value)
+        if widget is st.segmented_control:
+            chosen = widget(label, options, default=value, **self._bind(key), **kwargs)
+            return value if chosen is None else chosen  # clicking the chosen segment again unselects it
+        return widget(label, options, index=index, **self._bind(key), **kwargs)
+
+    def toggle(self, label: str, name: str, value: bool = False, **kwargs: Any) -> bool:
+        return st.toggle(label, value=value, **self._bind(self.key(name)), **kwargs)
+
+    def checkbox(self, label: str, name: str, value: bool = False, **kwargs: Any) -> bool:
+        return st.checkbox(label, value=value, **self._bind(self.key(name)), **kwargs)
+
+    def multiselect(self, label: str, name: str, options: Sequence[T], value: Sequence[T], **kwargs: Any) -> list[T]:
+        return st.multiselect(label, options, default=list(value), **self._bind(self.key(name)), **kwargs)
+
+    def tabs(self, labels: Sequence[str], name: str = "tab") -> Sequence[Any]:
+        """Tabs whose open tab is in the URL, so a link opens the same tab."""
+        return st.tabs(list(labels), key=self.key(name), bind="query-params")
+
+    # --- the link ----------------------------------------------------------------------------------
+
+    def drop_foreign_params(self) -> None:
+        """Remove URL parameters that belong to no input of this page, and say which were ignored."""
+        foreign = [name for name in st.query_params
+                   if name not in APP_PARAMS and not name.startswith(f"{self.page}_")]
+        for name in foreign:
+            del st.query_params[name]
+        if foreign:
+            shown = ", ".join(repr(name[:40]) for name in foreign[:5])
+            st.toast(f"This link had settings this page does not know ({shown}); they were ignored.",
+                     icon=":material/link_off:")
+
+    @staticmethod
+    def _bind(key: str) -> dict[str, Any]:
+        return {"key": key, "bind": "query-params", "persist_state": "session"}
+
+    def _clamp_link_value(self, key: str, label: str, low: Any, high: Any, default: Any) -> None:
+        """A link's number out of range becomes the nearest end of the range (Streamlit would drop it)."""
+        linked = st.query_params.get(key)
+        if linked is None or key in st.session_state:
+            return
+        try:
+            number = type(default)(float(linked))
+        except (TypeError, ValueError, OverflowError):
+            st.toast(f"The link's value for '{label}' ({linked[:40]!r}) is not a number; using {default}.",
+                     icon=":material/link_off:")
+            return
+        if not low <= number <= high:
+            clamped = min(max(number, low), high)
+            st.session_state[key] = clamped
+            st.toast(f"The link asked for {label} = {linked[:40]}; the range is {low} to {high}, so {clamped} "
+                     "is used.", icon=":material/link_off:")
+
+    @staticmethod
+    def _check_link_choice(key: str, label: str, options: list[str]) -> None:
+        linked = st.query_params.get(key)
+        if linked is not None and key not in st.session_state and linked not in options:
+            st.toast(f"The link's choice for '{label}' ({linked[:40]!r}) is not one of the options; the default "
+                     "is used.", icon=":material/link_off:")
+
+    @staticmethod
+    def _show_notice(key: str) -> None:
+        notice = st.session_state.pop(key + _NOTICE, None)
+        if notice:
+            st.caption(f":orange[:material/info: {notice}]")
+
+
+def _set_notice(key: str, message: str) -> None:
+    st.session_state[key + _NOTICE] = message
+
+
+def _cut_message(label: str, length: int, max_chars: int) -> str:
+    return f"{label}: your text had {length:,} characters; the first {max_chars:,} are kept."
+
+
+def _cut_text(key: str, label: str, max_chars: int) -> None:
+    text = st.session_state.get(key) or ""
+    if len(text) > max_chars:
+        st.session_state[key] = text[:max_chars]
+        _set_notice(key, _cut_message(label, len(text), max_chars))
+
+
+def _clamp_number(key: str, label: str, low: float, high: float) -> None:
+    typed = st.session_state.get(key)
+    if typed is None:
+        return
+    if not low <= typed <= high:
+        used = min(max(typed, low), high)
+        st.session_state[key] = used
+        _set_notice(key, f"{label}: {typed:g} is outside {low:g} to {high:g}, so {used:g} is used.")
