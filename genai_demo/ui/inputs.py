@@ -92,7 +92,10 @@ class PageInputs:
         return st.multiselect(label, options, default=list(value), **self._bind(self.key(name)), **kwargs)
 
     def tabs(self, labels: Sequence[str], name: str = "tab") -> Sequence[Any]:
-        """Tabs whose open tab is in the URL, so a link opens the same tab."""
+        """Tabs whose open tab is in the URL, so a link opens the same tab.
+
+        The tabs track which one is open, so a page runs only that tab's work:
+        `with tab: if tab.open: ...` (Streamlit otherwise runs every tab's body on each rerun)."""
         return st.tabs(list(labels), key=self.key(name), bind="query-params")
 
     # --- the link ----------------------------------------------------------------------------------
