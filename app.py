@@ -8,7 +8,7 @@ import streamlit as st
 
 from genai_demo.catalogue import GROUPS, PAGES
 from genai_demo.engine import describe_device
-from genai_demo.ui.layout import PRESENTER_KEY, apply_presenter_style, presenter_mode
+from genai_demo.ui.layout import PRESENTER_KEY, apply_presenter_style, copy_link_button, presenter_mode
 
 st.set_page_config(
     page_title="Generative AI, hands on",
@@ -25,11 +25,17 @@ pages = {
     ]
     for group in GROUPS
 }
-navigation = st.navigation(pages, expanded=True)
+# The menu is drawn below the presenter switch, so a teacher at 1280x720 reaches the switch without scrolling.
+navigation = st.navigation(pages, position="hidden")
 
 with st.sidebar:
     st.toggle("Presenter mode", key=PRESENTER_KEY, bind="query-params",
               help="Large fonts and a wide layout for a projector. It stays on in links you copy.")
+    copy_link_button()
+    for group, group_pages in pages.items():
+        st.caption(group)
+        for page in group_pages:
+            st.page_link(page)
     st.caption(f":material/memory: Running on **{describe_device()}**")
 
 apply_presenter_style()

@@ -4,6 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from genai_demo.neurons import ACTIVATIONS, activate
+from genai_demo.ui.charts import show_chart
 from genai_demo.ui.layout import page_intro
 from genai_demo.ui.neurons import number
 
@@ -55,7 +56,7 @@ chart = alt.layer(
     alt.Chart(markers).mark_point(filled=True, size=90).encode(x="input:Q", y="output:Q", color=colour,
                                                                tooltip=["function", "output"]),
 ).properties(height=360)
-st.altair_chart(chart, width="stretch")
+show_chart(chart, width="stretch")
 
 columns = st.columns(len(shown))
 for column, name in zip(columns, shown):

@@ -1,7 +1,7 @@
 """Screenshots of app pages in headless Chromium, at projector size and narrow.
 
     python tools/screenshot.py text_generation tokenizer        # pages by file name (no .py)
-    python tools/screenshot.py --out screenshots --presenter ""  # the home page in presenter mode
+    python tools/screenshot.py --presenter --all                 # every page in presenter mode, 1280x720 only
 
 Model variables (GENAI_TEXT_MODEL, ...) are passed through, so point them at local folders offline.
 """
@@ -14,6 +14,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from genai_demo.catalogue import PAGES  # noqa: E402
 from tests.browser import browser_page, running_app, wait_until_rendered  # noqa: E402
 
 SIZES = {"projector": (1280, 720), "narrow": (420, 900)}
@@ -25,16 +26,22 @@ def main() -> None:
     parser.add_argument("--out", default="screenshots")
     parser.add_argument("--full", action="store_true", help="capture the whole scrolled page")
     parser.add_argument("--port", type=int, default=None)
+    parser.add_argument("--presenter", action="store_true", help="presenter mode, projector size only")
+    parser.add_argument("--all", action="store_true", help="every page in the catalogue")
     args = parser.parse_args()
+    if args.all:
+        args.pages = ["" if page.file == "home.py" else page.file[:-3] for page in PAGES]
+    sizes = {"projector": SIZES["projector"]} if args.presenter else SIZES
+    query = "?presenter=true" if args.presenter else ""
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     with running_app(port=args.port) as app:
-        for name, (width, height) in SIZES.items():
+        for name, (width, height) in sizes.items():
             with browser_page(width, height) as page:
                 for slug in args.pages:
-                    page.goto(f"{app.url}/{slug}")
+                    page.goto(f"{app.url}/{slug}{query}")
                     wait_until_rendered(page)
-                    path = out / f"{slug or 'home'}-{name}.png"
+                    path = out / f"{slug or 'home'}-{name}{'-presenter' if args.presenter else ''}.png"
                     if args.full:  # Streamlit scrolls inside its main block: grow the window to fit it
                         tall = page.evaluate("(document.querySelector('[data-testid=\"stMain\"]')"
                                              " || document.body).scrollHeight")

@@ -20,6 +20,9 @@ _PRESENTER_CSS = """
 [data-testid="stMain"] h2 { font-size: 2.0rem !important; }
 [data-testid="stMain"] h3 { font-size: 1.6rem !important; }
 [data-testid="stMainBlockContainer"] { padding-top: 2.5rem; max-width: 100%; }
+[data-testid="stMain"] [data-testid="stMetricValue"] { font-size: 2.6rem; }
+[data-testid="stMain"] [data-testid="stMetricLabel"] p { font-size: 1.1rem; }
+[data-testid="stMain"] .gd-note { font-size: 0.8em; }  /* token ids under the chips: 16px or more */
 </style>
 """
 
@@ -29,6 +32,27 @@ def presenter_mode() -> bool:
     if PRESENTER_KEY in st.session_state:
         return bool(st.session_state[PRESENTER_KEY])
     return st.query_params.get(PRESENTER_KEY, "").lower() in ("true", "1")
+
+
+_COPY_LINK = """
+<button class="genai-copy-link" onclick="
+  const url = window.location.href;
+  const done = () => { this.textContent = 'Link copied'; setTimeout(() => this.textContent = 'Copy link', 2000); };
+  if (navigator.clipboard && window.isSecureContext) { navigator.clipboard.writeText(url).then(done); return; }
+  const box = document.createElement('textarea'); box.value = url; document.body.appendChild(box);
+  box.select(); document.execCommand('copy'); box.remove(); done();">Copy link</button>
+<style>
+.genai-copy-link { font: inherit; font-size: 0.9rem; padding: 0.25rem 0.75rem; border-radius: 0.5rem;
+  border: 1px solid rgba(49, 51, 63, 0.2); background: white; cursor: pointer; }
+.genai-copy-link:hover { border-color: #3b5bdb; color: #3b5bdb; }
+</style>
+"""
+
+
+def copy_link_button() -> None:
+    """A button that copies the address bar: the page with its current prompt, knobs and seed."""
+    # The browser knows the URL (Streamlit keeps each page's inputs in it); the server does not need to.
+    st.html(_COPY_LINK, unsafe_allow_javascript=True)
 
 
 def apply_presenter_style() -> None:

@@ -1,0 +1,33 @@
+"""Presenter mode: reachable from a link, and charts a room can read."""
+
+import json
+
+from tests.conftest import reset_app_state, run_page
+
+
+def setup_function() -> None:
+    reset_app_state()
+
+
+def _chart_configs(at) -> list[dict]:
+    return [json.loads(chart.proto.spec).get("config", {}) for chart in at.get("vega_lite_chart")]
+
+
+def test_presenter_mode_from_a_link_gives_charts_projector_sized_text():
+    at = run_page("activations.py", link={"presenter": "true"})
+    assert not at.exception
+    configs = _chart_configs(at)
+    assert configs
+    for config in configs:
+        assert config["axis"]["labelFontSize"] >= 16 and config["legend"]["labelFontSize"] >= 16
+
+
+def test_without_presenter_mode_charts_keep_the_normal_size():
+    at = run_page("activations.py")
+    assert all("labelFontSize" not in config.get("axis", {}) for config in _chart_configs(at))
+
+
+def test_the_presenter_switch_comes_before_the_menu():
+    at = run_page("home.py")
+    order = [node.type for node in at.sidebar.children.values()]
+    assert order[0] == "toggle" and at.sidebar.toggle(key="presenter").label == "Presenter mode"
