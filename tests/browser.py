@@ -46,11 +46,12 @@ class RunningApp:
 
 
 @contextmanager
-def running_app(env: dict[str, str] | None = None, port: int | None = None) -> Iterator[RunningApp]:
-    """Run `streamlit run app.py` on a free loopback port; yields its URL and process id."""
+def running_app(env: dict[str, str] | None = None, port: int | None = None,
+                script: str = "app.py") -> Iterator[RunningApp]:
+    """Run `streamlit run app.py` (or another script) on a free loopback port; yields its URL and process id."""
     port = port or free_port()
     full_env = {**os.environ, "HF_HUB_OFFLINE": "1", "PYTHONUNBUFFERED": "1", **(env or {})}
-    command = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
+    command = [sys.executable, "-m", "streamlit", "run", script, "--server.headless", "true",
                "--server.port", str(port), "--server.address", "127.0.0.1",
                "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"]
     process = subprocess.Popen(command, cwd=ROOT, env=full_env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)

@@ -56,6 +56,6 @@ def test_a_deep_link_opened_first_after_a_restart_still_gets_the_apps_menu_and_s
         page.goto(f"{app.url}/perceptron")  # the very first request to this server
         wait_until_rendered(page)
         assert page.locator("h1").first.inner_text().startswith("Perceptron")
-        links = page.locator("[data-testid='stSidebarNavLink']").all_inner_texts()
+        links = page.locator("[data-testid='stSidebar'] [data-testid='stPageLink-NavLink']").all_inner_texts()
         assert any("Start here" in link for link in links)  # the app's titles, not file names
         assert page.get_by_text("Presenter mode").count() == 1

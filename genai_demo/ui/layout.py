@@ -35,12 +35,18 @@ def presenter_mode() -> bool:
 
 
 _COPY_LINK = """
-<button class="genai-copy-link" onclick="
-  const url = window.location.href;
-  const done = () => { this.textContent = 'Link copied'; setTimeout(() => this.textContent = 'Copy link', 2000); };
-  if (navigator.clipboard && window.isSecureContext) { navigator.clipboard.writeText(url).then(done); return; }
-  const box = document.createElement('textarea'); box.value = url; document.body.appendChild(box);
-  box.select(); document.execCommand('copy'); box.remove(); done();">Copy link</button>
+<button class="genai-copy-link">Copy link</button>
+<script>
+for (const button of document.querySelectorAll('.genai-copy-link')) {
+  button.onclick = () => {
+    const url = window.location.href;
+    const done = () => { button.textContent = 'Link copied'; setTimeout(() => button.textContent = 'Copy link', 2000); };
+    if (navigator.clipboard && window.isSecureContext) { navigator.clipboard.writeText(url).then(done); return; }
+    const box = document.createElement('textarea');  // plain http on a classroom network: the old way
+    box.value = url; document.body.appendChild(box); box.select(); document.execCommand('copy'); box.remove(); done();
+  };
+}
+</script>
 <style>
 .genai-copy-link { font: inherit; font-size: 0.9rem; padding: 0.25rem 0.75rem; border-radius: 0.5rem;
   border: 1px solid rgba(49, 51, 63, 0.2); background: white; cursor: pointer; }
