@@ -21,6 +21,7 @@ from genai_demo.ui.panels import input_notice
 from genai_demo.ui.text import (
     confidence_view,
     continuation_html,
+    numbers_missing_notice,
     paced,
     percent,
     plain_markdown,
@@ -57,7 +58,7 @@ page_intro(
     "build a sentence yourself.",
 )
 
-lm = loaders.text_model()
+lm = loaders.text_writer()
 
 
 def _use_example() -> None:
@@ -186,14 +187,15 @@ with side_by_side:
                                  format_func=lambda i: f"Column {i + 1} ({_describe(result['knobs'][i])})")
             end = eos_ids(lm)
             ids = [i for i in result["ids"][which] if i not in end]
-            if ids:
+            served = numbers_missing_notice(lm, st)
+            if ids and not served:
                 # The expander's body runs on every rerun of the page: score each column once per result.
                 scored = result.setdefault("confidences", {})
                 if which not in scored:
                     scored[which] = token_confidences(lm, result["prompt"], result["texts"][which],
                                                       continuation_ids=ids)
                 confidence_view(scored[which], key=K + "confidence_token")
-            else:
+            elif not served:
                 st.info("This column ended at once with the end-of-text token.")
             st.caption("The probability is the model's own (temperature 1), whatever knobs picked the token: "
                        "sampling at a high temperature picks many tokens the model found unlikely.")
@@ -203,6 +205,9 @@ with side_by_side:
 
 
 # --- next-token view ----------------------------------------------------------------------------
+
+if numbers_missing_notice(lm, next_token, step_mode):
+    st.stop()
 
 
 def _knob_row(prefix: str) -> SamplingSettings:
