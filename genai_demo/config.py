@@ -97,6 +97,11 @@ class Settings:
     limits: Limits
     text_server: TextServer | None = None  # set: the text pages write through this server
 
+    @property
+    def writing_model(self) -> str:
+        """The model that writes on the text pages: the served one when there is a text server."""
+        return self.text_server.model if self.text_server else self.text_model
+
     def image_model_for(self, device: str) -> str:
         if self.image_model:
             return self.image_model

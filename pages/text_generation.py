@@ -47,7 +47,7 @@ COLUMN_PRESETS = (
 K = "text_generation_"  # session-state prefix
 
 limits = settings().limits
-TEXT_MODEL = display_name(settings().text_model)  # the model this page runs, by name
+TEXT_MODEL = display_name(settings().writing_model)  # the model this page runs, by name
 
 page_intro(
     "Text generation",
