@@ -6,6 +6,7 @@ server, and must give the same greedy text as the same weights inside the app.
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -17,8 +18,9 @@ from genai_demo.engine import ModelUnavailable, SamplingSettings
 from genai_demo.engine.remote import IGNORED_KNOBS_NOTICE
 from genai_demo.text import generate, generate_texts, next_token_distribution, token_confidences
 from tests import tiny_models
+from tests.browser import browser_page, chromium_path, free_port, running_app, wait_until_rendered
 from tests.conftest import reset_app_state, run_page
-from tests.text_server import free_port, sample_by_default, text_server
+from tests.text_server import sample_by_default, text_server
 
 PROMPT = "The three primary colors are"
 SECRET = "sk-never-show-this-123"
@@ -192,3 +194,41 @@ def test_pages_show_the_panel_when_the_server_is_down(app_env, served_dir):
     at.chat_input(key="chat_input").set_value("Hello").run()
     assert not at.exception
     assert any("The text server does not answer" in e.value for e in at.error)
+
+
+# --- a real browser ----------------------------------------------------------------------------
+
+
+@pytest.mark.skipif(chromium_path() is None and not os.environ.get("CI"), reason="Chromium is not installed")
+def test_text_studio_and_chat_in_chromium_through_the_server(served, server_url, served_dir, tiny_gpt2_dir):
+    env = {"GENAI_TEXT_SERVER": server_url, "GENAI_TEXT_SERVER_MODEL": str(served_dir),
+           "GENAI_TEXT_MODEL": str(tiny_gpt2_dir)}
+    greedy = SamplingSettings(temperature=0.0, max_new_tokens=40)
+    expected_text = generate_texts(served, "What's the weather like today?", [greedy])[0]
+    question = "What is the capital of France?"
+    prompt = chat.build_prompt(served, chat.DEFAULT_SYSTEM_PROMPT, [{"role": "user", "content": question}],
+                               chat.DEFAULT_SETTINGS.max_new_tokens)
+    expected_reply = list(chat.stream_reply(served, prompt, chat.DEFAULT_SETTINGS))[-1].texts[0].strip()
+    with running_app(env=env) as app, browser_page(1280, 720) as page:
+        page.goto(f"{app.url}/text_generation")
+        wait_until_rendered(page)
+        page.get_by_role("button", name="Generate").first.click()
+        page.get_by_text("Confidence view").wait_for(timeout=120_000)
+        wait_until_rendered(page)
+        body = page.locator("[data-testid='stMain']").inner_text()
+        assert page.locator("[data-testid='stException']").count() == 0
+        assert expected_text.split()[0] in body
+        page.get_by_role("tab", name="Next-token view").click()
+        # The notice of what the server does not send is in the tab the learner opened.
+        page.get_by_text("but not the model's scores").locator("visible=true").first.wait_for(timeout=10_000)
+
+        page.goto(f"{app.url}/chat")
+        wait_until_rendered(page)
+        box = page.locator("[data-testid='stChatInputTextArea']")
+        box.fill(question)
+        box.press("Enter")
+        page.locator("[data-testid='stChatMessage']").nth(1).wait_for(timeout=120_000)
+        wait_until_rendered(page)
+        assert page.locator("[data-testid='stException']").count() == 0
+        reply = page.locator("[data-testid='stChatMessage']").nth(1).inner_text()
+        assert expected_reply.split()[0] in reply
