@@ -184,6 +184,17 @@ def test_chat_page_talks_to_the_server(served_app):
     assert history[1]["content"] == list(chat.stream_reply(served, prompt, sampling))[-1].texts[0].strip()
 
 
+def test_rag_answers_come_from_the_server(served_app):
+    at = run_page("embeddings.py")
+    rag_prompt = at.code[0].value
+    at.button(key="embeddings_rag_generate").click().run()
+    assert not at.exception
+    answers = at.session_state["embeddings_rag_answers"]
+    served = engine.load_remote_text_model(settings().text_server)
+    greedy = [SamplingSettings(temperature=0, max_new_tokens=40)]
+    assert answers["with"] and answers["with"] == generate_texts(served, rag_prompt, greedy)[0]
+
+
 def test_pages_show_the_panel_when_the_server_is_down(app_env, served_dir):
     _point_at(app_env, _down_url(), str(served_dir))
     at = run_page("text_generation.py")
@@ -192,6 +203,10 @@ def test_pages_show_the_panel_when_the_server_is_down(app_env, served_dir):
     assert any("The text server does not answer" in e.value for e in at.error)
     at = run_page("chat.py")
     at.chat_input(key="chat_input").set_value("Hello").run()
+    assert not at.exception
+    assert any("The text server does not answer" in e.value for e in at.error)
+    at = run_page("embeddings.py")
+    at.button(key="embeddings_rag_generate").click().run()
     assert not at.exception
     assert any("The text server does not answer" in e.value for e in at.error)
 

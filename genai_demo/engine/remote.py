@@ -94,12 +94,11 @@ def _window(model_id: str, tokenizer: Any) -> int:
 
 
 def _knobs(knobs: "SamplingSettings", max_tokens: int, with_extras: bool) -> dict[str, Any]:
-    request: dict[str, Any] = {
-        "max_tokens": max_tokens,
-        "temperature": 0.0 if knobs.greedy else knobs.temperature,
-        "top_p": knobs.top_p,
-        "seed": knobs.seed,
-    }
+    request: dict[str, Any] = {"max_tokens": max_tokens, "temperature": 0.0 if knobs.greedy else knobs.temperature,
+                               "top_p": knobs.top_p}
+    if not knobs.greedy:
+        # Sent only where it matters: some servers (`transformers serve`) seed one generator for every request.
+        request["seed"] = knobs.seed
     extras = {}
     if knobs.top_k > 1:
         extras["top_k"] = knobs.top_k
@@ -224,7 +223,7 @@ def server_unavailable(error: Exception, server: TextServer) -> ModelUnavailable
             "The text server does not answer",
             f"Nothing answered at {where}.",
             "Check that the serving engine is running and reachable from this machine, and that "
-            "GENAI_TEXT_SERVER is its address ending in /v1 (for example http://localhost:8000/v1). "
+            "GENAI_TEXT_SERVER is its address ending in /v1 (for example `http://localhost:8000/v1`). "
             "Unset GENAI_TEXT_SERVER to write with the model inside the app instead.",
             server.model,
         )
