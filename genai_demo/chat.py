@@ -112,10 +112,11 @@ def build_prompt(lm: "TextModel", system_prompt: str, history: Sequence[dict[str
 def stream_reply(lm: "TextModel", prompt: ChatPrompt, sampling: SamplingSettings) -> Iterator["GenerationUpdate"]:
     """The assistant's reply as it grows (`update.texts[0]`), or its place in line while it waits.
 
-    Feeds exactly `prompt.token_ids`."""
-    from genai_demo.text import generate
+    Feeds exactly `prompt.token_ids` (a serving engine gets `prompt.messages` and renders the same
+    template from the same tokenizer files)."""
+    from genai_demo.text import generate_reply
 
-    for update in generate(lm, prompt.text, [sampling]):
+    for update in generate_reply(lm, prompt.text, prompt.messages, sampling):
         if update.prompt.ids != prompt.token_ids:
             raise RuntimeError("The tokens fed to the model differ from the ones shown; refusing to go on.")
         yield update

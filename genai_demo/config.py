@@ -8,7 +8,7 @@ Call `settings.cache_clear()` after changing the environment (tests do).
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
@@ -73,6 +73,16 @@ PUBLIC_LIMITS = Limits(
 
 
 @dataclass(frozen=True)
+class TextServer:
+    """An OpenAI-compatible serving engine (vLLM, llama.cpp's server, TGI, `transformers serve`) that writes text."""
+
+    base_url: str  # ends in /v1
+    model: str  # the name the server knows the model by; also the id its tokenizer is loaded from
+    api_key: str = field(default="", repr=False)  # never shown, never logged
+    timeout_s: float = 60.0
+
+
+@dataclass(frozen=True)
 class Settings:
     text_model: str
     embed_model: str
@@ -85,6 +95,12 @@ class Settings:
     memory_budget_gb: float | None
     max_batch: int | None  # rows per decoding step of a text engine; None: chosen by device
     limits: Limits
+    text_server: TextServer | None = None  # set: the text pages write through this server
+
+    @property
+    def writing_model(self) -> str:
+        """The model that writes on the text pages: the served one when there is a text server."""
+        return self.text_server.model if self.text_server else self.text_model
 
     def image_model_for(self, device: str) -> str:
         if self.image_model:
@@ -137,6 +153,25 @@ def _load_dotenv() -> None:
     load_dotenv(override=False)
 
 
+def _text_server() -> TextServer | None:
+    url = os.environ.get("GENAI_TEXT_SERVER", "").strip().rstrip("/")
+    if not url:
+        return None
+    if not url.startswith(("http://", "https://")):
+        raise ValueError(f"GENAI_TEXT_SERVER={url!r} must be a web address such as http://localhost:8000/v1")
+    model = os.environ.get("GENAI_TEXT_SERVER_MODEL", "").strip()
+    if not model:
+        raise ValueError("GENAI_TEXT_SERVER is set, so GENAI_TEXT_SERVER_MODEL must name the model the server "
+                         "serves (e.g. HuggingFaceTB/SmolLM2-135M-Instruct)")
+    timeout = os.environ.get("GENAI_TEXT_SERVER_TIMEOUT_S", "").strip()
+    return TextServer(
+        base_url=url,
+        model=model,
+        api_key=os.environ.get("GENAI_TEXT_SERVER_API_KEY", "").strip(),
+        timeout_s=float(_positive_int("GENAI_TEXT_SERVER_TIMEOUT_S", timeout)) if timeout else 60.0,
+    )
+
+
 @cache
 def settings() -> Settings:
     """The app's settings, read from the environment once per process."""
@@ -157,4 +192,5 @@ def settings() -> Settings:
         memory_budget_gb=float(budget) if budget else None,
         max_batch=_positive_int("GENAI_MAX_BATCH", max_batch) if max_batch else None,
         limits=PUBLIC_LIMITS if public else FULL_LIMITS,
+        text_server=_text_server(),
     )

@@ -4,6 +4,8 @@ generation with per-column sampling knobs, and the probability the model gave ea
 Works with any `TextModel` (GPT-2, a fine-tuned copy, a chat model). The shared model is never
 changed, and this module never runs it from the session's thread: writing joins the model's engine
 (one continuous batch for every session) and single forward passes run between the engine's steps.
+With a `RemoteTextModel` (GENAI_TEXT_SERVER) the writing streams from the serving engine instead, in
+the same `GenerationUpdate`s; the views that need the weights raise `ModelUnavailable` saying so.
 """
 
 from __future__ import annotations
@@ -14,6 +16,8 @@ from typing import TYPE_CHECKING, Iterator, Sequence
 from genai_demo.config import settings
 from genai_demo.engine import (
     MAX_SEED,
+    ModelUnavailable,
+    RemoteTextModel,
     SamplingSettings,
     TextModel,
     entropy_bits,
@@ -22,6 +26,7 @@ from genai_demo.engine import (
     penalize_repetition,
     sample_rows,
 )
+from genai_demo.engine.remote import IGNORED_KNOBS_NOTICE, stream_columns
 from genai_demo.tokens import byte_decoder
 
 if TYPE_CHECKING:
@@ -30,7 +35,7 @@ if TYPE_CHECKING:
 __all__ = [
     "SamplingSettings", "NextTokenDistribution", "GenerationUpdate", "PreparedPrompt", "TokenConfidence",
     "next_token_distribution", "sample_next_token", "generate", "generate_texts", "token_confidences", "prepare_prompt",
-    "readable_piece", "decode", "eos_ids", "last_logits",
+    "readable_piece", "decode", "eos_ids", "last_logits", "generate_reply", "missing_numbers",
 ]
 
 # Room always left for the output when a long prompt is cut (unless fewer new tokens were asked for).
@@ -172,12 +177,31 @@ def prepare_prompt(lm: TextModel, prompt: str, columns: Sequence[SamplingSetting
 # --- the model ----------------------------------------------------------------------------------
 
 
+def missing_numbers(lm: TextModel | RemoteTextModel) -> str | None:
+    """What a page cannot show because the model writes on a server (None when the weights are here)."""
+    if not isinstance(lm, RemoteTextModel):
+        return None
+    return (f"The text comes from `{lm.model_id}` on a serving engine (GENAI_TEXT_SERVER), which sends back "
+            "the words it writes but not the model's scores: the probability of each candidate token, the "
+            "model's confidence in each token it wrote and the effect of the knobs on the candidates cannot "
+            "be shown here.")
+
+
+def _needs_weights(lm: TextModel | RemoteTextModel) -> None:
+    missing = missing_numbers(lm)
+    if missing:
+        raise ModelUnavailable("This view needs the model's probabilities", missing,
+                               "Unset GENAI_TEXT_SERVER to run the model inside the app, where every number is "
+                               "shown; the text pages then write with GENAI_TEXT_MODEL.", lm.model_id)
+
+
 def last_logits(lm: TextModel, ids: Sequence[int]) -> "torch.Tensor":
     """The model's next-token logits (float32, shape [1, vocab]) after a sequence of token ids.
 
     One forward pass, run by the model's engine between its decoding steps."""
     import torch
 
+    _needs_weights(lm)
     def forward(model) -> "torch.Tensor":  # type: ignore[no-untyped-def]
         out = model(input_ids=torch.tensor([list(ids)], device=lm.device), use_cache=False, logits_to_keep=1)
         return out.logits[:, -1, :].float().cpu()
@@ -191,6 +215,7 @@ def _tail_logits(lm: TextModel, ids: list[int], keep: int) -> "torch.Tensor":
     Only those positions go through the output layer (a vocabulary-wide row each)."""
     import torch
 
+    _needs_weights(lm)
     def forward(model) -> "torch.Tensor":  # type: ignore[no-untyped-def]
         out = model(input_ids=torch.tensor([ids], device=lm.device), use_cache=False, logits_to_keep=keep)
         return out.logits[0].float().cpu()
@@ -288,10 +313,37 @@ def generate(lm: TextModel, prompt: str, columns: Sequence[SamplingSettings]) ->
     so its text is the same whether it runs alone, beside other columns, or beside other learners. A
     column stops at an end-of-text token or at its max_new_tokens. While the engine's batch is full
     the updates say how many rows are ahead in line. Closing the iterator early cancels the work.
-    Raises ValueError for an empty prompt or absurd settings (before any work is done).
+    Raises ValueError for an empty prompt or absurd settings (before any work is done). On a serving
+    engine each column is its own streamed request with its knobs and seed.
     """
     prepared = prepare_prompt(lm, prompt, columns)
+    if isinstance(lm, RemoteTextModel):
+        sent = decode(lm, prepared.ids) if prepared.truncated else prompt
+        return _remote_updates(lm, prepared, list(columns), prompt=sent)
     return _updates(lm, prepared, list(columns))
+
+
+def generate_reply(lm: TextModel | RemoteTextModel, prompt_text: str, messages: list[dict[str, str]],
+                   sampling: SamplingSettings) -> Iterator[GenerationUpdate]:
+    """A chat model's reply to `messages`, whose chat template gives `prompt_text`, as it grows.
+
+    Inside the app the model continues `prompt_text`; a serving engine is sent the messages and applies
+    the same template (from the same tokenizer files) itself."""
+    if not isinstance(lm, RemoteTextModel):
+        return generate(lm, prompt_text, [sampling])
+    return _remote_updates(lm, prepare_prompt(lm, prompt_text, [sampling]), [sampling], messages=messages)
+
+
+def _remote_updates(lm: RemoteTextModel, prepared: PreparedPrompt, columns: list[SamplingSettings],
+                    prompt: str | None = None,
+                    messages: list[dict[str, str]] | None = None) -> Iterator[GenerationUpdate]:
+    # The server sends text; the token ids shown beside it are that text in the served model's tokenizer.
+    extra_knobs = any(knobs.top_k > 1 or knobs.repetition_penalty != 1.0 for knobs in columns)
+    for texts, finished in stream_columns(lm, columns, prepared.max_new_tokens, prompt=prompt, messages=messages):
+        if extra_knobs and lm.extra_knobs_refused and IGNORED_KNOBS_NOTICE not in prepared.notices:
+            prepared.notices.append(IGNORED_KNOBS_NOTICE)
+        token_ids = [_encode(lm, text) if text else [] for text in texts]
+        yield GenerationUpdate(max(len(ids) for ids in token_ids), texts, token_ids, finished, prepared)
 
 
 def _updates(lm: TextModel, prepared: PreparedPrompt, columns: list[SamplingSettings]) -> Iterator[GenerationUpdate]:

@@ -68,7 +68,7 @@ with st.container(border=True):
     seed = seed_col.number_input("Seed", 0, 1_000_000, 0, key="chat_seed")
     st.button("Clear chat", key="chat_clear", on_click=clear_chat, icon=":material/delete:")
 
-lm = loaders.chat_model()
+lm = loaders.chat_writer()
 sampling = replace(chat.DEFAULT_SETTINGS, temperature=temperature, repetition_penalty=penalty,
                    max_new_tokens=reply_tokens, seed=int(seed))
 

@@ -11,7 +11,7 @@ from genai_demo.text import SamplingSettings, generate_texts
 from genai_demo.ui import embeddings as ui
 from genai_demo.ui import loaders
 from genai_demo.ui.layout import page_intro
-from genai_demo.ui.panels import input_notice
+from genai_demo.ui.panels import input_notice, unavailable_shown
 
 STRIP_DIMENSIONS = 48
 TOP_CONTRIBUTIONS = 12
@@ -178,9 +178,9 @@ else:
     st.code(rag_prompt, language=None, wrap_lines=True)
     request = (rag_prompt, plain_prompt)
     if st.button("Answer with and without the context", key="embeddings_rag_generate", type="primary"):
-        lm = loaders.text_model_or_none()
+        lm = loaders.text_writer_or_none()
         if lm is not None:
-            with st.spinner("The text model is writing both answers…"):
+            with st.spinner("The text model is writing both answers…"), unavailable_shown():
                 st.session_state["embeddings_rag_answers"] = {
                     "request": request,
                     "without": generate_texts(lm, plain_prompt, [ANSWER_SETTINGS])[0],

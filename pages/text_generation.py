@@ -21,6 +21,7 @@ from genai_demo.ui.panels import input_notice
 from genai_demo.ui.text import (
     confidence_view,
     continuation_html,
+    numbers_missing_notice,
     paced,
     percent,
     plain_markdown,
@@ -46,7 +47,7 @@ COLUMN_PRESETS = (
 K = "text_generation_"  # session-state prefix
 
 limits = settings().limits
-TEXT_MODEL = display_name(settings().text_model)  # the model this page runs, by name
+TEXT_MODEL = display_name(settings().writing_model)  # the model this page runs, by name
 
 page_intro(
     "text_generation",
@@ -55,7 +56,7 @@ page_intro(
     "The knobs below decide *how* that token is picked.",
 )
 
-lm = loaders.text_model()
+lm = loaders.text_writer()
 
 
 def _use_example() -> None:
@@ -184,14 +185,15 @@ with side_by_side:
                                  format_func=lambda i: f"Column {i + 1} ({_describe(result['knobs'][i])})")
             end = eos_ids(lm)
             ids = [i for i in result["ids"][which] if i not in end]
-            if ids:
+            served = numbers_missing_notice(lm, st)
+            if ids and not served:
                 # The expander's body runs on every rerun of the page: score each column once per result.
                 scored = result.setdefault("confidences", {})
                 if which not in scored:
                     scored[which] = token_confidences(lm, result["prompt"], result["texts"][which],
                                                       continuation_ids=ids)
                 confidence_view(scored[which], key=K + "confidence_token")
-            else:
+            elif not served:
                 st.info("This column ended at once with the end-of-text token.")
             st.caption("The probability is the model's own (temperature 1), whatever knobs picked the token: "
                        "sampling at a high temperature picks many tokens the model found unlikely.")
@@ -201,6 +203,9 @@ with side_by_side:
 
 
 # --- next-token view ----------------------------------------------------------------------------
+
+if numbers_missing_notice(lm, next_token, step_mode):
+    st.stop()
 
 
 def _knob_row(prefix: str) -> SamplingSettings:

@@ -39,7 +39,7 @@ if was_cut:
 
 # --- the text model's tokenizer -----------------------------------------------------------------
 
-text_model_id = settings().text_model
+text_model_id = settings().writing_model  # a served model's own tokenizer
 gpt2, gpt2_error = loaders.tokenizer_or_error(text_model_id)
 
 st.subheader("Your text as the text model reads it")

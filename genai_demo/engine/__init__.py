@@ -5,6 +5,7 @@
 - `batching`: the classroom engine that runs every session's work on a text model in one batch.
 - `sampling`: the sampling knobs and the math that turns logits into the next token.
 - `queue`: a first-in-first-out line for work that runs one at a time (diffusion).
+- `remote`: the client for an OpenAI-compatible serving engine that writes text instead (GENAI_TEXT_SERVER).
 - `threads`: locks and thread limits shared by the sessions of one process.
 
 Topics import what they need from here (`from genai_demo.engine import TextModel`). Nothing here
@@ -27,6 +28,7 @@ from genai_demo.engine.loader import (
     prefetch_command,
 )
 from genai_demo.engine.queue import TurnQueue
+from genai_demo.engine.remote import RemoteTextModel, load_remote_text_model
 from genai_demo.engine.sampling import (
     MAX_SEED,
     SamplingSettings,
@@ -41,7 +43,7 @@ from genai_demo.engine.threads import SharedLimit, tokenizer_lock
 __all__ = [
     "EngineError", "Job", "JobState", "TextEngine", "describe_device", "pick_device", "pick_dtype", "Embedder",
     "ImagePipeline", "ModelUnavailable", "TextModel", "config_window", "load_chat_model", "load_embedder",
-    "load_image_pipeline", "load_text_model", "load_tokenizer", "prefetch_command", "TurnQueue", "MAX_SEED",
+    "load_image_pipeline", "load_text_model", "load_tokenizer", "prefetch_command", "TurnQueue", "RemoteTextModel", "load_remote_text_model", "MAX_SEED",
     "SamplingSettings", "entropy_bits", "filter_logits", "make_generator", "penalize_repetition", "sample_rows",
     "SharedLimit", "tokenizer_lock",
 ]

@@ -2,6 +2,8 @@
 
 Each `*_model()` function returns the loaded bundle, or shows the shared error panel and stops the
 page. The `*_or_none()` forms return None instead of stopping, for pages that can go on without.
+With GENAI_TEXT_SERVER set, `text_writer()` and `chat_writer()` return the served model (its tokenizer
+here, its weights on the server); `text_model()` and `chat_model()` stay local, for views that need weights.
 """
 
 from __future__ import annotations
@@ -9,8 +11,8 @@ from __future__ import annotations
 import streamlit as st
 
 from genai_demo import engine
-from genai_demo.config import settings
-from genai_demo.engine import Embedder, ImagePipeline, ModelUnavailable, TextModel
+from genai_demo.config import TextServer, settings
+from genai_demo.engine import Embedder, ImagePipeline, ModelUnavailable, RemoteTextModel, TextModel
 from genai_demo.ui.panels import model_unavailable_panel
 
 # One entry per kind keeps a small deployment's memory bounded: a changed setting replaces the model.
@@ -24,6 +26,11 @@ def _text_model(model_id: str, device: str, dtype: str, attention: str) -> TextM
 @st.cache_resource(show_spinner="Loading the chat model (only the first time)…", max_entries=1)
 def _chat_model(model_id: str, device: str, dtype: str) -> TextModel:
     return engine.load_chat_model(model_id)
+
+
+@st.cache_resource(show_spinner="Loading the served model's tokenizer (only the first time)…", max_entries=1)
+def _served_model(server: TextServer) -> RemoteTextModel:
+    return engine.load_remote_text_model(server)
 
 
 @st.cache_resource(show_spinner="Loading the sentence embedder (only the first time)…", max_entries=1)
@@ -70,8 +77,25 @@ def text_model_or_none(attention: str = "sdpa") -> TextModel | None:
     return _or_none(_text_model, settings().text_model, *_key(), attention)
 
 
+def text_writer() -> TextModel | RemoteTextModel:
+    """The model that writes text on the text pages: the served one when GENAI_TEXT_SERVER is set."""
+    server = settings().text_server
+    return _or_stop(_served_model, server) if server else text_model()
+
+
+def text_writer_or_none() -> TextModel | RemoteTextModel | None:
+    server = settings().text_server
+    return _or_none(_served_model, server) if server else text_model_or_none()
+
+
 def chat_model() -> TextModel:
     return _or_stop(_chat_model, settings().chat_model, *_key())
+
+
+def chat_writer() -> TextModel | RemoteTextModel:
+    """The model the chat page talks to: the served one when GENAI_TEXT_SERVER is set."""
+    server = settings().text_server
+    return _or_stop(_served_model, server) if server else chat_model()
 
 
 def embedder() -> Embedder:

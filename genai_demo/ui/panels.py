@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+from typing import Iterator
+
 import streamlit as st
 
 from genai_demo.engine import ModelUnavailable
@@ -33,3 +36,12 @@ def _command_in(text: str) -> str | None:
 def input_notice(message: str) -> None:
     """A visible note that the app changed the learner's input (cut, capped, ignored)."""
     st.info(message, icon=":material/content_cut:")
+
+
+@contextmanager
+def unavailable_shown() -> Iterator[None]:
+    """Run model work; if the model (or its serving engine) fails, show the shared panel instead."""
+    try:
+        yield
+    except ModelUnavailable as error:
+        model_unavailable_panel(error)

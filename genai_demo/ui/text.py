@@ -10,7 +10,9 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from genai_demo.text import GenerationUpdate, NextTokenDistribution, TokenConfidence
+from genai_demo.engine import ModelUnavailable
+from genai_demo.text import GenerationUpdate, NextTokenDistribution, TokenConfidence, missing_numbers
+from genai_demo.ui.panels import model_unavailable_panel
 
 KEPT_COLOR = "#4c78a8"
 MODEL_COLOR = "#9ecae9"
@@ -42,19 +44,33 @@ def paced(updates: Iterator[GenerationUpdate], seconds: float = REDRAW_S) -> Ite
     """The updates worth drawing: at most one per `seconds`, plus every change of waiting and the last one.
 
     The model writes a token every few milliseconds when the class is small; redrawing the page for each
-    one costs the server and every browser more than the writing itself.
+    one costs the server and every browser more than the writing itself. A model that fails while
+    writing (a serving engine that is down or refuses) shows the shared panel and stops the page.
     """
     shown_at = 0.0
     held = None
-    for update in updates:
-        now = time.monotonic()
-        if update.done or update.waiting or now - shown_at >= seconds:
-            shown_at, held = now, None
-            yield update
-        else:
-            held = update
+    try:
+        for update in updates:
+            now = time.monotonic()
+            if update.done or update.waiting or now - shown_at >= seconds:
+                shown_at, held = now, None
+                yield update
+            else:
+                held = update
+    except ModelUnavailable as error:
+        model_unavailable_panel(error)
+        st.stop()
     if held is not None:
         yield held
+
+
+def numbers_missing_notice(lm, *places) -> bool:  # type: ignore[no-untyped-def]
+    """In each place (a tab, a column), say which numbers a served model does not give; True if it did."""
+    missing = missing_numbers(lm)
+    if missing:
+        for place in places:
+            place.info(missing, icon=":material/cloud:")
+    return missing is not None
 
 
 def queue_note(update: GenerationUpdate) -> str:
