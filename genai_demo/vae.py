@@ -6,7 +6,6 @@ turns any point of that map back into an 8x8 picture. Trained for seconds on a C
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from functools import cache
 from typing import TYPE_CHECKING, Any
@@ -15,7 +14,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from genai_demo.gan import TrainingDiverged, one_cpu_thread, validate_learning_rate, validate_steps
+from genai_demo.training import TrainingDiverged, check_finite, one_cpu_thread, validate_learning_rate, validate_steps
 
 if TYPE_CHECKING:
     from PIL import Image
@@ -111,12 +110,11 @@ class VaeTrainer:
                 index = torch.randint(0, len(self.images), (self.config.batch,), generator=self.batches)
                 reconstruction, kl = self._losses(self.images[index])
                 loss = reconstruction + self.config.beta * kl
-                if not math.isfinite(loss.item()):
-                    self.diverged = (
-                        f"Training stopped at step {self.step}: the loss became infinite or not-a-number (NaN). "
-                        "The learning rate is too large, so each update overshoots. Lower it and press Reset."
-                    )
-                    raise TrainingDiverged(self.diverged)
+                try:
+                    check_finite(self.step, loss.item())
+                except TrainingDiverged as error:
+                    self.diverged = str(error)
+                    raise
                 self.optimizer.zero_grad()
                 loss.backward()
                 self.optimizer.step()
