@@ -21,6 +21,7 @@ MAX_LAYERS = 4
 MAX_NEURONS = 16
 MAX_POINTS = 2_000
 MAX_L2 = 1.0
+MAX_STEPS = 5_000  # per run; a page stops live training here
 
 
 # --- data -------------------------------------------------------------------------------------------
@@ -212,8 +213,13 @@ class TrainingRun:
         self.val_loss.append(self.network.loss(self.data.x_val, self.data.y_val))
 
     def train(self, steps: int) -> None:
+        """`steps` more full-batch steps (fewer if the run would pass MAX_STEPS, the most one run may take)."""
         if steps < 0:
             raise ValueError("The number of steps cannot be negative.")
+        if steps and self.steps >= MAX_STEPS:
+            raise ValueError(f"This run reached {MAX_STEPS} steps, the most one run may take. Press Reset to "
+                             "start again.")
+        steps = min(steps, MAX_STEPS - self.steps)
         for _ in range(steps):
             self.network.train_step(self.data.x_train, self.data.y_train, self.learning_rate, self.l2)
             self._record()
@@ -271,8 +277,6 @@ def grid(resolution: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 # --- what the page draws ----------------------------------------------------------------------------
-
-MAX_STEPS = 5_000  # per run; a page stops live training here
 
 
 def _cells(resolution: int) -> pd.DataFrame:

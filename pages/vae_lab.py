@@ -166,10 +166,10 @@ if bundle is not None:
     with side_col:
         side = page.choice("Longest side (px)", "side", sides, sides[min(1, len(sides) - 1)])
     clicked = st.button("Encode and decode", key=page.key("round_trip"), type="primary", icon=":material/compress:")
-    area = st.container(key=page.key("result"))
+    area = st.container(key=page.key("sd_area"))
     if clicked:
         with area:
-            bring_into_view(page.key("result"))
+            bring_into_view(page.key("sd_area"))
             picture = demo_picture(side)
             if upload is not None:
                 from PIL import Image, UnidentifiedImageError
