@@ -30,6 +30,7 @@ RECOGNISABLE_SHARE = 0.3  # "recognisable digits": this share of the sheet recog
 RECOGNISABLE_CLASSES = 8  # ... covering at least this many of the ten digits
 COLLAPSE_DIVERSITY = 0.45  # fakes this much less varied than real digits (see `diversity`) have collapsed
 COLLAPSE_CLASSES = 3
+COLLAPSE_AFTER = 200  # steps: a fresh generator draws one blur for every input, which is not yet a collapse
 
 
 @dataclass(frozen=True)
@@ -247,7 +248,7 @@ class DigitGanTrainer:
 
     def collapsed(self) -> bool:
         """Mode collapse: the sheet is far less varied than real digits, or shows only a few digits."""
-        if self.step == 0:
+        if self.step < COLLAPSE_AFTER:
             return False
         labels = self.judgement().labels
         return self.diversity() < COLLAPSE_DIVERSITY or len(set(labels.tolist())) <= COLLAPSE_CLASSES

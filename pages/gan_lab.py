@@ -164,20 +164,26 @@ def draw_digits(trainer: DigitGanTrainer) -> None:
                             "A sheet of real digits scores about 55 of 64.")
         classes_m.metric("Different digits", judgement.classes, help="Among the recognised drawings.")
         real_m, fake_m = st.columns(2)
-        real_m.metric("Discriminator: real digits look real", f"{scores.real:.0%}")
-        fake_m.metric("Discriminator: drawings look real", f"{scores.fake:.0%}")
+        real_m.metric("Real digits judged real", f"{scores.real:.0%}",
+                      help="The discriminator's mean probability 'real' on 256 real digits.")
+        fake_m.metric("Drawings judged real", f"{scores.fake:.0%}",
+                      help="The discriminator's mean probability 'real' on the 64 drawings of the sheet.")
         st.markdown("**Losses** (the players fight, so the curves wobble)")
         st.altair_chart(loss_chart(trainer.history, LOSSES, height=170), width="stretch")
-    if judgement.recognisable:
-        st.success(f"Recognisable digits: the judge reads {judgement.share:.0%} of the sheet as {judgement.classes} "
-                   "different digits.", icon=":material/check_circle:")
+    # One message in one place, so the view does not jump while it redraws during training.
     if trainer.collapsed():
         st.warning(
             f"**Mode collapse.** The drawings are {trainer.diversity():.0%} as varied as real digits "
-            f"(below {COLLAPSE_DIVERSITY:.0%} counts as collapse) and show few different digits. The generator found "
-            "a few pictures that fool the discriminator and now draws them whatever the noise says; it is "
-            "rewarded for fooling, never for variety. When the discriminator catches on, it jumps to another "
-            "favourite instead of spreading out.", icon=":material/warning:")
+            f"(below {COLLAPSE_DIVERSITY:.0%} counts as collapse) or show at most a few different digits. The "
+            "generator found a few pictures that fool the discriminator and now draws them whatever the noise "
+            "says: it is rewarded for fooling, never for variety. When the discriminator catches on, it jumps to "
+            "another favourite instead of spreading out.", icon=":material/warning:")
+    elif judgement.recognisable:
+        st.success(f"Recognisable digits: the judge reads {judgement.share:.0%} of the sheet as {judgement.classes} "
+                   "different digits.", icon=":material/check_circle:")
+    else:
+        st.caption(f"Not recognisable yet: the sheet counts as digits once {RECOGNISABLE_SHARE:.0%} of it is "
+                   f"recognised, covering {RECOGNISABLE_CLASSES} or more different digits.")
 
 
 def digits_lab() -> None:

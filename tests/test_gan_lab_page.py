@@ -112,4 +112,4 @@ def test_digit_images_train_and_show_a_sheet_judged_live(app_env):
     trainer = at.session_state["gan_lab_digits_trainer"]
     assert trainer.step == 30 and len(trainer.history) == 30
     assert metric(at, "Training step") == "30"
-    assert metric(at, "Discriminator: real digits look real").endswith("%")
+    assert metric(at, "Real digits judged real").endswith("%")

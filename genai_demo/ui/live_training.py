@@ -25,7 +25,7 @@ from genai_demo.ui.progress import bring_into_view
 
 FRAME_SECONDS = 0.4  # the view is redrawn about this often while training
 TRAIN_SECONDS = 0.25  # of each frame, this long goes to training; drawing and the browser get the rest
-PLAY_MAX_SECONDS = 120.0  # a forgotten tab must not keep a shared CPU busy forever
+PLAY_MAX_SECONDS = 120.0  # Play pauses itself after this: a forgotten tab must not keep a shared CPU busy forever
 
 
 @dataclass
@@ -133,7 +133,7 @@ def _live_view(page: PageInputs, trainer: Any, draw: Callable[[Any], None], defa
 
 
 def _advance(trainer: Any, state: LiveState) -> None:
-    if time.monotonic() - state.started > PLAY_MAX_SECONDS:
+    if state.steps_left is None and time.monotonic() - state.started > PLAY_MAX_SECONDS:
         state.playing = False
         state.notice = f"Paused after {PLAY_MAX_SECONDS:.0f} s of training. Press Play to go on."
         return
