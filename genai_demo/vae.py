@@ -123,17 +123,26 @@ class VaeTrainer:
 
     @torch.no_grad()
     def evaluate(self) -> Losses:
-        """Losses over all digits, using each digit's mean latent point (no sampling noise)."""
-        with one_cpu_thread():
-            reconstruction, kl = self._losses(self.images, sample=False)
-        return Losses(reconstruction.item(), kl.item())
+        """Losses over all digits, using each digit's mean latent point (no sampling noise).
+
+        Computed once per training step: a page redrawn without training asks again for free."""
+        if getattr(self, "_evaluated", (None,))[0] != self.step:
+            with one_cpu_thread():
+                reconstruction, kl = self._losses(self.images, sample=False)
+            self._evaluated = (self.step, Losses(reconstruction.item(), kl.item()))
+        return self._evaluated[1]
 
     @torch.no_grad()
     def encode(self, images: np.ndarray | None = None) -> np.ndarray:
-        """Mean latent point of each image (all digits by default), shape (n, 2)."""
+        """Mean latent point of each image (all digits by default, computed once per step), shape (n, 2)."""
+        if images is None and getattr(self, "_codes", (None,))[0] == self.step:
+            return self._codes[1]
         batch = self.images if images is None else torch.from_numpy(np.asarray(images, np.float32).reshape(-1, 64))
         with one_cpu_thread():
-            return self.model.encode(batch)[0].numpy()
+            codes = self.model.encode(batch)[0].numpy()
+        if images is None:
+            self._codes = (self.step, codes)
+        return codes
 
     @torch.no_grad()
     def decode(self, latent: np.ndarray) -> np.ndarray:

@@ -113,3 +113,12 @@ def test_digit_images_train_and_show_a_sheet_judged_live(app_env):
     assert trainer.step == 30 and len(trainer.history) == 30
     assert metric(at, "Training step") == "30"
     assert metric(at, "Real digits judged real").endswith("%")
+
+
+def test_play_left_running_pauses_itself_with_a_notice(app_env):
+    at = run_page("gan_lab.py")
+    at.button(key="gan_lab_play").click().run()
+    at.session_state["gan_lab_live"].started -= 10_000  # as if the tab had been forgotten for hours
+    at.run()
+    assert not at.session_state["gan_lab_live"].playing
+    assert any("Paused after" in i.value for i in at.info)

@@ -164,7 +164,7 @@ def perceptron_boundary_chart(weights: Sequence[float], bias: float, activation:
     return alt.layer(*layers).properties(height=height)
 
 
-def hidden_weights_chart(weights: Sequence[float], signals: Sequence[str], height: int = 150) -> alt.Chart:
+def hidden_weights_chart(weights: Sequence[float], signals: Sequence[str], bar_height: int = 26) -> alt.Chart:
     """One hidden neuron's weight for each input signal, as bars: orange pushes it on, blue pushes it off."""
     frame = pd.DataFrame({"signal": list(signals), "weight": list(weights)})
     frame["direction"] = ["on" if w > 0 else "off" for w in weights]
@@ -173,4 +173,4 @@ def hidden_weights_chart(weights: Sequence[float], signals: Sequence[str], heigh
         y=alt.Y("signal:N", sort=list(signals), title=None),
         color=alt.Color("direction:N", scale=alt.Scale(domain=["on", "off"], range=[ORANGE, BLUE]), legend=None),
         tooltip=["signal", alt.Tooltip("weight:Q", format=".2f")],
-    ).properties(height=height)
+    ).properties(height=alt.Step(bar_height))  # a fixed height per bar, so every signal's label fits
