@@ -150,7 +150,7 @@ def points_lab() -> None:
 
 def draw_digits(trainer: DigitGanTrainer) -> None:
     judgement, scores = trainer.judgement(), trainer.scores()
-    sheet_col, side_col = st.columns([1, 1.15], gap="medium")
+    sheet_col, side_col = st.columns([1.1, 1], gap="medium")
     with sheet_col:
         st.image(digit_sheet(trainer.sheet(), judgement.recognised if trainer.step else None), width="stretch",
                  output_format="PNG")
@@ -159,7 +159,7 @@ def draw_digits(trainer: DigitGanTrainer) -> None:
     with side_col:
         step_m, share_m, classes_m = st.columns(3)
         step_m.metric("Training step", trainer.step)
-        share_m.metric("Recognised", f"{int(judgement.recognised.sum())} of 64",
+        share_m.metric("Recognised", f"{int(judgement.recognised.sum())}/64",
                        help="Judged by a classifier trained on the real digits only, and close to some real digit. "
                             "A sheet of real digits scores about 55 of 64.")
         classes_m.metric("Different digits", judgement.classes, help="Among the recognised drawings.")

@@ -259,6 +259,8 @@ def draw_layers(trainer: SpamLayersTrainer) -> None:
         with column:
             st.altair_chart(hidden_weights_chart(neuron.weights, FEATURES), width="stretch")
             st.markdown(f"**Neuron {neuron.number}** {neuron.describe() if trainer.step else 'is still random.'}")
+    st.caption("The output neuron weighs these hidden outputs exactly as the single neuron weighs the four signals: "
+               "a weighted sum, a bias, a sigmoid. The layer in between is what lets it sort every email.")
     with st.expander("Every email, both verdicts, and the training loss"):
         frame = pd.DataFrame({
             "email": [v.text for v in verdicts],

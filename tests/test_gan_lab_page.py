@@ -103,7 +103,7 @@ def test_bad_inputs_and_links_show_messages(app_env):
 def test_digit_images_train_and_show_a_sheet_judged_live(app_env):
     at = run_page("gan_lab.py", link={"gan_lab_mode": "Digit images"})
     assert not at.exception
-    assert metric(at, "Training step") == "0" and metric(at, "Recognised") == "0 of 64"
+    assert metric(at, "Training step") == "0" and metric(at, "Recognised") == "0/64"
     assert at.get("image") and any("same 64 noise inputs" in c.value for c in at.caption)
     at.number_input(key="gan_lab_digits_steps").set_value(30)
     at.button(key="gan_lab_digits_train").click().run()
