@@ -148,8 +148,12 @@ def vae(budget: float) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="3 s per lab: proves the script runs, not the goals")
-    parser.add_argument("labs", nargs="*", choices=[[], *LABS], default=list(LABS), help="which labs (default: all)")
+    parser.add_argument("labs", nargs="*", help=f"which labs: {', '.join(LABS)} (default: all)")
     args = parser.parse_args()
+    unknown = set(args.labs) - set(LABS)
+    if unknown:
+        parser.error(f"unknown lab(s): {', '.join(sorted(unknown))}; choose from {', '.join(LABS)}")
+    args.labs = args.labs or list(LABS)
     budget = 3.0 if args.quick else 2 * GOAL_SECONDS
     for lab in args.labs:
         LABS[lab](budget)
