@@ -36,8 +36,8 @@ class LiveState:
     steps_left: int | None = None  # None: play until Pause; a number: "Train N steps" still to do
     started: float = 0.0
     steps_per_second: float = 0.0  # measured, so each frame trains about TRAIN_SECONDS worth
-    notice: str | None = None
-    error: str | None = None  # why training stopped (a diverged run, a refused setting)
+    notice: str | None = None  # why training paused by itself (time or step limit)
+    error: str | None = None  # why training failed (a diverged run)
 
 
 def _state(page: PageInputs) -> LiveState:
@@ -139,7 +139,9 @@ def _advance(trainer: Any, state: LiveState) -> None:
         return
     try:
         train_one_frame(trainer, state)
-    except (TrainingDiverged, ValueError) as error:
+    except TrainingDiverged as error:
         state.playing, state.error = False, str(error)
+    except ValueError as error:  # a limit, not a failure: e.g. the most steps one run may take
+        state.playing, state.notice = False, str(error)
     if state.steps_left is not None and state.steps_left <= 0:
         state.playing = False
