@@ -162,7 +162,8 @@ def draw_digits(trainer: DigitGanTrainer) -> None:
         share_m.metric("Recognised", f"{int(judgement.recognised.sum())}/64",
                        help="Judged by a classifier trained on the real digits only, and close to some real digit. "
                             "A sheet of real digits scores about 55 of 64.")
-        classes_m.metric("Different digits", judgement.classes, help="Among the recognised drawings.")
+        classes_m.metric("Digits seen", judgement.classes, help="How many different digits are among the recognised "
+                                                              "drawings.")
         real_m, fake_m = st.columns(2)
         real_m.metric("Real digits judged real", f"{scores.real:.0%}",
                       help="The discriminator's mean probability 'real' on 256 real digits.")
