@@ -46,3 +46,20 @@ def test_every_lab_reports_a_blown_up_run_the_same_way(make):
     with pytest.raises(TrainingDiverged, match="learning rate is too large"):
         trainer.train(5)
     assert diverged_message(3, "x").startswith("Training stopped at step 3: x.")
+
+
+def test_a_redraw_without_training_runs_no_model_again():
+    from genai_demo.gan_digits import digit_trainer_for
+
+    vae, gan = VaeTrainer(VaeConfig()), digit_trainer_for("healthy")
+    calls = {"vae": 0, "gan": 0}
+    vae.model.encoder.register_forward_hook(lambda *_: calls.__setitem__("vae", calls["vae"] + 1))
+    gan.generator.register_forward_hook(lambda *_: calls.__setitem__("gan", calls["gan"] + 1))
+    for _ in range(3):  # three redraws of the same step, as reruns of an idle page would ask
+        vae.evaluate(), vae.encode(), gan.sheet(), gan.judgement()
+    assert calls == {"vae": 2, "gan": 1}  # evaluate and the map's codes once each; the sheet once
+    vae.train(1)
+    gan.train(1)
+    before = dict(calls)
+    vae.evaluate(), gan.sheet()
+    assert calls["vae"] > before["vae"] and calls["gan"] > before["gan"]  # a new step is drawn anew
