@@ -18,6 +18,7 @@ import numpy as np
 
 from genai_demo.engine import SharedLimit
 from genai_demo.playground import Adam
+from genai_demo.training import validate_learning_rate
 
 TEXTS_DIR = Path(__file__).resolve().parent / "data" / "texts"
 CONTEXT = 8
@@ -160,8 +161,7 @@ def train(model: CharModel, text: str, steps: int, learning_rate: float = 3e-3, 
     """Train in place for `steps` random mini-batches; on_step(step, loss) is called after each one."""
     if steps < 0:
         raise ValueError("The number of training steps cannot be negative.")
-    if not (math.isfinite(learning_rate) and 0 < learning_rate <= 1):
-        raise ValueError("The learning rate must be between 0 and 1.")
+    validate_learning_rate(learning_rate)
     contexts, targets = _windows(model, text)
     rng = np.random.default_rng(seed + model.steps)
     with small_matrix_mode():

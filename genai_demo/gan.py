@@ -6,48 +6,24 @@ target distribution) or fake (from the generator). Everything is small enough to
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field, replace
 
 import numpy as np
 import torch
 from torch import nn
 
-from genai_demo.engine import SharedLimit
+from genai_demo.training import (
+    TrainingDiverged,
+    check_finite,
+    diverged_message,
+    one_cpu_thread,
+    validate_learning_rate,
+    validate_steps,
+)
 
 TARGETS = ("ring", "two moons", "blobs", "line")
 PLOT_RANGE = 2.0  # every target fits in [-PLOT_RANGE, PLOT_RANGE]^2
-MAX_LEARNING_RATE = 1.0
 ESCAPE_DISTANCE = 100.0  # generated points this far out mean training has blown up
-
-
-class TrainingDiverged(RuntimeError):
-    """Training produced non-finite numbers (or exploded); the message says what and why."""
-
-
-# Run tiny networks on one CPU thread: on a busy machine, splitting a 64-wide layer over several threads
-# is tens of times slower than one. Torch's thread count is per process; the big models of other pages
-# get theirs back when the last lab session leaves.
-one_cpu_thread = SharedLimit(torch.get_num_threads, torch.set_num_threads, 1)
-
-
-def validate_learning_rate(lr: float, name: str = "learning rate") -> float:
-    if not math.isfinite(lr) or lr <= 0:
-        raise ValueError(f"The {name} must be above 0: with {lr:g} the weights never move, so nothing is learned.")
-    if lr > MAX_LEARNING_RATE:
-        raise ValueError(
-            f"A {name} of {lr:g} is far too large: every update would throw the weights so far that the "
-            f"numbers overflow. Try something between 0.0001 and 0.01 (the maximum is {MAX_LEARNING_RATE:g})."
-        )
-    return lr
-
-
-def validate_steps(steps: int, limit: int) -> int:
-    if steps < 1:
-        raise ValueError("Choose at least 1 training step: with 0 steps nothing changes.")
-    if steps > limit:
-        raise ValueError(f"At most {limit} steps at a time on this server; you asked for {steps}.")
-    return steps
 
 
 def sample_target(name: str, n: int, rng: np.random.Generator) -> np.ndarray:
@@ -264,18 +240,18 @@ class GanTrainer:
             raise TrainingDiverged(self.diverged)
 
     def _check_finite(self, *losses: float) -> None:
-        if not all(math.isfinite(value) for value in losses):
-            self._stop("a loss became infinite or not-a-number (NaN)")
+        try:
+            check_finite(self.step, *losses)
+        except TrainingDiverged as error:
+            self.diverged = str(error)
+            raise
 
     def _check_escape(self, fake: torch.Tensor) -> None:
         if not torch.isfinite(fake).all() or fake.abs().max() > ESCAPE_DISTANCE:
             self._stop("the generated points flew off far outside the picture")
 
     def _stop(self, what: str) -> None:
-        self.diverged = (
-            f"Training stopped at step {self.step}: {what}. The learning rate is too large, so each update "
-            "overshoots and the next one overshoots even more. Lower it and press Reset."
-        )
+        self.diverged = diverged_message(self.step, what)
         raise TrainingDiverged(self.diverged)
 
     # --- what the page draws --------------------------------------------------------------------

@@ -14,6 +14,8 @@ from typing import Sequence
 
 import numpy as np
 
+from genai_demo.training import validate_learning_rate
+
 DATA_DIR = Path(__file__).resolve().parent / "data"
 EMAILS_FILE = DATA_DIR / "emails.csv"
 
@@ -24,6 +26,7 @@ PERCEPTRON_ACTIVATIONS = ("step", "sigmoid", "relu")
 MANY_EXCLAMATIONS = 3
 _DISCOUNT = re.compile(r"discount", re.IGNORECASE)
 
+MAX_PERCEPTRON_RATE = 10.0  # the rule only flips signs, so big steps cannot overflow
 DEFAULT_WEIGHTS = (0.5, 1.0)
 DEFAULT_BIAS = -0.8  # so that inputs (1, 1) give the weighted sum 0.7 of the primer
 
@@ -145,8 +148,11 @@ EMAIL_SETS = {
 }
 
 
+LAYERS_EMAIL_SET = "layers"  # the spam network's emails: spam is an offer *and* pressure to act
+
+
 def load_emails(email_set: str = "inbox") -> list[LabelledEmail]:
-    if email_set not in EMAIL_SETS:
+    if email_set not in (*EMAIL_SETS, LAYERS_EMAIL_SET):
         raise ValueError(f"Unknown email set {email_set!r}; choose one of {', '.join(EMAIL_SETS)}.")
     with EMAILS_FILE.open(encoding="utf-8", newline="") as handle:
         rows = [row for row in csv.DictReader(handle) if row["set"] == email_set]
@@ -172,8 +178,7 @@ def predict(inputs: Sequence[float], weights: Sequence[float], bias: float) -> i
 def learning_step(inputs: Sequence[int], label: int, weights: Sequence[float], bias: float,
                   learning_rate: float) -> LearningStep:
     """Rosenblatt's rule: when the guess is wrong, move each weight by rate * error * input."""
-    if not (math.isfinite(learning_rate) and learning_rate > 0):
-        raise ValueError("The learning rate must be a positive number; at 0 the weights never change.")
+    validate_learning_rate(learning_rate, maximum=MAX_PERCEPTRON_RATE)
     prediction = predict(inputs, weights, bias)
     error = int(label) - prediction
     new_weights = tuple(float(w + learning_rate * error * x) for w, x in zip(weights, inputs))

@@ -12,14 +12,16 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from genai_demo.training import check_finite, validate_learning_rate
+
 DATASETS = ("circles", "moons", "xor", "spiral")
 HIDDEN_ACTIVATIONS = ("tanh", "relu", "sigmoid")
 EXTENT = 1.6  # points live in [-EXTENT, EXTENT]^2; plots use the same square
-MAX_LEARNING_RATE = 1.0
 MAX_LAYERS = 4
 MAX_NEURONS = 16
 MAX_POINTS = 2_000
 MAX_L2 = 1.0
+MAX_STEPS = 5_000  # per run; a page stops live training here
 
 
 # --- data -------------------------------------------------------------------------------------------
@@ -115,17 +117,13 @@ def _hidden_slope(name: str, a: np.ndarray) -> np.ndarray:
 
 def check_settings(hidden_layers: tuple[int, ...], activation: str, learning_rate: float, l2: float) -> None:
     """Plain-language ValueErrors for settings that cannot train."""
-    if not hidden_layers or any(n < 1 for n in hidden_layers):
+    if any(n < 1 for n in hidden_layers):  # no hidden layer at all is allowed: a single neuron
         raise ValueError("Every hidden layer needs at least one neuron (zero neurons would pass nothing on).")
     if len(hidden_layers) > MAX_LAYERS or any(n > MAX_NEURONS for n in hidden_layers):
         raise ValueError(f"Use at most {MAX_LAYERS} hidden layers of {MAX_NEURONS} neurons.")
     if activation not in HIDDEN_ACTIVATIONS:
         raise ValueError(f"Unknown activation {activation!r}; choose one of {', '.join(HIDDEN_ACTIVATIONS)}.")
-    if not math.isfinite(learning_rate) or learning_rate <= 0:
-        raise ValueError("The learning rate must be above 0: at 0 the weights never move, so nothing is learned.")
-    if learning_rate > MAX_LEARNING_RATE:
-        raise ValueError(f"A learning rate above {MAX_LEARNING_RATE} makes every step overshoot; "
-                         "the network jumps around instead of learning.")
+    validate_learning_rate(learning_rate)
     if not math.isfinite(l2) or not 0.0 <= l2 <= MAX_L2:
         raise ValueError(f"Regularisation must be between 0 and {MAX_L2}.")
 
@@ -137,6 +135,7 @@ class Network:
     hidden_layers: tuple[int, ...]
     activation: str = "tanh"
     seed: int = 0
+    inputs: int = 2  # the playground's points have two coordinates; the spam network reads more features
     weights: list[np.ndarray] = field(default_factory=list)
     biases: list[np.ndarray] = field(default_factory=list)
     steps: int = 0
@@ -146,7 +145,7 @@ class Network:
         check_settings(self.hidden_layers, self.activation, 0.1, 0.0)
         if not self.weights:
             rng = np.random.default_rng(self.seed)
-            sizes = (2, *self.hidden_layers, 1)
+            sizes = (self.inputs, *self.hidden_layers, 1)
             self.weights = [rng.normal(0.0, 1.0 / math.sqrt(a), (a, b)) for a, b in zip(sizes, sizes[1:])]
             self.biases = [np.zeros(b) for b in sizes[1:]]
         self._optimizer = Adam(self.parameters())
@@ -163,7 +162,7 @@ class Network:
         return outputs
 
     def predict(self, x: np.ndarray) -> np.ndarray:
-        last = self.hidden_outputs(x)[-1]
+        last = ([x, *self.hidden_outputs(x)])[-1]
         return _hidden("sigmoid", last @ self.weights[-1] + self.biases[-1])[:, 0]
 
     def loss(self, x: np.ndarray, y: np.ndarray) -> float:
@@ -214,13 +213,17 @@ class TrainingRun:
         self.val_loss.append(self.network.loss(self.data.x_val, self.data.y_val))
 
     def train(self, steps: int) -> None:
+        """`steps` more full-batch steps (fewer if the run would pass MAX_STEPS, the most one run may take)."""
         if steps < 0:
             raise ValueError("The number of steps cannot be negative.")
+        if steps and self.steps >= MAX_STEPS:
+            raise ValueError(f"This run reached {MAX_STEPS} steps, the most one run may take. Press Reset to "
+                             "start again.")
+        steps = min(steps, MAX_STEPS - self.steps)
         for _ in range(steps):
             self.network.train_step(self.data.x_train, self.data.y_train, self.learning_rate, self.l2)
             self._record()
-        if not all(math.isfinite(v) for v in (self.train_loss[-1], self.val_loss[-1])):
-            raise FloatingPointError("The loss stopped being a number; lower the learning rate and reset.")
+        check_finite(self.steps, self.train_loss[-1], self.val_loss[-1])
 
     @property
     def steps(self) -> int:
@@ -274,8 +277,6 @@ def grid(resolution: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 # --- what the page draws ----------------------------------------------------------------------------
-
-MAX_STEPS = 5_000  # per run; a page stops live training here
 
 
 def _cells(resolution: int) -> pd.DataFrame:

@@ -6,7 +6,6 @@ turns any point of that map back into an 8x8 picture. Trained for seconds on a C
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from functools import cache
 from typing import TYPE_CHECKING, Any
@@ -15,7 +14,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from genai_demo.gan import TrainingDiverged, one_cpu_thread, validate_learning_rate, validate_steps
+from genai_demo.training import TrainingDiverged, check_finite, one_cpu_thread, validate_learning_rate, validate_steps
 
 if TYPE_CHECKING:
     from PIL import Image
@@ -111,12 +110,11 @@ class VaeTrainer:
                 index = torch.randint(0, len(self.images), (self.config.batch,), generator=self.batches)
                 reconstruction, kl = self._losses(self.images[index])
                 loss = reconstruction + self.config.beta * kl
-                if not math.isfinite(loss.item()):
-                    self.diverged = (
-                        f"Training stopped at step {self.step}: the loss became infinite or not-a-number (NaN). "
-                        "The learning rate is too large, so each update overshoots. Lower it and press Reset."
-                    )
-                    raise TrainingDiverged(self.diverged)
+                try:
+                    check_finite(self.step, loss.item())
+                except TrainingDiverged as error:
+                    self.diverged = str(error)
+                    raise
                 self.optimizer.zero_grad()
                 loss.backward()
                 self.optimizer.step()
@@ -125,17 +123,26 @@ class VaeTrainer:
 
     @torch.no_grad()
     def evaluate(self) -> Losses:
-        """Losses over all digits, using each digit's mean latent point (no sampling noise)."""
-        with one_cpu_thread():
-            reconstruction, kl = self._losses(self.images, sample=False)
-        return Losses(reconstruction.item(), kl.item())
+        """Losses over all digits, using each digit's mean latent point (no sampling noise).
+
+        Computed once per training step: a page redrawn without training asks again for free."""
+        if getattr(self, "_evaluated", (None,))[0] != self.step:
+            with one_cpu_thread():
+                reconstruction, kl = self._losses(self.images, sample=False)
+            self._evaluated = (self.step, Losses(reconstruction.item(), kl.item()))
+        return self._evaluated[1]
 
     @torch.no_grad()
     def encode(self, images: np.ndarray | None = None) -> np.ndarray:
-        """Mean latent point of each image (all digits by default), shape (n, 2)."""
+        """Mean latent point of each image (all digits by default, computed once per step), shape (n, 2)."""
+        if images is None and getattr(self, "_codes", (None,))[0] == self.step:
+            return self._codes[1]
         batch = self.images if images is None else torch.from_numpy(np.asarray(images, np.float32).reshape(-1, 64))
         with one_cpu_thread():
-            return self.model.encode(batch)[0].numpy()
+            codes = self.model.encode(batch)[0].numpy()
+        if images is None:
+            self._codes = (self.step, codes)
+        return codes
 
     @torch.no_grad()
     def decode(self, latent: np.ndarray) -> np.ndarray:

@@ -5,11 +5,13 @@ import streamlit as st
 
 from genai_demo.config import settings
 from genai_demo.ui import loaders
-from genai_demo.ui.labs import crisp_image, lab_trainer, loss_chart, run_training
+from genai_demo.ui.labs import crisp_image, loss_chart
 from genai_demo.ui.layout import page_intro
+from genai_demo.ui.live_training import live_training, session_trainer
+from genai_demo.ui.progress import bring_into_view
 from genai_demo.vae import VaeConfig, VaeTrainer, demo_picture, digits, sd_vae_round_trip
 
-page_intro(
+page = page_intro(
     "vae_lab",
     "A **VAE** (variational autoencoder) has two halves. The **encoder** compresses a picture into a few "
     "numbers, its *latent* code; the **decoder** rebuilds the picture from them. Because training keeps "
@@ -21,11 +23,12 @@ LIMIT = settings().limits.max_train_steps
 LOSSES = {"reconstruction": "#1f77b4", "kl": "#ff7f0e"}
 
 lr_col, seed_col = st.columns(2)
-lr = lr_col.number_input("Learning rate", min_value=0.0, max_value=10.0, value=0.002, step=0.0005, format="%.4f",
-                         key="vae_lab_lr")
-seed = seed_col.number_input("Seed", min_value=0, max_value=2**31 - 1, value=0, key="vae_lab_seed")
+with lr_col:
+    lr = page.number("Learning rate", "lr", 0.0, 10.0, 0.002, 0.0005, format="%.4f")
+with seed_col:
+    seed = page.number("Seed", "seed", 0, 2**31 - 1, 0, 1)
 try:
-    config = VaeConfig(lr=lr, seed=int(seed)).validated()
+    config = VaeConfig(lr=float(lr), seed=int(seed)).validated()
 except ValueError as error:
     st.warning(str(error), icon=":material/warning:")
     st.stop()
@@ -33,13 +36,12 @@ if config.lr > 0.05:
     st.info("That learning rate is large: expect the loss to jump about, or training to stop with a message.",
             icon=":material/speed:")
 
-trainer: VaeTrainer
-trainer, request = lab_trainer("vae_lab", config, VaeTrainer, default_steps=1000, limit=LIMIT)
+trainer: VaeTrainer = session_trainer(page, config, lambda: VaeTrainer(config))
 
 _, labels = digits()
 
 
-def latent_map(x: float | None = None, y: float | None = None) -> alt.LayerChart:
+def latent_map(trainer: VaeTrainer, x: float | None = None, y: float | None = None) -> alt.LayerChart:
     codes = trainer.encode()
     frame = pd.DataFrame({"z1": codes[:, 0], "z2": codes[:, 1], "digit": labels.astype(str)})
     dots = alt.Chart(frame).mark_circle(size=16, opacity=0.7).encode(
@@ -55,73 +57,80 @@ def latent_map(x: float | None = None, y: float | None = None) -> alt.LayerChart
     return alt.layer(*layers).properties(height=360, title="Each dot: one of 1,797 digits, placed by its code")
 
 
-view = st.empty()
+def draw(trainer: VaeTrainer) -> None:
+    losses = trainer.evaluate()
+    step_m, rec_m, kl_m = st.columns(3)
+    step_m.metric("Training step", trainer.step)
+    rec_m.metric("Reconstruction loss", f"{losses.reconstruction:.1f}",
+                 help="How badly the decoder rebuilds each digit (binary cross-entropy over 64 pixels).")
+    kl_m.metric("KL term", f"{losses.kl:.2f}", help="How far the codes stray from a tidy cloud around zero.")
+    if trainer.step == 0:
+        st.info("The model is untrained: all digits sit in one blob and decode to grey mush. Press **Train**.",
+                icon=":material/info:")
+    st.altair_chart(latent_map(trainer), width="stretch")
+    st.markdown("**Training losses** (per digit, on the batches the model learned from)")
+    st.altair_chart(loss_chart(trainer.history, LOSSES), width="stretch")
 
 
-def draw() -> None:
-    with view.container():
-        losses = trainer.evaluate()
-        step_m, rec_m, kl_m = st.columns(3)
-        step_m.metric("Training step", trainer.step)
-        rec_m.metric("Reconstruction loss", f"{losses.reconstruction:.1f}",
-                     help="How badly the decoder rebuilds each digit (binary cross-entropy over 64 pixels).")
-        kl_m.metric("KL term", f"{losses.kl:.2f}",
-                    help="How far the codes stray from a tidy cloud around zero.")
-        st.altair_chart(latent_map(), width="stretch")
-        st.markdown("**Training losses** (per digit, on the batches the model learned from)")
-        st.altair_chart(loss_chart(trainer.history, LOSSES), width="stretch")
-
-
-if trainer.diverged:
-    st.error(trainer.diverged, icon=":material/error:")
-    st.stop()
-run_training("vae_lab", request, trainer.train, draw, LIMIT)
+live_training(page, trainer, draw, default_steps=1000, limit=LIMIT)
 if trainer.diverged:
     st.stop()
-draw()
-if trainer.step == 0:
-    st.info("The model is untrained: all digits sit in one blob and decode to grey mush. Press **Train**.",
-            icon=":material/info:")
 
 # --- walk the latent space ------------------------------------------------------------------------
 
 st.header("Walk through the latent space")
 st.markdown("Every position below is two numbers. The decoder turns them into a brand-new 8x8 digit, one that "
             "may not exist in the data: this is how a VAE *generates*.")
-slider_col, image_col = st.columns([3, 2])
-with slider_col:
-    z1 = st.slider("Latent number 1", -3.0, 3.0, 0.0, 0.05, key="vae_lab_z1")
-    z2 = st.slider("Latent number 2", -3.0, 3.0, 0.0, 0.05, key="vae_lab_z2")
-with image_col:
-    crisp_image(trainer.decode(np.array([z1, z2]))[0], 160, caption=f"decoded from ({z1:.2f}, {z2:.2f})")
-with st.expander("Where is that point on the map?"):
-    st.altair_chart(latent_map(z1, z2), width="stretch")
 
-st.header("Morph one digit into another")
-first_col, second_col = st.columns(2)
-first = first_col.selectbox("From digit", range(10), index=0, key="vae_lab_from")
-second = second_col.selectbox("To digit", range(10), index=1, key="vae_lab_to")
-frames = trainer.interpolate(trainer.example_of(first), trainer.example_of(second), count=7)
-for column, image, weight in zip(st.columns(len(frames)), frames, np.linspace(0, 1, len(frames))):
-    with column:
-        crisp_image(image, 64, caption=f"{weight:.0%}")
-st.caption("Both digits are encoded, the straight line between their two codes is cut into steps, and each step "
-           "is decoded. The in-between pictures are made up by the decoder.")
 
-st.header("Original vs reconstruction")
-index = st.number_input("Digit number (0 to 1796)", min_value=0, max_value=len(labels) - 1, value=0,
-                        key="vae_lab_index")
-original, rebuilt = trainer.reconstruct(int(index))
-left, right, numbers = st.columns([1, 1, 1.4])
-with left:
-    crisp_image(original, 160, caption=f"original (a {labels[int(index)]})")
-with right:
-    crisp_image(rebuilt, 160, caption="after encoder → 2 numbers → decoder")
-with numbers:
-    code = trainer.encode(original)[0]
-    st.metric("Its code", f"({code[0]:.2f}, {code[1]:.2f})")
-    st.caption(f"64 pixel values went in; 2 numbers came out, 32 times fewer. Mean pixel error: "
-               f"{np.abs(original - rebuilt).mean():.3f} (pixels run from 0 to 1).")
+@st.fragment
+def latent_walk(trainer: VaeTrainer) -> None:
+    slider_col, image_col = st.columns([3, 2])
+    with slider_col:
+        z1 = page.slider("Latent number 1", "z1", -3.0, 3.0, 0.0, 0.05)
+        z2 = page.slider("Latent number 2", "z2", -3.0, 3.0, 0.0, 0.05)
+    with image_col:
+        crisp_image(trainer.decode(np.array([z1, z2]))[0], 160, caption=f"decoded from ({z1:.2f}, {z2:.2f})")
+    with st.expander("Where is that point on the map?"):
+        st.altair_chart(latent_map(trainer, z1, z2), width="stretch")
+
+
+@st.fragment
+def morph(trainer: VaeTrainer) -> None:
+    st.header("Morph one digit into another")
+    first_col, second_col = st.columns(2)
+    with first_col:
+        first = page.choice("From digit", "from", list(range(10)), 0)
+    with second_col:
+        second = page.choice("To digit", "to", list(range(10)), 1)
+    frames = trainer.interpolate(trainer.example_of(first), trainer.example_of(second), count=7)
+    for column, image, weight in zip(st.columns(len(frames)), frames, np.linspace(0, 1, len(frames))):
+        with column:
+            crisp_image(image, 64, caption=f"{weight:.0%}")
+    st.caption("Both digits are encoded, the straight line between their two codes is cut into steps, and each "
+               "step is decoded. The in-between pictures are made up by the decoder.")
+
+
+@st.fragment
+def original_vs_reconstruction(trainer: VaeTrainer) -> None:
+    st.header("Original vs reconstruction")
+    index = int(page.number("Digit number (0 to 1796)", "index", 0, len(labels) - 1, 0, 1))
+    original, rebuilt = trainer.reconstruct(index)
+    left, right, numbers = st.columns([1, 1, 1.4])
+    with left:
+        crisp_image(original, 160, caption=f"original (a {labels[index]})")
+    with right:
+        crisp_image(rebuilt, 160, caption="after encoder → 2 numbers → decoder")
+    with numbers:
+        code = trainer.encode(original)[0]
+        st.metric("Its code", f"({code[0]:.2f}, {code[1]:.2f})")
+        st.caption(f"64 pixel values went in; 2 numbers came out, 32 times fewer. Mean pixel error: "
+                   f"{np.abs(original - rebuilt).mean():.3f} (pixels run from 0 to 1).")
+
+
+latent_walk(trainer)
+morph(trainer)
+original_vs_reconstruction(trainer)
 
 with st.expander("Why 'variational'? The two losses"):
     st.markdown(
@@ -154,37 +163,43 @@ if bundle is not None:
     upload_col, side_col = st.columns([2, 1])
     upload = upload_col.file_uploader("Your picture (optional)", type=["png", "jpg", "jpeg", "webp"],
                                       key="vae_lab_upload")
-    side = side_col.selectbox("Longest side (px)", sides, index=min(1, len(sides) - 1), key="vae_lab_side")
-    if st.button("Encode and decode", key="vae_lab_round_trip", type="primary", icon=":material/compress:"):
-        picture = demo_picture(side)
-        if upload is not None:
-            from PIL import Image, UnidentifiedImageError
+    with side_col:
+        side = page.choice("Longest side (px)", "side", sides, sides[min(1, len(sides) - 1)])
+    clicked = st.button("Encode and decode", key=page.key("round_trip"), type="primary", icon=":material/compress:")
+    area = st.container(key=page.key("sd_area"))
+    if clicked:
+        with area:
+            bring_into_view(page.key("sd_area"))
+            picture = demo_picture(side)
+            if upload is not None:
+                from PIL import Image, UnidentifiedImageError
 
-            try:
-                picture = Image.open(upload)
-                picture.load()
-            except (UnidentifiedImageError, OSError):
-                st.warning("That file is not a picture this app can read; using the test picture instead.")
-                picture = demo_picture(side)
-            except Image.DecompressionBombError:  # a tiny file can declare hundreds of millions of pixels
-                st.warning("That picture has too many pixels to open safely; using the test picture instead.")
-                picture = demo_picture(side)
-        with st.spinner("Encoding and decoding…"):
-            st.session_state["vae_lab_sd_result"] = sd_vae_round_trip(bundle, picture, side)
-    result = st.session_state.get("vae_lab_sd_result")
-    if result:
-        channels, height, width = result.latent_shape
-        shape_m, ratio_m = st.columns(2)
-        shape_m.metric("Latent shape", f"{channels} × {height} × {width}",
-                       help=f"The picture is 3 × {result.original.height} × {result.original.width}.")
-        ratio_m.metric("Compression", f"{result.compression:.0f}× fewer numbers",
-                       help=f"This model shrinks each side {result.original.width // width}× and keeps 4 channels "
-                            "instead of 3 colours.")
-        original_col, decoded_col = st.columns(2)
-        original_col.image(result.original, caption=f"original, {result.original.width}×{result.original.height}")
-        decoded_col.image(result.decoded, caption="decoded from the latent")
-        st.caption("The 4 latent channels, each stretched to black-to-white:")
-        for column, channel in zip(st.columns(channels), result.latent_channels):
-            column.image((channel * 255).astype(np.uint8), width="stretch")
-        st.caption("Fine text and tiny faces suffer most: they do not fit in the latent grid. Everything "
-                   "Stable Diffusion draws passes through this decoder.")
+                try:
+                    picture = Image.open(upload)
+                    picture.load()
+                except (UnidentifiedImageError, OSError):
+                    st.warning("That file is not a picture this app can read; using the test picture instead.")
+                    picture = demo_picture(side)
+                except Image.DecompressionBombError:  # a tiny file can declare hundreds of millions of pixels
+                    st.warning("That picture has too many pixels to open safely; using the test picture instead.")
+                    picture = demo_picture(side)
+            with st.spinner("Encoding and decoding…"):
+                st.session_state[page.key("sd_result")] = sd_vae_round_trip(bundle, picture, side)
+    with area:
+        result = st.session_state.get(page.key("sd_result"))
+        if result:
+            channels, height, width = result.latent_shape
+            shape_m, ratio_m = st.columns(2)
+            shape_m.metric("Latent shape", f"{channels} × {height} × {width}",
+                           help=f"The picture is 3 × {result.original.height} × {result.original.width}.")
+            ratio_m.metric("Compression", f"{result.compression:.0f}× fewer numbers",
+                           help=f"This model shrinks each side {result.original.width // width}× and keeps 4 channels "
+                                "instead of 3 colours.")
+            original_col, decoded_col = st.columns(2)
+            original_col.image(result.original, caption=f"original, {result.original.width}×{result.original.height}")
+            decoded_col.image(result.decoded, caption="decoded from the latent")
+            st.caption("The 4 latent channels, each stretched to black-to-white:")
+            for column, channel in zip(st.columns(channels), result.latent_channels):
+                column.image((channel * 255).astype(np.uint8), width="stretch")
+            st.caption("Fine text and tiny faces suffer most: they do not fit in the latent grid. Everything "
+                       "Stable Diffusion draws passes through this decoder.")

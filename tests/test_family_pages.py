@@ -1,70 +1,16 @@
-"""AppTest for the GAN lab, the VAE lab and the model families overview, run through app.py's navigation."""
+"""AppTest for the VAE lab and the model families overview, run through app.py's navigation (the GAN lab:
+test_gan_lab_page.py)."""
 
 from __future__ import annotations
 
 import pytest
 
 from tests.conftest import run_page
+from tests.test_gan_lab_page import train_until_paused
 
 
 def metric(at, label: str) -> str:
     return next(m.value for m in at.metric if m.label == label)
-
-
-def test_gan_lab_trains_steps_and_explains_each_update(app_env):
-    at = run_page("gan_lab.py")
-    assert not at.exception
-    assert metric(at, "Training step") == "0"
-    start = float(metric(at, "Distance to target"))
-
-    at.number_input(key="gan_lab_steps").set_value(60)
-    at.button(key="gan_lab_train").click().run()
-    assert not at.exception
-    assert metric(at, "Training step") == "60"
-    assert float(metric(at, "Distance to target")) < start
-    assert len(at.session_state["gan_lab_trainer"].history) == 60
-
-    at.toggle(key="gan_lab_steps_mode").set_value(True).run()
-    at.button(key="gan_lab_d_step").click().run()
-    assert any("The **discriminator** looked at" in m.value for m in at.markdown)
-    assert at.button(key="gan_lab_d_step").disabled and not at.button(key="gan_lab_g_step").disabled
-    at.button(key="gan_lab_g_step").click().run()
-    assert any("The **generator** moved" in m.value for m in at.markdown)
-    assert metric(at, "Training step") == "61"
-
-    at.button(key="gan_lab_reset").click().run()
-    assert metric(at, "Training step") == "0"
-
-
-def test_gan_lab_mode_collapse_preset_switches_to_the_blobs(app_env):
-    at = run_page("gan_lab.py")
-    at.selectbox(key="gan_lab_preset").select("mode collapse").run()
-    assert not at.exception
-    assert at.selectbox(key="gan_lab_target_mode collapse").value == "blobs"
-    assert at.session_state["gan_lab_trainer"].config.noise_dim == 1
-
-
-def test_gan_lab_bad_inputs_show_messages(app_env):
-    at = run_page("gan_lab.py")
-    at.number_input(key="gan_lab_glr_healthy").set_value(0.0).run()
-    assert any("above 0" in w.value for w in at.warning) and not at.exception
-
-    at.number_input(key="gan_lab_glr_healthy").set_value(5.0).run()
-    assert any("too large" in w.value for w in at.warning)
-
-    at.number_input(key="gan_lab_glr_healthy").set_value(1.0).run()  # allowed, but it blows up
-    assert any("large" in i.value for i in at.info)
-    at.number_input(key="gan_lab_steps").set_value(50)
-    at.button(key="gan_lab_train").click().run()
-    assert not at.exception
-    assert any("learning rate is too large" in e.value for e in at.error)
-    assert not any("nan" in m.value.lower() for m in at.metric)
-
-    at.number_input(key="gan_lab_glr_healthy").set_value(0.002).run()
-    at.number_input(key="gan_lab_steps").set_value(0)
-    at.button(key="gan_lab_train").click().run()
-    assert any("at least 1 step" in w.value for w in at.warning)
-    assert metric(at, "Training step") == "0"
 
 
 def test_vae_lab_trains_decodes_and_rebuilds(app_env):
@@ -75,6 +21,7 @@ def test_vae_lab_trains_decodes_and_rebuilds(app_env):
 
     at.number_input(key="vae_lab_steps").set_value(80)
     at.button(key="vae_lab_train").click().run()
+    train_until_paused(at, "vae_lab")
     assert not at.exception
     assert metric(at, "Training step") == "80"
     assert float(metric(at, "Reconstruction loss")) < start * 0.8
@@ -84,12 +31,23 @@ def test_vae_lab_trains_decodes_and_rebuilds(app_env):
     at.selectbox(key="vae_lab_to").select(7).run()
     assert not at.exception
 
-    at.number_input(key="vae_lab_steps").set_value(0)
-    at.button(key="vae_lab_train").click().run()
-    assert any("at least 1 step" in w.value for w in at.warning)
+    at.number_input(key="vae_lab_steps").set_value(0).run()
+    assert at.number_input(key="vae_lab_steps").value == 1
+    assert any("0 is outside 1 to" in c.value for c in at.caption)
 
     at.number_input(key="vae_lab_lr").set_value(0.0).run()
     assert any("above 0" in w.value for w in at.warning) and not at.exception
+
+
+def test_vae_lab_link_reproduces_the_walk_and_bad_values_get_a_notice(app_env):
+    at = run_page("vae_lab.py", link={"vae_lab_z1": "1.5", "vae_lab_from": "3", "vae_lab_to": "8"})
+    assert not at.exception
+    assert any("decoded from (1.50, 0.00)" in str(image.proto) for image in at.get("image"))
+    assert (at.selectbox(key="vae_lab_from").value, at.selectbox(key="vae_lab_to").value) == (3, 8)
+    bad = run_page("vae_lab.py", link={"vae_lab_z2": "1e9", "vae_lab_to": "eleven"})
+    assert not bad.exception
+    assert bad.slider(key="vae_lab_z2").value == 3.0 and bad.selectbox(key="vae_lab_to").value == 1
+    assert len(bad.toast) == 2
 
 
 def test_vae_lab_loads_and_uses_the_stable_diffusion_vae_on_request(app_env):

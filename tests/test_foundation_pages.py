@@ -30,7 +30,7 @@ def test_perceptron_formula_follows_the_sliders():
     assert "= \\mathbf{0.7}" in _texts(at.latex)  # 1*0.5 + 1*1.0 + (-0.8)
     at.slider(key="perceptron_bias").set_value(-1.6).run()
     assert "= \\mathbf{-0.1}" in _texts(at.latex)
-    assert "Not spam" in _texts(at.success)
+    assert "**Not spam**" in _texts(at.markdown) and not at.success  # a verdict is not a success box
     at.selectbox(key="perceptron_activation").set_value("sigmoid").run()
     at.slider(key="perceptron_bias").set_value(-0.8).run()
     assert f"\\mathbf{{{sigmoid(0.7):.4f}}}" in _texts(at.latex)
@@ -42,7 +42,7 @@ def test_perceptron_reads_a_pasted_email_and_explains_an_empty_one():
     at.text_area(key="perceptron_email").set_value("Hi Ana, lunch at noon? See you!").run()
     assert not at.exception
     assert [m.value for m in at.metric][:2] == ["no (0)", "1"]
-    assert "The weighted sum -0.8 is not above 0" in _texts(at.success)
+    assert "The weighted sum -0.8 is not above 0" in _texts(at.markdown)
     at.text_area(key="perceptron_email").set_value("   ").run()
     assert not at.exception and "empty" in _texts(at.info)
     _no_nan_shown(at)
@@ -54,13 +54,53 @@ def test_perceptron_learns_the_inbox_and_gives_up_on_xor():
     assert "Email 1:" in _texts(at.markdown)
     at.button(key="perceptron_learn_solve").click().run()
     assert not at.exception and "classified correctly" in _texts(at.success)
-    assert at.metric[-1].value == "100%"
+    assert {m.label: m.value for m in at.metric}["accuracy"] == "100%"
     at.radio(key="perceptron_set").set_value("xor").run()
     at.button(key="perceptron_learn_solve").click().run()
     assert "No straight line can separate" in _texts(at.warning)
     at.number_input(key="perceptron_rate").set_value(0.0).run()
     at.button(key="perceptron_learn_step").click().run()
     assert "never change" in _texts(at.warning)
+
+
+def test_perceptron_spam_verdict_is_not_an_error_box():
+    at = run_page("perceptron.py")
+    assert not at.exception
+    assert "**Spam**" in _texts(at.markdown)  # the default email: 'discount' and three '!'
+    assert not at.error
+
+
+def test_perceptron_link_reproduces_the_neuron_and_bad_values_get_a_notice():
+    at = run_page("perceptron.py", link={"perceptron_bias": "-1.6", "perceptron_activation": "sigmoid",
+                                         "perceptron_x2": "false"})
+    assert not at.exception
+    assert at.slider(key="perceptron_bias").value == -1.6
+    assert "\\mathbf{-1.1}" in _texts(at.latex)  # 1*0.5 + 0*1.0 - 1.6
+    bad = run_page("perceptron.py", link={"perceptron_bias": "99", "perceptron_activation": "<script>"})
+    assert not bad.exception
+    assert bad.slider(key="perceptron_bias").value == 2.0
+    assert len(bad.toast) == 2
+
+
+def test_spam_network_trains_and_names_the_emails_it_fixes():
+    at = run_page("perceptron.py")
+    assert any(m.label == "With a hidden layer" for m in at.metric)
+    at.number_input(key="perceptron_layers_steps").set_value(300)
+    at.button(key="perceptron_layers_train").click().run()
+    for _ in range(40):
+        if not at.session_state["perceptron_layers_live"].playing:
+            break
+        at.run()
+    assert not at.exception
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Training step"] == "300"
+    total = len(at.session_state["perceptron_layers_trainer"].emails)
+    assert metrics["With a hidden layer"] == f"{total} of {total}"
+    assert metrics["One neuron gets right"] != metrics["With a hidden layer"]
+    shown = _texts(at.markdown)
+    assert "gets wrong and the hidden layer gets right (1)" in shown
+    assert "Your receipt: the student discount was applied" in shown
+    assert "pushes the verdict towards" in shown  # what each hidden neuron looks for
 
 
 def test_activations_page_shows_exact_values_at_the_marker():
@@ -76,35 +116,62 @@ def test_activations_page_shows_exact_values_at_the_marker():
     assert not at.exception and "at least one" in _texts(at.info)
 
 
+def _train(at, page: str = "training_playground", steps: int | None = None):
+    if steps is not None:
+        at.number_input(key=f"{page}_steps").set_value(steps)
+    at.button(key=f"{page}_train").click().run()
+    for _ in range(80):  # AppTest has no timer: each run is one tick of the live loop
+        if not at.session_state[f"{page}_live"].playing:
+            return at
+        at.run()
+    raise AssertionError("training did not stop")
+
+
 def test_playground_trains_in_steps_and_live():
     at = run_page("training_playground.py")
     assert not at.exception
     assert at.metric[0].value == "0"
-    at.button(key="playground_train_steps").click().run()
+    _train(at, steps=100)
     assert at.metric[0].value == "100"
     assert float(at.metric[1].value) < 0.3
-    at.number_input(key="playground_live_until").set_value(130).run()
-    at.button(key="playground_start").click().run()
-    assert not at.exception and at.metric[0].value == "130"
-    assert at.session_state["playground_live"] is False
+    at.button(key="training_playground_play").click().run()
+    at.run()
+    assert at.session_state["training_playground_live"].playing
+    assert int(at.metric[0].value) > 100
+    at.button(key="training_playground_pause").click().run()
+    paused = at.metric[0].value
+    at.run()
+    assert not at.exception and at.metric[0].value == paused
     assert len(at.get("vega_lite_chart")) == 3  # regions, losses, hidden neurons
 
 
 def test_playground_overfit_preset_warns_about_overfitting():
     at = run_page("training_playground.py")
-    at.selectbox(key="playground_preset").set_value("overfit").run()
-    assert at.number_input(key="playground_neurons").value == 16
-    at.number_input(key="playground_live_until").set_value(600).run()
-    at.slider(key="playground_steps_per_frame").set_value(50).run()
-    at.button(key="playground_start").click().run()
+    at.selectbox(key="training_playground_preset").set_value("overfit").run()
+    assert at.number_input(key="training_playground_neurons").value == 16
+    _train(at, steps=600)
     assert not at.exception
     assert "Overfitting" in _texts(at.warning)
 
 
+def test_playground_link_reproduces_the_setup_and_bad_values_get_a_notice():
+    link = {"training_playground_dataset": "spiral", "training_playground_neurons": "5",
+            "training_playground_seed": "4"}
+    first, second = run_page("training_playground.py", link=link), run_page("training_playground.py", link=link)
+    for at in (first, second):
+        _train(at, steps=20)
+    run = first.session_state["training_playground_trainer"]
+    assert run.network.hidden_layers == (5, 5) and run.steps == 20
+    assert run.train_loss == second.session_state["training_playground_trainer"].train_loss  # same link, same run
+    bad = run_page("training_playground.py", link={"training_playground_noise": "7", "training_playground_dataset": "x"})
+    assert not bad.exception and len(bad.toast) == 2
+    assert bad.slider(key="training_playground_noise").value == 1.0
+
+
 @pytest.mark.parametrize("key, value, message", [
-    ("playground_neurons", 0, "at least one neuron"),
-    ("playground_learning_rate", 0.0, "never move"),
-    ("playground_learning_rate", 1e6, "overshoot"),
+    ("training_playground_neurons", 0, "at least one neuron"),
+    ("training_playground_learning_rate", 0.0, "never move"),
+    ("training_playground_learning_rate", 1e6, "overshoot"),
 ])
 def test_playground_bad_settings_give_a_message_not_a_chart(key, value, message):
     at = run_page("training_playground.py")

@@ -11,12 +11,11 @@ from genai_demo.gan import (
     TARGETS,
     GanConfig,
     GanTrainer,
-    TrainingDiverged,
     energy_distance,
-    one_cpu_thread,
     sample_target,
     trainer_for,
 )
+from genai_demo.training import TrainingDiverged, one_cpu_thread
 
 
 def test_training_brings_generated_points_onto_the_ring():
@@ -124,16 +123,3 @@ def test_one_cpu_thread_restores_the_thread_count():
             assert torch.get_num_threads() == 1
         assert torch.get_num_threads() == 1
     assert torch.get_num_threads() == before
-
-
-def test_live_training_redraws_between_chunks_and_respects_a_time_limit():
-    from genai_demo.ui.labs import train_live
-
-    trainer = trainer_for("healthy")
-    seen: list[int] = []
-    stats = train_live(trainer.train, lambda: seen.append(trainer.step), steps=40, frame_seconds=0.05)
-    assert trainer.step == stats.steps == 40
-    assert stats.frames == len(seen) >= 2 and seen == sorted(seen) and seen[-1] == 40
-
-    timed = train_live(trainer.train, lambda: None, steps=10**9, seconds=0.3, frame_seconds=0.05)
-    assert 0 < timed.steps < 10**9  # it stopped on its own, long before the step count

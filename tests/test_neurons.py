@@ -74,7 +74,7 @@ def test_learning_step_is_rosenblatts_rule():
     assert (step.prediction, step.error, step.weights, step.bias) == (0, 1, (0.5, 0.0), 0.5)
     step = neurons.learning_step((1, 1), 0, (0.5, 0.0), 0.5, 0.5)  # predicted 1 for ham: push down
     assert (step.error, step.weights, step.bias) == (-1, (0.0, -0.5), 0.0)
-    with pytest.raises(ValueError, match="positive"):
+    with pytest.raises(ValueError, match="above 0"):  # the labs' shared learning-rate check
         neurons.learning_step((1, 1), 0, (0.0, 0.0), 0.0, 0.0)
 
 

@@ -8,7 +8,7 @@ import torch
 from PIL import Image
 
 from genai_demo import engine
-from genai_demo.gan import TrainingDiverged
+from genai_demo.training import TrainingDiverged
 from genai_demo.vae import VaeConfig, VaeTrainer, demo_picture, digits, fit_for_vae, sd_vae_round_trip, upscale
 
 

@@ -1,11 +1,8 @@
-"""Widgets shared by the GAN and VAE labs: train controls, a live training loop, charts, crisp images."""
+"""Charts and pictures shared by the GAN and VAE labs: loss curves, the 2-D GAN field, crisp digit images."""
 
 from __future__ import annotations
 
 import math
-import time
-from collections.abc import Callable
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import altair as alt
@@ -13,120 +10,12 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from genai_demo.gan import PLOT_RANGE, TrainingDiverged
+from genai_demo.gan import PLOT_RANGE
 
 if TYPE_CHECKING:
     from genai_demo.gan import GanTrainer
 
-FRAME_SECONDS = 0.25  # the view is redrawn about four times per second while training
-PLAY_CHUNK_SECONDS = 2.0  # one script run of "play" trains this long, then reruns itself
-PLAY_MAX_SECONDS = 60.0  # a forgotten tab must not keep a shared CPU busy forever
-
 REAL_COLOR, FAKE_COLOR = "#2e8b57", "#8e44ad"
-
-
-@dataclass
-class LiveStats:
-    steps: int
-    frames: int
-    seconds: float
-
-    @property
-    def frames_per_second(self) -> float:
-        return self.frames / self.seconds if self.seconds else 0.0
-
-
-def train_live(train: Callable[[int], None], draw: Callable[[], None], steps: int, seconds: float = math.inf,
-               frame_seconds: float = FRAME_SECONDS) -> LiveStats:
-    """Train in chunks sized so that training plus one redraw takes about `frame_seconds`."""
-    done, frames, chunk = 0, 0, 1
-    start = time.perf_counter()
-    while done < steps and time.perf_counter() - start < seconds:
-        began = time.perf_counter()
-        count = min(chunk, steps - done)
-        train(count)
-        done += count
-        trained = time.perf_counter()
-        draw()
-        frames += 1
-        per_step = (trained - began) / count
-        drawing = time.perf_counter() - trained
-        # Training gets what the redraw leaves of the frame, but never less than half of it: on a busy
-        # machine a slow redraw would otherwise starve training to one step per frame.
-        chunk = max(1, int(max(frame_seconds - drawing, frame_seconds / 2) / per_step))
-    return LiveStats(done, frames, time.perf_counter() - start)
-
-
-# --- controls ---------------------------------------------------------------------------------------
-
-
-@dataclass
-class TrainRequest:
-    steps: int
-    train: bool
-    reset: bool
-    playing: bool
-
-
-def _toggle_play(key: str) -> None:
-    st.session_state[key] = not st.session_state.get(key, False)
-    st.session_state[key + "_since"] = time.time()
-
-
-def train_controls(prefix: str, default_steps: int, limit: int) -> TrainRequest:
-    """Steps box, 'Train N steps', 'Play/Pause' and 'Reset', with keys prefixed by the page's name."""
-    playing_key = f"{prefix}_playing"
-    steps_col, train_col, play_col, reset_col = st.columns([1.3, 1.3, 1, 1], vertical_alignment="bottom")
-    steps = steps_col.number_input("Steps", min_value=0, max_value=limit, value=min(default_steps, limit), step=50,
-                                   key=f"{prefix}_steps", help=f"At most {limit} per click on this server.")
-    train = train_col.button(f"Train {int(steps)} steps", key=f"{prefix}_train", type="primary",
-                             icon=":material/fitness_center:", width="stretch")
-    playing = st.session_state.get(playing_key, False)
-    play_col.button("Pause" if playing else "Play", key=f"{prefix}_play", on_click=_toggle_play, args=(playing_key,),
-                    icon=":material/pause:" if playing else ":material/play_arrow:", width="stretch")
-    reset = reset_col.button("Reset", key=f"{prefix}_reset", icon=":material/restart_alt:", width="stretch")
-    return TrainRequest(int(steps), train, reset, st.session_state.get(playing_key, False))
-
-
-def lab_trainer(prefix: str, config: Any, make: Callable[[Any], Any], default_steps: int,
-                limit: int) -> tuple[Any, TrainRequest]:
-    """The page's trainer, kept across reruns and rebuilt for new settings or Reset, and the train controls."""
-    key = f"{prefix}_trainer"
-    trainer = st.session_state.get(key)
-    if trainer is None or trainer.config != config:
-        trainer = st.session_state[key] = make(config)
-    request = train_controls(prefix, default_steps, limit)
-    if request.reset:
-        trainer = st.session_state[key] = make(config)
-    return trainer, request
-
-
-def run_training(prefix: str, request: TrainRequest, train: Callable[[int], None], draw: Callable[[], None],
-                 limit: int) -> LiveStats | None:
-    """Carry out a TrainRequest live; bad step counts and divergence become messages, never tracebacks."""
-    playing_key = f"{prefix}_playing"
-    try:
-        if request.train:
-            if request.steps < 1:
-                st.warning("Choose at least 1 step: with 0 steps nothing is trained.", icon=":material/warning:")
-                return None
-            return train_live(train, draw, request.steps)
-        if request.playing:
-            since = st.session_state.get(playing_key + "_since", time.time())
-            if time.time() - since > PLAY_MAX_SECONDS:
-                st.session_state[playing_key] = False
-                st.info(f"Paused after {PLAY_MAX_SECONDS:.0f} s of training. Press Play to go on.")
-                return None
-            stats = train_live(train, draw, limit, seconds=PLAY_CHUNK_SECONDS)
-            st.rerun()
-            return stats
-    except TrainingDiverged as error:
-        st.session_state[playing_key] = False
-        st.error(str(error), icon=":material/error:")
-    except ValueError as error:
-        st.session_state[playing_key] = False
-        st.warning(str(error), icon=":material/warning:")
-    return None
 
 
 # --- charts ---------------------------------------------------------------------------------------
@@ -205,3 +94,22 @@ def crisp_image(image: np.ndarray, width: int = 160, caption: str | None = None)
     pixels = (np.clip(upscale(image, factor), 0, 1) * 255).astype(np.uint8)
     # PNG, not the default JPEG, whose compression would smear the hard pixel edges.
     st.image(255 - pixels, caption=caption, width=pixels.shape[1], output_format="PNG")  # dark ink on white
+
+
+def digit_sheet(images: np.ndarray, recognised: np.ndarray | None = None, cell: int = 40, border: int = 3) -> np.ndarray:
+    """A grid of 8x8 images as one RGB picture: dark ink on white, each in a frame, green where `recognised`."""
+    from genai_demo.vae import upscale
+
+    count = len(images)
+    columns = math.ceil(math.sqrt(count))
+    rows = math.ceil(count / columns)
+    factor = max(1, cell // images.shape[1])
+    side = images.shape[1] * factor + 2 * border
+    sheet = np.full((rows * side, columns * side, 3), 255, np.uint8)
+    for index, image in enumerate(images):
+        top, left = index // columns * side, index % columns * side
+        frame = (46, 139, 87) if recognised is not None and recognised[index] else (225, 225, 225)
+        sheet[top:top + side, left:left + side] = frame
+        ink = 255 - (np.clip(upscale(image, factor), 0, 1) * 255).astype(np.uint8)
+        sheet[top + border:top + side - border, left + border:left + side - border] = ink[..., None]
+    return sheet

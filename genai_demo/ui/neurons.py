@@ -118,12 +118,13 @@ def perceptron_formula(result: NeuronResult) -> None:
     st.latex(rf"s = {terms} + ({bias}) = \mathbf{{{number(result.weighted_sum)}}}")
     st.latex(rf"{_ACTIVATION_LATEX[result.activation]} \quad\Rightarrow\quad "
              rf"\text{{{result.activation}}}({number(result.weighted_sum)}) = \mathbf{{{number(result.output, 4)}}}")
+    # A verdict, not an error or a success: shown in the chart's class colours (orange spam, blue not spam).
     if result.spam:
-        st.error(f"**Spam.** The weighted sum {number(result.weighted_sum)} is above 0, so the neuron fires.",
-                 icon=":material/report:")
+        st.markdown(f":orange-badge[:material/mail: **Spam**] The weighted sum {number(result.weighted_sum)} is "
+                    "above 0, so the neuron fires.")
     else:
-        st.success(f"**Not spam.** The weighted sum {number(result.weighted_sum)} is not above 0, "
-                   "so the neuron stays quiet.", icon=":material/mark_email_read:")
+        st.markdown(f":blue-badge[:material/mark_email_read: **Not spam**] The weighted sum "
+                    f"{number(result.weighted_sum)} is not above 0, so the neuron stays quiet.")
 
 
 def perceptron_boundary_chart(weights: Sequence[float], bias: float, activation: str,
@@ -161,3 +162,15 @@ def perceptron_boundary_chart(weights: Sequence[float], bias: float, activation:
     if "text" in examples:
         layers.append(alt.Chart(examples).mark_text(dy=-16, fontSize=12).encode(x="x1:Q", y="x2:Q", text="text:N"))
     return alt.layer(*layers).properties(height=height)
+
+
+def hidden_weights_chart(weights: Sequence[float], signals: Sequence[str], bar_height: int = 26) -> alt.Chart:
+    """One hidden neuron's weight for each input signal, as bars: orange pushes it on, blue pushes it off."""
+    frame = pd.DataFrame({"signal": list(signals), "weight": list(weights)})
+    frame["direction"] = ["on" if w > 0 else "off" for w in weights]
+    return alt.Chart(frame).mark_bar().encode(
+        x=alt.X("weight:Q", title="weight"),
+        y=alt.Y("signal:N", sort=list(signals), title=None),
+        color=alt.Color("direction:N", scale=alt.Scale(domain=["on", "off"], range=[ORANGE, BLUE]), legend=None),
+        tooltip=["signal", alt.Tooltip("weight:Q", format=".2f")],
+    ).properties(height=alt.Step(bar_height))  # a fixed height per bar, so every signal's label fits

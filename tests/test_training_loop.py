@@ -1,0 +1,65 @@
+"""The shared training pieces: one frame of the live loop, the step budget, one message for a diverged run."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from genai_demo.gan import trainer_for
+from genai_demo.playground import new_run
+from genai_demo.training import TrainingDiverged, diverged_message
+from genai_demo.ui.live_training import LiveState, train_one_frame
+from genai_demo.vae import VaeConfig, VaeTrainer
+
+
+def test_one_frame_trains_for_about_its_time_and_learns_the_speed():
+    trainer = trainer_for("healthy")
+    state = LiveState(playing=True)
+    done = train_one_frame(trainer, state, seconds=0.2)
+    assert done == trainer.step > 0 and state.steps_per_second > 0
+    again = train_one_frame(trainer, state, seconds=0.2)
+    assert again > 1  # the second frame trains in chunks sized from the measured speed
+
+
+def test_a_step_budget_is_never_overshot():
+    trainer = trainer_for("healthy")
+    state = LiveState(playing=True, steps_left=7, steps_per_second=1e6)  # a speed that would ask for far more
+    assert train_one_frame(trainer, state, seconds=5.0) == 7
+    assert trainer.step == 7 and state.steps_left == 0
+
+
+@pytest.mark.parametrize("make", [
+    lambda: trainer_for("healthy", generator_lr=1.0, discriminator_lr=1.0),
+    lambda: VaeTrainer(VaeConfig(lr=1.0)),
+    lambda: new_run("xor", 100, learning_rate=1.0),
+])
+def test_every_lab_reports_a_blown_up_run_the_same_way(make):
+    trainer = make()
+    trainer.train(1)
+    first = trainer.network.weights[0] if hasattr(trainer, "network") else None
+    if first is not None:
+        first *= math.inf  # the playground's numpy network: poison it directly
+    else:
+        for parameter in (getattr(trainer, "generator", None) or trainer.model).parameters():
+            parameter.data.fill_(math.nan)
+    with pytest.raises(TrainingDiverged, match="learning rate is too large"):
+        trainer.train(5)
+    assert diverged_message(3, "x").startswith("Training stopped at step 3: x.")
+
+
+def test_a_redraw_without_training_runs_no_model_again():
+    from genai_demo.gan_digits import digit_trainer_for
+
+    vae, gan = VaeTrainer(VaeConfig()), digit_trainer_for("healthy")
+    calls = {"vae": 0, "gan": 0}
+    vae.model.encoder.register_forward_hook(lambda *_: calls.__setitem__("vae", calls["vae"] + 1))
+    gan.generator.register_forward_hook(lambda *_: calls.__setitem__("gan", calls["gan"] + 1))
+    for _ in range(3):  # three redraws of the same step, as reruns of an idle page would ask
+        vae.evaluate(), vae.encode(), gan.sheet(), gan.judgement()
+    assert calls == {"vae": 2, "gan": 1}  # evaluate and the map's codes once each; the sheet once
+    vae.train(1)
+    gan.train(1)
+    before = dict(calls)
+    vae.evaluate(), gan.sheet()
+    assert calls["vae"] > before["vae"] and calls["gan"] > before["gan"]  # a new step is drawn anew
