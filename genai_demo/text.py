@@ -34,7 +34,8 @@ if TYPE_CHECKING:
 
 __all__ = [
     "SamplingSettings", "NextTokenDistribution", "GenerationUpdate", "PreparedPrompt", "TokenConfidence",
-    "next_token_distribution", "sample_next_token", "generate", "generate_texts", "token_confidences", "prepare_prompt",
+    "next_token_distribution", "distribution_from_logits", "context_ids", "sample_next_token", "generate",
+    "generate_texts", "token_confidences", "prepare_prompt",
     "readable_piece", "decode", "eos_ids", "last_logits", "generate_reply", "missing_numbers",
 ]
 
@@ -231,7 +232,7 @@ def eos_ids(lm: TextModel) -> set[int]:
 # --- next-token view ----------------------------------------------------------------------------
 
 
-def _context_ids(lm: TextModel, text: str, extra_ids: Sequence[int]) -> tuple[list[int], bool]:
+def context_ids(lm: TextModel, text: str, extra_ids: Sequence[int]) -> tuple[list[int], bool]:
     """Token ids of `text` followed by `extra_ids`, cut from the left to the model's window."""
     if not isinstance(text, str) or not text.strip():
         raise ValueError("The text is empty: type a few words to see what the model expects next.")
@@ -249,7 +250,7 @@ def _next_logits(lm: TextModel, text: str, extra_ids: Sequence[int],
     """The context ids, whether they were cut, and the model's next-token logits after the repetition penalty."""
     import torch
 
-    ids, truncated = _context_ids(lm, text, extra_ids)
+    ids, truncated = context_ids(lm, text, extra_ids)
     logits = last_logits(lm, ids)
     seen = torch.zeros_like(logits, dtype=torch.bool)
     seen[0, ids] = True
@@ -260,13 +261,24 @@ def next_token_distribution(lm: TextModel, text: str, sampling: SamplingSettings
                             top: int = 20, extra_ids: Sequence[int] = ()) -> NextTokenDistribution:
     """What the model expects after `text` (and after `extra_ids`, tokens already generated after it):
     its top candidates, and what the sampling knobs leave of them."""
-    import torch
-
     sampling = sampling or SamplingSettings()
     sampling.check()
     if top < 1:
         raise ValueError(f"top must be at least 1, not {top}.")
-    ids, truncated, logits = _next_logits(lm, text, extra_ids, sampling)
+    ids, truncated = context_ids(lm, text, extra_ids)
+    return distribution_from_logits(lm, ids, truncated, last_logits(lm, ids), sampling, top)
+
+
+def distribution_from_logits(lm: TextModel, ids: Sequence[int], truncated: bool, logits: "torch.Tensor",
+                             sampling: SamplingSettings, top: int = 20) -> NextTokenDistribution:
+    """The distribution the knobs leave of the model's logits after `ids` (no model call: a page that keeps
+    the logits redraws a knob change without running the model again)."""
+    import torch
+
+    sampling.check()
+    seen = torch.zeros_like(logits, dtype=torch.bool)
+    seen[0, list(ids)] = True
+    logits = penalize_repetition(logits, seen, [sampling.repetition_penalty])
     probs = torch.softmax(logits[0], dim=-1)
     adjusted = torch.softmax(filter_logits(logits, [sampling])[0], dim=-1)
     kept_all = adjusted > 0

@@ -9,14 +9,13 @@ from genai_demo.tokens import piece_for_id
 from genai_demo.ui import loaders
 from genai_demo.ui.layout import page_intro
 from genai_demo.ui.panels import input_notice
-from genai_demo.ui.text import paced, plain_markdown, queue_note
+from genai_demo.ui.text import paced, plain_markdown, queue_note, whole_characters
 from genai_demo.ui.tokens import token_chips
 
-HISTORY = "chat_history"
-PENDING = "chat_pending"  # sent messages not answered yet, oldest first
 TEXT_MODEL = display_name(settings().text_model)  # the model this page runs, by name
+MAX_SYSTEM_CHARS = 2_000
 
-page_intro(
+page = page_intro(
     "chat",
     "This is a small **instruction-tuned** model: a language model like GPT-2 that was trained further on "
     "conversations, so that it answers instead of just continuing your text. It runs on this computer "
@@ -39,6 +38,8 @@ with st.expander("How a next-word predictor became an assistant"):
     )
 
 limits = settings().limits
+HISTORY = page.key("history")
+PENDING = page.key("pending")  # sent messages not answered yet, oldest first
 st.session_state.setdefault(HISTORY, [])
 
 
@@ -48,25 +49,31 @@ def clear_chat() -> None:
 
 
 with st.container(border=True):
-    system_prompt = st.text_area("System prompt", chat.DEFAULT_SYSTEM_PROMPT, key="chat_system", height=68,
-                                 max_chars=2_000,
-                                 help="Hidden instructions the model reads before the conversation.")
+    system_prompt = page.text("System prompt", "system", chat.DEFAULT_SYSTEM_PROMPT, max_chars=MAX_SYSTEM_CHARS,
+                              height=68, help="Hidden instructions the model reads before the conversation.")
     left, right = st.columns(2)
-    show_template = left.toggle("Show what the model reads", key="chat_show_template")
-    compare = right.toggle(f"Ask {TEXT_MODEL} the same chat", key="chat_compare",
-                           help=f"{TEXT_MODEL}, the text model, gets the chat as plain text, without a chat template.")
+    with left:
+        show_template = page.toggle("Show what the model reads", "show_template")
+    with right:
+        compare = page.toggle(f"Ask {TEXT_MODEL} the same chat", "compare",
+                              help=f"{TEXT_MODEL}, the text model, gets the chat as plain text, without a chat "
+                                   "template.")
     defaults = chat.DEFAULT_SETTINGS
     tokens_col, temp_col, penalty_col, seed_col = st.expander("Reply settings", icon=":material/tune:").columns(4)
-    reply_tokens = tokens_col.slider("Reply length (tokens)", 8, min(256, limits.max_new_tokens),
-                                     min(defaults.max_new_tokens, limits.max_new_tokens), key="chat_reply_tokens")
-    temperature = temp_col.slider("Temperature", 0.0, 1.5, defaults.temperature, 0.1, key="chat_temperature",
+    with tokens_col:
+        reply_tokens = page.slider("Reply length (tokens)", "reply_tokens", 8, min(256, limits.max_new_tokens),
+                                   min(defaults.max_new_tokens, limits.max_new_tokens))
+    with temp_col:
+        temperature = page.slider("Temperature", "temperature", 0.0, 1.5, defaults.temperature, 0.1,
                                   help="0 = always the most likely token: a small model answers best so. Raise it "
                                        "for variety (the seed then picks which reply).")
-    penalty = penalty_col.slider("Repetition penalty", 1.0, 1.5, defaults.repetition_penalty, 0.05,
-                                 key="chat_penalty", help="Above 1, tokens already in the chat get less likely: "
-                                                          "stops a reply that keeps repeating itself.")
-    seed = seed_col.number_input("Seed", 0, 1_000_000, 0, key="chat_seed")
-    st.button("Clear chat", key="chat_clear", on_click=clear_chat, icon=":material/delete:")
+    with penalty_col:
+        penalty = page.slider("Repetition penalty", "penalty", 1.0, 1.5, defaults.repetition_penalty, 0.05,
+                              help="Above 1, tokens already in the chat get less likely: stops a reply that keeps "
+                                   "repeating itself.")
+    with seed_col:
+        seed = page.number("Seed", "seed", 0, 1_000_000, 0)
+    st.button("Clear chat", key=page.key("clear"), on_click=clear_chat, icon=":material/delete:")
 
 lm = loaders.chat_writer()
 sampling = replace(chat.DEFAULT_SETTINGS, temperature=temperature, repetition_penalty=penalty,
@@ -93,10 +100,10 @@ def show_assistant(message: dict) -> None:
     with st.chat_message("assistant"):
         if "gpt2" in message:
             mine, base = st.columns(2)
-            mine.markdown(f"**Instruct model**\n\n{message['content']}")
+            mine.markdown(f"**Instruct model**\n\n{plain_markdown(message['content'])}")
             show_gpt2(message["gpt2"], base)
         else:
-            st.markdown(message["content"])
+            st.markdown(plain_markdown(message["content"]))
         if message.get("dropped"):
             st.caption(f"{message['dropped']} older messages did not fit the model's window and were left out.")
         if show_template:
@@ -106,18 +113,23 @@ def show_assistant(message: dict) -> None:
 for message in st.session_state[HISTORY]:
     if message["role"] == "user":
         with st.chat_message("user"):
-            st.markdown(message["content"])
+            st.markdown(plain_markdown(message["content"]))
     else:
         show_assistant(message)
 
 if not st.session_state[HISTORY]:
     st.caption("Try *What's the weather like today?* – a model without internet access cannot know.")
 
-user_text = st.chat_input("Message the model", key="chat_input", max_chars=limits.max_prompt_chars // 4)
+# No max_chars on the box: Streamlit would drop a longer paste without a word. It is cut here, with a notice.
+user_text = st.chat_input("Message the model", key=page.key("input"))
+max_message_chars = limits.max_prompt_chars // 4
 # Messages wait here until answered: one sent while a reply is still streaming restarts this script, and
 # the unfinished reply is then written again before the new message's, so no message goes unanswered.
 pending: list[str] = st.session_state.setdefault(PENDING, [])
 if user_text is not None:
+    if len(user_text) > max_message_chars:
+        input_notice(f"Your message had {len(user_text):,} characters; the first {max_message_chars:,} were sent.")
+        user_text = user_text[:max_message_chars]
     pending.append(user_text)
 while pending:
     user_text = pending[0]
@@ -131,7 +143,7 @@ while pending:
         st.warning(str(error))
         continue
     with st.chat_message("user"):
-        st.markdown(user_text)
+        st.markdown(plain_markdown(user_text))
     if prompt.dropped_messages:
         input_notice(f"The conversation is longer than the model's {lm.context_window:,}-token window: the "
                      f"oldest {prompt.dropped_messages} messages were left out of what it reads.")
@@ -143,12 +155,14 @@ while pending:
         mine, base = st.columns(2) if compare else (st.container(), None)
         box = mine.empty()
         label = "**Instruct model**\n\n" if compare else ""
+        box.markdown(f"{label}:gray[:material/hourglass_top: Reading the conversation ({len(prompt.token_ids):,} "
+                     "tokens)…]")
         text = ""
         for update in paced(chat.stream_reply(lm, prompt, sampling)):
-            text = update.texts[0]
-            box.markdown(f"{label}{queue_note(update)}" if update.waiting else f"{label}{text}▌")
+            text = whole_characters(update.texts[0])
+            box.markdown(f"{label}{queue_note(update)}" if update.waiting else f"{label}{plain_markdown(text)}▌")
         reply["content"] = text.strip() or "(the model ended its turn without writing anything)"
-        box.markdown(f"{label}{reply['content']}")
+        box.markdown(f"{label}{plain_markdown(reply['content'])}")
         if compare:
             gpt2 = loaders.text_model_or_none()
             if gpt2 is not None:
@@ -156,7 +170,7 @@ while pending:
                 gpt2_box = base.empty()
                 gpt2_text = ""
                 for update in paced(generate(gpt2, transcript, [sampling])):
-                    gpt2_text = update.texts[0]
+                    gpt2_text = whole_characters(update.texts[0])
                     show_gpt2(queue_note(update) if update.waiting else gpt2_text + "▌", gpt2_box)
                 reply["gpt2"] = gpt2_text.strip() or "(nothing)"
                 show_gpt2(reply["gpt2"], gpt2_box)

@@ -1,26 +1,21 @@
-"""Text generation studio: GPT-2 continues a prompt one token at a time, under sampling knobs you set."""
+"""Text generation studio: a language model continues a prompt one token at a time, under knobs you set."""
 
 from __future__ import annotations
 
 import streamlit as st
 
 from genai_demo.config import display_name, settings
-from genai_demo.engine import SamplingSettings
-from genai_demo.text import (
-    TokenConfidence,
-    decode,
-    eos_ids,
-    generate,
-    next_token_distribution,
-    sample_next_token,
-    token_confidences,
-)
+from genai_demo.engine import SamplingSettings, TextModel
+from genai_demo.instruct import as_user_turn, ended_turn, has_chat_template
+from genai_demo.text import TokenConfidence, decode, generate, sample_next_token, token_confidences
 from genai_demo.ui import loaders
 from genai_demo.ui.layout import page_intro
 from genai_demo.ui.panels import input_notice
+from genai_demo.ui.progress import bring_into_view
 from genai_demo.ui.text import (
     confidence_view,
     continuation_html,
+    next_token_view,
     numbers_missing_notice,
     paced,
     percent,
@@ -28,6 +23,7 @@ from genai_demo.ui.text import (
     probability_chart,
     queue_note,
     visible_piece,
+    whole_characters,
 )
 
 EXAMPLES = (
@@ -44,12 +40,11 @@ COLUMN_PRESETS = (
     SamplingSettings(temperature=1.5, top_k=0, top_p=1.0),
     SamplingSettings(temperature=0.7, top_k=0, top_p=0.5, repetition_penalty=1.3),
 )
-K = "text_generation_"  # session-state prefix
 
 limits = settings().limits
 TEXT_MODEL = display_name(settings().writing_model)  # the model this page runs, by name
 
-page_intro(
+page = page_intro(
     "text_generation",
     "A language model never writes a whole sentence at once. It looks at the text so far, gives every "
     "token in its vocabulary a probability of coming next, and one token is picked. Then it repeats. "
@@ -60,11 +55,16 @@ lm = loaders.text_writer()
 
 
 def _use_example() -> None:
-    st.session_state[K + "prompt"] = st.session_state[K + "example"]
+    st.session_state[page.key("prompt")] = st.session_state[page.key("example")]
 
 
-st.selectbox("Example prompts", EXAMPLES, key=K + "example", on_change=_use_example)
-prompt = st.text_area("Prompt", value=EXAMPLES[0], key=K + "prompt", height=90)
+page.choice("Example prompts", "example", EXAMPLES, EXAMPLES[0], on_change=_use_example)
+prompt = page.text("Prompt", "prompt", EXAMPLES[0], max_chars=limits.max_prompt_chars, height=90)
+instruct = has_chat_template(lm.tokenizer)
+use_template = instruct and page.toggle(
+    "Wrap the prompt in the chat template", "chat_template", value=True,
+    help=f"{TEXT_MODEL} is an instruction-tuned model: it was trained on conversations in a fixed format and "
+         "expects your text as a user's message. Off, it reads your bare text, as a base model would.")
 st.markdown(
     "- **Greedy** (temperature 0): always take the single most likely token, so the text is the same "
     "every time and often loops.\n"
@@ -84,6 +84,12 @@ with st.expander("What do temperature, top-k, top-p and repetition penalty do?")
         "The model itself never changes: it was trained once to predict the next token. The knobs only "
         "change how we pick from its guess."
     )
+    if instruct:
+        st.markdown(
+            f"**Base or instruct?** {TEXT_MODEL} was tuned to answer messages written in its *chat template* "
+            "(role markers around each turn) and to end its turn with a special token. Given a bare text it "
+            "may end its turn at once. With the template on, your prompt becomes a user's message and the "
+            "model writes the assistant's reply; the grey text before the answer shows the markers it reads.")
     st.caption(f"The model runs in {str(lm.dtype).removeprefix('torch.')} on {lm.device.upper()}: the text it "
                "writes and every probability on this page come from the same weights. Everyone using this app "
                "shares one copy of the model, and their texts are written together in one batch, step by step; "
@@ -93,29 +99,7 @@ if not prompt.strip():
     st.warning(f"The prompt is empty. {TEXT_MODEL} needs at least a word to continue: type one or pick an example.",
                icon=":material/edit:")
     st.stop()
-if len(prompt) > limits.max_prompt_chars:
-    input_notice(f"Your prompt has {len(prompt):,} characters; only the last {limits.max_prompt_chars:,} are used.")
-
-side_by_side, next_token, step_mode = st.tabs(["Side by side", "Next-token view", "Step by step"])
-
-
-# --- side by side -------------------------------------------------------------------------------
-
-
-def _column_count() -> int:
-    count = st.session_state.setdefault(K + "columns", min(2, limits.max_columns))
-    return max(1, min(count, limits.max_columns))
-
-
-def _column_knobs(index: int, seed: int, max_new_tokens: int) -> SamplingSettings:
-    preset = COLUMN_PRESETS[index % len(COLUMN_PRESETS)]
-    temperature = st.slider("Temperature", 0.0, 2.0, preset.temperature, 0.05, key=f"{K}temperature_{index}")
-    top_k = st.number_input("Top-k", 0, 500, preset.top_k, 5, key=f"{K}top_k_{index}", help="0 = off")
-    top_p = st.slider("Top-p", 0.05, 1.0, preset.top_p, 0.05, key=f"{K}top_p_{index}", help="1 = off")
-    penalty = st.slider("Repetition penalty", 1.0, 2.0, preset.repetition_penalty, 0.05,
-                        key=f"{K}penalty_{index}", help="1 = off")
-    return SamplingSettings(temperature=temperature, top_k=int(top_k), top_p=top_p, repetition_penalty=penalty,
-                            max_new_tokens=max_new_tokens, seed=seed)
+context = as_user_turn(lm, prompt) if use_template else prompt  # what the model reads
 
 
 def _describe(knobs: SamplingSettings) -> str:
@@ -128,91 +112,127 @@ def _describe(knobs: SamplingSettings) -> str:
     return how
 
 
-def _show_text(target, prompt_text: str, continuation: str, note: str) -> None:  # type: ignore[no-untyped-def]
-    target.markdown(continuation_html(prompt_text, continuation, note), unsafe_allow_html=True)
+def _note(knobs: SamplingSettings, ids: list[int], finished: bool) -> str:
+    count = len(ids)
+    note = f"{_describe(knobs)} · {count} token{'s' if count != 1 else ''}"
+    if ended_turn(lm, ids):
+        ended = "ended its turn" if instruct else "ended the text"
+        note += f" · the model {ended} (end token)" + (" at once, writing nothing" if count == 1 else "")
+    elif not finished:
+        note += " · writing…"
+    return note
 
 
-with side_by_side:
-    count = _column_count()
-    shared = st.columns([2, 2, 1, 1], vertical_alignment="bottom")
-    max_new_tokens = shared[0].slider("Max new tokens", 1, limits.max_new_tokens, min(40, limits.max_new_tokens),
-                                      key=K + "max_new_tokens")
-    seed = int(shared[1].number_input("Seed", 0, 2**31 - 1, 0, key=K + "seed"))
-    if shared[2].button("Add", key=K + "add_column", icon=":material/add:", disabled=count >= limits.max_columns,
-                        help=f"Up to {limits.max_columns} columns", width="stretch"):
-        st.session_state[K + "columns"] = count + 1
-        st.rerun()
-    if shared[3].button("Remove", key=K + "remove_column", icon=":material/remove:", disabled=count <= 1,
-                        width="stretch"):
-        st.session_state[K + "columns"] = count - 1
-        st.rerun()
-    run = st.button("Generate", key=K + "generate", type="primary", icon=":material/play_arrow:")
+def _show_columns(boxes: list, result: dict) -> None:  # type: ignore[type-arg]
+    for box, knobs, text, ids, finished in zip(boxes, result["knobs"], result["texts"], result["ids"],
+                                               result["finished"]):
+        box.html(continuation_html(result["context"], whole_characters(text), _note(knobs, ids, finished)))
 
+
+# --- side by side -------------------------------------------------------------------------------
+
+
+def _column_knobs(index: int, seed: int, max_new_tokens: int) -> SamplingSettings:
+    preset = COLUMN_PRESETS[index % len(COLUMN_PRESETS)]
+    temperature = page.slider("Temperature", f"temperature_{index}", 0.0, 2.0, preset.temperature, 0.05)
+    top_k = page.number("Top-k", f"top_k_{index}", 0, 500, preset.top_k, 5, help="0 = off")
+    top_p = page.slider("Top-p", f"top_p_{index}", 0.05, 1.0, preset.top_p, 0.05, help="1 = off")
+    penalty = page.slider("Repetition penalty", f"penalty_{index}", 1.0, 2.0, preset.repetition_penalty, 0.05,
+                          help="1 = off")
+    return SamplingSettings(temperature=temperature, top_k=int(top_k), top_p=top_p, repetition_penalty=penalty,
+                            max_new_tokens=max_new_tokens, seed=seed)
+
+
+def _confidences(lm: TextModel, result: dict) -> None:  # type: ignore[type-arg]
+    with st.expander("Confidence view: how sure was the model of each token?", expanded=False):
+        which = st.selectbox("Column", range(len(result["texts"])), key=page.key("confidence_column"),
+                             format_func=lambda i: f"Column {i + 1} ({_describe(result['knobs'][i])})")
+        ids = [i for i in result["ids"][which] if i not in lm.end_ids]
+        if numbers_missing_notice(lm, st):  # a serving engine sends text, not the model's probabilities
+            return
+        if ids:
+            scored = result.setdefault("confidences", {})  # scored once per column and result
+            if which not in scored:
+                scored[which] = token_confidences(lm, result["context"], "", continuation_ids=ids)
+            confidence_view(scored[which], key=page.key("confidence_token"))
+        else:
+            st.info("This column ended at once with the end token.")
+        st.caption("The probability is the model's own (temperature 1), whatever knobs picked the token: "
+                   "sampling at a high temperature picks many tokens the model found unlikely.")
+
+
+@st.fragment
+def side_by_side(lm: TextModel, context: str) -> None:
+    shared = st.columns([3, 2, 2], vertical_alignment="bottom")
+    with shared[0]:
+        max_new_tokens = page.slider("Max new tokens", "max_new_tokens", 1, limits.max_new_tokens,
+                                     min(40, limits.max_new_tokens))
+    with shared[1]:
+        seed = int(page.number("Seed", "seed", 0, 2**31 - 1, 0))
+    with shared[2]:
+        count = page.choice("Columns", "columns", list(range(1, limits.max_columns + 1)),
+                            min(2, limits.max_columns), widget=st.segmented_control)
     knobs_per_column = []
-    placeholders = []
     for index, column in enumerate(st.columns(count, border=True)):
         with column:
             st.markdown(f"**Column {index + 1}**")
             knobs_per_column.append(_column_knobs(index, seed, max_new_tokens))
-            placeholders.append(st.empty())
-
+    run = st.button("Generate", key=page.key("generate"), type="primary", icon=":material/play_arrow:")
+    area = st.container(key=page.key("output"))
+    result_key = page.key("result")
     if run:
+        bring_into_view(page.key("output"))
+        with area:
+            progress = st.progress(0.0, text="Reading your prompt…")
+            boxes = [column.empty() for column in st.columns(count, border=True)]
         try:
-            stream = generate(lm, prompt, knobs_per_column)
+            for update in paced(generate(lm, context, knobs_per_column)):
+                if update.waiting:
+                    for box in boxes:
+                        box.info(queue_note(update))
+                    continue
+                result = {"prompt": prompt, "context": context, "knobs": knobs_per_column, "texts": update.texts,
+                          "ids": update.token_ids, "finished": update.finished, "notices": update.prompt.notices}
+                st.session_state[result_key] = result  # kept even if the learner leaves mid-run
+                written = sum(len(ids) for ids in update.token_ids)
+                planned = sum(update.prompt.max_new_tokens)
+                progress.progress(min(1.0, written / max(1, planned)),
+                                  text=f"Writing: {written} of up to {planned} tokens")
+                _show_columns(boxes, result)
+            progress.empty()
         except ValueError as error:
-            st.warning(str(error))
-        else:
-            last = None
-            for last in paced(stream):
-                for placeholder, knobs, text, ids in zip(placeholders, knobs_per_column, last.texts, last.token_ids):
-                    if last.waiting:
-                        placeholder.info(queue_note(last))
-                    else:
-                        _show_text(placeholder, prompt, text, f"{_describe(knobs)} · {len(ids)} tokens")
-            st.session_state[K + "result"] = {
-                "prompt": prompt, "knobs": knobs_per_column, "texts": last.texts, "ids": last.token_ids,
-                "notices": last.prompt.notices,
-            }
-    result = st.session_state.get(K + "result")
-    if result and not run:
-        for placeholder, knobs, text, ids in zip(placeholders, result["knobs"], result["texts"], result["ids"]):
-            _show_text(placeholder, result["prompt"], text, f"{_describe(knobs)} · {len(ids)} tokens")
-    if result:
+            progress.empty()
+            area.warning(str(error))
+            return
+    result = st.session_state.get(result_key)
+    if result is None:
+        area.caption("Press **Generate**: every column continues the same prompt with the same seed, "
+                      "in one batch, and its text appears as the tokens arrive.")
+        return
+    with area:
+        if not run:
+            _show_columns([column.empty() for column in st.columns(len(result["texts"]), border=True)], result)
+            if result["prompt"] != prompt or result["context"] != context:
+                st.caption("This is your last result, written for an earlier prompt.")
+        if not all(result["finished"]):
+            st.caption(":orange[:material/pause_circle: Stopped before the end (the page was left or rerun "
+                       "while the model was writing). Press Generate to write it again.]")
         for notice in result["notices"]:
             input_notice(notice)
-        with st.expander("Confidence view: how sure was the model of each token?", expanded=False):
-            which = st.selectbox("Column", range(len(result["texts"])), key=K + "confidence_column",
-                                 format_func=lambda i: f"Column {i + 1} ({_describe(result['knobs'][i])})")
-            end = eos_ids(lm)
-            ids = [i for i in result["ids"][which] if i not in end]
-            served = numbers_missing_notice(lm, st)
-            if ids and not served:
-                # The expander's body runs on every rerun of the page: score each column once per result.
-                scored = result.setdefault("confidences", {})
-                if which not in scored:
-                    scored[which] = token_confidences(lm, result["prompt"], result["texts"][which],
-                                                      continuation_ids=ids)
-                confidence_view(scored[which], key=K + "confidence_token")
-            elif not served:
-                st.info("This column ended at once with the end-of-text token.")
-            st.caption("The probability is the model's own (temperature 1), whatever knobs picked the token: "
-                       "sampling at a high temperature picks many tokens the model found unlikely.")
-    else:
-        st.caption("Press **Generate**: every column continues the same prompt with the same seed, "
-                   "in one batch, and its text appears as the tokens arrive.")
+        _confidences(lm, result)
 
 
 # --- next-token view ----------------------------------------------------------------------------
 
-if numbers_missing_notice(lm, next_token, step_mode):
-    st.stop()
-
 
 def _knob_row(prefix: str) -> SamplingSettings:
     cells = st.columns(3)
-    temperature = cells[0].slider("Temperature", 0.0, 2.0, 1.0, 0.05, key=prefix + "temperature")
-    top_k = cells[1].slider("Top-k", 0, 100, 0, 1, key=prefix + "top_k", help="0 = off")
-    top_p = cells[2].slider("Top-p", 0.05, 1.0, 1.0, 0.05, key=prefix + "top_p", help="1 = off")
+    with cells[0]:
+        temperature = page.slider("Temperature", prefix + "temperature", 0.0, 2.0, 1.0, 0.05)
+    with cells[1]:
+        top_k = page.slider("Top-k", prefix + "top_k", 0, 100, 0, 1, help="0 = off")
+    with cells[2]:
+        top_p = page.slider("Top-p", prefix + "top_p", 0.05, 1.0, 1.0, 0.05, help="1 = off")
     return SamplingSettings(temperature=temperature, top_k=top_k, top_p=top_p)
 
 
@@ -225,21 +245,23 @@ def _metrics(dist) -> None:  # type: ignore[no-untyped-def]
     cells[2].metric("Tokens kept", f"{dist.kept_count:,}", help="Of the whole vocabulary.")
 
 
-with next_token:
+@st.fragment
+def next_token_tab(lm: TextModel, context: str) -> None:
     st.markdown("The model's guess for the **next token** after your prompt. Move the knobs: light bars are "
                 "the model's own probabilities, dark bars what is left to sample from, grey bars are cut off.")
-    knobs = _knob_row(K + "view_")
+    knobs = _knob_row("view_")
     extra: list[int] = []
-    if generated := st.session_state.get(K + "result"):
-        ids = generated["ids"][0]
-        if generated["prompt"] == prompt and len(ids) > 1:
-            upto = st.slider("Stop column 1's generation after this many tokens", 0, len(ids) - 1, 0,
-                             key=K + "view_position")
+    generated = st.session_state.get(page.key("result"))
+    if generated and generated["context"] == context:
+        ids = [i for i in generated["ids"][0] if i not in lm.end_ids]
+        if len(ids) > 1:
+            upto = page.slider("Stop column 1's generation after this many tokens", "view_position", 0,
+                               len(ids) - 1, 0)
             extra = ids[:upto]
             if extra:
                 st.caption("Context: …" + plain_markdown(prompt[-80:]) + "**"
-                           + plain_markdown(decode(lm, extra)) + "**")
-    dist = next_token_distribution(lm, prompt, knobs, top=15, extra_ids=extra)
+                           + plain_markdown(whole_characters(decode(lm, extra))) + "**")
+    dist = next_token_view(lm, context, knobs, top=15, extra_ids=extra)
     if dist.prompt_truncated:
         input_notice(f"The text was longer than the model's {lm.context_window:,}-token window; "
                      "only its last tokens were read.")
@@ -250,66 +272,76 @@ with next_token:
 # --- step by step -------------------------------------------------------------------------------
 
 
-with step_mode:
+@st.fragment
+def step_tab(lm: TextModel, context: str) -> None:
     st.markdown("Build the continuation yourself, one token at a time: click a candidate, or let the "
                 "computer pick (**sample** draws with the knobs, **greedy** takes the top one).")
-    steps_key = K + "steps"
-    if st.session_state.get(K + "steps_prompt") != prompt:
+    steps_key = page.key("steps")
+    if st.session_state.get(page.key("steps_prompt")) != context:
         st.session_state[steps_key] = []
-        st.session_state[K + "steps_prompt"] = prompt
+        st.session_state[page.key("steps_prompt")] = context
     steps: list[TokenConfidence] = st.session_state.setdefault(steps_key, [])
-    step_knobs = _knob_row(K + "step_")
-    step_seed = int(st.number_input("Seed", 0, 2**31 - 1, 0, key=K + "step_seed"))
-    step_knobs = SamplingSettings(temperature=step_knobs.temperature, top_k=step_knobs.top_k,
-                                  top_p=step_knobs.top_p, seed=step_seed)
+    knobs = _knob_row("step_")
+    step_seed = int(page.number("Seed", "step_seed", 0, 2**31 - 1, 0))
+    knobs = SamplingSettings(temperature=knobs.temperature, top_k=knobs.top_k, top_p=knobs.top_p, seed=step_seed)
     chosen_ids = [c.token_id for c in steps]
-    dist = next_token_distribution(lm, prompt, step_knobs, top=8, extra_ids=chosen_ids)
+    dist = next_token_view(lm, context, knobs, top=8, extra_ids=chosen_ids)
     alternatives = list(zip(dist.pieces, dist.probs))[:5]
 
-    def _choose(token_id: int) -> None:
+    def choose(token_id: int) -> None:
         if token_id in dist.token_ids:
             index = dist.token_ids.index(token_id)
             steps.append(TokenConfidence(dist.pieces[index], token_id, dist.probs[index], alternatives))
         else:  # sampled outside the top eight: ask the model for its probability
-            scored = token_confidences(lm, prompt, "", continuation_ids=chosen_ids + [token_id])[-1]
+            scored = token_confidences(lm, context, "", continuation_ids=chosen_ids + [token_id])[-1]
             steps.append(TokenConfidence(scored.piece, token_id, scored.prob, alternatives))
 
-    ended = bool(chosen_ids) and chosen_ids[-1] in eos_ids(lm)
+    def sample() -> None:
+        choose(sample_next_token(lm, context, knobs, extra_ids=chosen_ids))
+
+    # Buttons act in callbacks, before the fragment runs again, so the new token shows at once.
+    ended = ended_turn(lm, chosen_ids)
     full = len(chosen_ids) >= limits.max_new_tokens or ended
     st.caption("Candidates (model probability → after your knobs):")
     buttons = st.columns(4)
     for index, (token_id, piece, prob, adjusted) in enumerate(
             zip(dist.token_ids, dist.pieces, dist.probs, dist.adjusted_probs)):
         label = f"{visible_piece(piece)}  {percent(prob)} → {percent(adjusted)}"
-        if buttons[index % 4].button(label, key=f"{K}pick_{index}", width="stretch", disabled=full):
-            _choose(token_id)
-            st.rerun()
+        buttons[index % 4].button(label, key=page.key(f"pick_{index}"), width="stretch", disabled=full,
+                                  on_click=choose, args=(token_id,))
     actions = st.columns(4)
-    if actions[0].button("Sample", key=K + "sample", icon=":material/casino:", width="stretch",
-                          disabled=full):
-        _choose(sample_next_token(lm, prompt, step_knobs, extra_ids=chosen_ids))
-        st.rerun()
-    if actions[1].button("Greedy", key=K + "greedy", icon=":material/trending_up:", width="stretch",
-                          disabled=full):
-        _choose(dist.token_ids[0])
-        st.rerun()
-    if actions[2].button("Undo", key=K + "undo", icon=":material/undo:", disabled=not steps, width="stretch"):
-        steps.pop()
-        st.rerun()
-    if actions[3].button("Clear", key=K + "clear", icon=":material/delete:", disabled=not steps, width="stretch"):
-        steps.clear()
-        st.rerun()
+    actions[0].button("Sample", key=page.key("sample"), icon=":material/casino:", width="stretch", disabled=full,
+                      on_click=sample)
+    actions[1].button("Greedy", key=page.key("greedy"), icon=":material/trending_up:", width="stretch",
+                      disabled=full, on_click=choose, args=(dist.token_ids[0],))
+    actions[2].button("Undo", key=page.key("undo"), icon=":material/undo:", disabled=not steps, width="stretch",
+                      on_click=steps.pop)
+    actions[3].button("Clear", key=page.key("clear"), icon=":material/delete:", disabled=not steps,
+                      width="stretch", on_click=steps.clear)
 
     if steps:
         last = steps[-1]
         st.markdown(f"Last pick: **{plain_markdown(visible_piece(last.piece))}** (id {last.token_id}), which the "
                     f"model gave a probability of **{percent(last.prob)}**.")
         st.markdown(f":gray[{plain_markdown(prompt[-200:])}]")
-        confidence_view(steps, key=K + "step_confidence")
+        confidence_view(steps, key=page.key("step_confidence"))
     else:
         st.info("No tokens chosen yet: pick one of the candidates above.")
     if ended:
-        st.success("The model ended here: it chose its end-of-text token, so a real generation would stop now. "
+        what = "its turn" if instruct else "the text"
+        st.success(f"The model ended {what} here: it chose its end token, so a real generation would stop now. "
                    "Undo to pick something else.", icon=":material/flag:")
     elif full:
         st.warning(f"That is {limits.max_new_tokens} tokens, the limit here: undo or clear to go on.")
+
+
+side_tab, view_tab, steps_tab = page.tabs(["Side by side", "Next-token view", "Step by step"])
+with side_tab:
+    if side_tab.open:
+        side_by_side(lm, context)
+with view_tab:
+    if view_tab.open and not numbers_missing_notice(lm, st):
+        next_token_tab(lm, context)
+with steps_tab:
+    if steps_tab.open and not numbers_missing_notice(lm, st):
+        step_tab(lm, context)

@@ -4,16 +4,17 @@ import streamlit as st
 
 from genai_demo import bpe, tokens
 from genai_demo.config import settings
+from genai_demo.tokenizer_source import MAX_NAME_CHARS
 from genai_demo.ui import loaders
 from genai_demo.ui.layout import page_intro
-from genai_demo.ui.panels import input_notice, model_unavailable_panel
+from genai_demo.ui.panels import model_unavailable_note, model_unavailable_panel
 from genai_demo.ui.tokens import count_metrics, token_chips
 
-TEXT_KEY = "tokenizer_text"
 MAX_COMPARE_CHIPS = 300
-MAX_CUSTOM_ID_CHARS = 200
+MAX_PIECE_CHARS = 200
+EXAMPLES = tokens.example_texts()
 
-page_intro(
+page = page_intro(
     "tokenizer",
     "A language model never sees letters. A **tokenizer** first cuts the text into pieces called tokens and "
     "gives each piece a number (its id); the model only ever reads and writes those numbers. Different models "
@@ -22,20 +23,12 @@ page_intro(
 
 
 def use_example() -> None:
-    name = st.session_state.get("tokenizer_example")
-    if name:
-        st.session_state[TEXT_KEY] = tokens.example_texts()[name]
+    st.session_state[page.key("text")] = EXAMPLES[st.session_state[page.key("example")]]
 
 
-st.session_state.setdefault(TEXT_KEY, tokens.example_texts()["Weather question"])
-st.selectbox("Example text", list(tokens.example_texts()), index=None, placeholder="Pick an example from the lessons…",
-             key="tokenizer_example", on_change=use_example)
-typed = st.text_area("Your text", key=TEXT_KEY, height=110)
-
-limit = settings().limits.max_tokenizer_chars
-text, was_cut = tokens.cap_text(typed, limit)
-if was_cut:
-    input_notice(f"Your text has {len(typed):,} characters; only the first {limit:,} are tokenized here.")
+page.choice("Example text (from the lessons)", "example", list(EXAMPLES), "Weather question", on_change=use_example)
+text = page.text("Your text", "text", EXAMPLES["Weather question"], max_chars=settings().limits.max_tokenizer_chars,
+                 height=110)
 
 # --- the text model's tokenizer -----------------------------------------------------------------
 
@@ -49,10 +42,13 @@ elif not text.strip():
     st.info("Type or paste some text above (or pick an example) to see its tokens.", icon=":material/edit:")
 else:
     toggles = st.columns(3)
-    show_ids = toggles[0].toggle("Ids", value=True, key="tokenizer_show_ids")
-    show_raw = toggles[1].toggle("Raw pieces", key="tokenizer_show_raw",
-                                 help="The piece as the tokenizer stores it: Ġ marks a leading space.")
-    show_bytes = toggles[2].toggle("Bytes", key="tokenizer_show_bytes", help="The UTF-8 bytes of each token, in hex.")
+    with toggles[0]:
+        show_ids = page.toggle("Ids", "show_ids", value=True)
+    with toggles[1]:
+        show_raw = page.toggle("Raw pieces", "show_raw", help="The piece as the tokenizer stores it: Ġ marks a "
+                                                              "leading space.")
+    with toggles[2]:
+        show_bytes = page.toggle("Bytes", "show_bytes", help="The UTF-8 bytes of each token, in hex.")
     pieces = tokens.tokenize(gpt2, text)
     counts = tokens.text_counts(text, pieces, tokens.context_window(gpt2, text_model_id))
     count_metrics(counts, "the text model")
@@ -84,8 +80,9 @@ if settings().public:  # a shared server should not fetch (or open) whatever a v
     custom_id = ""
     st.caption("On this public deployment the comparison is limited to the app's own tokenizers.")
 else:
-    custom_id = st.text_input("Add another tokenizer (Hub id or local folder)", key="tokenizer_custom_id",
-                              placeholder="e.g. bert-base-uncased or /path/to/model").strip()[:MAX_CUSTOM_ID_CHARS]
+    custom_id = page.text("Add another tokenizer", "custom_id", "", max_chars=MAX_NAME_CHARS, area=False,
+                          placeholder="e.g. bert-base-uncased",
+                          help="A Hugging Face Hub id, or a folder inside one of this app's model folders.").strip()
 
 candidates = [
     ("Text model", text_model_id),
@@ -100,7 +97,14 @@ loaded = {}
 errors = {}
 problems = {}
 for label, model_id in candidates:
-    tokenizer, error = loaders.tokenizer_or_error(model_id)
+    if label == "Your tokenizer":
+        tokenizer, refusal = loaders.visitor_tokenizer(model_id)
+        if refusal is not None:
+            problems[label] = refusal
+            continue
+        error = None
+    else:
+        tokenizer, error = loaders.tokenizer_or_error(model_id)
     if error is not None:
         errors[label] = error
         continue
@@ -117,12 +121,12 @@ columns = st.columns(len(candidates))
 for column, (label, model_id) in zip(columns, candidates):
     with column:
         st.markdown(f"**{label}**")
-        st.caption(f"`{tokens.short_model_name(model_id)}`")
+        st.caption(f"`{model_id[-60:]}`" if label == "Your tokenizer" else f"`{tokens.short_model_name(model_id)}`")
         if label in errors:
             if model_id == text_model_id and gpt2_error is not None:
                 st.error(f"{errors[label].title} (see above).", icon=":material/cloud_off:")
             else:
-                model_unavailable_panel(errors[label])
+                model_unavailable_note(errors[label])
             continue
         if label in problems:
             st.warning(problems[label])
@@ -165,23 +169,27 @@ with st.expander("Byte-level BPE, WordPiece and CLIP's BPE: what differs?"):
 
 # --- look up ------------------------------------------------------------------------------------
 
-st.subheader("Look up a token")
-if loaded:
-    lookup_label = st.selectbox("Tokenizer", list(loaded), key="tokenizer_lookup_with")
+
+@st.fragment
+def look_up(loaded: dict) -> None:  # type: ignore[type-arg]
+    st.subheader("Look up a token")
+    if not loaded:
+        st.info("No tokenizer is available to look up tokens in.")
+        return
+    lookup_label = page.choice("Tokenizer", "lookup_with", list(loaded), list(loaded)[0])
     lookup_tok = loaded[lookup_label]
     by_id, by_piece = st.columns(2)
     last_id = len(lookup_tok) - 1
-    if st.session_state.get("tokenizer_lookup_id", 0) > last_id:  # a smaller vocabulary was picked
-        st.session_state["tokenizer_lookup_id"] = last_id
+    if st.session_state.get(page.key("lookup_id"), 0) > last_id:  # a smaller vocabulary was picked
+        st.session_state[page.key("lookup_id")] = last_id
     with by_id:
-        token_id = st.number_input("Token id", min_value=0, max_value=last_id, value=min(995, last_id), step=1,
-                                   key="tokenizer_lookup_id", help=f"0 to {last_id:,}")
+        token_id = page.number("Token id", "lookup_id", 0, last_id, min(995, last_id), 1, help=f"0 to {last_id:,}")
         found = tokens.piece_for_id(lookup_tok, int(token_id))
         token_chips([found], show_raw=True, show_bytes=True)
     with by_piece:
-        piece_text = st.text_input("Piece", value=" world", key="tokenizer_lookup_piece",
-                                   help="Plain text (a leading space counts) or the tokenizer's own spelling.")
-        matches = tokens.pieces_for_text(lookup_tok, piece_text[:MAX_CUSTOM_ID_CHARS])
+        piece_text = page.text("Piece", "lookup_piece", " world", max_chars=MAX_PIECE_CHARS, area=False,
+                               help="Plain text (a leading space counts) or the tokenizer's own spelling.")
+        matches = tokens.pieces_for_text(lookup_tok, piece_text)
         if matches:
             token_chips(matches, show_raw=True, show_bytes=True)
         else:
@@ -189,20 +197,24 @@ if loaded:
     st.caption(f"Vocabulary: {len(lookup_tok):,} tokens. Special tokens (they mark where a text starts or ends, "
                "or pad a batch; the model learned what they mean):")
     token_chips(tokens.special_tokens(lookup_tok))
-else:
-    st.info("No tokenizer is available to look up tokens in.")
+
 
 # --- how BPE builds a token ---------------------------------------------------------------------
 
-st.subheader("How BPE builds a token")
-bpe_choices = [label for label, tok in loaded.items() if tokens.tokenizer_style(tok).kind == "BPE"]
-if not bpe_choices:
-    st.info("None of the available tokenizers uses BPE.")
-else:
+
+@st.fragment
+def bpe_steps(loaded: dict) -> None:  # type: ignore[type-arg]
+    st.subheader("How BPE builds a token")
+    bpe_choices = [label for label, tok in loaded.items() if tokens.tokenizer_style(tok).kind == "BPE"]
+    if not bpe_choices:
+        st.info("None of the available tokenizers uses BPE.")
+        return
     bpe_cols = st.columns([2, 1])
-    word = bpe_cols[0].text_input("Word", value="discount", key="tokenizer_bpe_word",
-                                  help="Try ' discount' with a leading space, or an emoji.")
-    bpe_label = bpe_cols[1].selectbox("Tokenizer", bpe_choices, key="tokenizer_bpe_with")
+    with bpe_cols[0]:
+        word = page.text("Word", "bpe_word", "discount", max_chars=MAX_PIECE_CHARS, area=False,
+                         help="Try ' discount' with a leading space, or an emoji.")
+    with bpe_cols[1]:
+        bpe_label = page.choice("Tokenizer", "bpe_with", bpe_choices, bpe_choices[0])
     bpe_tok = loaded[bpe_label]
     try:
         histories = bpe.merge_steps(bpe_tok, word)
@@ -211,10 +223,10 @@ else:
         histories = []
     total_steps = max((len(h.steps) - 1 for h in histories), default=0)
     if histories and total_steps > 0:
-        if st.session_state.get("tokenizer_bpe_step", 0) > total_steps:
-            st.session_state["tokenizer_bpe_step"] = total_steps
-        step = st.slider("Merge step", 0, total_steps, 0, key="tokenizer_bpe_step",
-                         help="Step 0: single bytes. Each step joins the pair that was learned earliest.")
+        if st.session_state.get(page.key("bpe_step"), 0) > total_steps:
+            st.session_state[page.key("bpe_step")] = total_steps
+        step = page.slider("Merge step", "bpe_step", 0, total_steps, 0,
+                           help="Step 0: single bytes. Each step joins the pair that was learned earliest.")
     else:
         step = 0
     for history in histories:
@@ -257,3 +269,7 @@ else:
                 "vocabulary was full (50,257 tokens for GPT-2). To tokenize, it replays those merges: the pair "
                 "learned earliest is joined first. Frequent words end as one token, rare words as a few pieces."
             )
+
+
+look_up(loaded)
+bpe_steps(loaded)

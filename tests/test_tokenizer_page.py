@@ -6,6 +6,7 @@ import pytest
 
 from genai_demo import tokens
 from genai_demo.config import settings
+from genai_demo.tokenizer_source import NOT_LOADED, REFUSED, TokenizerSource, tokenizer_source
 from genai_demo.ui.tokens import MARK_CLASS
 from tests.conftest import run_page
 
@@ -75,9 +76,10 @@ def test_huge_text_is_capped_with_a_notice(page):
     limit = settings().limits.max_tokenizer_chars
     huge = "The quick brown fox jumps over the lazy dog. " * 2300  # > 100,000 characters
     assert len(huge) > 100_000
-    at = page.text_area(key="tokenizer_text").set_value(huge).run()
+    at = page.text_area(key="tokenizer_text").input(huge).run()  # a paste: kept, cut, and said so
     assert not at.exception
-    assert any(f"{limit:,}" in info.value for info in at.info)
+    assert at.text_area(key="tokenizer_text").value == huge[:limit]
+    assert any(f"the first {limit:,} are kept" in caption.value for caption in at.caption)
     assert _metric(at, "Characters") == [f"{limit:,}"]
     assert any("Showing the first" in caption.value for caption in at.caption)
 
@@ -85,7 +87,7 @@ def test_huge_text_is_capped_with_a_notice(page):
 def test_unknown_tokenizer_offline_shows_message_in_its_column(page):
     at = page.text_input(key="tokenizer_custom_id").set_value("no-such-org/no-such-tokenizer").run()
     assert not at.exception
-    assert any("not downloaded yet" in error.value for error in at.error)
+    assert any("No tokenizer could be loaded" in warning.value for warning in at.warning)
     # The three app tokenizers still show their counts beside it.
     assert len(_metric(at, "Tokens")) == 1 + 3
 
@@ -106,10 +108,11 @@ def test_lookup_and_bpe_steps(page, gpt2_tokenizer):
     assert not at.exception
 
 
-def test_switching_tokenizers_keeps_lookups_in_range(page, clip_tokenizer_dir, minilm_dir):
+def test_switching_tokenizers_keeps_lookups_in_range(page, tiny_sd_dir, minilm_dir):
     from transformers import AutoTokenizer
 
-    at = page.text_input(key="tokenizer_custom_id").set_value(str(clip_tokenizer_dir)).run()
+    # A folder inside one of the app's model folders: the image pipeline's CLIP tokenizer.
+    at = page.text_input(key="tokenizer_custom_id").set_value(str(tiny_sd_dir / "tokenizer")).run()
     assert len(_metric(at, "Tokens")) == 1 + 4  # the custom tokenizer gets its own column
     at = at.number_input(key="tokenizer_lookup_id").set_value(50256).run()
     at = at.selectbox(key="tokenizer_lookup_with").set_value("Sentence embedder").run()
@@ -140,3 +143,74 @@ def test_a_public_deployment_offers_no_box_for_arbitrary_tokenizers(app_env):
     assert not at.exception
     assert not [box for box in at.text_input if box.key == "tokenizer_custom_id"]
     assert any("limited to the app's own tokenizers" in c.value for c in at.caption)
+
+
+def _refusals(at) -> list[str]:
+    return [warning.value for warning in at.warning if "Type a Hub id" in warning.value
+            or "No tokenizer could be loaded" in warning.value]
+
+
+@pytest.mark.parametrize("typed", ["/etc", "/etc/passwd", "/no/such/folder", "genai_demo/data", "../../etc",
+                                   "~root", "/tmp/../etc", "a\x00b", "x" * 500])
+def test_the_box_never_opens_server_paths_and_its_refusals_say_nothing_about_them(page, typed):
+    at = page.text_input(key="tokenizer_custom_id").set_value(typed).run()
+    assert not at.exception
+    refusals = _refusals(at)
+    assert len(refusals) == 1
+    assert refusals[0] in (REFUSED, NOT_LOADED)  # one fixed sentence, whatever exists on the server
+    assert "/etc" not in refusals[0] and "exist" not in refusals[0]
+
+
+def test_an_existing_and_a_missing_folder_outside_the_roots_read_the_same(page, tmp_path):
+    at = page.text_input(key="tokenizer_custom_id").set_value(str(tmp_path)).run()
+    existing = _refusals(at)
+    at = at.text_input(key="tokenizer_custom_id").set_value(str(tmp_path / "missing")).run()
+    assert existing == _refusals(at) == [REFUSED]
+
+
+def test_a_link_out_of_a_model_folder_is_refused(page, tiny_gpt2_dir, tmp_path):
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    link = tiny_gpt2_dir / "link-out"
+    if not link.exists():
+        link.symlink_to(outside)
+    at = page.text_input(key="tokenizer_custom_id").set_value(str(link)).run()
+    assert _refusals(at) == [REFUSED]
+
+
+def test_sources_hub_ids_and_folders_under_roots(tmp_path):
+    root = tmp_path / "models"
+    (root / "gpt2").mkdir(parents=True)
+    assert tokenizer_source("bert-base-uncased", [root]) == TokenizerSource("hub", "bert-base-uncased")
+    assert tokenizer_source("openai-community/gpt2", [root]).kind == "hub"
+    assert tokenizer_source(str(root / "gpt2"), [root]) == TokenizerSource("folder", str((root / "gpt2").resolve()))
+    for bad in (str(root / ".." / "other"), "a/b/c", "a--b", "", "/"):
+        with pytest.raises(ValueError):
+            tokenizer_source(bad, [root])
+
+
+def test_a_link_reproduces_the_text_and_the_views(app_env):
+    at = run_page("tokenizer.py", link={"tokenizer_text": "Hello world", "tokenizer_show_raw": "true",
+                                        "tokenizer_lookup_id": "15496", "tokenizer_bpe_word": "lower"})
+    assert not at.exception
+    assert at.text_area(key="tokenizer_text").value == "Hello world"
+    assert _metric(at, "Tokens")[0] == "2"
+    assert at.toggle(key="tokenizer_show_raw").value is True
+    assert ">Hello<" in _html(at) and "Ġworld" in _html(at)
+    assert at.text_input(key="tokenizer_bpe_word").value == "lower"
+
+
+def test_bad_link_values_get_a_notice(app_env):
+    at = run_page("tokenizer.py", link={"tokenizer_lookup_id": "-5", "tokenizer_example": "Nope"})
+    assert not at.exception
+    toasts = "\n".join(str(t.value) for t in at.toast)
+    assert "so 0 is used" in toasts and "not one of the options" in toasts
+    assert ">!<" in _html(at)  # token 0 is looked up, not -5
+
+
+def test_a_tiny_llama_as_text_model(app_env, tiny_llama_dir):
+    app_env.setenv("GENAI_TEXT_MODEL", str(tiny_llama_dir))
+    settings.cache_clear()
+    at = run_page("tokenizer.py")
+    assert not at.exception
+    assert _metric(at, "Context used")  # its window comes from the Llama config

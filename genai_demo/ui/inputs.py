@@ -53,7 +53,8 @@ class PageInputs:
         result = st.number_input(label, value=value, step=step, on_change=_clamp_number,
                                  args=(key, label, kind(min_value), kind(max_value)), **self._bind(key), **kwargs)
         self._show_notice(key)
-        # A linked value the box took before the clamp could apply: the page still gets an allowed number.
+        # A link's value reaches the box before the clamp above can (the box has no range of its own to
+        # refuse it), so the page itself uses the clamped value.
         return min(max(result, kind(min_value)), kind(max_value))
 
     def text(self, label: str, name: str, value: str, max_chars: int, area: bool = True, **kwargs: Any) -> str:
@@ -130,6 +131,7 @@ class PageInputs:
         if not low <= number <= high:
             clamped = min(max(number, low), high)
             st.session_state[key] = clamped
+            st.query_params[key] = str(clamped)  # a number box has no range of its own: the link would win
             st.toast(f"The link asked for {label} = {linked[:40]}; the range is {low} to {high}, so {clamped} "
                      "is used.", icon=":material/link_off:")
 

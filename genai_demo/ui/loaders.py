@@ -13,6 +13,7 @@ import streamlit as st
 from genai_demo import engine
 from genai_demo.config import TextServer, settings
 from genai_demo.engine import Embedder, ImagePipeline, ModelUnavailable, RemoteTextModel, TextModel
+from genai_demo.tokenizer_source import NOT_LOADED, TOKENIZER_FILES, TokenizerSource, allowed_roots, tokenizer_source
 from genai_demo.ui.panels import model_unavailable_panel
 
 # One entry per kind keeps a small deployment's memory bounded: a changed setting replaces the model.
@@ -131,3 +132,27 @@ def tokenizer_or_error(model_id: str):  # type: ignore[no-untyped-def]
         return _tokenizer(model_id), None
     except ModelUnavailable as error:
         return None, error
+
+
+@st.cache_resource(show_spinner="Loading a tokenizer…", max_entries=4)
+def _visitor_tokenizer(source: TokenizerSource):  # type: ignore[no-untyped-def]
+    if source.kind == "folder":
+        return engine.load_tokenizer(source.name)
+    from huggingface_hub import snapshot_download
+
+    # The Hub's own lookup (its cache, or a download of the tokenizer files alone): a Hub id is never
+    # read as a folder relative to the server's working directory.
+    return engine.load_tokenizer(snapshot_download(source.name, allow_patterns=list(TOKENIZER_FILES)))
+
+
+def visitor_tokenizer(typed: str):  # type: ignore[no-untyped-def]
+    """(tokenizer, None) or (None, message) for a name a visitor typed: a Hub id or a folder under the app's
+    model folders. The message is the same whatever exists on the server."""
+    try:
+        source = tokenizer_source(typed, allowed_roots(settings()))
+    except ValueError as refused:
+        return None, str(refused)
+    try:
+        return _visitor_tokenizer(source), None
+    except Exception:  # noqa: BLE001 - any failure (missing, offline, not a tokenizer) reads the same
+        return None, NOT_LOADED

@@ -26,6 +26,17 @@ def model_unavailable_panel(error: ModelUnavailable) -> None:
                    + ", ".join(PAGES_WITHOUT_DOWNLOADS) + ".")
 
 
+def model_unavailable_note(error: ModelUnavailable) -> None:
+    """The panel's short form for a narrow column: the title, the reason, the fix, all wrapping."""
+    st.error(f"**{error.title}**", icon=":material/cloud_off:")
+    st.caption(error.reason)
+    command = _command_in(error.fix)
+    if command:
+        st.code(command, language="bash", wrap_lines=True)
+    else:
+        st.caption(error.fix)
+
+
 def _command_in(text: str) -> str | None:
     """The first `backticked` shell command in a fix text, shown again as a copyable code block."""
     parts = text.split("`")

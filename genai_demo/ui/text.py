@@ -4,15 +4,19 @@ from __future__ import annotations
 
 import html
 import time
-from typing import Iterator
+from typing import TYPE_CHECKING, Iterator, Sequence
 
 import altair as alt
 import pandas as pd
 import streamlit as st
 
-from genai_demo.engine import ModelUnavailable
+from genai_demo import text as text_lib
+from genai_demo.engine import ModelUnavailable, SamplingSettings, TextModel
 from genai_demo.text import GenerationUpdate, NextTokenDistribution, TokenConfidence, missing_numbers
 from genai_demo.ui.panels import model_unavailable_panel
+
+if TYPE_CHECKING:
+    import torch
 
 KEPT_COLOR = "#4c78a8"
 MODEL_COLOR = "#9ecae9"
@@ -27,10 +31,29 @@ def visible_piece(piece: str) -> str:
     return piece.replace(" ", "␣").replace("\n", "⏎").replace("\t", "⇥") or "∅"
 
 
+def whole_characters(text: str) -> str:
+    """Model text without the "�" of a last token that holds only part of a character (the rest comes next)."""
+    return text.rstrip("\ufffd")
+
+
 def plain_markdown(text: str) -> str:
     """Text shown literally inside st.markdown: generated text may contain * _ # and friends."""
     escaped = "".join("\\" + char if char in _MARKDOWN_SPECIALS else char for char in text)
     return escaped.replace("\n", "  \n")
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def _context_logits(_lm: TextModel, model_id: str, text: str,
+                    extra_ids: tuple[int, ...]) -> tuple[list[int], bool, "torch.Tensor"]:
+    ids, truncated = text_lib.context_ids(_lm, text, extra_ids)
+    return ids, truncated, text_lib.last_logits(_lm, ids)
+
+
+def next_token_view(lm: TextModel, text: str, knobs: SamplingSettings, top: int,
+                    extra_ids: Sequence[int] = ()) -> NextTokenDistribution:
+    """The next-token distribution under the knobs; the model runs once per context, not once per knob change."""
+    ids, truncated, logits = _context_logits(lm, lm.model_id, text, tuple(int(i) for i in extra_ids))
+    return text_lib.distribution_from_logits(lm, ids, truncated, logits.clone(), knobs, top)
 
 
 def percent(p: float) -> str:

@@ -1,0 +1,90 @@
+"""The chat page's idiom: literal bubbles, links that reproduce the setup, pastes cut with a notice."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from genai_demo import chat, engine
+from genai_demo.config import settings
+from tests.conftest import run_page
+
+PAGE = "chat.py"
+MARKDOWN_REPLY = "# One\n# Two\n$x$ **bold** <i>tag</i>"
+
+
+def _bubbles(at) -> list[str]:
+    return [m.value for m in at.markdown]
+
+
+def test_typed_and_written_text_is_shown_literally(app_env):
+    history = [{"role": "user", "content": "# Big *words* $E=mc^2$"},
+               {"role": "assistant", "content": MARKDOWN_REPLY, "prompt_text": "", "prompt_ids": [], "dropped": 0}]
+    at = run_page(PAGE, state={"chat_history": history})
+    assert not at.exception
+    shown = _bubbles(at)
+    assert "\\# Big \\*words\\* \\$E=mc^2\\$" in shown
+    # Every '#', '$', '*' and '<' is escaped, so no heading, formula, bold or tag is drawn.
+    assert "\\# One  \n\\# Two  \n\\$x\\$ \\*\\*bold\\*\\* \\<i\\>tag\\</i\\>" in shown
+
+
+def test_a_link_reproduces_the_setup_and_the_reply(app_env, tiny_chat_dir):
+    link = {"chat_system": "Answer like a pirate.", "chat_temperature": "0.7", "chat_seed": "4",
+            "chat_reply_tokens": "10", "chat_show_template": "true"}
+    at = run_page(PAGE, link=link)
+    assert not at.exception
+    assert at.text_area(key="chat_system").value == "Answer like a pirate."
+    assert at.toggle(key="chat_show_template").value is True
+    at.chat_input(key="chat_input").set_value("Hello").run()
+    reply = at.session_state["chat_history"][-1]
+    lm = engine.load_chat_model(str(tiny_chat_dir))
+    prompt = chat.build_prompt(lm, "Answer like a pirate.", [{"role": "user", "content": "Hello"}], 10)
+    sampling = replace(chat.DEFAULT_SETTINGS, temperature=0.7, max_new_tokens=10, seed=4)
+    last = None
+    for last in chat.stream_reply(lm, prompt, sampling):
+        pass
+    assert reply["content"] == (last.texts[0].strip() or "(the model ended its turn without writing anything)")
+    assert reply["prompt_text"] == prompt.text
+
+
+def test_bad_link_values_get_a_notice(app_env):
+    at = run_page(PAGE, link={"chat_reply_tokens": "100000", "chat_temperature": "warm"})
+    assert not at.exception
+    toasts = "\n".join(str(t.value) for t in at.toast)
+    assert "is used" in toasts and "is not a number" in toasts
+    assert at.slider(key="chat_reply_tokens").value == at.slider(key="chat_reply_tokens").max
+
+
+def test_pastes_over_the_limit_are_cut_with_a_notice(app_env):
+    at = run_page(PAGE)
+    at.text_area(key="chat_system").input("Be brief. " * 400).run()
+    assert len(at.text_area(key="chat_system").value) == 2_000
+    assert any("the first 2,000 are kept" in c.value for c in at.caption)
+    at.slider(key="chat_reply_tokens").set_value(8)
+    limit = settings().limits.max_prompt_chars // 4
+    at.chat_input(key="chat_input").set_value("rain " * 2_000).run()  # 10,000 characters
+    assert not at.exception
+    assert any(f"the first {limit:,} were sent" in i.value for i in at.info)
+    # Even cut, 1,000 tokens of rain and a reply do not fit the tiny model's window: it says so plainly.
+    assert any("window" in w.value and "Shorten" in w.value for w in at.warning)
+
+
+def test_the_conversation_and_settings_survive_a_visit_to_another_page(app_env):
+    at = run_page(PAGE)
+    at.slider(key="chat_reply_tokens").set_value(8)
+    at.chat_input(key="chat_input").set_value("Hello").run()
+    at.switch_page("pages/perceptron.py").run()
+    at.switch_page(f"pages/{PAGE}").run()
+    assert not at.exception
+    assert at.slider(key="chat_reply_tokens").value == 8
+    assert [m["role"] for m in at.session_state["chat_history"]] == ["user", "assistant"]
+    assert "Hello" in _bubbles(at)
+
+
+def test_a_tiny_llama_answers_beside_the_chat_model(app_env, tiny_llama_dir):
+    app_env.setenv("GENAI_TEXT_MODEL", str(tiny_llama_dir))
+    settings.cache_clear()
+    at = run_page(PAGE, link={"chat_compare": "true", "chat_reply_tokens": "8"})
+    at.chat_input(key="chat_input").set_value("What's the weather like today?").run()
+    assert not at.exception
+    reply = at.session_state["chat_history"][-1]
+    assert reply["gpt2"] and reply["content"]
