@@ -12,7 +12,7 @@ from functools import cache
 from pathlib import Path
 from typing import Sequence
 
-from genai_demo.chat import render_template
+from genai_demo.chat import user_turn_prompt
 from genai_demo.engine import TextModel
 from genai_demo.retrieval import FACTS_TOPIC, PassageIndex, build_plain_prompt, build_rag_prompt
 from genai_demo.text import SamplingSettings, TokenConfidence, generate, token_confidences
@@ -67,16 +67,6 @@ def first_line(text: str) -> str:
     return next((line.strip() for line in text.split("\n") if line.strip()), "")
 
 
-def question_prompt(lm: TextModel, text: str) -> tuple[str, bool]:
-    """The prompt as the model expects it: a user turn of its chat template when it has one (an instruct
-    model), else the plain text a base model continues. Returns (prompt, used the chat template)."""
-    with lm.lock:
-        has_template = bool(getattr(lm.tokenizer, "chat_template", None))
-        if not has_template:
-            return text, False
-        return render_template(lm.tokenizer, [{"role": "user", "content": text}]), True
-
-
 def answer_question(lm: TextModel, question: FactQuestion, index: PassageIndex | None = None,
                     passages: int = 2) -> FactCheck:
     """Greedy answer to one question, with the confidence of every token written.
@@ -87,7 +77,7 @@ def answer_question(lm: TextModel, question: FactQuestion, index: PassageIndex |
         text = build_plain_prompt(question.question)
     else:
         text = build_rag_prompt(question.question, index.search(question.question, k=passages, topic=FACTS_TOPIC))
-    prompt, chat = question_prompt(lm, text)
+    prompt, chat = user_turn_prompt(lm, text)
     last = None
     for last in generate(lm, prompt, [SamplingSettings(temperature=0.0, max_new_tokens=ANSWER_TOKENS)]):
         pass
