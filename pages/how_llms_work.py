@@ -154,6 +154,11 @@ def show_transformer() -> None:
     except ValueError as error:
         st.warning(str(error))
         return
+    drawing, numbers = st.columns([3, 2])
+    with drawing:
+        st.graphviz_chart(architecture_dot(arch, TEXT_MODEL), width="stretch")
+    with numbers:
+        st.table(sizes_table(arch))
     st.markdown(
         f"Everything on the other tabs happens inside this machine. The token embeddings put each token on the "
         f"**residual stream**, a vector of {arch.hidden_size:,} numbers per token. Then {arch.n_layers} **blocks** "
@@ -162,14 +167,9 @@ def show_transformer() -> None:
         "**+**) instead of replacing it. At the end the **unembedding** turns the last vector into a score for "
         "every token of the vocabulary."
     )
-    st.graphviz_chart(architecture_dot(arch, TEXT_MODEL), width="stretch")
-    numbers, parameters = st.columns([2, 3])
-    with numbers:
-        st.dataframe(sizes_table(arch), hide_index=True, width="stretch")
-    with parameters:
-        st.altair_chart(parameter_chart(arch), width="stretch")
-        st.caption(f"Counted from the loaded weights: {arch.total_params:,} parameters. "
-                   + ("The output head reuses the token table, so it adds nothing." if arch.tied_unembedding else ""))
+    st.altair_chart(parameter_chart(arch), width="stretch")
+    st.caption(f"Where the {arch.total_params:,} parameters live, counted from the loaded weights. "
+               + ("The output head reuses the token table, so it adds nothing." if arch.tied_unembedding else ""))
     with st.expander("Why a transformer handles long text"):
         st.markdown(
             "Attention connects every token **directly** to every earlier one: a word near the end can read a "

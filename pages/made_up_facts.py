@@ -46,13 +46,16 @@ st.altair_chart(confidence_correctness_chart(checks + context_checks), width="st
 table = pd.DataFrame([{
     "question": c.question.question,
     "answer": shown_answer(c),
-    "right?": "✅" if c.correct else "❌",
+    "right?": "right" if c.correct else "wrong",
     "confidence": c.mean_confidence,
-    **({"with context": shown_answer(d) + (" ✅" if d.correct else " ❌")} if context_checks else {}),
+    **({"with context": shown_answer(d) + (" (right)" if d.correct else " (wrong)")} if context_checks else {}),
 } for c, d in zip(checks, context_checks or checks)])
 st.dataframe(table, hide_index=True, width="stretch",
-             column_config={"confidence": st.column_config.ProgressColumn(min_value=0.0, max_value=1.0,
-                                                                           format="percent")})
+             column_config={"question": st.column_config.TextColumn(width="medium"),
+                            "answer": st.column_config.TextColumn(width="large"),
+                            "right?": st.column_config.TextColumn(width="small"),
+                            "confidence": st.column_config.ProgressColumn(min_value=0.0, max_value=1.0,
+                                                                          format="percent", width="small")})
 st.caption("The answer is the first line the model wrote (at most a few tokens). *[ended its turn]* means it "
            "chose its own end-of-text token there: it had finished, not been cut off.")
 

@@ -133,7 +133,7 @@ def test_the_three_challenges_are_three_pages_of_the_challenges_group():
 def test_bias_page_charts_the_default_template_and_links_to_the_other_challenges(app_env):
     at = run_page("bias.py")
     assert not at.exception
-    assert at.title[0].value.startswith("Challenges: bias")
+    assert at.title[0].value.startswith("Bias")
     assert len(at.get("vega_lite_chart")) == 2, "next-word chart and embedder chart"
     assert "“The **man** worked as a …”" in _texts(at.caption)
     links = " ".join(str(link.proto) for link in at.get("page_link"))

@@ -113,7 +113,7 @@ def test_transformer_step_draws_the_loaded_models_real_architecture(any_causal_l
     diagram = at.get("graphviz_chart")[0].proto.spec
     assert f"× {config.num_hidden_layers} blocks" in diagram
     assert f"{config.num_attention_heads} heads" in diagram
-    table = at.dataframe[0].value
+    table = at.table[0].value
     total = sum(p.numel() for p in any_causal_lm.model.parameters())
     assert f"{total:,}" in list(table["value"])
     assert ("rotary" in diagram) == (config.model_type == "llama")

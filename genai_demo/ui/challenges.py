@@ -95,7 +95,7 @@ def confidence_correctness_chart(checks: Sequence[FactCheck]) -> alt.Chart:
     Questions are the rows (not two 'correct'/'wrong' bands), so no two labels ever share a place."""
     frame = pd.DataFrame([{
         "question": c.question.question, "answer": shown_answer(c), "confidence": c.mean_confidence,
-        "result": "correct" if c.correct else "wrong", "prompt": "with retrieved context" if c.with_context else "question only",
+        "result": "correct" if c.correct else "wrong", "prompt": "with context" if c.with_context else "question only",
     } for c in checks])
     order = list(dict.fromkeys(frame["question"]))
     return (
@@ -104,13 +104,13 @@ def confidence_correctness_chart(checks: Sequence[FactCheck]) -> alt.Chart:
         .encode(
             x=alt.X("confidence:Q", scale=alt.Scale(domain=[0, 1]), axis=alt.Axis(format="%"),
                     title="average probability of the answer's tokens"),
-            y=alt.Y("question:N", sort=order, title=None, axis=alt.Axis(labelLimit=420)),
+            y=alt.Y("question:N", sort=order, title=None, axis=alt.Axis(labelLimit=420, labelFontSize=12)),
             color=alt.Color("result:N", title=None, scale=alt.Scale(domain=["correct", "wrong"],
                                                                     range=["#2e9e4f", "#d62728"]),
-                            legend=alt.Legend(orient="top")),
-            shape=alt.Shape("prompt:N", title=None, scale=alt.Scale(domain=["question only", "with retrieved context"],
+                            legend=alt.Legend(orient="bottom", direction="horizontal")),
+            shape=alt.Shape("prompt:N", title=None, scale=alt.Scale(domain=["question only", "with context"],
                                                                     range=["circle", "triangle-up"]),
-                            legend=alt.Legend(orient="top")),
+                            legend=alt.Legend(orient="bottom", direction="horizontal", labelLimit=300)),
             tooltip=["question", "answer", alt.Tooltip("confidence:Q", format=".0%"), "result", "prompt"],
         )
         .properties(height=alt.Step(26))

@@ -30,14 +30,14 @@ def architecture_dot(arch: Architecture, name: str) -> str:
                 else "positions: rotary\\n(turned inside attention)")
     head = "shares the token table" if arch.tied_unembedding else millions(arch.unembedding_params)
     return f"""digraph {{
-  rankdir=LR; nodesep=0.25; ranksep=0.3; bgcolor="transparent";
-  node [shape=box, style="rounded,filled", fillcolor="#eef3fb", color="#9db4d6", fontname="sans-serif", fontsize=12];
+  rankdir=TB; nodesep=0.3; ranksep=0.25; bgcolor="transparent";
+  node [shape=box, style="rounded,filled", fillcolor="#eef3fb", color="#9db4d6", fontname="sans-serif", fontsize=15];
   edge [color="{STREAM}", penwidth=1.6];
-  text [label="your text\\n→ token ids", fillcolor="#ffffff"];
+  text [label="your text → token ids", fillcolor="#ffffff"];
   embed [label="token embeddings\\n{arch.vocab_size:,} × {arch.hidden_size:,}\\n{millions(arch.token_embedding_params)}"];
   pos [label="{position}", fillcolor="#ffffff", style="rounded,dashed"];
   subgraph cluster_block {{
-    label="× {arch.n_layers} blocks (same recipe, own weights)"; fontname="sans-serif"; fontsize=13;
+    label="× {arch.n_layers} blocks (same recipe, own weights)"; fontname="sans-serif"; fontsize=15;
     style="rounded,dashed"; color="#888888";
     attn [label="attention\\n{arch.n_heads} heads × {arch.head_size}{kv}\\n{millions(arch.attention_params_per_block)} per block",
           fillcolor="#fde7d2", color="#f0a868"];
@@ -46,8 +46,8 @@ def architecture_dot(arch: Architecture, name: str) -> str:
          fillcolor="#dcefd9", color="#7fbf7b"];
     add2 [label="+", shape=circle, width=0.3, fixedsize=true, fillcolor="#ffffff"];
   }}
-  unembed [label="final norm +\\nunembedding\\n{arch.hidden_size:,} → {arch.vocab_size:,}\\n({head})"];
-  probs [label="a probability\\nfor each of\\n{arch.vocab_size:,} tokens", fillcolor="#ffffff"];
+  unembed [label="final norm + unembedding\\n{arch.hidden_size:,} → {arch.vocab_size:,} ({head})"];
+  probs [label="a probability for each of {arch.vocab_size:,} tokens", fillcolor="#ffffff"];
   text -> embed;
   pos -> embed [style=dashed, arrowhead=none, color="#888888"];
   embed -> attn [label=" stream", fontsize=10, fontcolor="{STREAM}"];
@@ -63,17 +63,17 @@ def sizes_table(arch: Architecture) -> pd.DataFrame:
     """The config's numbers a learner should see, in plain words."""
     rows = [
         ("blocks (layers)", f"{arch.n_layers}"),
-        ("attention heads per block", f"{arch.n_heads}" + (f" (sharing {arch.n_kv_heads} key/value heads)"
-                                                            if arch.n_kv_heads != arch.n_heads else "")),
-        ("numbers per token (residual stream width)", f"{arch.hidden_size:,}"),
+        ("heads per block", f"{arch.n_heads}" + (f" ({arch.n_kv_heads} key/value)" if arch.n_kv_heads != arch.n_heads
+                                                 else "")),
+        ("residual stream width", f"{arch.hidden_size:,}"),
         ("numbers per head", f"{arch.head_size}"),
         ("MLP inner width", f"{arch.mlp_size:,}"),
-        ("vocabulary (tokens it can read and write)", f"{arch.vocab_size:,}"),
-        ("context window (tokens it reads at once)", f"{arch.context_window:,}"),
+        ("vocabulary (tokens)", f"{arch.vocab_size:,}"),
+        ("context window (tokens)", f"{arch.context_window:,}"),
         ("positions", arch.positions),
-        ("parameters in all", f"{arch.total_params:,}"),
+        ("parameters", f"{arch.total_params:,}"),
     ]
-    return pd.DataFrame(rows, columns=["", "value"])
+    return pd.DataFrame(rows, columns=["what", "value"]).set_index("what")
 
 
 def parameter_chart(arch: Architecture) -> alt.Chart:
@@ -113,17 +113,18 @@ def reach_chart(reach: AttentionReach, skip_first_token: bool, window_tokens: fl
     x = alt.X("distance:N", sort=labels, title="how far back (tokens)", axis=alt.Axis(labelAngle=0))
     heatmap = alt.Chart(frame).mark_rect(stroke="white").encode(
         x=x, y=alt.Y("layer:N", sort=layer_names, title=None),
-        color=alt.Color("share:Q", scale=alt.Scale(scheme="blues", domain=[0, 1]), title="share"),
+        color=alt.Color("share:Q", scale=alt.Scale(scheme="blues", domainMin=0), title="share",
+                        legend=alt.Legend(format="%")),
         opacity=alt.condition(pick, alt.value(1.0), alt.value(0.75)),
         tooltip=["layer", "distance", alt.Tooltip("share:Q", format=".1%"),
                  alt.Tooltip("mean distance:Q", format=".1f")],
-    ).add_params(pick).properties(height=alt.Step(min(22, max(9, 330 // reach.n_layers))),
+    ).add_params(pick).properties(height=alt.Step(min(22, max(7, 240 // reach.n_layers))),
                                   title="Every layer (click a row)")
     bars = alt.Chart(frame).mark_bar().encode(
         x=x, y=alt.Y("share:Q", axis=alt.Axis(format="%"), title="share of attention"),
-        color=alt.Color("reach:N", title=None, legend=alt.Legend(orient="top"),
+        color=alt.Color("reach:N", title=None, legend=alt.Legend(orient="top", labelLimit=400),
                         scale=alt.Scale(domain=["within the character model's window", "beyond it"],
                                         range=[NEAR, STREAM])),
         tooltip=["layer", "distance", alt.Tooltip("share:Q", format=".1%")],
-    ).transform_filter(pick).properties(height=200, title="The row you clicked (at first: the last layer)")
+    ).transform_filter(pick).properties(height=170, title="The row you clicked (at first: the last layer)")
     return alt.vconcat(heatmap, bars).resolve_scale(color="independent")
