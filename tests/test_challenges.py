@@ -190,6 +190,23 @@ def test_bias_page_runs_on_a_llama_architecture_model_and_names_it(app_env, tiny
     assert at.get("vega_lite_chart")
 
 
+@pytest.mark.parametrize("page", ["made_up_facts.py", "overfitting.py"])
+def test_challenge_pages_run_on_a_llama_architecture_model(app_env, tiny_llama_dir, page):
+    app_env.setenv("GENAI_TEXT_MODEL", str(tiny_llama_dir))
+    from tests.conftest import reset_app_state
+
+    reset_app_state()
+    at = run_page(page, timeout=180, link={"overfitting_steps": "10"} if page == "overfitting.py" else None)
+    assert not at.exception
+    if page == "overfitting.py":
+        at.button(key="overfitting_run").click().run()
+        assert not at.exception
+        assert len(at.session_state["overfitting_demo"].losses) == 10
+    else:
+        assert at.metric[0].value.endswith(f"of {len(load_fact_questions())}")
+    assert "tiny-llama" in _texts(at.markdown)
+
+
 def test_made_up_facts_page_shows_answers_confidence_and_context(app_env):
     at = run_page("made_up_facts.py", timeout=180)
     assert not at.exception

@@ -130,6 +130,31 @@ def test_reach_step_measures_each_layer_against_the_character_window(any_causal_
     assert "within the character model" in chart
 
 
+def test_every_step_runs_on_both_architectures(any_causal_lm):
+    for step in ("Tokens", "Embeddings", "Attention", "Layer guesses", "Next token"):
+        at = run_page(WALK, link=_step(step))
+        assert not at.exception, step
+        assert not at.warning, step
+    at.button(key="how_llms_work_go").click().run()
+    assert not at.exception
+    assert at.session_state["how_llms_work_continuation"][1]
+
+
+def test_an_instruct_model_reads_the_question_as_a_user_turn_and_says_when_it_stops(app_env, tiny_chat_dir):
+    app_env.setenv("GENAI_TEXT_MODEL", str(tiny_chat_dir))
+    from tests.conftest import reset_app_state
+
+    reset_app_state()
+    at = run_page(WALK, link=_step("Next token", temperature="0"))
+    assert not at.exception
+    assert "instruction-tuned" in _texts(at.caption)
+    assert at.code[0].value.startswith("<|im_start|>user\nWhat's the weather like today?")
+    at.button(key="how_llms_work_go").click().run()
+    assert not at.exception
+    _, written, ended = at.session_state["how_llms_work_continuation"]
+    assert ended == ("ended its turn" in _texts(at.caption))
+
+
 def test_reach_and_attention_knobs_do_not_run_the_model_again(app_env, monkeypatch):
     from genai_demo import transformer
     from genai_demo.engine.batching import TextEngine
