@@ -107,10 +107,10 @@ def confidence_correctness_chart(checks: Sequence[FactCheck]) -> alt.Chart:
             y=alt.Y("question:N", sort=order, title=None, axis=alt.Axis(labelLimit=420, labelFontSize=12)),
             color=alt.Color("result:N", title=None, scale=alt.Scale(domain=["correct", "wrong"],
                                                                     range=["#2e9e4f", "#d62728"]),
-                            legend=alt.Legend(orient="bottom", direction="horizontal")),
+                            legend=alt.Legend(orient="right")),
             shape=alt.Shape("prompt:N", title=None, scale=alt.Scale(domain=["question only", "with context"],
                                                                     range=["circle", "triangle-up"]),
-                            legend=alt.Legend(orient="bottom", direction="horizontal", labelLimit=300)),
+                            legend=alt.Legend(orient="right", labelLimit=200)),
             tooltip=["question", "answer", alt.Tooltip("confidence:Q", format=".0%"), "result", "prompt"],
         )
         .properties(height=alt.Step(26))
