@@ -24,7 +24,7 @@ def other_challenges(current: str) -> None:
     columns = st.columns(len(CHALLENGE_PAGES) - 1)
     for column, page in zip(columns, [p for p in CHALLENGE_PAGES if p != current]):
         info = page_info(page)
-        column.page_link(f"pages/{page}.py", label=f"Next challenge: {info.title}", icon=info.icon)
+        column.page_link(f"pages/{page}.py", label=f"Another challenge: {info.title}", icon=info.icon)
 
 
 def filled_templates_caption(template: BiasTemplate) -> str:
