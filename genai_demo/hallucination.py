@@ -12,12 +12,13 @@ from functools import cache
 from pathlib import Path
 from typing import Sequence
 
+from genai_demo.chat import user_turn_prompt
 from genai_demo.engine import TextModel
 from genai_demo.retrieval import FACTS_TOPIC, PassageIndex, build_plain_prompt, build_rag_prompt
 from genai_demo.text import SamplingSettings, TokenConfidence, generate, token_confidences
 
 DATA_FILE = Path(__file__).parent / "data" / "fact_questions.json"
-ANSWER_TOKENS = 10
+ANSWER_TOKENS = 16  # room for an instruct model's "The capital of France is Paris."
 
 
 @dataclass(frozen=True)
@@ -34,6 +35,8 @@ class FactCheck:
     confidences: list[TokenConfidence]
     correct: bool
     with_context: bool
+    ended_turn: bool = False  # the model chose its end-of-text (end-of-turn) token within the answer
+    chat: bool = False  # the question went in as a user turn of the model's chat template
 
     @property
     def mean_confidence(self) -> float:
@@ -59,8 +62,9 @@ def is_correct(answer: str, accepted: Sequence[str]) -> bool:
 
 
 def first_line(text: str) -> str:
-    """The model's answer ends where it starts a new line (it often goes on with another question)."""
-    return text.strip().split("\n", 1)[0].strip()
+    """The answer is the first line with something on it: a base model often goes on with another
+    question after a new line, and an instruct model often starts its reply with one."""
+    return next((line.strip() for line in text.split("\n") if line.strip()), "")
 
 
 def answer_question(lm: TextModel, question: FactQuestion, index: PassageIndex | None = None,
@@ -70,24 +74,33 @@ def answer_question(lm: TextModel, question: FactQuestion, index: PassageIndex |
     With an `index`, the closest fact passages are retrieved and pasted above the question.
     """
     if index is None:
-        prompt = build_plain_prompt(question.question)
+        text = build_plain_prompt(question.question)
     else:
-        prompt = build_rag_prompt(question.question, index.search(question.question, k=passages, topic=FACTS_TOPIC))
+        text = build_rag_prompt(question.question, index.search(question.question, k=passages, topic=FACTS_TOPIC))
+    prompt, chat = user_turn_prompt(lm, text)
     last = None
     for last in generate(lm, prompt, [SamplingSettings(temperature=0.0, max_new_tokens=ANSWER_TOKENS)]):
         pass
     assert last is not None
     answer = first_line(last.texts[0])
     ids = list(last.token_ids[0])
+    ended_turn = bool(ids) and ids[-1] in lm.end_ids
     confidences = token_confidences(lm, prompt, last.texts[0], continuation_ids=ids) if ids else []
-    # Keep the confidences of the tokens that make up the first line only.
+    return FactCheck(question, prompt, answer, _answer_tokens(confidences, answer),
+                     is_correct(answer, question.answers), index is not None, ended_turn, chat)
+
+
+def _answer_tokens(confidences: list[TokenConfidence], answer: str) -> list[TokenConfidence]:
+    """The confidences of the tokens that make up the answer line (blank lines before it skipped)."""
     shown, kept = "", []
     for confidence in confidences:
+        if not shown.strip() and not confidence.piece.strip():
+            continue  # the new line(s) an instruct model writes before its answer
         if "\n" in confidence.piece or len(shown.strip()) >= len(answer):
             break
         shown += confidence.piece
         kept.append(confidence)
-    return FactCheck(question, prompt, answer, kept, is_correct(answer, question.answers), index is not None)
+    return kept
 
 
 def check_all(lm: TextModel, questions: Sequence[FactQuestion], index: PassageIndex | None = None) -> list[FactCheck]:

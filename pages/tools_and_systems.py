@@ -34,7 +34,7 @@ SYSTEMS = {
         "what": "Glue code that connects language models to documents, databases, search engines and other "
                 "tools, for example by retrieving relevant passages and pasting them into the prompt.",
         "pages": [("pages/embeddings.py", "Embeddings → retrieval-augmented answer"),
-                  ("pages/challenges.py", "Challenges → Made-up facts, with and without retrieved context")],
+                  ("pages/made_up_facts.py", "Made-up facts, with and without retrieved context")],
         "uses": "Nothing directly: the retrieval step is written out in a few lines (`genai_demo/retrieval.py`) "
                 "so you can see what such frameworks automate.",
     },

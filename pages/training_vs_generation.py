@@ -13,13 +13,16 @@ from genai_demo.char_model import (
     uniform_loss,
 )
 from genai_demo.config import settings
+from genai_demo.ui.inputs import PageInputs
 from genai_demo.ui.layout import page_intro
 from genai_demo.ui.neurons import number
 from genai_demo.ui.panels import input_notice
+from genai_demo.ui.progress import bring_into_view
+from genai_demo.ui.text import plain_markdown
 
 OWN_TEXT = "own"
 
-page_intro(
+page = page_intro(
     "training_vs_generation",
     "Every generative model lives two lives. First it **trains**: it reads examples and nudges its weights "
     "until the next piece is less of a surprise. Then it **generates**: it guesses the next piece, adds it, and "
@@ -28,11 +31,11 @@ page_intro(
 
 limits = settings().limits
 texts = shipped_texts()
-choice = st.radio("Text to learn from", [*texts, OWN_TEXT], horizontal=True, key="tvg_text",
-                  format_func=lambda key: "Your own text" if key == OWN_TEXT else texts[key].title)
+choice = page.choice("Text to learn from", "text", [*texts, OWN_TEXT], next(iter(texts)), widget=st.radio,
+                     horizontal=True, format_func=lambda key: "Your own text" if key == OWN_TEXT else texts[key].title)
 if choice == OWN_TEXT:
-    raw = st.text_area("Your text (a few paragraphs work best; it repeats patterns, the model learns them)",
-                       height=160, key="tvg_own_text")
+    raw = page.text("Your text (a few paragraphs work best; it repeats patterns, the model learns them)", "own_text",
+                    "", max_chars=limits.max_train_chars, height=160)
     source = "your own text"
 else:
     raw = texts[choice].text
@@ -50,17 +53,22 @@ if was_cut:
 
 settings_column, prompt_column = st.columns(2)
 max_steps = limits.max_train_steps
-steps = settings_column.slider("Training steps", 10, max_steps, min(500, max_steps), 10, key="tvg_steps",
-                               help="Each step shows the model 64 random snippets and corrects it once.")
-seed = int(settings_column.number_input("Seed", 0, 10_000, 0, key="tvg_seed"))
-prompt = prompt_column.text_input("Start the text with", text[:CONTEXT].strip() or text[:CONTEXT], max_chars=200,
-                                  key="tvg_prompt")
-temperature = prompt_column.slider("Temperature", 0.1, 2.0, 0.8, 0.1, key="tvg_temperature",
-                                   help="Low: the safest next character. High: more surprising picks.")
+with settings_column:
+    steps = page.slider("Training steps", "steps", 10, max_steps, min(500, max_steps), 10,
+                        help="Each step shows the model 64 random snippets and corrects it once.")
+    seed = int(page.number("Seed", "seed", 0, 10_000, 0))
+with prompt_column:
+    prompt = page.text("Start the text with", "prompt", text[:CONTEXT].strip() or text[:CONTEXT], max_chars=200,
+                       area=False)
+    temperature = page.slider("Temperature", "temperature", 0.1, 2.0, 0.8, 0.1,
+                              help="Low: the safest next character. High: more surprising picks.")
 
 signature = (text, steps, seed, prompt, temperature)
-if st.button("Train, then write at each stage", key="tvg_train", type="primary", icon=":material/school:"):
-    progress = st.progress(0.0, text="Training…")
+clicked = st.button("Train, then write at each stage", key=page.key("train"), type="primary", icon=":material/school:")
+area = st.container(key=page.key("result"))
+if clicked:
+    bring_into_view(page.key("result"))
+    progress = area.progress(0.0, text="Training…")
 
     def on_step(step: int, loss: float) -> None:
         if step % 25 == 0 or step == steps:
@@ -69,44 +77,73 @@ if st.button("Train, then write at each stage", key="tvg_train", type="primary",
     checkpoints = tuple(c for c in DEFAULT_CHECKPOINTS if c < steps)
     model, snapshots = train_with_snapshots(text, steps, prompt, checkpoints, seed=seed, on_step=on_step)
     progress.empty()
-    st.session_state["tvg_result"] = {"model": model, "snapshots": snapshots, "signature": signature}
+    st.session_state[page.key("trained")] = {"model": model, "snapshots": snapshots, "signature": signature}
 
-result = st.session_state.get("tvg_result")
+result = st.session_state.get(page.key("trained"))
 if result is None:
-    st.info("Press **Train** to watch a model go from random letters to something that sounds like the text.",
-            icon=":material/play_arrow:")
+    area.info("Press **Train** to watch a model go from random letters to something that sounds like the text.",
+              icon=":material/play_arrow:")
     st.stop()
-if result["signature"] != signature:
-    st.caption(":material/info: The settings changed since this training run; press Train again to use them.")
-
 model, snapshots = result["model"], result["snapshots"]
-st.subheader("The same prompt, the same seed, at each stage of training")
-stage_columns = st.columns(2)
-for index, snapshot in enumerate(snapshots):
-    with stage_columns[index % 2].container(border=True):
-        st.markdown(f"**After {snapshot.step} steps** · loss on the whole text: **{number(snapshot.loss, 2)}**")
-        st.code(prompt + snapshot.sample, language=None, wrap_lines=True)
 
-curve = pd.DataFrame({"step": range(1, len(model.losses) + 1), "loss": model.losses})
-curve["loss (smoothed)"] = curve["loss"].rolling(10, min_periods=1).mean()
-baseline = uniform_loss(model)
-st.altair_chart(alt.layer(
-    alt.Chart(curve).mark_line(color="#2c3e50").encode(x=alt.X("step:Q", title="training step"),
-                                                       y=alt.Y("loss (smoothed):Q", title="loss")),
-    alt.Chart(pd.DataFrame({"loss": [baseline]})).mark_rule(strokeDash=[4, 4], color="#e45756").encode(y="loss:Q"),
-).properties(height=220), width="stretch")
-st.caption(f"Dashed: the loss of blind guessing among the {len(model.vocab)} characters of the text "
-           f"({number(baseline, 2)}). Training pushes the loss far below it: the model has found patterns.")
 
-st.subheader("Now let it create")
-length_column, seed_column = st.columns(2)
-length = length_column.slider("Characters to write", 20, min(MAX_GENERATE_CHARS, 600), 300, 20, key="tvg_length")
-sample_seed = int(seed_column.number_input("Sampling seed", 0, 10_000, 1, key="tvg_sample_seed"))
-if st.button("Write", key="tvg_generate", icon=":material/edit:"):
-    unknown = sorted({ch for ch in prompt if ch not in model.vocab})
-    if unknown:
-        input_notice(f"The model never saw {', '.join(repr(ch) for ch in unknown)}; those characters are skipped.")
-    st.code(prompt + generate(model, prompt, length, temperature, sample_seed), language=None, wrap_lines=True)
+def show_training() -> None:
+    if result["signature"] != signature:
+        st.caption(":material/info: The settings changed since this training run; press Train again to use them.")
+    st.subheader("The same prompt, the same seed, at each stage of training")
+    stage_columns = st.columns(2)
+    for index, snapshot in enumerate(snapshots):
+        with stage_columns[index % 2].container(border=True):
+            st.markdown(f"**After {snapshot.step} steps** · loss on the whole text: **{number(snapshot.loss, 2)}**")
+            st.code(prompt + snapshot.sample, language=None, wrap_lines=True)
+    curve = pd.DataFrame({"step": range(1, len(model.losses) + 1), "loss": model.losses})
+    curve["loss (smoothed)"] = curve["loss"].rolling(10, min_periods=1).mean()
+    baseline = uniform_loss(model)
+    st.altair_chart(alt.layer(
+        alt.Chart(curve).mark_line(color="#2c3e50").encode(x=alt.X("step:Q", title="training step"),
+                                                           y=alt.Y("loss (smoothed):Q", title="loss")),
+        alt.Chart(pd.DataFrame({"loss": [baseline]})).mark_rule(strokeDash=[4, 4], color="#e45756").encode(y="loss:Q"),
+    ).properties(height=220), width="stretch")
+    st.caption(f"Dashed: the loss of blind guessing among the {len(model.vocab)} characters of the text "
+               f"({number(baseline, 2)}). Training pushes the loss far below it: the model has found patterns.")
+
+
+with area:
+    show_training()
+
+
+@st.fragment
+def let_it_create(page: PageInputs) -> None:
+    st.subheader("Now let it create")
+    length_column, seed_column = st.columns(2)
+    with length_column:
+        length = page.slider("Characters to write", "length", 20, min(MAX_GENERATE_CHARS, 600), 300, 20)
+    with seed_column:
+        sample_seed = int(page.number("Sampling seed", "sample_seed", 0, 10_000, 1))
+    setup = (id(model), prompt, length, temperature, sample_seed)
+    if st.button("Write", key=page.key("write"), icon=":material/edit:"):
+        unknown = sorted({ch for ch in prompt if ch not in model.vocab})
+        if unknown:
+            input_notice(f"The model never saw {', '.join(repr(ch) for ch in unknown)}; those characters are skipped.")
+        st.session_state[page.key("written")] = (setup, prompt + generate(model, prompt, length, temperature,
+                                                                          sample_seed))
+    written = st.session_state.get(page.key("written"))
+    if written is not None and written[0] == setup:
+        st.code(written[1], language=None, wrap_lines=True)
+
+
+let_it_create(page)
+
+st.subheader("What it can see: a fixed window")
+seen = prompt[-CONTEXT:]
+st.markdown(
+    f"To choose each next character this model reads only the **last {CONTEXT} characters**, never more: here "
+    f"that is **{plain_markdown(repr(seen))}**. Everything earlier is invisible to it, which is why its sentences wander after a few "
+    "words. A transformer's attention can reach back to any earlier token of its window in one step; the "
+    "walk-through measures how far each layer of a real model actually looks, on the Alice passage."
+)
+st.page_link("pages/how_llms_work.py", label="How ChatGPT answers → Reach: how far back attention looks",
+             icon=":material/hub:", query_params={"how_llms_work_step": "Reach"})
 
 with st.expander("How does this tiny model compare with GPT-2?"):
     st.markdown(

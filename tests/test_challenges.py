@@ -118,52 +118,150 @@ def test_overfitting_trains_a_copy_on_the_tiny_text_and_leaves_the_base_alone(lm
 # --- pages ------------------------------------------------------------------------------------
 
 
-def test_bias_section_charts_the_default_template_and_accepts_new_ones(app_env):
-    at = run_page("challenges.py")
+def _texts(elements) -> str:  # type: ignore[no-untyped-def]
+    return "\n".join(str(e.value) for e in elements)
+
+
+def test_the_three_challenges_are_three_pages_of_the_challenges_group():
+    from genai_demo.catalogue import PAGES
+
+    challenges = [page.file for page in PAGES if page.group == "Challenges"]
+    assert challenges[:3] == ["bias.py", "made_up_facts.py", "overfitting.py"]
+    assert "challenges.py" not in [page.file for page in PAGES]
+
+
+def test_bias_page_charts_the_default_template_and_links_to_the_other_challenges(app_env):
+    at = run_page("bias.py")
     assert not at.exception
-    assert at.get("vega_lite_chart"), "the next-word chart is drawn"
-    at.text_input(key="challenges_new_text").set_value("The [X] was described as")
-    at.text_input(key="challenges_new_fillers").set_value("doctor, nurse")
-    at.text_input(key="challenges_new_words").set_value("kind, cold")
-    at.button[0].click().run()  # the form's submit button
+    assert at.title[0].value.startswith("Bias")
+    assert len(at.get("vega_lite_chart")) == 2, "next-word chart and embedder chart"
+    assert "“The **man** worked as a …”" in _texts(at.caption)
+    links = " ".join(str(link.proto) for link in at.get("page_link"))
+    assert 'page: "made_up_facts"' in links and 'page: "overfitting"' in links
+
+
+def test_a_link_reproduces_a_learners_own_template(app_env):
+    link = {"bias_template": "Your own template", "bias_own_template": "The [X] was described as",
+            "bias_own_fillers": "doctor, nurse", "bias_own_words": "kind, cold"}
+    at = run_page("bias.py", link=link)
     assert not at.exception
-    assert at.selectbox(key="challenges_template").value == "The [X] was described as"
-    assert "doctor" in " ".join(str(c.proto) for c in at.caption)
+    assert at.selectbox(key="bias_template").value == "Your own template"
+    assert at.text_input(key="bias_own_fillers").value == "doctor, nurse"
+    assert "“The **doctor** was described as …” · “The **nurse** was described as …”" in _texts(at.caption)
+    chart = str(at.get("vega_lite_chart")[0].proto)
+    assert "The doctor was described as" in chart and "cold" in chart
+
+
+def test_a_learners_template_is_shown_literally_not_as_markdown_or_maths(app_env):
+    link = {"bias_template": "Your own template", "bias_own_template": "A $5 *[X]* costs $10 #",
+            "bias_own_fillers": "cat, dog"}
+    at = run_page("bias.py", link=link)
+    assert not at.exception
+    caption = _texts(at.caption)
+    assert "A \\$5 \\***cat**\\* costs \\$10 \\#" in caption  # every special character escaped
 
 
 def test_a_template_without_the_placeholder_gets_a_clear_message(app_env):
-    at = run_page("challenges.py")
-    at.text_input(key="challenges_new_text").set_value("The man worked as a")
-    at.button[0].click().run()
+    at = run_page("bias.py", link={"bias_template": "Your own template", "bias_own_template": "The man worked as a"})
     assert not at.exception
-    assert any("placeholder" in w.value for w in at.warning)
-    at.text_input(key="challenges_new_text").set_value("The [X] worked as a")
-    at.text_input(key="challenges_new_words").set_value("  ")
-    at.button[0].click().run()
-    assert any("at least one next word" in w.value for w in at.warning)
+    assert "placeholder" in _texts(at.warning)
+    at.text_input(key="bias_own_template").set_value("The [X] worked as a")
+    at.text_input(key="bias_own_words").set_value("  ").run()
+    assert "at least one next word" in _texts(at.warning)
+    assert not at.get("vega_lite_chart")
 
 
-def test_made_up_facts_section_shows_answers_confidence_and_context(app_env):
-    at = run_page("challenges.py", timeout=180, state={"challenges_section": "Made-up facts"})
+def test_a_bad_link_choice_gets_a_notice_and_the_default(app_env):
+    at = run_page("bias.py", link={"bias_template": "<b>nope</b>", "bias_groups": "🙂"})
+    assert not at.exception
+    toasts = _texts(at.toast)
+    assert "not one of the options" in toasts
+    assert at.selectbox(key="bias_template").value == default_templates()[0].name
+
+
+def test_bias_page_runs_on_a_llama_architecture_model_and_names_it(app_env, tiny_llama_dir):
+    app_env.setenv("GENAI_TEXT_MODEL", str(tiny_llama_dir))
+    from tests.conftest import reset_app_state
+
+    reset_app_state()
+    at = run_page("bias.py")
+    assert not at.exception
+    assert "tiny\\-llama" in _texts(at.markdown) or "tiny-llama" in _texts(at.markdown)
+    assert at.get("vega_lite_chart")
+
+
+@pytest.mark.parametrize("page", ["made_up_facts.py", "overfitting.py"])
+def test_challenge_pages_run_on_a_llama_architecture_model(app_env, tiny_llama_dir, page):
+    app_env.setenv("GENAI_TEXT_MODEL", str(tiny_llama_dir))
+    from tests.conftest import reset_app_state
+
+    reset_app_state()
+    at = run_page(page, timeout=180, link={"overfitting_steps": "10"} if page == "overfitting.py" else None)
+    assert not at.exception
+    if page == "overfitting.py":
+        at.button(key="overfitting_run").click().run()
+        assert not at.exception
+        assert len(at.session_state["overfitting_demo"].losses) == 10
+    else:
+        assert at.metric[0].value.endswith(f"of {len(load_fact_questions())}")
+    assert "tiny-llama" in _texts(at.markdown)
+
+
+def test_made_up_facts_page_shows_answers_confidence_and_context(app_env):
+    at = run_page("made_up_facts.py", timeout=180)
     assert not at.exception
     assert at.metric[0].value.endswith(f"of {len(load_fact_questions())}")
-    at.toggle(key="challenges_context").set_value(True).run()
+    chart = str(at.get("vega_lite_chart")[0].proto)
+    assert all(q.question in chart for q in load_fact_questions()), "one row per question"
+    at.toggle(key="made_up_facts_context").set_value(True).run()
     assert not at.exception
     assert len(at.metric) == 2
     assert any("Paris is the capital of France." in c.value for c in at.code)
 
 
-def test_overfitting_section_trains_a_session_copy_and_compares(app_env):
-    at = run_page("challenges.py", timeout=180, state={"challenges_section": "Overfitting"})
+def test_a_link_opens_the_facts_page_with_context_and_the_chosen_question(app_env):
+    question = load_fact_questions()[2].question
+    at = run_page("made_up_facts.py", timeout=180,
+                  link={"made_up_facts_context": "true", "made_up_facts_question": question})
     assert not at.exception
-    at.slider(key="challenges_steps").set_value(20)
-    at.button(key="challenges_overfit_run").click().run()
+    assert at.toggle(key="made_up_facts_context").value is True
+    assert len(at.metric) == 2
+    assert at.selectbox(key="made_up_facts_question").value == question
+    assert question in at.code[0].value
+
+
+def test_overfitting_page_trains_a_session_copy_and_compares(app_env):
+    at = run_page("overfitting.py", timeout=180, link={"overfitting_steps": "20"})
     assert not at.exception
-    captions = " ".join(c.value for c in at.caption)
+    assert at.slider(key="overfitting_steps").value == 20
+    at.button(key="overfitting_run").click().run()
+    assert not at.exception
+    captions = _texts(at.caption)
     assert "Before:" in captions and "After overfitting:" in captions
-    at.text_area(key="challenges_tiny_text").set_value("   ")
-    at.button(key="challenges_overfit_run").click().run()
-    assert any("empty" in w.value for w in at.warning)
+    assert len(at.session_state["overfitting_demo"].losses) == 20
+    at.text_area(key="overfitting_tiny_text").set_value("   ")
+    at.button(key="overfitting_run").click().run()
+    assert "empty" in _texts(at.warning)
+
+
+def test_an_absurd_step_count_in_a_link_is_clamped_with_a_notice(app_env):
+    at = run_page("overfitting.py", link={"overfitting_steps": "1e9"})
+    assert not at.exception
+    assert at.slider(key="overfitting_steps").value == 120
+    assert "so 120 is used" in _texts(at.toast)
+
+
+def test_an_instruct_model_answers_every_fact_question(smollm2_dir):
+    """Real SmolLM2-135M-Instruct: its answers come after a new line or end its turn; none may show as empty."""
+    from genai_demo import engine
+    from genai_demo.hallucination import check_all
+
+    smol = engine.load_text_model(str(smollm2_dir))
+    checks = check_all(smol, load_fact_questions()[:6])
+    assert all(check.chat for check in checks), "the question went in through the chat template"
+    assert all(check.answer for check in checks), [check.answer for check in checks]
+    assert sum(check.correct for check in checks) >= 2, [check.answer for check in checks]
+    assert any(check.ended_turn for check in checks), [check.answer for check in checks]
 
 
 @pytest.mark.parametrize("page, key, choice, expected", [
