@@ -2,7 +2,7 @@ import streamlit as st
 
 from genai_demo.ui.layout import linked_card, page_intro
 
-page_intro(
+page = page_intro(
     "applications",
     "The same idea (learn the patterns of many examples, then produce new material that follows them) "
     "powers tools for text, pictures, sound, video and conversation. For each one, here is what you can "
@@ -66,8 +66,8 @@ APPLICATIONS = {
     },
 }
 
-choice = st.pills("Application", list(APPLICATIONS), default="Text", key="applications_choice",
-                  label_visibility="collapsed") or "Text"
+choice = page.choice("Application", "choice", list(APPLICATIONS), "Text", widget=st.pills,
+                     label_visibility="collapsed")
 application = APPLICATIONS[choice]
 linked_card(f"{application['icon']} {choice}", "", application["what"], "Try it here", application["live"],
             "Beyond this app", application["beyond"])
