@@ -112,7 +112,9 @@ def test_the_prompt_is_shown_literally_not_as_markdown(app_env):
     at.text_area(key=f"{KEY}_prompt").set_value(prompt)
     at.button(key=f"{KEY}_generate").click().run()
     assert not at.exception
-    assert f"“{plain_markdown(prompt)}”" in [m.value for m in at.markdown]
+    assert f"“{plain_markdown(prompt)}”" in [m.value for m in at.markdown]  # "1. Prompt" of How it works
+    captions = [image.caption for element in at.get("image") for image in element.proto.imgs]
+    assert any(caption.startswith(f"“{plain_markdown(prompt)}”") for caption in captions)  # under the picture
 
 
 def picture_from_link(link: dict) -> bytes:  # type: ignore[type-arg]

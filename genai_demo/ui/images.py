@@ -145,7 +145,7 @@ def show_result(result: GeneratedImage, key: str) -> None:
     if result.blocked_by_safety_checker:
         st.warning("The safety checker flagged this picture, so it is shown black. Try another prompt or seed.")
     s = result.settings
-    st.image(result.image, caption=f"“{s.prompt[:120]}” · seed {s.seed} · {s.steps} steps · guidance "
+    st.image(result.image, caption=f"“{plain_markdown(s.prompt[:120])}” · seed {s.seed} · {s.steps} steps · guidance "
                                    f"{s.guidance_scale:g} · {s.scheduler}", width="content")
     columns = st.columns(3)
     columns[0].metric("Seconds", f"{result.seconds:.1f}")
