@@ -16,7 +16,7 @@ SYSTEMS = {
         "kind": "Company and research lab",
         "what": "Builds the GPT family of language models, the DALL·E image models and the ChatGPT assistant, "
                 "and sells access to them through an API.",
-        "pages": [("pages/text_generation.py", "Text generation (GPT-2 is OpenAI's 2019 model)"),
+        "pages": [("pages/text_generation.py", f"Text generation (with {display_name(config.text_model)})"),
                   ("pages/how_llms_work.py", "How ChatGPT answers")],
         "uses": (f"GPT-2's weights and its tokenizer, published openly by OpenAI: `{config.text_model}`."
                  if display_name(config.text_model) == "GPT-2" else

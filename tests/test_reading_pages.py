@@ -51,7 +51,7 @@ def test_an_unknown_entry_in_a_link_gets_a_notice_and_the_default(page):
     assert at.subheader[0].value.endswith(("Text", "OpenAI"))
 
 
-def test_tools_page_does_not_claim_gpt2_when_another_text_model_runs(monkeypatch, tiny_llama_dir):
+def test_reading_pages_name_the_text_model_that_runs(monkeypatch, tiny_llama_dir):
     from tests.conftest import reset_app_state
 
     monkeypatch.setenv("GENAI_TEXT_MODEL", str(tiny_llama_dir))
@@ -59,4 +59,8 @@ def test_tools_page_does_not_claim_gpt2_when_another_text_model_runs(monkeypatch
     at = run_page("tools_and_systems.py")
     text = " ".join(m.value for m in at.markdown)
     assert "instead of OpenAI's GPT-2" in text and "published openly by OpenAI" not in text
+    for page in ("tools_and_systems.py", "applications.py", "model_families.py"):
+        at = run_page(page)
+        labels = [link.proto.label for link in at.get("page_link") if link.proto.page == "text_generation"]
+        assert labels and all("tiny-llama" in label and "GPT-2" not in label for label in labels), (page, labels)
     reset_app_state()
