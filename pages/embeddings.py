@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import numpy as np
 import streamlit as st
 
 from genai_demo import embeddings as emb
 from genai_demo import rag
 from genai_demo.config import display_name, settings
-from genai_demo.engine import Embedder
+from genai_demo.engine import Embedder, TextModel
 from genai_demo.text import generate
 from genai_demo.ui import embeddings as ui
 from genai_demo.ui import loaders
@@ -122,7 +123,7 @@ def sentences_lab(page: PageInputs, embedder: Embedder) -> None:
             inside_a_vector(page, vectors, labels, closest)
 
 
-def inside_a_vector(page: PageInputs, vectors, labels: list[str], closest: tuple[int, int, float]) -> None:  # type: ignore[no-untyped-def]
+def inside_a_vector(page: PageInputs, vectors: np.ndarray, labels: list[str], closest: tuple[int, int, float]) -> None:
     dimensions = vectors.shape[1]
     options = range(len(labels))
     left, right = st.columns(2)
@@ -241,7 +242,7 @@ def rag_lab(page: PageInputs, embedder: Embedder) -> None:
         area.caption("The question, the passages or the model changed: press the button for new answers.")
 
 
-def stream_answers(lm, chat: bool, prompts: dict[str, str]) -> dict[str, rag.Answer]:  # type: ignore[no-untyped-def]
+def stream_answers(lm: TextModel, chat: bool, prompts: dict[str, str]) -> dict[str, rag.Answer]:
     """Each prompt's answer, written into the page token by token, one after the other."""
     answers = {}
     for name, prompt in prompts.items():
