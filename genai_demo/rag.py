@@ -9,7 +9,7 @@ its turn with its end token.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Sequence
+from typing import Any, Sequence
 
 from genai_demo.chat import render_template
 from genai_demo.engine import SamplingSettings, TextModel
@@ -29,19 +29,19 @@ class Answer:
     went_on: bool  # a base model wrote more lines after its answer (not shown)
 
 
-def is_chat_model(lm: TextModel) -> bool:
-    """True when the model's tokenizer carries a chat template, i.e. it was tuned to answer turns."""
-    with lm.lock:
-        return bool(getattr(lm.tokenizer, "chat_template", None))
+def is_chat_tokenizer(tokenizer: Any) -> bool:
+    """True when a model's tokenizer carries a chat template, i.e. the model was tuned to answer turns."""
+    return bool(getattr(tokenizer, "chat_template", None))
 
 
-def model_prompt(lm: TextModel, question: str, hits: Sequence[tuple[Passage, float]] = ()) -> str:
-    """The exact text the model reads: the plain layout for a base model, a user turn for an instruct model."""
+def model_prompt(tokenizer: Any, question: str, hits: Sequence[tuple[Passage, float]] = ()) -> str:
+    """The exact text the model reads: the plain layout for a base model, a user turn for an instruct model.
+
+    Only the tokenizer is needed, so a page can show the prompt before the model itself is loaded."""
     prompt = build_rag_prompt(question, hits) if hits else build_plain_prompt(question)
-    if not is_chat_model(lm):
+    if not is_chat_tokenizer(tokenizer):
         return prompt
-    with lm.lock:
-        return render_template(lm.tokenizer, [{"role": "user", "content": prompt}])
+    return render_template(tokenizer, [{"role": "user", "content": prompt}])
 
 
 def read_answer(lm: TextModel, update: GenerationUpdate, chat: bool) -> Answer:
@@ -62,4 +62,4 @@ def answer(lm: TextModel, prompt: str, settings: SamplingSettings = ANSWER_SETTI
     for last in generate(lm, prompt, [settings]):
         pass
     assert last is not None
-    return read_answer(lm, last, is_chat_model(lm))
+    return read_answer(lm, last, is_chat_tokenizer(lm.tokenizer))

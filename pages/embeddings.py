@@ -14,7 +14,7 @@ from genai_demo.ui import embeddings as ui
 from genai_demo.ui import loaders
 from genai_demo.ui.inputs import PageInputs
 from genai_demo.ui.layout import page_intro
-from genai_demo.ui.panels import input_notice
+from genai_demo.ui.panels import input_notice, model_unavailable_panel
 from genai_demo.ui.progress import bring_into_view
 from genai_demo.ui.text import paced, plain_markdown, queue_note
 
@@ -169,7 +169,8 @@ def search_lab(page: PageInputs, embedder: Embedder) -> None:
         return
     last = st.session_state.get(page.key("last_search"))
     if last is None or last["request"] != (query, top_k):
-        bring_into_view(page.key("result"))
+        if last is not None:  # the learner asked for a new search (the first one runs as the page opens)
+            bring_into_view(page.key("result"))
         with area, st.spinner("Searching: embedding your question and comparing it with every passage…"):
             index = ui.passage_index(embedder, embedder.model_id)
             last = {"request": (query, top_k), "hits": ui.search(index, embedder.model_id, query, top_k),
@@ -201,29 +202,33 @@ def rag_lab(page: PageInputs, embedder: Embedder) -> None:
     if not question.strip():
         st.info("Type a question to build the prompt.")
         return
-    lm = loaders.text_model_or_none()
-    if lm is None:
+    model_id = settings().text_model
+    tokenizer, error = loaders.tokenizer_or_error(model_id)  # the prompt needs only the tokenizer
+    if error is not None:
+        model_unavailable_panel(error)
         return
     index = ui.passage_index(embedder, embedder.model_id)
     hits = ui.search(index, embedder.model_id, question, passages_in_prompt)
-    with_context, without_context = rag.model_prompt(lm, question, hits), rag.model_prompt(lm, question)
-    chat = rag.is_chat_model(lm)
-    name = display_name(lm.model_id)
+    with_context, without_context = rag.model_prompt(tokenizer, question, hits), rag.model_prompt(tokenizer, question)
+    chat = rag.is_chat_tokenizer(tokenizer)
+    name = display_name(model_id)
     st.markdown(f"The exact text **{name}** will read:")
     st.code(with_context, language=None, wrap_lines=True)
     if chat:
         st.caption(f"{name} is an instruction-tuned model, so the prompt is wrapped in its chat template as your "
                    "message; the markers are part of what it reads.")
-    request = (lm.model_id, with_context, without_context)
+    request = (model_id, with_context, without_context)
     clicked = st.button("Answer with and without the context", key=page.key("go"), type="primary")
     area = st.container(key=page.key("answers_area"))
     answers = st.session_state.get(page.key("answers"))
     if clicked:
         bring_into_view(page.key("answers_area"))
         with area:
-            answers = {"request": request, "chat": chat,
-                       **stream_answers(lm, chat, {"without": without_context, "with": with_context})}
-        st.session_state[page.key("answers")] = answers
+            lm = loaders.text_model_or_none()
+            if lm is not None:
+                answers = {"request": request, "chat": chat,
+                           **stream_answers(lm, chat, {"without": without_context, "with": with_context})}
+                st.session_state[page.key("answers")] = answers
     if answers and answers["request"] == request:
         with area:
             without_column, with_column = st.columns(2)

@@ -260,10 +260,9 @@ def test_the_prompt_is_plain_for_a_base_model_and_a_user_turn_for_an_instruct_mo
 
     question = "Who released GPT-2?"
     hits = index.search(question, k=2)
-    assert rag.model_prompt(lm, question, hits) == build_rag_prompt(question, hits)
-    assert rag.model_prompt(lm, question) == build_plain_prompt(question)
-    chat_lm = engine.load_text_model(str(tiny_chat_dir))
-    wrapped = rag.model_prompt(chat_lm, question, hits)
+    assert rag.model_prompt(lm.tokenizer, question, hits) == build_rag_prompt(question, hits)
+    assert rag.model_prompt(lm.tokenizer, question) == build_plain_prompt(question)
+    wrapped = rag.model_prompt(engine.load_tokenizer(str(tiny_chat_dir)), question, hits)
     assert wrapped == f"<|im_start|>user\n{build_rag_prompt(question, hits)}<|im_end|>\n<|im_start|>assistant\n"
 
 
@@ -273,8 +272,8 @@ def test_real_smollm2_answers_from_the_passages_and_guesses_without_them(smollm2
 
     lm = engine.load_text_model(str(smollm2_dir))
     question = "Who released GPT-2, and in which year?"
-    with_context = rag.answer(lm, rag.model_prompt(lm, question, index.search(question, k=2)))
-    without = rag.answer(lm, rag.model_prompt(lm, question))
+    with_context = rag.answer(lm, rag.model_prompt(lm.tokenizer, question, index.search(question, k=2)))
+    without = rag.answer(lm, rag.model_prompt(lm.tokenizer, question))
     assert "OpenAI" in with_context.text and "2019" in with_context.text and with_context.ended_turn
     assert without.text and without.ended_turn  # it answers (and ends its turn) on its own, from memory
     assert "2019" not in without.text  # ... and without the passage it gets the year wrong

@@ -288,3 +288,24 @@ def test_a_knob_reruns_only_its_own_model_work(page_env, embedder, monkeypatch):
     at.slider(key="embeddings_passages").set_value(3).run()  # the RAG knob: only the question is embedded
     assert encoded == [["Who released GPT-2, and in which year?"]]
 
+
+
+def test_opening_the_page_shows_the_prompt_without_loading_the_text_model(page_env, tiny_gpt2_dir, tmp_path,
+                                                                          monkeypatch):
+    import shutil
+
+    fresh = shutil.copytree(tiny_gpt2_dir, tmp_path / "another-gpt2")  # a model id no test has loaded yet
+    monkeypatch.setenv("GENAI_TEXT_MODEL", str(fresh))
+    from genai_demo.config import settings
+
+    settings.cache_clear()
+    loads: list[str] = []
+    real_load = engine.load_text_model
+    monkeypatch.setattr(engine, "load_text_model", lambda model_id, **kw: loads.append(model_id) or real_load(model_id, **kw))
+    at = run_page(PAGE)
+    assert not at.exception
+    assert at.code[0].value.endswith("Question: Who released GPT-2, and in which year?\nAnswer:")
+    assert loads == []  # the page opened and showed the prompt from the tokenizer alone
+    rag_answers(at)
+    assert loads == [str(fresh)]
+    settings.cache_clear()
