@@ -57,7 +57,7 @@ PAGES: tuple[PageInfo, ...] = (
              heading="How ChatGPT answers"),
     PageInfo("embeddings.py", "Embeddings", ":material/scatter_plot:", "Language",
              "Sentences as vectors: similarity, a map, semantic search.",
-             "Add the line `animals: A kitten is playing with a ball of wool.` and find it on the map; then search the library for *how do images get made from noise*.",
+             "Add the line `animals: A kitten is playing with a ball of wool.` and find it on the **Map** tab; then search the library for *a lower setting makes the output more predictable*.",
              heading="Embeddings: meaning as vectors"),
     PageInfo("chat.py", "Chat", ":material/chat:", "Language",
              "Talk to a small instruction-tuned model and see what it really reads.",

@@ -1,22 +1,24 @@
 import streamlit as st
 
+from genai_demo.config import display_name, settings
 from genai_demo.ui.layout import linked_card, page_intro
 
-page_intro(
+page = page_intro(
     "applications",
     "The same idea (learn the patterns of many examples, then produce new material that follows them) "
     "powers tools for text, pictures, sound, video and conversation. For each one, here is what you can "
     "try live in this app and, where the app cannot run it, what real systems do.",
 )
 
+TEXT_MODEL = display_name(settings().text_model)
 APPLICATIONS = {
     "Text": {
         "icon": ":material/edit_note:",
         "what": "Drafting essays and emails, answering questions, summarising long documents, translating, "
                 "and writing or explaining code.",
-        "live": [("pages/text_generation.py", "Text generation: GPT-2 with every sampling knob"),
+        "live": [("pages/text_generation.py", f"Text generation: {TEXT_MODEL} with every sampling knob"),
                  ("pages/prompting.py", "Prompting: the same task asked three ways"),
-                 ("pages/fine_tuning.py", "Fine-tuning: teach GPT-2 one style of writing")],
+                 ("pages/fine_tuning.py", f"Fine-tuning: teach {TEXT_MODEL} one style of writing")],
         "beyond": "Assistants such as ChatGPT use models hundreds of times larger than GPT-2, trained on far "
                   "more text and then tuned to follow instructions, which is why they summarise and code well "
                   "where GPT-2 rambles.",
@@ -66,8 +68,8 @@ APPLICATIONS = {
     },
 }
 
-choice = st.pills("Application", list(APPLICATIONS), default="Text", key="applications_choice",
-                  label_visibility="collapsed") or "Text"
+choice = page.choice("Application", "choice", list(APPLICATIONS), "Text", widget=st.pills,
+                     label_visibility="collapsed")
 application = APPLICATIONS[choice]
 linked_card(f"{application['icon']} {choice}", "", application["what"], "Try it here", application["live"],
             "Beyond this app", application["beyond"])

@@ -31,13 +31,17 @@ with create:
 
 st.divider()
 st.header("A map of this app")
+st.caption("The same groups as the menu on the left. Every card opens a page with a live model.")
+CARDS_PER_ROW = 3
 for group in GROUPS:
-    st.subheader(group)
     cards = [page for page in PAGES if page.group == group and page.file != "home.py"]
-    columns = st.columns(3)
-    for index, page in enumerate(cards):
-        with columns[index % 3]:
-            with st.container(border=True):
+    if not cards:
+        continue
+    st.subheader(group)
+    # One row of columns per few cards, so cards side by side line up even when their texts differ in length.
+    for start in range(0, len(cards), CARDS_PER_ROW):
+        for column, page in zip(st.columns(CARDS_PER_ROW), cards[start:start + CARDS_PER_ROW]):
+            with column, st.container(border=True, height="stretch"):
                 st.page_link(f"pages/{page.file}", label=page.title, icon=page.icon)
                 st.markdown(page.summary)
                 st.caption(f"Try this: {page.try_this}")

@@ -8,14 +8,14 @@ import streamlit as st
 
 from genai_demo import images
 from genai_demo.config import settings
+from genai_demo.images import ImageSettings
 from genai_demo.ui import images as image_ui
 from genai_demo.ui import loaders
+from genai_demo.ui.inputs import PageInputs
 from genai_demo.ui.layout import page_intro
+from genai_demo.ui.progress import bring_into_view
 
-KEY = image_ui.KEY
-RESULT, GRID, CLIP = f"{KEY}_result", f"{KEY}_grid", f"{KEY}_clip"
-
-page_intro(
+page = page_intro(
     "image_generation",
     "Stable Diffusion, like DALL·E, draws a picture from a sentence. It starts from pure random noise and "
     "removes a little of it at every step, each time nudged towards what your prompt describes. "
@@ -27,7 +27,7 @@ profile = images.model_profile(bundle)
 st.caption(f"Model `{bundle.model_id}` on {bundle.device.upper()} ({str(bundle.dtype).removeprefix('torch.')})"
            + (" · safety checker on" if settings().public else ""))
 
-request = image_ui.image_settings(profile)
+request = image_ui.image_settings(page, profile)
 
 
 def run_safely(action):  # type: ignore[no-untyped-def]
@@ -41,37 +41,55 @@ def run_safely(action):  # type: ignore[no-untyped-def]
     return None
 
 
-one, grid, clip = st.tabs(["One image", "Comparison grid", "Clip"])
+def result_area(name: str, clicked: bool):  # type: ignore[no-untyped-def]
+    """The container right under an action button; on the click's run the browser scrolls it into view."""
+    key = page.key(name)
+    if clicked:
+        bring_into_view(key)
+    return st.container(key=key)
 
-with one:
-    if st.button("Generate", key=f"{KEY}_generate", type="primary", icon=":material/brush:"):
-        checked = image_ui.checked_or_warn(request, profile)
-        if checked is not None:
-            window = images.prompt_window(bundle, checked.prompt)
-            image_ui.prompt_cut_notice(window)
-            with image_ui.place_in_line() as on_wait, image_ui.live_progress(checked.steps) as on_step:
-                result = run_safely(lambda: images.generate_image(bundle, checked, on_step=on_step, on_wait=on_wait))
-            if result is not None:
-                st.session_state[RESULT] = (result, window)
-    if RESULT in st.session_state:
-        result, window = st.session_state[RESULT]
-        image_ui.show_result(result, key=f"{KEY}_download")
-        image_ui.how_it_works(result, window, images.latent_grid_note(bundle, result.settings.width,
-                                                                      result.settings.height))
-    else:
-        st.info("Press **Generate**. A progress bar and a preview follow every denoising step.")
 
-with grid:
+@st.fragment
+def one_image(page: PageInputs, request: ImageSettings) -> None:
+    clicked = st.button("Generate", key=page.key("generate"), type="primary", icon=":material/brush:")
+    with result_area("picture_area", clicked):
+        if clicked:
+            checked = image_ui.checked_or_warn(request, profile)
+            if checked is not None:
+                window = images.prompt_window(bundle, checked.prompt)
+                image_ui.prompt_cut_notice(window)
+                with image_ui.place_in_line() as on_wait, image_ui.live_progress(checked.steps) as on_step:
+                    result = run_safely(lambda: images.generate_image(bundle, checked, on_step=on_step,
+                                                                      on_wait=on_wait))
+                if result is not None:
+                    st.session_state[page.key("picture")] = (result, window)
+        if page.key("picture") in st.session_state:
+            result, window = st.session_state[page.key("picture")]
+            if result.settings != image_ui.checked_quietly(request, profile):
+                st.caption(":material/history: Your last picture; the settings above have changed since. Press "
+                           "**Generate** to draw them.")
+            image_ui.show_result(result, key=page.key("download"))
+            image_ui.how_it_works(result, window, images.latent_grid_note(bundle, result.settings.width,
+                                                                          result.settings.height))
+        else:
+            st.info("Press **Generate**. A progress bar and a preview follow every denoising step.")
+
+
+@st.fragment
+def comparison_grid(page: PageInputs, request: ImageSettings) -> None:
     st.markdown("One row, one knob: everything else stays exactly as set above.")
     knobs = [k for k in images.GRID_KNOBS if not (profile.few_step and k == "guidance")]
     left, right = st.columns(2)
-    knob = left.selectbox("Vary", knobs, key=f"{KEY}_grid_knob")
     most = min(4, settings().limits.max_image_batch)
-    count = right.slider("Pictures in the row", 2, most, min(3, most), key=f"{KEY}_grid_count")
-    if st.button("Draw the row", key=f"{KEY}_grid_go", icon=":material/grid_view:"):
-        checked = image_ui.checked_or_warn(request, profile)
-        if checked is not None:
-            values = run_safely(lambda: images.grid_values(knob, checked, count, profile))
+    with left:
+        knob = page.choice("Vary", "grid_knob", knobs, knobs[0])
+    with right:
+        count = page.slider("Pictures in the row", "grid_count", 2, most, min(3, most))
+    clicked = st.button("Draw the row", key=page.key("grid_go"), icon=":material/grid_view:")
+    with result_area("grid_area", clicked):
+        if clicked:
+            checked = image_ui.checked_or_warn(request, profile)
+            values = checked and run_safely(lambda: images.grid_values(knob, checked, count, profile))
             if values:
                 bar = st.progress(0.0, text=f"Drawing 0 of {len(values)}")
                 with image_ui.place_in_line() as on_wait:
@@ -81,15 +99,15 @@ with grid:
                                                            text=f"Drawing {i + 1} of {len(values)}")))
                 bar.empty()
                 if row is not None:
-                    st.session_state[GRID] = (knob, row)
-    if GRID in st.session_state:
-        knob_shown, row = st.session_state[GRID]
-        for column, cell in zip(st.columns(len(row)), row):
-            value = {"seed": cell.settings.seed, "guidance": cell.settings.guidance_scale,
-                     "steps": cell.settings.steps}[knob_shown]
-            column.image(cell.image, caption=f"{knob_shown} = {value:g}", width="stretch")
-            column.download_button("PNG", image_ui.png_data(cell), file_name=f"{knob_shown}_{value:g}.png",
-                                   mime="image/png", key=f"{KEY}_grid_png_{value}", icon=":material/download:")
+                    st.session_state[page.key("grid")] = (knob, row)
+        if page.key("grid") in st.session_state:
+            knob_shown, row = st.session_state[page.key("grid")]
+            for column, cell in zip(st.columns(len(row)), row):
+                value = {"seed": cell.settings.seed, "guidance": cell.settings.guidance_scale,
+                         "steps": cell.settings.steps}[knob_shown]
+                column.image(cell.image, caption=f"{knob_shown} = {value:g}", width="stretch")
+                column.download_button("PNG", image_ui.png_data(cell), file_name=f"{knob_shown}_{value:g}.png",
+                                       mime="image/png", key=page.key(f"grid_png_{value}"), icon=":material/download:")
     with st.expander("What each knob does"):
         st.markdown(
             "- **Seed** picks the starting noise. Different noise, different picture; the same seed with the same "
@@ -101,43 +119,49 @@ with grid:
             "detail, until it stops improving. Turbo models were distilled to finish in 1–4."
         )
 
-with clip:
+
+@st.fragment
+def clip_maker(page: PageInputs, request: ImageSettings) -> None:
     st.markdown("Video tools such as Runway make clips by moving smoothly through the model's inputs. Here every "
                 "frame is a full picture, and only the starting noise or the prompt's embedding slides.")
-    mode = st.radio("Move between", ["two seeds", "two prompts"], horizontal=True, key=f"{KEY}_clip_mode")
+    mode = page.choice("Move between", "clip_mode", ["two seeds", "two prompts"], "two seeds", widget=st.radio,
+                       horizontal=True)
     left, right = st.columns(2)
-    if mode == "two seeds":
-        seed_b = int(left.number_input("Second seed", 0, images.MAX_SEED, (request.seed + 1) % (images.MAX_SEED + 1),
-                                         key=f"{KEY}_clip_seed"))
-        prompt_b = None
-    else:
-        prompt_b = left.text_input("Second prompt", "a lighthouse on a cliff in a snow storm, oil painting",
-                                   key=f"{KEY}_clip_prompt", max_chars=settings().limits.max_prompt_chars)
-        seed_b = None
-    frames_limit = settings().limits.max_clip_frames
-    frames = right.slider("Frames", 2, frames_limit, min(8, frames_limit), key=f"{KEY}_clip_frames")
-    small = [s for s in image_ui.SIZE_PRESETS if images.MIN_SIDE <= s <= min(profile.default_side, profile.max_side)]
-    default_side = min(small, key=lambda s: abs(s - (256 if bundle.device == "cpu" else profile.default_side)))
-    side = left.selectbox("Frame size (px)", small, index=small.index(default_side), key=f"{KEY}_clip_side",
-                          help="Small frames keep a clip quick on a CPU.")
-    bounce = right.toggle("Play forward and back", True, key=f"{KEY}_clip_bounce")
-    if st.button("Make the clip", key=f"{KEY}_clip_go", icon=":material/movie:"):
-        checked = image_ui.checked_or_warn(replace(request, width=side, height=side), profile)
-        if checked is not None:
-            bar = st.progress(0.0, text=f"Frame 0 of {frames}")
-            with image_ui.place_in_line() as on_wait:
-                gif = run_safely(lambda: images.gif_bytes(images.interpolation_clip(
-                    bundle, checked, frames, seed_b=seed_b, prompt_b=prompt_b, on_wait=on_wait,
-                    on_frame=lambda i, _: bar.progress((i + 1) / frames, text=f"Frame {i + 1} of {frames}")),
-                    bounce=bounce))
-            bar.empty()
-            if gif is not None:
-                st.session_state[CLIP] = (gif, frames)
-    if CLIP in st.session_state:
-        gif, made = st.session_state[CLIP]
-        st.image(gif, caption=f"{made} frames", width="content")
-        st.download_button("Download GIF", gif, file_name="clip.gif", mime="image/gif", key=f"{KEY}_clip_download",
-                           icon=":material/download:")
+    seed_b, prompt_b = None, None
+    with left:
+        if mode == "two seeds":
+            seed_b = int(page.number("Second seed", "clip_seed", 0, images.MAX_SEED,
+                                     (request.seed + 1) % (images.MAX_SEED + 1), 1))
+        else:
+            prompt_b = page.text("Second prompt", "clip_prompt", "a lighthouse on a cliff in a snow storm, oil painting",
+                                 settings().limits.max_prompt_chars, area=False)
+        small = [s for s in image_ui.SIZE_PRESETS if images.MIN_SIDE <= s <= min(profile.default_side, profile.max_side)]
+        default_side = min(small, key=lambda s: abs(s - (256 if bundle.device == "cpu" else profile.default_side)))
+        side = page.choice("Frame size (px)", "clip_side", small, default_side,
+                           help="Small frames keep a clip quick on a CPU.")
+    with right:
+        frames_limit = settings().limits.max_clip_frames
+        frames = page.slider("Frames", "clip_frames", 2, frames_limit, min(8, frames_limit))
+        bounce = page.toggle("Play forward and back", "clip_bounce", True)
+    clicked = st.button("Make the clip", key=page.key("clip_go"), icon=":material/movie:")
+    with result_area("clip_area", clicked):
+        if clicked:
+            checked = image_ui.checked_or_warn(replace(request, width=side, height=side), profile)
+            if checked is not None:
+                bar = st.progress(0.0, text=f"Frame 0 of {frames}")
+                with image_ui.place_in_line() as on_wait:
+                    gif = run_safely(lambda: images.gif_bytes(images.interpolation_clip(
+                        bundle, checked, frames, seed_b=seed_b, prompt_b=prompt_b, on_wait=on_wait,
+                        on_frame=lambda i, _: bar.progress((i + 1) / frames, text=f"Frame {i + 1} of {frames}")),
+                        bounce=bounce))
+                bar.empty()
+                if gif is not None:
+                    st.session_state[page.key("clip")] = (gif, frames)
+        if page.key("clip") in st.session_state:
+            gif, made = st.session_state[page.key("clip")]
+            st.image(gif, caption=f"{made} frames", width="content")
+            st.download_button("Download GIF", gif, file_name="clip.gif", mime="image/gif",
+                               key=page.key("clip_download"), icon=":material/download:")
     with st.expander("Why seeds move along a circle and prompts along a line"):
         st.markdown(
             "Random noise of this size almost always has the same length. A straight line between two noise "
@@ -145,6 +169,18 @@ with clip:
             "**Spherical interpolation** (slerp) keeps the length, so every frame starts from believable noise. "
             "Text embeddings are not noise, so a straight line (**lerp**) between two prompts works."
         )
+
+
+one, grid, clip = page.tabs(["One image", "Comparison grid", "Clip"])
+with one:
+    if one.open:
+        one_image(page, request)
+with grid:
+    if grid.open:
+        comparison_grid(page, request)
+with clip:
+    if clip.open:
+        clip_maker(page, request)
 
 with st.expander("Why the previews are not just noise"):
     st.markdown(

@@ -1,5 +1,6 @@
 import streamlit as st
 
+from genai_demo.config import display_name, settings
 from genai_demo.ui.layout import page_intro
 
 page_intro(
@@ -15,7 +16,7 @@ FAMILIES = [
         "name": "LLMs",
         "icon": ":material/edit_note:",
         "page": "pages/text_generation.py",
-        "link": "Text generation (GPT-2)",
+        "link": f"Text generation ({display_name(settings().text_model)})",
         "makes": "Text (and code), one token after another.",
         "learns": "Reads huge amounts of text and is corrected every time it guesses the next token wrong.",
         "generates": "Repeatedly samples the next token from a probability list and appends it.",

@@ -1,9 +1,9 @@
 import streamlit as st
 
-from genai_demo.config import settings
+from genai_demo.config import display_name, settings
 from genai_demo.ui.layout import linked_card, page_intro
 
-page_intro(
+page = page_intro(
     "tools_and_systems",
     "Generative AI reaches people through a handful of companies, platforms and products. For each one: "
     "what it is, which page of this app demonstrates the same idea on a small scale, and what this app "
@@ -16,9 +16,12 @@ SYSTEMS = {
         "kind": "Company and research lab",
         "what": "Builds the GPT family of language models, the DALL·E image models and the ChatGPT assistant, "
                 "and sells access to them through an API.",
-        "pages": [("pages/text_generation.py", "Text generation (GPT-2 is OpenAI's 2019 model)"),
+        "pages": [("pages/text_generation.py", f"Text generation (with {display_name(config.text_model)})"),
                   ("pages/how_llms_work.py", "How ChatGPT answers")],
-        "uses": f"GPT-2's weights and its tokenizer, published openly by OpenAI: `{config.text_model}`.",
+        "uses": (f"GPT-2's weights and its tokenizer, published openly by OpenAI: `{config.text_model}`."
+                 if display_name(config.text_model) == "GPT-2" else
+                 f"Nothing at the moment: this server's text pages run `{config.text_model}` instead of OpenAI's "
+                 "GPT-2 (`GENAI_TEXT_MODEL=openai-community/gpt2` brings it back)."),
     },
     "Hugging Face": {
         "kind": "Platform and open-source libraries",
@@ -73,7 +76,7 @@ SYSTEMS = {
     },
 }
 
-choice = st.pills("System", list(SYSTEMS), default="OpenAI", key="tools_choice", label_visibility="collapsed") or "OpenAI"
+choice = page.choice("System", "choice", list(SYSTEMS), "OpenAI", widget=st.pills, label_visibility="collapsed")
 system = SYSTEMS[choice]
 linked_card(choice, system["kind"], system["what"], "See the same idea here", system["pages"],
             "What this app uses from it", system["uses"])

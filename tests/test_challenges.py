@@ -266,7 +266,7 @@ def test_an_instruct_model_answers_every_fact_question(smollm2_dir):
 
 @pytest.mark.parametrize("page, key, choice, expected", [
     ("applications.py", "applications_choice", "Video", "Clip"),
-    ("tools_and_systems.py", "tools_choice", "LangChain", "retrieval"),
+    ("tools_and_systems.py", "tools_and_systems_choice", "LangChain", "retrieval"),
 ])
 def test_overview_pages_link_each_entry_to_a_live_page(app_env, page, key, choice, expected):
     at = run_page(page, state={key: choice})

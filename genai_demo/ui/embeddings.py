@@ -11,7 +11,9 @@ import streamlit as st
 
 from genai_demo.embeddings import encode, project_2d
 from genai_demo.engine import Embedder
+from genai_demo.rag import Answer
 from genai_demo.retrieval import Passage, PassageIndex, load_corpus
+from genai_demo.ui.text import plain_markdown
 
 # Numbers printed inside heatmap cells stay readable up to this many sentences; above, hover shows them.
 MAX_LABELLED_CELLS = 16
@@ -74,17 +76,24 @@ def similarity_heatmap(matrix: np.ndarray, labels: Sequence[str], sentences: Seq
 
 def projection_scatter(points: np.ndarray, labels: Sequence[str], groups: Sequence[str],
                        sentences: Sequence[str], method: str) -> alt.LayerChart:
+    """The map. Clicking a point or a legend entry lights up its group, and hovering enlarges the nearest
+    point; both happen in the browser, without a rerun (double-click clears)."""
     frame = pd.DataFrame({"x": points[:, 0], "y": points[:, 1], "label": labels, "group": groups,
                           "sentence": sentences})
     axis_name = "component" if method == "pca" else "t-SNE axis"
+    group_pick = alt.selection_point(name="group_pick", fields=["group"], bind="legend", on="click")
+    hovered = alt.selection_point(name="hovered", fields=["label"], on="mouseover", nearest=True, empty=False)
+    lit = alt.condition(group_pick, alt.value(0.95), alt.value(0.15))
     base = alt.Chart(frame).encode(
         x=alt.X("x:Q", title=f"{axis_name} 1", axis=alt.Axis(labels=False, ticks=False)),
         y=alt.Y("y:Q", title=f"{axis_name} 2", axis=alt.Axis(labels=False, ticks=False)),
         color=alt.Color("group:N", scale=alt.Scale(scheme="tableau10"), legend=alt.Legend(orient="bottom", title=None)),
         tooltip=["sentence", "group"],
     )
-    dots = base.mark_circle(size=110, opacity=0.9)
-    names = base.mark_text(align="left", dx=7, fontSize=11).encode(text="label:N")
+    dots = base.mark_circle().encode(
+        opacity=lit, size=alt.condition(hovered, alt.value(320), alt.value(110)),
+    ).add_params(group_pick, hovered)
+    names = base.mark_text(align="left", dx=7, fontSize=11).encode(text="label:N", opacity=lit)
     return (dots + names).properties(height=380, autosize=FIT_WIDTH)
 
 
@@ -118,3 +127,20 @@ def contribution_bars(products: np.ndarray, top: int) -> alt.Chart:
         tooltip=["dimension", alt.Tooltip("a·b:Q", format=".5f")],
     ).properties(height=22 * len(order), autosize=FIT_WIDTH)
 
+
+
+def answer_box(answer: Answer, max_new_tokens: int) -> None:
+    """A model's answer shown literally (never as Markdown), and how it stopped."""
+    with st.container(border=True):
+        if answer.text:
+            st.markdown(plain_markdown(answer.text))
+        else:
+            st.markdown(":gray[*(The model wrote no answer before it stopped.)*]")
+    if answer.ended_turn:
+        st.caption(f":material/check_circle: The model ended its turn here: after {answer.tokens} token"
+                   f"{'s' if answer.tokens != 1 else ''} it chose its end token.")
+    elif answer.went_on:
+        st.caption(":material/more_horiz: The model kept writing after this line (base models often go on "
+                   "with another question); only its first line is the answer.")
+    else:
+        st.caption(f":material/content_cut: Stopped at the {max_new_tokens}-token limit.")

@@ -16,37 +16,43 @@ from genai_demo.config import settings
 from genai_demo.images import GeneratedImage, ImageSettings, ModelProfile, PromptWindow, StepPreview
 from genai_demo.tokens import TokenPiece
 from genai_demo.ui.charts import vector_heatmap
+from genai_demo.ui.inputs import PageInputs
 from genai_demo.ui.panels import input_notice
+from genai_demo.ui.text import plain_markdown
 from genai_demo.ui.tokens import token_chips
 
-KEY = "image_generation"
 PREVIEW_SIDE = 256  # previews are latent-sized (1/8 of the picture); shown larger, smoothly scaled
 SIZE_PRESETS = (64, 128, 256, 384, 512, 640, 768, 1024)
 
 
-def image_settings(profile: ModelProfile, key: str = KEY) -> ImageSettings:
-    """Every knob of one picture. Values are checked later by `images.check_settings`, not clamped here."""
+def image_settings(page: PageInputs, profile: ModelProfile) -> ImageSettings:
+    """Every knob of one picture, bound to the page's link. Numbers out of range are replaced by the nearest
+    allowed one (with a note); what no range can express (a width that is not a multiple of 8) is checked
+    later by `images.check_settings`."""
     limits = settings().limits
-    prompt = st.text_area("Prompt", "a lighthouse on a cliff at sunset, oil painting", key=f"{key}_prompt",
-                          max_chars=limits.max_prompt_chars, height=80,
-                          help="CLIP reads at most 77 tokens; anything after that is cut.")
-    negative = st.text_input("Negative prompt (what to steer away from)", "", key=f"{key}_negative",
-                             max_chars=limits.max_prompt_chars, disabled=profile.few_step,
-                             help="Only used with guidance above 1.")
+    prompt = page.text("Prompt", "prompt", "a lighthouse on a cliff at sunset, oil painting", limits.max_prompt_chars,
+                       height=80, help="CLIP reads at most 77 tokens; anything after that is cut.")
+    negative = page.text("Negative prompt (what to steer away from)", "negative", "", limits.max_prompt_chars,
+                         area=False, disabled=profile.few_step, help="Only used with guidance above 1.")
     left, middle, right = st.columns(3)
-    steps = left.number_input("Steps", value=profile.default_steps, step=1, key=f"{key}_steps",
-                              help=f"Denoising steps, 1 to {profile.max_steps} for this model.")
-    guidance = middle.slider("Guidance", 0.0, images.MAX_GUIDANCE, profile.default_guidance, 0.5,
-                             key=f"{key}_guidance", disabled=profile.few_step,
-                             help="How strongly the picture follows the prompt (classifier-free guidance).")
-    seed = right.number_input("Seed", 0, images.MAX_SEED, 42, 1, key=f"{key}_seed",
-                              help="The starting noise. Same seed + same settings = same picture.")
+    with left:
+        steps = page.number("Steps", "steps", 1, profile.max_steps, profile.default_steps, 1,
+                            help=f"Denoising steps, 1 to {profile.max_steps} for this model.")
+    with middle:
+        guidance = page.slider("Guidance", "guidance", 0.0, images.MAX_GUIDANCE, profile.default_guidance, 0.5,
+                               disabled=profile.few_step,
+                               help="How strongly the picture follows the prompt (classifier-free guidance).")
+    with right:
+        seed = page.number("Seed", "seed", 0, images.MAX_SEED, 42, 1,
+                           help="The starting noise. Same seed + same settings = same picture.")
     left, middle, right = st.columns(3)
-    width = left.number_input("Width (px)", value=profile.default_side, step=images.SIDE_MULTIPLE,
-                              key=f"{key}_width", help=f"A multiple of 8, up to {profile.max_side}.")
-    height = middle.number_input("Height (px)", value=profile.default_side, step=images.SIDE_MULTIPLE,
-                                 key=f"{key}_height", help=f"A multiple of 8, up to {profile.max_side}.")
-    scheduler = right.selectbox("Scheduler", list(images.SCHEDULERS), key=f"{key}_scheduler",
+    sides = images.MIN_SIDE, profile.max_side, profile.default_side, images.SIDE_MULTIPLE
+    with left:
+        width = page.number("Width (px)", "width", *sides, help=f"A multiple of 8, up to {profile.max_side}.")
+    with middle:
+        height = page.number("Height (px)", "height", *sides, help=f"A multiple of 8, up to {profile.max_side}.")
+    with right:
+        scheduler = page.choice("Scheduler", "scheduler", list(images.SCHEDULERS), next(iter(images.SCHEDULERS)),
                                 help="The rule that decides how much noise to remove at each step.")
     if profile.few_step:
         st.caption(f":material/bolt: This is a few-step (turbo) model: it was distilled to draw in 1 to "
@@ -64,12 +70,20 @@ def checked_or_warn(request: ImageSettings, profile: ModelProfile) -> ImageSetti
         return None
 
 
+def checked_quietly(request: ImageSettings, profile: ModelProfile) -> ImageSettings | None:
+    """The request as it would run, or None when it could not run; shows nothing."""
+    try:
+        return images.check_settings(request, profile)
+    except ValueError:
+        return None
+
+
 def prompt_cut_notice(window: PromptWindow) -> None:
     if window.was_cut:
         dropped = window.dropped_text
         shown = dropped if len(dropped) <= 160 else dropped[:160] + "…"
         input_notice(f"CLIP reads at most {images.CLIP_WINDOW} tokens, so the last {len(window.dropped):,} "
-                     f"tokens of the prompt were cut and do not affect the picture: “{shown}”")
+                     f"tokens of the prompt were cut and do not affect the picture: “{plain_markdown(shown)}”")
 
 
 def _upscaled(image: Image.Image, side: int = PREVIEW_SIDE) -> Image.Image:
@@ -131,7 +145,7 @@ def show_result(result: GeneratedImage, key: str) -> None:
     if result.blocked_by_safety_checker:
         st.warning("The safety checker flagged this picture, so it is shown black. Try another prompt or seed.")
     s = result.settings
-    st.image(result.image, caption=f"“{s.prompt[:120]}” · seed {s.seed} · {s.steps} steps · guidance "
+    st.image(result.image, caption=f"“{plain_markdown(s.prompt[:120])}” · seed {s.seed} · {s.steps} steps · guidance "
                                    f"{s.guidance_scale:g} · {s.scheduler}", width="content")
     columns = st.columns(3)
     columns[0].metric("Seconds", f"{result.seconds:.1f}")
@@ -158,7 +172,7 @@ def embedding_chart(numbers, pieces: list[TokenPiece]) -> alt.Chart:  # type: ig
 def how_it_works(result: GeneratedImage, window: PromptWindow, latent_note: str, max_tokens: int = 12) -> None:
     """Prompt → CLIP tokens → text embedding → UNet steps (the previews) → VAE decode, for this picture."""
     st.subheader("How it works")
-    _stage(1, "Prompt").markdown(f"“{result.settings.prompt[:300]}”")
+    _stage(1, "Prompt").markdown(f"“{plain_markdown(result.settings.prompt[:300])}”")
     with _stage(2, "CLIP tokens"):
         token_chips(window.kept)
         if window.was_cut:

@@ -52,6 +52,10 @@ class PageInputs:
         kind = type(value)
         result = st.number_input(label, value=value, step=step, on_change=_clamp_number,
                                  args=(key, label, kind(min_value), kind(max_value)), **self._bind(key), **kwargs)
+        if not min_value <= result <= max_value:  # a link's value: on a first load the link beats session state
+            used = min(max(result, min_value), max_value)
+            _set_notice(key, f"{label}: {result:g} is outside {min_value:g} to {max_value:g}, so {used:g} is used.")
+            result = used
         self._show_notice(key)
         # A link's value reaches the box before the clamp above can (the box has no range of its own to
         # refuse it), so the page itself uses the clamped value.
@@ -62,7 +66,7 @@ class PageInputs:
         key = self.key(name)
         linked = st.query_params.get(key)
         if linked is not None and len(linked) > max_chars and key not in st.session_state:
-            st.session_state[key] = linked[:max_chars]
+            st.session_state[key] = st.query_params[key] = linked[:max_chars]  # the link alone would win
             _set_notice(key, _cut_message(label, len(linked), max_chars))
         widget = st.text_area if area else st.text_input
         result = widget(label, value=value, on_change=_cut_text, args=(key, label, max_chars),
@@ -72,14 +76,14 @@ class PageInputs:
 
     def choice(self, label: str, name: str, options: Sequence[T], value: T, widget: Callable[..., Any] = st.selectbox,
                **kwargs: Any) -> T:
-        """One of options, as a selectbox (default), st.radio or st.segmented_control.
+        """One of options, as a selectbox (default), st.radio, st.segmented_control or st.pills.
 
         In a link the choice is written as its label (format_func's text when given)."""
         key = self.key(name)
         label_of = kwargs.get("format_func", str)
         self._check_link_choice(key, label, [str(label_of(option)) for option in options])
         index = list(options).index(value)
-        if widget is st.segmented_control:
+        if widget in (st.segmented_control, st.pills):
             chosen = widget(label, options, default=value, **self._bind(key), **kwargs)
             return value if chosen is None else chosen  # clicking the chosen segment again unselects it
         return widget(label, options, index=index, **self._bind(key), **kwargs)
