@@ -12,6 +12,7 @@ from genai_demo.ui.challenges import (
     next_word_chart,
     other_challenges,
 )
+from genai_demo.ui.charts import show_chart
 from genai_demo.ui.layout import page_intro
 
 TEXT_MODEL = display_name(settings().text_model)  # the model this page runs, by name
@@ -51,7 +52,7 @@ st.caption(filled_templates_caption(template))
 
 lm = loaders.text_model()
 rows = cached_probe(lm, lm.model_id, template)
-st.altair_chart(next_word_chart(rows), width="stretch")
+show_chart(next_word_chart(rows), width="stretch")
 with st.expander("The numbers"):
     table = pd.DataFrame([{"prompt": r.prompt, "next word": r.word, "probability": r.probability,
                            "share of listed words": r.share} for r in rows])
@@ -72,7 +73,7 @@ groups = groups_by_name[page.choice("Word groups", "groups", list(groups_by_name
 embedder = loaders.embedder_or_none()
 if embedder is not None:
     scores = cached_associations(embedder, embedder.model_id, groups)
-    st.altair_chart(association_chart(scores, groups), width="stretch")
+    show_chart(association_chart(scores, groups), width="stretch")
     st.caption(f"{groups.group_a_name}: {', '.join(groups.group_a)} · {groups.group_b_name}: "
                f"{', '.join(groups.group_b)}")
 

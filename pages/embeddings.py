@@ -12,6 +12,7 @@ from genai_demo.engine import Embedder, TextModel
 from genai_demo.text import generate
 from genai_demo.ui import embeddings as ui
 from genai_demo.ui import loaders
+from genai_demo.ui.charts import show_chart
 from genai_demo.ui.inputs import PageInputs
 from genai_demo.ui.layout import page_intro
 from genai_demo.ui.panels import input_notice, model_unavailable_panel
@@ -70,7 +71,7 @@ def sentences_lab(page: PageInputs, embedder: Embedder) -> None:
     if len(sentences) == 1:
         st.info("Only one sentence: similarity compares **pairs**, so add at least one more line to see the "
                 "similarity matrix and the map. Its vector is shown below.", icon=":material/info:")
-        st.altair_chart(ui.vector_strip(vectors, labels, min(STRIP_DIMENSIONS, dimensions)), width="stretch")
+        show_chart(ui.vector_strip(vectors, labels, min(STRIP_DIMENSIONS, dimensions)), width="stretch")
         return
 
     matrix = emb.similarity_matrix(vectors)
@@ -82,7 +83,7 @@ def sentences_lab(page: PageInputs, embedder: Embedder) -> None:
         if similarity_tab.open:
             st.markdown("**Cosine similarity** is the cosine of the angle between two vectors: **1.00** means "
                         "the same direction (same meaning), around **0** means unrelated.")
-            st.altair_chart(ui.similarity_heatmap(matrix, labels, sentences), width="stretch")
+            show_chart(ui.similarity_heatmap(matrix, labels, sentences), width="stretch")
             if len(sentences) > ui.MAX_LABELLED_CELLS:
                 st.caption("Too many cells to print every number: hover a cell to read it.")
             left, right = st.columns(2)
@@ -105,7 +106,7 @@ def sentences_lab(page: PageInputs, embedder: Embedder) -> None:
             seed = page.number("t-SNE seed", "tsne_seed", 0, 2**31 - 1, 0) if method == "tsne" else 0
             points = ui.projected(vectors, method, int(seed))
             map_labels = [ui.short_label(number, sentence, width=14) for number, sentence in enumerate(sentences, 1)]
-            st.altair_chart(ui.projection_scatter(points, map_labels, groups, sentences, method), width="stretch")
+            show_chart(ui.projection_scatter(points, map_labels, groups, sentences, method), width="stretch")
             st.caption(f"{dimensions} numbers cannot be drawn, so they are squashed to 2. Click a point or a "
                        "legend entry to light up its group (double-click to clear). Distances here are "
                        "approximate: the similarity matrix has the exact numbers.")
@@ -135,7 +136,7 @@ def inside_a_vector(page: PageInputs, vectors: np.ndarray, labels: list[str], cl
     a, b = min(a, len(labels) - 1), min(b, len(labels) - 1)
     shown_dims = min(STRIP_DIMENSIONS, dimensions)
     st.markdown(f"The first {shown_dims} of {dimensions} numbers of each vector (blue positive, red negative):")
-    st.altair_chart(ui.vector_strip(vectors[[a, b]], ["A", "B"], shown_dims), width="stretch")
+    show_chart(ui.vector_strip(vectors[[a, b]], ["A", "B"], shown_dims), width="stretch")
     products = emb.dot_contributions(vectors[a], vectors[b])
     together, apart = float(products[products > 0].sum()), float(products[products < 0].sum())
     length, count, total = st.columns(3)
@@ -149,7 +150,7 @@ def inside_a_vector(page: PageInputs, vectors: np.ndarray, labels: list[str], cl
         f"(together **{together:+.3f}**), opposite signs subtract (together **{apart:+.3f}**); "
         f"the total is **{together + apart:.3f}**. The {TOP_CONTRIBUTIONS} biggest products:"
     )
-    st.altair_chart(ui.contribution_bars(products, TOP_CONTRIBUTIONS), width="stretch")
+    show_chart(ui.contribution_bars(products, TOP_CONTRIBUTIONS), width="stretch")
     st.caption("No single dimension means 'animal' or 'money': meaning is spread over all of them, and "
                "it is the sum that counts.")
 

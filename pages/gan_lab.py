@@ -11,6 +11,7 @@ from genai_demo.gan_digits import (
     DigitGanTrainer,
 )
 from genai_demo.gan_digits import PRESETS as DIGIT_PRESETS
+from genai_demo.ui.charts import show_chart
 from genai_demo.ui.inputs import PageInputs
 from genai_demo.ui.labs import FAKE_COLOR, REAL_COLOR, digit_sheet, gan_field_chart, loss_chart
 from genai_demo.ui.layout import page_intro, presenter_mode
@@ -71,7 +72,7 @@ def draw_points(trainer: GanTrainer) -> None:
     with field_col:
         st.caption(":green[●] real points · :violet[●] generated points · background: the discriminator's "
                    "verdict (green *real*, purple *fake*, white *unsure*) · arrows: where the generator is pushed")
-        st.altair_chart(gan_field_chart(trainer), width="content")
+        show_chart(gan_field_chart(trainer), width="content")
     with side_col:
         steps_m, distance_m, coverage_m = st.columns(3)
         steps_m.metric("Training step", trainer.step)
@@ -80,7 +81,7 @@ def draw_points(trainer: GanTrainer) -> None:
         coverage_m.metric("Real points covered", f"{trainer.coverage():.0%}",
                           help="Share of real points with a generated point within 0.15: low means missed modes.")
         st.markdown("**Losses** (about 1.39 for the discriminator and 0.69 for the generator when neither wins)")
-        st.altair_chart(loss_chart(trainer.history, LOSSES), width="stretch")
+        show_chart(loss_chart(trainer.history, LOSSES), width="stretch")
 
 
 def update_one_player(player: str) -> None:
@@ -170,7 +171,7 @@ def draw_digits(trainer: DigitGanTrainer) -> None:
         fake_m.metric("Drawings judged real", f"{scores.fake:.0%}",
                       help="The discriminator's mean probability 'real' on the 64 drawings of the sheet.")
         st.markdown("**Losses** (the players fight, so the curves wobble)")
-        st.altair_chart(loss_chart(trainer.history, LOSSES, height=170), width="stretch")
+        show_chart(loss_chart(trainer.history, LOSSES, height=170), width="stretch")
     # One message in one place, so the view does not jump while it redraws during training.
     if trainer.collapsed():
         st.warning(

@@ -17,6 +17,7 @@ from genai_demo.ui.attention import (
     logit_lens_chart,
     token_label,
 )
+from genai_demo.ui.charts import show_chart
 from genai_demo.ui.inputs import PageInputs
 from genai_demo.ui.layout import page_intro
 from genai_demo.ui.panels import input_notice
@@ -90,10 +91,10 @@ def show_embeddings() -> None:
     for column, (title, vectors) in zip(st.columns(len(parts)), parts):
         with column:
             st.markdown(f"**{title}**")
-            st.altair_chart(embedding_heatmap(vectors, tokens, limit), width="stretch")
+            show_chart(embedding_heatmap(vectors, tokens, limit), width="stretch")
     st.caption(f"The first 16 of {view.hidden_size} dimensions; red is positive, blue negative.")
     with st.expander("How long is each vector?"):
-        st.altair_chart(embedding_norms_chart(view, tokens), width="stretch")
+        show_chart(embedding_norms_chart(view, tokens), width="stretch")
         st.caption("The length (norm) of each full vector. In GPT-2 the position vectors are small next to "
                    "the token vectors, except for the very first position, which stands out.")
 
@@ -126,12 +127,12 @@ def show_attention(page: PageInputs, walk: attention.Walkthrough) -> None:
     lines_tab, map_tab = page.tabs(["Lines", "Heatmap"], name="view")
     with lines_tab:
         if lines_tab.open:
-            st.altair_chart(attention_lines(weights, tokens, focus), width="stretch")
+            show_chart(attention_lines(weights, tokens, focus), width="stretch")
             st.caption("Left: the token that is reading. Right: the tokens it reads from. Thicker, darker lines "
                        "carry more attention; lines under 3% are hidden.")
     with map_tab:
         if map_tab.open:
-            st.altair_chart(attention_heatmap(weights, tokens), width="stretch")
+            show_chart(attention_heatmap(weights, tokens), width="stretch")
             st.caption("Each row is one token reading; the empty upper-right triangle is the future it may not see.")
     query = focus if focus is not None else len(tokens) - 1
     strongest = attention.strongest_links(walk, layer, head, query)
@@ -167,7 +168,7 @@ def show_transformer() -> None:
         "**+**) instead of replacing it. At the end the **unembedding** turns the last vector into a score for "
         "every token of the vocabulary."
     )
-    st.altair_chart(parameter_chart(arch), width="stretch")
+    show_chart(parameter_chart(arch), width="stretch")
     st.caption(f"Where the {arch.total_params:,} parameters live, counted from the loaded weights. "
                + ("The output head reuses the token table, so it adds nothing." if arch.tied_unembedding else ""))
     with st.expander("Why a transformer handles long text"):
@@ -208,7 +209,7 @@ def show_reach(page: PageInputs) -> None:
     with lm.lock:
         chars = len(lm.tokenizer.decode(ids))
     window_tokens = CONTEXT * len(ids) / max(chars, 1)
-    st.altair_chart(reach_chart(reach, skip_first, window_tokens), width="stretch")
+    show_chart(reach_chart(reach, skip_first, window_tokens), width="stretch")
     beyond = reach.share_beyond(window_tokens, skip_first)
     mean = reach.mean_distance(skip_first)
     farthest = int(mean.argmax())
@@ -232,7 +233,7 @@ def show_lens() -> None:
         "model's final step (layer norm, then the output table), and see which token it would pick. This is "
         "called the **logit lens**. Early layers guess vaguely; the guess sharpens as the layers add context."
     )
-    st.altair_chart(logit_lens_chart(walk), width="stretch")
+    show_chart(logit_lens_chart(walk), width="stretch")
     final_piece = walk.lens_top_tokens[-1][-1][0]
     st.caption(f"Each cell is the top guess after that token; greener means more sure. The bottom-right cell is "
                f"the model's real answer for what follows your text: {plain_markdown(repr(final_piece))}. "

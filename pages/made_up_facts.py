@@ -9,6 +9,7 @@ from genai_demo.ui.challenges import (
     other_challenges,
     shown_answer,
 )
+from genai_demo.ui.charts import show_chart
 from genai_demo.ui.embeddings import passage_index
 from genai_demo.ui.layout import page_intro
 from genai_demo.ui.text import confidence_view
@@ -41,7 +42,7 @@ if context_checks:
     columns[1].metric("Correct, with retrieved context", f"{sum(c.correct for c in context_checks)} of "
                       f"{len(context_checks)}", delta=sum(c.correct for c in context_checks)
                       - sum(c.correct for c in checks))
-st.altair_chart(confidence_correctness_chart(checks + context_checks), width="stretch")
+show_chart(confidence_correctness_chart(checks + context_checks), width="stretch")
 
 table = pd.DataFrame([{
     "question": c.question.question,

@@ -17,6 +17,7 @@ from genai_demo.neurons import (
     train_perceptron,
 )
 from genai_demo.spam_network import FEATURES, MAX_HIDDEN, SpamLayersConfig, SpamLayersTrainer
+from genai_demo.ui.charts import show_chart
 from genai_demo.ui.inputs import PageInputs
 from genai_demo.ui.labs import loss_chart
 from genai_demo.ui.layout import page_intro
@@ -66,7 +67,7 @@ def by_hand() -> None:
         neuron_diagram(INPUT_NAMES, (x1, x2), (w1, w2), bias, activation, result.output)
 
     st.subheader("Where does the neuron say spam?")
-    st.altair_chart(perceptron_boundary_chart((w1, w2), bias, activation), width="stretch")
+    show_chart(perceptron_boundary_chart((w1, w2), bias, activation), width="stretch")
     st.caption("Colour is the neuron's output for every mix of inputs; the dashed line is where the weighted sum is "
                "exactly 0. Real inputs are only the four corners: one straight line splits them into spam and not spam.")
     with st.expander("Why a straight line?"):
@@ -188,7 +189,7 @@ def learn_weights() -> None:
     if learning["log"]:
         log = pd.DataFrame(learning["log"])
         long = log.melt("step", ["w1", "w2", "bias", "accuracy"], var_name="value of", value_name="value")
-        st.altair_chart(alt.Chart(long).mark_line(point=len(log) < 60).encode(
+        show_chart(alt.Chart(long).mark_line(point=len(log) < 60).encode(
             x=alt.X("step:Q", title="emails seen"), y=alt.Y("value:Q", title=None),
             color=alt.Color("value of:N", title=None),
         ).properties(height=220), width="stretch")
@@ -199,7 +200,7 @@ def learn_weights() -> None:
                     .value_counts().reset_index(name="emails"))
         labelled["text"] = [f"{n} × {'spam' if label else 'not spam'}" for n, label in zip(labelled["emails"],
                                                                                            labelled["label"])]
-        st.altair_chart(perceptron_boundary_chart(weights, bias_now, "step", labelled, height=260), width="stretch")
+        show_chart(perceptron_boundary_chart(weights, bias_now, "step", labelled, height=260), width="stretch")
     with right:
         st.dataframe(pd.DataFrame({
             "email": [e.text for e in emails],
@@ -257,7 +258,7 @@ def draw_layers(trainer: SpamLayersTrainer) -> None:
     neurons = trainer.hidden_neurons()
     for column, neuron in zip(st.columns(len(neurons)), neurons):
         with column:
-            st.altair_chart(hidden_weights_chart(neuron.weights, FEATURES), width="stretch")
+            show_chart(hidden_weights_chart(neuron.weights, FEATURES), width="stretch")
             st.markdown(f"**Neuron {neuron.number}** {neuron.describe() if trainer.step else 'is still random.'}")
     st.caption("The output neuron weighs these hidden outputs exactly as the single neuron weighs the four signals: "
                "a weighted sum, a bias, a sigmoid. The layer in between is what lets it sort every email.")
@@ -269,7 +270,7 @@ def draw_layers(trainer: SpamLayersTrainer) -> None:
             "hidden layer": [verdict_word(v.network) for v in verdicts],
         })
         st.dataframe(frame, hide_index=True, width="stretch")
-        st.altair_chart(loss_chart(trainer.history, {"one neuron": BLUE, "hidden layer": ORANGE}, height=180),
+        show_chart(loss_chart(trainer.history, {"one neuron": BLUE, "hidden layer": ORANGE}, height=180),
                         width="stretch")
 
 

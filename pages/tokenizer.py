@@ -6,6 +6,7 @@ from genai_demo import bpe, tokens
 from genai_demo.config import settings
 from genai_demo.tokenizer_source import MAX_NAME_CHARS
 from genai_demo.ui import loaders
+from genai_demo.ui.charts import show_chart
 from genai_demo.ui.layout import page_intro
 from genai_demo.ui.panels import model_unavailable_note, model_unavailable_panel
 from genai_demo.ui.tokens import count_metrics, token_chips
@@ -146,7 +147,7 @@ if len(compared) > 1:
     st.caption("Red outline: a cut inside a word that not every tokenizer makes. "
                "The sentence embedder also lowercases text and has an [UNK] token for what it cannot spell.")
     chart_data = pd.DataFrame({"tokenizer": list(compared), "tokens": [len(p) for p in compared.values()]})
-    st.altair_chart(
+    show_chart(
         alt.Chart(chart_data).mark_bar().encode(
             x=alt.X("tokens:Q", title="tokens for this text"),
             y=alt.Y("tokenizer:N", title=None, sort="-x", axis=alt.Axis(labelLimit=180)),

@@ -13,6 +13,7 @@ from genai_demo.char_model import (
     uniform_loss,
 )
 from genai_demo.config import settings
+from genai_demo.ui.charts import show_chart
 from genai_demo.ui.inputs import PageInputs
 from genai_demo.ui.layout import page_intro
 from genai_demo.ui.neurons import number
@@ -99,7 +100,7 @@ def show_training() -> None:
     curve = pd.DataFrame({"step": range(1, len(model.losses) + 1), "loss": model.losses})
     curve["loss (smoothed)"] = curve["loss"].rolling(10, min_periods=1).mean()
     baseline = uniform_loss(model)
-    st.altair_chart(alt.layer(
+    show_chart(alt.layer(
         alt.Chart(curve).mark_line(color="#2c3e50").encode(x=alt.X("step:Q", title="training step"),
                                                            y=alt.Y("loss (smoothed):Q", title="loss")),
         alt.Chart(pd.DataFrame({"loss": [baseline]})).mark_rule(strokeDash=[4, 4], color="#e45756").encode(y="loss:Q"),

@@ -5,6 +5,7 @@ import streamlit as st
 
 from genai_demo.config import settings
 from genai_demo.ui import loaders
+from genai_demo.ui.charts import show_chart
 from genai_demo.ui.labs import crisp_image, loss_chart
 from genai_demo.ui.layout import page_intro
 from genai_demo.ui.live_training import live_training, session_trainer
@@ -67,9 +68,9 @@ def draw(trainer: VaeTrainer) -> None:
     if trainer.step == 0:
         st.info("The model is untrained: all digits sit in one blob and decode to grey mush. Press **Train**.",
                 icon=":material/info:")
-    st.altair_chart(latent_map(trainer), width="stretch")
+    show_chart(latent_map(trainer), width="stretch")
     st.markdown("**Training losses** (per digit, on the batches the model learned from)")
-    st.altair_chart(loss_chart(trainer.history, LOSSES), width="stretch")
+    show_chart(loss_chart(trainer.history, LOSSES), width="stretch")
 
 
 live_training(page, trainer, draw, default_steps=1000, limit=LIMIT)
@@ -92,7 +93,7 @@ def latent_walk(trainer: VaeTrainer) -> None:
     with image_col:
         crisp_image(trainer.decode(np.array([z1, z2]))[0], 160, caption=f"decoded from ({z1:.2f}, {z2:.2f})")
     with st.expander("Where is that point on the map?"):
-        st.altair_chart(latent_map(trainer, z1, z2), width="stretch")
+        show_chart(latent_map(trainer, z1, z2), width="stretch")
 
 
 @st.fragment

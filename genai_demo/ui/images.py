@@ -15,7 +15,7 @@ from genai_demo import images
 from genai_demo.config import settings
 from genai_demo.images import GeneratedImage, ImageSettings, ModelProfile, PromptWindow, StepPreview
 from genai_demo.tokens import TokenPiece
-from genai_demo.ui.charts import vector_heatmap
+from genai_demo.ui.charts import show_chart, vector_heatmap
 from genai_demo.ui.inputs import PageInputs
 from genai_demo.ui.panels import input_notice
 from genai_demo.ui.text import plain_markdown
@@ -186,7 +186,7 @@ def how_it_works(result: GeneratedImage, window: PromptWindow, latent_note: str,
                     f"(shape {list(result.embedding_shape)}). The UNet reads them at every step.")
         if result.embedding_numbers is not None:
             shown = window.kept[:max_tokens]
-            st.altair_chart(embedding_chart(result.embedding_numbers[: len(shown)], shown), width="stretch")
+            show_chart(embedding_chart(result.embedding_numbers[: len(shown)], shown), width="stretch")
             st.caption(f"The first {result.embedding_numbers.shape[1]} numbers of the first {len(shown)} vectors.")
     with _stage(4, "UNet denoising steps"):
         filmstrip(result.previews)

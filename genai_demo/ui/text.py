@@ -13,6 +13,7 @@ import streamlit as st
 from genai_demo import text as text_lib
 from genai_demo.engine import ModelUnavailable, SamplingSettings, TextModel
 from genai_demo.text import GenerationUpdate, NextTokenDistribution, TokenConfidence, missing_numbers
+from genai_demo.ui.charts import show_chart
 from genai_demo.ui.panels import model_unavailable_panel
 
 if TYPE_CHECKING:
@@ -149,7 +150,7 @@ def probability_chart(dist: NextTokenDistribution, height: int | None = None) ->
         )
         .properties(height=height or max(220, 34 * len(labels)))
     )
-    st.altair_chart(chart, width="stretch")
+    show_chart(chart, width="stretch")
 
 
 def _shade(prob: float) -> str:
