@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 
 from genai_demo.config import settings
 from genai_demo.engine import TextModel
-from genai_demo.text import _context_ids, _encode, last_logits, readable_piece
+from genai_demo.text import _encode, context_ids, last_logits, readable_piece
 
 if TYPE_CHECKING:
     import torch
@@ -282,7 +282,7 @@ def next_token_probabilities(lm: TextModel, prompt: str) -> "torch.Tensor":
     """The full next-token probability vector after `prompt` (float32), with the prompt cut as text.py cuts it."""
     import torch
 
-    ids, _ = _context_ids(lm, prompt, ())
+    ids, _ = context_ids(lm, prompt, ())
     return torch.softmax(last_logits(lm, ids)[0], dim=-1)
 
 

@@ -16,6 +16,7 @@ from genai_demo.playground import (
     new_run,
     points_frame,
 )
+from genai_demo.ui.charts import show_chart
 from genai_demo.ui.layout import page_intro
 from genai_demo.ui.live_training import live_training, session_trainer
 from genai_demo.ui.neurons import loss_chart, neuron_maps_chart, number, region_chart, with_data
@@ -84,11 +85,11 @@ def draw(run: TrainingRun) -> None:
     train.metric("training loss", f"{run.train_loss[-1]:.3g}")
     val.metric("validation loss", f"{run.val_loss[-1]:.3g}")
     acc.metric("validation accuracy", f"{run.network.accuracy(run.data.x_val, run.data.y_val):.0%}")
-    st.vega_lite_chart(spec=with_data(region_chart(), region=decision_frame(run.network),
-                                      points=points_frame(run.data)), width="stretch")
+    show_chart(with_data(region_chart(), region=decision_frame(run.network),
+                      points=points_frame(run.data)), width="stretch")
     best = run.best_validation_step()
-    st.vega_lite_chart(spec=with_data(loss_chart(), losses=loss_frame(run), best=pd.DataFrame({"step": [best]})),
-                       width="stretch")
+    show_chart(with_data(loss_chart(), losses=loss_frame(run), best=pd.DataFrame({"step": [best]})),
+               width="stretch")
     st.caption("Circles are training points, triangles validation points. The dashed line marks the step with the "
                "lowest validation loss.")
     if run.steps > best + 20 and run.val_loss[-1] > 1.1 * run.val_loss[best]:
@@ -98,8 +99,8 @@ def draw(run: TrainingRun) -> None:
             "memorising the training points, noise included. Try the 'more data' or 'L2' preset.",
             icon=":material/trending_up:")
     st.subheader("What each hidden neuron responds to")
-    st.vega_lite_chart(spec=with_data(neuron_maps_chart(min(4, neurons)), neurons=neuron_frame(run.network)),
-                       width="stretch")
+    show_chart(with_data(neuron_maps_chart(min(4, neurons)), neurons=neuron_frame(run.network)),
+               width="stretch")
     st.caption("Each square is one neuron's output over the same plane (L1·N3: layer 1, neuron 3). First-layer "
                "neurons can only draw straight borders; later layers combine them into curves.")
 

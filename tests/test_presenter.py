@@ -2,6 +2,9 @@
 
 import json
 
+import pytest
+
+from genai_demo.catalogue import PAGES
 from tests.conftest import reset_app_state, run_page
 
 
@@ -31,3 +34,11 @@ def test_the_presenter_switch_comes_before_the_menu():
     at = run_page("home.py")
     order = [node.type for node in at.sidebar.children.values()]
     assert order[0] == "toggle" and at.sidebar.toggle(key="presenter").label == "Presenter mode"
+
+
+@pytest.mark.parametrize("page", [info.file for info in PAGES])
+def test_every_page_opens_in_presenter_mode_with_projector_sized_charts(app_env, page):
+    at = run_page(page, link={"presenter": "true"})
+    assert not at.exception, page
+    for config in _chart_configs(at):
+        assert config["axis"]["labelFontSize"] >= 16, page

@@ -11,28 +11,44 @@ import streamlit as st
 
 from genai_demo.ui.layout import presenter_mode
 
-# Presenter mode: every chart's text readable from the back of a room at 1280x720.
-PROJECTOR_LABEL_PX = 16
-PROJECTOR_TITLE_PX = 18
+# Presenter mode: every chart's text readable from the back of a room at 1280x720 (16 px or more).
+PROJECTOR_CONFIG: dict[str, dict[str, int]] = {
+    "axis": {"labelFontSize": 16, "titleFontSize": 18, "labelLimit": 320},
+    "legend": {"labelFontSize": 16, "titleFontSize": 18, "labelLimit": 320},
+    "header": {"labelFontSize": 16, "titleFontSize": 18},
+    "title": {"fontSize": 20},
+    "text": {"fontSize": 16},
+}
 
 
-def show_chart(chart: alt.TopLevelMixin, **kwargs: Any) -> Any:
-    """st.altair_chart, with projector-sized text when presenter mode is on. Pages call this, not st.altair_chart."""
+def show_chart(chart: alt.TopLevelMixin | dict, **kwargs: Any) -> Any:
+    """Put a chart on the page: an Altair chart, or a ready Vega-Lite spec (a dict, for specs built once and
+    refilled with data). Text is projector-sized in presenter mode. Pages call this, never st.altair_chart."""
+    if isinstance(chart, dict):
+        spec = for_projector_spec(chart) if presenter_mode() else chart
+        return st.vega_lite_chart(spec=spec, **kwargs)
     if presenter_mode():
         chart = for_projector(chart)
     return st.altair_chart(chart, **kwargs)
 
 
 def for_projector(chart: alt.TopLevelMixin) -> alt.TopLevelMixin:
-    """The same chart with axis, legend, header and title text at least PROJECTOR_LABEL_PX pixels."""
-    label, title = PROJECTOR_LABEL_PX, PROJECTOR_TITLE_PX
+    """The same Altair chart with PROJECTOR_CONFIG's text sizes."""
     return (
-        chart.configure_axis(labelFontSize=label, titleFontSize=title, labelLimit=320)
-        .configure_legend(labelFontSize=label, titleFontSize=title, labelLimit=320)
-        .configure_header(labelFontSize=label, titleFontSize=title)
-        .configure_title(fontSize=title + 2)
-        .configure_text(fontSize=label)
+        chart.configure_axis(**PROJECTOR_CONFIG["axis"])
+        .configure_legend(**PROJECTOR_CONFIG["legend"])
+        .configure_header(**PROJECTOR_CONFIG["header"])
+        .configure_title(**PROJECTOR_CONFIG["title"])
+        .configure_text(**PROJECTOR_CONFIG["text"])
     )
+
+
+def for_projector_spec(spec: dict) -> dict:
+    """A copy of a Vega-Lite spec with PROJECTOR_CONFIG's text sizes (the spec's own config kept otherwise)."""
+    config = dict(spec.get("config", {}))
+    for part, sizes in PROJECTOR_CONFIG.items():
+        config[part] = {**config.get(part, {}), **sizes}
+    return {**spec, "config": config}
 
 
 def vector_heatmap(vectors, labels: list[str], scale: alt.Scale, height,  # type: ignore[no-untyped-def]
