@@ -15,7 +15,7 @@ class PageInfo:
     try_this: str
 
 
-GROUPS = ("Basics", "Language", "Images", "Advanced", "Challenges")
+GROUPS = ("Basics", "Language", "Images", "Sound", "Advanced", "Challenges")
 
 PAGES: tuple[PageInfo, ...] = (
     PageInfo("home.py", "Start here", ":material/home:", "Basics",
@@ -59,6 +59,12 @@ PAGES: tuple[PageInfo, ...] = (
     PageInfo("vae_lab.py", "VAE lab", ":material/blur_on:", "Images",
              "Handwritten digits squeezed into two numbers and back.",
              "Drag through the latent map and watch a 3 turn into an 8."),
+    PageInfo("text_to_speech.py", "Text to speech", ":material/record_voice_over:", "Sound",
+             "A small voice model reads your sentence aloud, faster than real time.",
+             "Say one sentence at speaking rate 0.7 and 1.5."),
+    PageInfo("text_to_music.py", "Text to music", ":material/music_note:", "Sound",
+             "MusicGen composes a clip token by token while you watch the grid fill in.",
+             "Compose 'calm piano over soft rain'."),
     PageInfo("model_families.py", "Model families", ":material/category:", "Advanced",
              "LLMs, GANs, VAEs and diffusion side by side.", "Compare how each family is trained."),
     PageInfo("fine_tuning.py", "Fine-tuning", ":material/tune:", "Advanced",

@@ -10,7 +10,7 @@ import streamlit as st
 
 from genai_demo import engine
 from genai_demo.config import settings
-from genai_demo.engine import Embedder, ImagePipeline, ModelUnavailable, TextModel
+from genai_demo.engine import Embedder, ImagePipeline, ModelUnavailable, MusicModel, SpeechModel, TextModel
 from genai_demo.ui.panels import model_unavailable_panel
 
 # One entry per kind keeps a small deployment's memory bounded: a changed setting replaces the model.
@@ -107,3 +107,21 @@ def tokenizer_or_error(model_id: str):  # type: ignore[no-untyped-def]
         return _tokenizer(model_id), None
     except ModelUnavailable as error:
         return None, error
+
+
+@st.cache_resource(show_spinner="Loading the voice (only the first time)…", max_entries=1)
+def _speech_model(model_id: str, device: str, dtype: str) -> SpeechModel:
+    return engine.load_speech_model(model_id)
+
+
+@st.cache_resource(show_spinner="Loading the music model (only the first time; it is large)…", max_entries=1)
+def _music_model(model_id: str, device: str, dtype: str) -> MusicModel:
+    return engine.load_music_model(model_id)
+
+
+def speech_model() -> SpeechModel:
+    return _or_stop(_speech_model, settings().tts_model, *_key())
+
+
+def music_model() -> MusicModel:
+    return _or_stop(_music_model, settings().music_model, *_key())
