@@ -110,8 +110,8 @@ def check_music(request: MusicSettings) -> MusicSettings:
     if not MIN_SECONDS <= request.seconds <= limits.max_music_seconds:
         raise ValueError(f"The length must be between {MIN_SECONDS} and {limits.max_music_seconds:g} seconds "
                          "on this server.")
-    if not 0 <= request.guidance_scale <= MAX_GUIDANCE:
-        raise ValueError(f"Guidance must be between 0 and {MAX_GUIDANCE:g}.")
+    if not 1 <= request.guidance_scale <= MAX_GUIDANCE:
+        raise ValueError(f"Guidance must be between 1 (the prompt is read once, no push) and {MAX_GUIDANCE:g}.")
     if not TEMPERATURE_RANGE[0] <= request.temperature <= TEMPERATURE_RANGE[1]:
         raise ValueError(f"Temperature must be between {TEMPERATURE_RANGE[0]} and {TEMPERATURE_RANGE[1]}.")
     if not 1 <= request.top_k <= MAX_TOP_K:

@@ -40,7 +40,7 @@ seed = right.number_input("Seed", 0, audio.MAX_SEED, 0, 1, key=f"{KEY}_seed",
 
 
 def knobs(column, suffix: str, guidance: float, temperature: float) -> music.MusicSettings:  # type: ignore[no-untyped-def]
-    g = column.slider("Guidance", 0.0, music.MAX_GUIDANCE, guidance, 0.5, key=f"{KEY}_guidance{suffix}",
+    g = column.slider("Guidance", 1.0, music.MAX_GUIDANCE, guidance, 0.5, key=f"{KEY}_guidance{suffix}",
                       help="How strongly the clip follows the prompt (compared with the model's guess without it).")
     t = column.slider("Temperature", *music.TEMPERATURE_RANGE, temperature, 0.05, key=f"{KEY}_temperature{suffix}",
                       help="Below 1: safer, more repetitive; above 1: more surprising.")

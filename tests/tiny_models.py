@@ -313,7 +313,8 @@ def write_musicgen(folder: Path, full_size: bool = False, seed: int = 0) -> Path
                               codebook_dim=16, use_causal_conv=False, normalize=False, chunk_length_s=None,
                               overlap=None)
         decoder = MusicgenDecoderConfig(vocab_size=64, hidden_size=16, num_hidden_layers=1, num_attention_heads=2,
-                                        ffn_dim=32, num_codebooks=4, pad_token_id=64, bos_token_id=64)
+                                        ffn_dim=32, num_codebooks=4, pad_token_id=64, bos_token_id=64,
+                                        initializer_factor=0.5)  # weights large enough that the prompt matters
     config = MusicgenConfig(text_encoder=text.to_dict(), audio_encoder=codec.to_dict(), decoder=decoder.to_dict())
     model = MusicgenForConditionalGeneration(config)
     pad = config.decoder.pad_token_id
