@@ -39,10 +39,11 @@ seed = right.number_input("Seed", 0, audio.MAX_SEED, 0, 1, key=f"{KEY}_seed",
                           help="Same seed + same settings = the same clip.")
 
 
-def knobs(column, suffix: str, guidance: float, temperature: float) -> music.MusicSettings:  # type: ignore[no-untyped-def]
-    g = column.slider("Guidance", 1.0, music.MAX_GUIDANCE, guidance, 0.5, key=f"{KEY}_guidance{suffix}",
+def knobs(guidance_box, temperature_box, suffix: str, guidance: float,  # type: ignore[no-untyped-def]
+          temperature: float) -> music.MusicSettings:
+    g = guidance_box.slider("Guidance", 1.0, music.MAX_GUIDANCE, guidance, 0.5, key=f"{KEY}_guidance{suffix}",
                       help="How strongly the clip follows the prompt (compared with the model's guess without it).")
-    t = column.slider("Temperature", *music.TEMPERATURE_RANGE, temperature, 0.05, key=f"{KEY}_temperature{suffix}",
+    t = temperature_box.slider("Temperature", *music.TEMPERATURE_RANGE, temperature, 0.05, key=f"{KEY}_temperature{suffix}",
                       help="Below 1: safer, more repetitive; above 1: more surprising.")
     return music.MusicSettings(prompt, float(seconds), float(g), float(t), int(top_k), int(seed))
 
@@ -70,7 +71,7 @@ def show(clip: music.Music, key: str) -> None:
 
 one, pair = st.tabs(["One clip", "Side by side"])
 with one:
-    request = knobs(st, "", 3.0, 1.0)
+    request = knobs(*st.columns(2), "", 3.0, 1.0)
     if st.button("Compose", key=f"{KEY}_compose", type="primary", icon=":material/music_note:"):
         clip = compose(request)
         if clip is not None:
@@ -83,7 +84,7 @@ with one:
 with pair:
     st.markdown("Same prompt, seed, length and top-k; only guidance and temperature differ.")
     columns = st.columns(2)
-    requests = [knobs(columns[0], "_a", 1.0, 1.0), knobs(columns[1], "_b", 5.0, 1.0)]
+    requests = [knobs(columns[0], columns[0], "_a", 1.0, 1.0), knobs(columns[1], columns[1], "_b", 5.0, 1.0)]
     if st.button("Compose both", key=f"{KEY}_pair_go", icon=":material/compare:"):
         clips = [compose(r) for r in requests]
         if all(clips):

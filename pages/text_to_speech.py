@@ -55,7 +55,7 @@ else:
     row = st.container(horizontal=True, wrap=True, gap="large")
     row.metric("Sound", f"{result.audio_s:.1f} s", width="content")
     row.metric("Computed in", f"{result.compute_s:.2f} s", width="content")
-    row.metric("Real-time factor", f"{result.realtime_factor:.0f}×", width="content",
+    row.metric("Real-time factor", f"{result.realtime_factor:.1f}×", width="content",
                help="Seconds of speech made per second of computing. Above 1: faster than real time.")
     st.subheader("What the model reads")
     sound_ui.character_chips(result.read)

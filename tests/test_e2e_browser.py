@@ -59,3 +59,14 @@ def test_a_deep_link_opened_first_after_a_restart_still_gets_the_apps_menu_and_s
         links = page.locator("[data-testid='stSidebarNavLink']").all_inner_texts()
         assert any("Start here" in link for link in links)  # the app's titles, not file names
         assert page.get_by_text("Presenter mode").count() == 1
+
+
+def test_the_sound_pages_open_offline_with_their_title_and_the_prefetch_audio_command(offline_app):
+    with browser_page(1280, 720) as page:
+        for slug, title in (("text_to_speech", "Text to speech"), ("text_to_music", "Text to music")):
+            page.goto(f"{offline_app.url}/{slug}")
+            wait_until_rendered(page)
+            assert page.locator("h1").first.inner_text() == title
+            body = page.locator("[data-testid='stMain']").inner_text()
+            assert "python -m genai_demo prefetch audio" in body
+            assert page.locator("[data-testid='stException']").count() == 0

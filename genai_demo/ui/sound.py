@@ -20,6 +20,11 @@ from genai_demo.ui.tokens import token_chips
 GRID_UPDATES = 24  # redraws of the token grid per clip: often enough to watch, rare enough to stay cheap
 
 
+def _time_axis(seconds: float) -> alt.X:
+    """Seconds from 0 to the end of the sound, so the waveform and the spectrogram line up."""
+    return alt.X("seconds:Q", title="seconds", scale=alt.Scale(domain=[0, seconds], nice=False))
+
+
 def waveform_chart(samples: np.ndarray, sample_rate: int, height: int = 110) -> alt.Chart:
     """The sound's outline: how far the air pressure swings, over time."""
     outline = audio.envelope(samples, sample_rate)
@@ -27,8 +32,8 @@ def waveform_chart(samples: np.ndarray, sample_rate: int, height: int = 110) -> 
     return (
         alt.Chart(frame)
         .mark_area(color="#2563eb", opacity=0.8)
-        .encode(x=alt.X("seconds:Q", title="seconds"), y=alt.Y("low:Q", title="amplitude", scale=alt.Scale(domain=[-1, 1])),
-                y2="high:Q")
+        .encode(x=_time_axis(samples.size / sample_rate),
+                y=alt.Y("low:Q", title="amplitude", scale=alt.Scale(domain=[-1, 1])), y2="high:Q")
         .properties(height=height)
     )
 
@@ -44,7 +49,7 @@ def spectrogram_chart(samples: np.ndarray, sample_rate: int, height: int = 170) 
     return (
         alt.Chart(frame)
         .mark_rect()
-        .encode(x=alt.X("seconds:Q", title="seconds"), x2="seconds_end:Q",
+        .encode(x=_time_axis(samples.size / sample_rate), x2="seconds_end:Q",
                 y=alt.Y("hertz:Q", title="frequency (Hz)"), y2="hertz_end:Q",
                 color=alt.Color("dB:Q", scale=alt.Scale(scheme="magma"), title="dB"),
                 tooltip=[alt.Tooltip("seconds:Q", format=".2f"), alt.Tooltip("hertz:Q", format=".0f"), "dB:Q"])
