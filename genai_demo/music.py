@@ -19,6 +19,7 @@ from genai_demo.config import settings
 from genai_demo.engine import MusicModel
 
 MIN_SECONDS = 0.5
+MAX_PROMPT_CHARS = 500  # MusicGen learned from one- or two-sentence descriptions; T5's cost grows with length
 MAX_GUIDANCE = 10.0
 MAX_TOP_K = 2048
 TEMPERATURE_RANGE = (0.1, 2.0)
@@ -105,8 +106,10 @@ def check_music(request: MusicSettings) -> MusicSettings:
     prompt = " ".join("".join(" " if not c.isprintable() else c for c in request.prompt or "").split())
     if not prompt:
         raise ValueError("Describe the music first, for example “calm piano over soft rain”.")
-    if len(prompt) > limits.max_prompt_chars:
-        raise ValueError(f"The prompt is {len(prompt):,} characters; at most {limits.max_prompt_chars:,} are allowed.")
+    most = min(limits.max_prompt_chars, MAX_PROMPT_CHARS)
+    if len(prompt) > most:
+        raise ValueError(f"The description is {len(prompt):,} characters; at most {most:,} are used. MusicGen "
+                         "learned from short descriptions: name the instruments, the mood and the tempo.")
     if not MIN_SECONDS <= request.seconds <= limits.max_music_seconds:
         raise ValueError(f"The length must be between {MIN_SECONDS} and {limits.max_music_seconds:g} seconds "
                          "on this server.")

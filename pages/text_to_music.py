@@ -28,7 +28,7 @@ st.caption(f"Model `{bundle.model_id}` on {bundle.device.upper()} ({str(bundle.d
            f"{licence_note(bundle.model_id)} (GENAI_MUSIC_MODEL picks another)")
 
 prompt = st.text_input("Describe the music", "calm piano over soft rain", key=f"{KEY}_prompt",
-                       max_chars=limits.max_prompt_chars)
+                       max_chars=min(limits.max_prompt_chars, music.MAX_PROMPT_CHARS))
 left, middle, right = st.columns(3)
 seconds = left.slider("Length (seconds)", music.MIN_SECONDS, limits.max_music_seconds,
                       music.default_seconds(bundle.device), 0.5, key=f"{KEY}_seconds",

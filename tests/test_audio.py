@@ -176,7 +176,7 @@ def test_a_second_learner_waits_in_line_and_hears_their_place(composer):
 @pytest.mark.parametrize("request_, message", [
     (music.MusicSettings(""), "Describe the music first"),
     (music.MusicSettings("\x00\x01 \n"), "Describe the music first"),
-    (music.MusicSettings("x" * 30_000), "at most 20,000"),
+    (music.MusicSettings("x" * 30_000), "at most 500 are used"),
     (music.MusicSettings("rain", seconds=1e9), "between 0.5 and 30"),
     (music.MusicSettings("rain", temperature=0), "Temperature"),
     (music.MusicSettings("rain", top_k=10**9), "Top-k"),
