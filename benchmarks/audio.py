@@ -3,6 +3,7 @@
     python benchmarks/audio.py --quick        # the tiny test models
     python benchmarks/audio.py                # MMS-TTS English's and musicgen-small's architectures, random weights
     python benchmarks/audio.py --music-seconds 2 --repeats 3
+    python benchmarks/audio.py --threads 1    # a machine shared with other work (see the README)
 
 Both paths make the same sound (same model, text, knobs, seed); runs alternate so both see the same
 machine load. Printed per model: seconds per call for each path, app ÷ raw calls/s (goal ≥ 0.9), the
@@ -62,7 +63,7 @@ def compare(name: str, raw: Callable[[], float], app: Callable[[], float], repea
             audio_s = call()
             timings[path].append(time.perf_counter() - start)
     raw_s, app_s = statistics.median(timings["raw"]), statistics.median(timings["app"])
-    print(f"  {name}: {audio_s:.2f} s of sound, {repeats} runs each (median)")
+    print(f"  {name}: {audio_s:.2f} s of sound, {repeats} runs each (median)", flush=True)
     print(f"    raw model call   : {raw_s:8.3f} s  (real-time factor {audio_s / raw_s:6.2f})")
     print(f"    app path         : {app_s:8.3f} s  (real-time factor {audio_s / app_s:6.2f})")
     print(f"    app ÷ raw calls/s: {raw_s / app_s:8.3f}  (goal ≥ 0.9)")
@@ -117,20 +118,26 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="the tiny test models")
     parser.add_argument("--music-seconds", type=float, default=1.0)
     parser.add_argument("--repeats", type=int, default=None)
+    parser.add_argument("--only", choices=("speech", "music"), help="run one model only")
+    parser.add_argument("--threads", type=int, default=None,
+                        help="torch threads (default: torch's choice); 1 avoids thread thrash on a busy machine")
     args = parser.parse_args()
+    if args.threads:
+        torch.set_num_threads(args.threads)
     repeats = args.repeats or (2 if not args.quick else 3)
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, device {engine.pick_device()}")
     with tempfile.TemporaryDirectory() as folder:
         root = Path(folder)
-        if args.quick:
-            bench_speech(tiny_models.write_tiny_vits(root / "vits"), repeats)
-            bench_music(tiny_models.write_musicgen(root / "musicgen"), args.music_seconds, repeats)
-            return
-        print("MMS-TTS English architecture (VITS), random weights:")
-        bench_speech(tiny_models.write_full_size_vits(root / "vits"), repeats)
-        gc.collect()
-        print("musicgen-small architecture (T5-base + 24-layer decoder + 32 kHz EnCodec), random weights:")
-        bench_music(tiny_models.write_musicgen(root / "musicgen", full_size=True), args.music_seconds, repeats)
+        if args.only != "music":
+            print("MMS-TTS English architecture (VITS), random weights:" if not args.quick else "tiny VITS:", flush=True)
+            voice = tiny_models.write_tiny_vits if args.quick else tiny_models.write_full_size_vits
+            bench_speech(voice(root / "vits"), repeats)
+            gc.collect()
+        if args.only != "speech":
+            print("musicgen-small architecture (T5-base + 24-layer decoder + 32 kHz EnCodec), random weights:"
+                  if not args.quick else "tiny MusicGen:", flush=True)
+            bench_music(tiny_models.write_musicgen(root / "musicgen", full_size=not args.quick), args.music_seconds,
+                        repeats)
 
 
 if __name__ == "__main__":
