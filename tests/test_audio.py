@@ -51,7 +51,7 @@ def test_a_sentence_becomes_a_wav_whose_length_rate_and_settings_read_back(voice
     assert np.abs(samples - said.samples).max() < 1 / 16_000  # 16-bit rounding only
     assert written == {"model": voice.model_id, "text": request.text, "speaking_rate": 1.2, "noise_scale": 0.5,
                        "noise_scale_duration": 0.8, "seed": 7}
-    assert said.realtime_factor > 1  # a sentence takes less time to compute than to hear
+    assert said.realtime_factor == pytest.approx(said.audio_s / said.compute_s)  # speed itself: benchmarks/audio.py
 
 
 def test_the_same_seed_says_it_the_same_way_and_the_rate_changes_the_length(voice):

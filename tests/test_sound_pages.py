@@ -66,7 +66,7 @@ def test_music_page_opens_with_a_short_default_on_a_cpu_and_the_licence(sound_en
     assert not at.exception
     assert at.title[0].value == "Text to music"
     assert at.text_input(key=f"{MUSIC}_prompt").value == "calm piano over soft rain"
-    assert at.slider(key=f"{MUSIC}_seconds").value == 3.0
+    assert at.slider(key=f"{MUSIC}_seconds").value == 2.0
     assert "licence" in texts(at.caption) and "GENAI_MUSIC_MODEL" in texts(at.caption)
     assert "Press **Compose**" in texts(at.info)
 
