@@ -20,7 +20,7 @@ class PageInfo:
         return self.heading or self.title
 
 
-GROUPS = ("Basics", "Language", "Images", "Advanced", "Challenges")
+GROUPS = ("Basics", "Language", "Images", "Sound", "Advanced", "Challenges")
 
 PAGES: tuple[PageInfo, ...] = (
     PageInfo("home.py", "Start here", ":material/home:", "Basics",
@@ -79,6 +79,12 @@ PAGES: tuple[PageInfo, ...] = (
              "Handwritten digits squeezed into two numbers and back.",
              "Train for 1000 steps, then drag the sliders slowly from the 0s to the 1s and watch one digit morph into another.",
              heading="VAE lab: squeeze a digit into two numbers"),
+    PageInfo("text_to_speech.py", "Text to speech", ":material/record_voice_over:", "Sound",
+             "A small voice model reads your sentence aloud.",
+             "Say the same sentence at speaking rate 0.7 and 1.5, then raise the noise and listen to the voice wobble."),
+    PageInfo("text_to_music.py", "Text to music", ":material/music_note:", "Sound",
+             "MusicGen composes a clip token by token while you watch the grid fill in.",
+             "Compose “calm piano over soft rain”, then compare guidance 1 and 5 side by side with the same seed."),
     PageInfo("model_families.py", "Model families", ":material/category:", "Advanced",
              "LLMs, GANs, VAEs and diffusion side by side.",
              "Read the 'How it learns' row across all four, then open the GAN lab and the VAE lab to watch two of them train in seconds.",

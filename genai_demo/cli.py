@@ -17,7 +17,9 @@ from pathlib import Path
 
 from genai_demo.config import settings
 
-KINDS = ("text", "chat", "embed", "image")
+KINDS = ("text", "chat", "embed", "image", "audio")
+# The models behind a kind, where they are more than one (the sound pages use a voice and a music model).
+KIND_OF_MODEL = {"tts": "audio", "music": "audio"}
 # Everything a model needs to load, and nothing else: no pickles, no ONNX/OpenVINO/Flax copies, no
 # single-file checkpoints at a pipeline's top level (diffusers reads the per-component folders).
 ALLOW_PATTERNS = ["*.json", "*.txt", "*.model", "*.jinja", "*.safetensors", "*/*.json", "*/*.txt",
@@ -28,7 +30,7 @@ PIPELINE_ROOT_WEIGHTS = ["*.safetensors"]  # SD repositories also ship multi-GB 
 
 
 def configured_models() -> dict[str, str]:
-    """kind -> model id or folder, as the app would load it on this machine."""
+    """model name (a kind, or a part of one: tts, music) -> model id or folder, as the app would load it here."""
     config = settings()
     image_device = "cpu"
     try:
@@ -42,11 +44,13 @@ def configured_models() -> dict[str, str]:
         "chat": config.chat_model,
         "embed": config.embed_model,
         "image": config.image_model_for(image_device),
+        "tts": config.tts_model,
+        "music": config.music_model,
     }
 
 
 def extra_models() -> dict[str, str]:
-    """Models some configurations need beside the main four (e.g. the public safety checker)."""
+    """Models some configurations need beside the configured ones (e.g. the public safety checker)."""
     try:
         from genai_demo.images import extra_models_to_prefetch
     except ImportError:
@@ -58,7 +62,7 @@ def prefetch(kinds: list[str]) -> int:
     from huggingface_hub import snapshot_download
 
     wanted = configured_models()
-    targets = {kind: wanted[kind] for kind in kinds}
+    targets = {name: model_id for name, model_id in wanted.items() if KIND_OF_MODEL.get(name, name) in kinds}
     if set(kinds) == set(KINDS):
         targets.update(extra_models())
     failures = 0

@@ -20,6 +20,9 @@ DEFAULT_IMAGE_MODEL_CPU = "stabilityai/sd-turbo"
 DEFAULT_IMAGE_MODEL_GPU = "stable-diffusion-v1-5/stable-diffusion-v1-5"
 # The standard Stable Diffusion image filter: public deployments add it to models shipped without one.
 SAFETY_CHECKER_MODEL = "CompVis/stable-diffusion-safety-checker"
+# Both sound models are small enough for a CPU, and both are licensed CC-BY-NC 4.0 (non-commercial use only).
+DEFAULT_TTS_MODEL = "facebook/mms-tts-eng"
+DEFAULT_MUSIC_MODEL = "facebook/musicgen-small"
 
 DEVICES = ("auto", "cpu", "cuda", "mps")
 DTYPES = ("auto", "float32", "bfloat16", "float16")
@@ -40,6 +43,8 @@ class Limits:
     max_clip_frames: int
     max_train_steps: int
     max_train_chars: int
+    max_speech_chars: int
+    max_music_seconds: float
 
 
 FULL_LIMITS = Limits(
@@ -54,6 +59,8 @@ FULL_LIMITS = Limits(
     max_clip_frames=24,
     max_train_steps=2_000,
     max_train_chars=50_000,
+    max_speech_chars=1_000,
+    max_music_seconds=30.0,
 )
 
 # A public deployment (Streamlit Community Cloud) shares one small CPU between many visitors.
@@ -69,6 +76,8 @@ PUBLIC_LIMITS = Limits(
     max_clip_frames=12,
     max_train_steps=300,
     max_train_chars=10_000,
+    max_speech_chars=300,
+    max_music_seconds=8.0,
 )
 
 
@@ -88,6 +97,8 @@ class Settings:
     embed_model: str
     chat_model: str
     image_model: str | None  # None: chosen by device when the pipeline is loaded
+    tts_model: str
+    music_model: str
     device: str
     dtype: str
     public: bool
@@ -110,6 +121,17 @@ class Settings:
 
 # Names people know the default models by; any other model is called by the last part of its id or folder.
 KNOWN_NAMES = {"openai-community/gpt2": "GPT-2", "gpt2": "GPT-2", DEFAULT_CHAT_MODEL: "SmolLM2-135M-Instruct"}
+
+
+# Licences of the default models whose terms limit their use; any other model: its model card says.
+KNOWN_LICENCES = {DEFAULT_TTS_MODEL: "CC-BY-NC 4.0, non-commercial use only",
+                  DEFAULT_MUSIC_MODEL: "CC-BY-NC 4.0, non-commercial use only"}
+
+
+def licence_note(model_id: str) -> str:
+    """"licence: …" for a default model, or where to look for any other."""
+    known = KNOWN_LICENCES.get(model_id)
+    return f"licence: {known}" if known else "licence: see its model card"
 
 
 def display_name(model_id: str) -> str:
@@ -185,6 +207,8 @@ def settings() -> Settings:
         embed_model=_model("GENAI_EMBED_MODEL", DEFAULT_EMBED_MODEL),
         chat_model=_model("GENAI_CHAT_MODEL", DEFAULT_CHAT_MODEL),
         image_model=_model("GENAI_IMAGE_MODEL", image_model) if image_model else None,
+        tts_model=_model("GENAI_TTS_MODEL", DEFAULT_TTS_MODEL),
+        music_model=_model("GENAI_MUSIC_MODEL", DEFAULT_MUSIC_MODEL),
         device=_choice("GENAI_DEVICE", DEVICES),
         dtype=_choice("GENAI_DTYPE", DTYPES),
         public=public,

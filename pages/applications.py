@@ -37,12 +37,13 @@ APPLICATIONS = {
         "icon": ":material/music_note:",
         "what": "Composing melodies, generating sound effects, cloning or synthesising voices, and turning "
                 "text into speech.",
-        "live": [("pages/tokenizer.py", "Tokenizer: audio models also cut their input into tokens"),
-                 ("pages/training_vs_generation.py", "Training vs generation: a tiny model learns a sequence "
-                                                      "and continues it — music models do this with notes")],
-        "beyond": "This app runs no audio model: good ones need large downloads and a GPU to be pleasant. "
-                  "Real systems (for example MusicGen or text-to-speech models) predict audio tokens one after "
-                  "another, exactly as GPT-2 predicts word pieces, and a decoder turns those tokens into sound.",
+        "live": [("pages/text_to_speech.py", "Text to speech: a small voice model reads your sentence aloud"),
+                 ("pages/text_to_music.py", "Text to music: MusicGen writes audio tokens one step at a time"),
+                 ("pages/vae_lab.py", "VAE lab: the autoencoder idea behind EnCodec's audio tokens")],
+        "beyond": "Commercial music and voice tools use much larger models trained on far more audio, and add "
+                  "voice cloning from a short sample, singing, stereo and minutes-long songs. The principle is the "
+                  "one the music page shows: audio becomes tokens, a model predicts the next token, and a "
+                  "decoder turns the tokens back into sound.",
     },
     "Video": {
         "icon": ":material/movie:",

@@ -95,6 +95,28 @@ def tiny_sd_dir(model_dir: Path) -> Path:
 
 
 @pytest.fixture(scope="session")
+def tiny_vits_dir(model_dir: Path) -> Path:
+    """A random VITS voice with an MMS-TTS-like character tokenizer."""
+    return tiny_models.write_tiny_vits(model_dir / "tiny-vits")
+
+
+@pytest.fixture(scope="session")
+def tiny_musicgen_dir(model_dir: Path) -> Path:
+    """A random MusicGen (T5 encoder, 4 codebooks, 32 kHz EnCodec) with its processor."""
+    return tiny_models.write_musicgen(model_dir / "tiny-musicgen")
+
+
+@pytest.fixture
+def sound_env(monkeypatch: pytest.MonkeyPatch, tiny_vits_dir: Path, tiny_musicgen_dir: Path):
+    """GENAI_TTS_MODEL and GENAI_MUSIC_MODEL pointed at the tiny local sound models."""
+    monkeypatch.setenv("GENAI_TTS_MODEL", str(tiny_vits_dir))
+    monkeypatch.setenv("GENAI_MUSIC_MODEL", str(tiny_musicgen_dir))
+    reset_app_state()
+    yield monkeypatch
+    reset_app_state()
+
+
+@pytest.fixture(scope="session")
 def clip_tokenizer_dir(model_dir: Path) -> Path:
     return tiny_models.write_clip_tokenizer(model_dir / "clip-tokenizer")
 
@@ -148,7 +170,8 @@ def missing_models_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path):
     """Offline with an empty Hugging Face cache and the default (Hub) model ids."""
     monkeypatch.setenv("HF_HOME", str(tmp_path / "empty-hf-home"))
     monkeypatch.setenv("HF_HUB_CACHE", str(tmp_path / "empty-hf-home" / "hub"))
-    for name in ("GENAI_TEXT_MODEL", "GENAI_CHAT_MODEL", "GENAI_IMAGE_MODEL", "GENAI_EMBED_MODEL"):
+    for name in ("GENAI_TEXT_MODEL", "GENAI_CHAT_MODEL", "GENAI_IMAGE_MODEL", "GENAI_EMBED_MODEL", "GENAI_TTS_MODEL",
+                 "GENAI_MUSIC_MODEL"):
         monkeypatch.delenv(name, raising=False)
     reset_app_state()
     yield monkeypatch

@@ -96,3 +96,14 @@ def test_a_50000_character_prompt_leaves_the_tab_as_fast_as_before(tiny_gpt2_dir
         assert after < max(3 * before, 20)
         assert page.locator("[data-testid='stException']").count() == 0
         assert "Once upon a time, again" in page.locator(".st-key-text_generation_output").inner_text()
+
+
+def test_the_sound_pages_open_offline_with_their_title_and_the_prefetch_audio_command(offline_app):
+    with browser_page(1280, 720) as page:
+        for slug, title in (("text_to_speech", "Text to speech"), ("text_to_music", "Text to music")):
+            page.goto(f"{offline_app.url}/{slug}")
+            wait_until_rendered(page)
+            assert page.locator("h1").first.inner_text() == title
+            body = page.locator("[data-testid='stMain']").inner_text()
+            assert "python -m genai_demo prefetch audio" in body
+            assert page.locator("[data-testid='stException']").count() == 0

@@ -218,3 +218,110 @@ def write_tiny_llama(folder: Path, tokenizer=None, seed: int = 0) -> Path:
     LlamaForCausalLM(config).save_pretrained(folder, safe_serialization=True)
     tokenizer.save_pretrained(folder)
     return folder
+
+
+# MMS-TTS English reads lower-case letters, a few marks and spaces; id 0 is the blank put between characters.
+VITS_CHARACTERS = ["_", " ", "'", "-", *"abcdefghijklmnopqrstuvwxyz"]
+
+
+def write_vits_tokenizer(folder: Path) -> Path:
+    """A character tokenizer like MMS-TTS English's (letters only, blanks between them, no phonemizer)."""
+    from transformers import VitsTokenizer
+
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "vocab.json").write_text(json.dumps({char: i for i, char in enumerate(VITS_CHARACTERS)}))
+    tokenizer = VitsTokenizer(str(folder / "vocab.json"), pad_token="_", unk_token="_", add_blank=True,
+                              normalize=True, phonemize=False, language="eng")
+    tokenizer.save_pretrained(folder)
+    return folder
+
+
+def write_tiny_vits(folder: Path, seed: int = 0) -> Path:
+    """A random VITS voice a few kilobytes big, 16 kHz like MMS-TTS, with the character tokenizer."""
+    import torch
+    from transformers import VitsConfig, VitsModel
+
+    torch.manual_seed(seed)
+    config = VitsConfig(vocab_size=len(VITS_CHARACTERS), hidden_size=16, num_hidden_layers=2, num_attention_heads=2,
+                        ffn_dim=32, flow_size=16, spectrogram_bins=8, prior_encoder_num_flows=2,
+                        duration_predictor_num_flows=2, duration_predictor_filter_channels=16,
+                        upsample_initial_channel=16, upsample_rates=[8, 8, 2, 2], upsample_kernel_sizes=[16, 16, 4, 4],
+                        resblock_kernel_sizes=[3], resblock_dilation_sizes=[[1, 3]], sampling_rate=16_000)
+    write_vits_tokenizer(folder)
+    VitsModel(config).save_pretrained(folder, safe_serialization=True)
+    return folder
+
+
+def write_full_size_vits(folder: Path) -> Path:
+    """MMS-TTS English's architecture (36 M parameters) with random weights: as fast as the real voice."""
+    import torch
+    from transformers import VitsConfig, VitsModel
+
+    torch.manual_seed(0)
+    write_vits_tokenizer(folder)
+    VitsModel(VitsConfig(vocab_size=len(VITS_CHARACTERS))).save_pretrained(folder, safe_serialization=True)
+    return folder
+
+
+def write_t5_tokenizer(folder: Path) -> Path:
+    """A small word-piece T5 tokenizer (Unigram over the GPT-2 vocabulary's first pieces) for MusicGen's prompt."""
+    from transformers import T5Tokenizer
+
+    pieces = [("<pad>", 0.0), ("</s>", 0.0), ("<unk>", 0.0)]
+    pieces += [(f"▁{word}", -float(rank)) for rank, word in enumerate(MUSIC_WORDS, start=1)]
+    pieces += [(char, -100.0) for char in "abcdefghijklmnopqrstuvwxyz"]
+    tokenizer = T5Tokenizer(vocab=pieces, extra_ids=0)
+    tokenizer.save_pretrained(folder)
+    return folder
+
+
+MUSIC_WORDS = ("calm", "piano", "over", "soft", "rain", "lo", "fi", "beat", "with", "drums", "and", "a", "jazz",
+               "guitar", "slow", "fast", "happy", "sad", "synth", "strings")
+
+
+def write_musicgen(folder: Path, full_size: bool = False, seed: int = 0) -> Path:
+    """A random MusicGen (T5 encoder, 4-codebook decoder, 32 kHz EnCodec) with its processor.
+
+    `full_size` gives musicgen-small's architecture (T5-base, a 24-layer decoder: about 590 M parameters),
+    as fast as the real model; otherwise a model of a few hundred kilobytes for tests.
+    """
+    import torch
+    from transformers import (
+        EncodecConfig,
+        EncodecFeatureExtractor,
+        MusicgenConfig,
+        MusicgenDecoderConfig,
+        MusicgenForConditionalGeneration,
+        MusicgenProcessor,
+        T5Config,
+        T5Tokenizer,
+    )
+
+    torch.manual_seed(seed)
+    tokenizer = T5Tokenizer.from_pretrained(write_t5_tokenizer(folder / "_t5_tokenizer"))
+    if full_size:
+        text = T5Config(vocab_size=32128, d_model=768, d_ff=3072, num_layers=12, num_heads=12, d_kv=64)
+        codec = EncodecConfig(sampling_rate=32_000, audio_channels=1, target_bandwidths=[2.2], num_filters=64,
+                              upsampling_ratios=[8, 5, 4, 4], codebook_size=2048, num_lstm_layers=2,
+                              use_causal_conv=False, normalize=False, chunk_length_s=None, overlap=None)
+        decoder = MusicgenDecoderConfig(vocab_size=2048, hidden_size=1024, num_hidden_layers=24,
+                                        num_attention_heads=16, ffn_dim=4096, num_codebooks=4)
+    else:
+        text = T5Config(vocab_size=len(tokenizer), d_model=16, d_ff=32, num_layers=1, num_heads=2, d_kv=8)
+        codec = EncodecConfig(sampling_rate=32_000, audio_channels=1, target_bandwidths=[2.2], num_filters=4,
+                              upsampling_ratios=[8, 5, 4, 4], codebook_size=64, num_lstm_layers=1, hidden_size=16,
+                              codebook_dim=16, use_causal_conv=False, normalize=False, chunk_length_s=None,
+                              overlap=None)
+        decoder = MusicgenDecoderConfig(vocab_size=64, hidden_size=16, num_hidden_layers=1, num_attention_heads=2,
+                                        ffn_dim=32, num_codebooks=4, pad_token_id=64, bos_token_id=64,
+                                        initializer_factor=0.5)  # weights large enough that the prompt matters
+    config = MusicgenConfig(text_encoder=text.to_dict(), audio_encoder=codec.to_dict(), decoder=decoder.to_dict())
+    model = MusicgenForConditionalGeneration(config)
+    pad = config.decoder.pad_token_id
+    model.generation_config.update(decoder_start_token_id=pad, pad_token_id=pad, do_sample=True,
+                                   guidance_scale=3.0, max_length=1500)
+    folder.mkdir(parents=True, exist_ok=True)
+    model.save_pretrained(folder, safe_serialization=True)
+    processor = MusicgenProcessor(EncodecFeatureExtractor(feature_size=1, sampling_rate=32_000), tokenizer)
+    processor.save_pretrained(folder)
+    return folder

@@ -4,7 +4,7 @@
 - `loader`: the one loader per kind of model, with one error type (`ModelUnavailable`).
 - `batching`: the classroom engine that runs every session's work on a text model in one batch.
 - `sampling`: the sampling knobs and the math that turns logits into the next token.
-- `queue`: a first-in-first-out line for work that runs one at a time (diffusion).
+- `queue`: a first-in-first-out line for work that runs one at a time (diffusion, sound).
 - `remote`: the client for an OpenAI-compatible serving engine that writes text instead (GENAI_TEXT_SERVER).
 - `threads`: locks and thread limits shared by the sessions of one process.
 
@@ -18,11 +18,15 @@ from genai_demo.engine.loader import (
     Embedder,
     ImagePipeline,
     ModelUnavailable,
+    MusicModel,
+    SpeechModel,
     TextModel,
     config_window,
     load_chat_model,
     load_embedder,
     load_image_pipeline,
+    load_music_model,
+    load_speech_model,
     load_text_model,
     load_tokenizer,
     prefetch_command,
@@ -42,8 +46,10 @@ from genai_demo.engine.threads import SharedLimit, tokenizer_lock
 
 __all__ = [
     "EngineError", "Job", "JobState", "TextEngine", "describe_device", "pick_device", "pick_dtype", "Embedder",
-    "ImagePipeline", "ModelUnavailable", "TextModel", "config_window", "load_chat_model", "load_embedder",
-    "load_image_pipeline", "load_text_model", "load_tokenizer", "prefetch_command", "TurnQueue", "RemoteTextModel", "load_remote_text_model", "MAX_SEED",
+    "ImagePipeline", "ModelUnavailable", "MusicModel", "SpeechModel", "TextModel", "config_window",
+    "load_chat_model", "load_embedder", "load_image_pipeline", "load_music_model", "load_speech_model",
+    "load_text_model", "load_tokenizer", "prefetch_command", "TurnQueue", "RemoteTextModel", "load_remote_text_model",
+    "MAX_SEED",
     "SamplingSettings", "entropy_bits", "filter_logits", "make_generator", "penalize_repetition", "sample_rows",
     "SharedLimit", "tokenizer_lock",
 ]

@@ -388,3 +388,97 @@ def load_image_pipeline(model_id: str | None = None) -> ImagePipeline:
         return ImagePipeline(model_id, pipeline, device, dtype)
 
     return _guarded_load("image model", model_id, "image", load)
+
+
+# --- sound ------------------------------------------------------------------------------------
+
+
+@dataclass
+class SpeechModel:
+    """A VITS text-to-speech model and its character tokenizer.
+
+    Runs take turns in `queue`: the model draws its noise from torch's global random generator, so a
+    seed holds only while no other run is sampling, and a sentence takes well under a second.
+    """
+
+    model_id: str
+    model: Any
+    tokenizer: Any
+    device: str
+    dtype: "torch.dtype"
+    sample_rate: int
+    queue: TurnQueue = field(default_factory=TurnQueue, repr=False)
+
+
+@dataclass
+class MusicModel:
+    """MusicGen: a T5 text encoder, a decoder that predicts EnCodec tokens, and EnCodec's decoder.
+
+    `codebooks` tokens make one frame, `frame_rate` frames one second of sound. Runs take turns in
+    `queue` (each one keeps every core busy, and sampling uses the global random generator).
+    """
+
+    model_id: str
+    model: Any
+    processor: Any
+    device: str
+    dtype: "torch.dtype"
+    sample_rate: int
+    frame_rate: int
+    codebooks: int
+    codebook_size: int
+    queue: TurnQueue = field(default_factory=TurnQueue, repr=False)
+
+
+def _needs_phonemizer(tokenizer: Any) -> bool:
+    from transformers.utils import is_phonemizer_available
+
+    return bool(getattr(tokenizer, "phonemize", False)) and not is_phonemizer_available()
+
+
+def load_speech_model(model_id: str | None = None) -> SpeechModel:
+    """A VITS voice (MMS-TTS English by default); float16 on a GPU."""
+    from transformers import AutoTokenizer, VitsModel
+
+    model_id = model_id or settings().tts_model
+    device = _resolve_device()
+    dtype = pick_dtype(device)
+
+    def load() -> SpeechModel:
+        tokenizer = AutoTokenizer.from_pretrained(model_id, **_common_kwargs())
+        if _needs_phonemizer(tokenizer):
+            raise ModelUnavailable(
+                "This voice needs a phonemizer",
+                f"`{model_id}` reads phonemes, not letters, and the `phonemizer` package is not installed.",
+                "Run `pip install phonemizer` (it also needs the espeak-ng program), or pick a voice that reads "
+                "letters, such as the default facebook/mms-tts-eng.",
+                model_id,
+            )
+        model = VitsModel.from_pretrained(model_id, dtype=dtype, use_safetensors=True, **_common_kwargs())
+        model.to(device).eval()
+        model.requires_grad_(False)
+        return SpeechModel(model_id, model, tokenizer, device, dtype, int(model.config.sampling_rate))
+
+    return _guarded_load("speech model", model_id, "audio", load)
+
+
+def load_music_model(model_id: str | None = None) -> MusicModel:
+    """MusicGen (musicgen-small by default) with its processor; float16 on a GPU."""
+    from transformers import AutoProcessor, MusicgenForConditionalGeneration
+
+    model_id = model_id or settings().music_model
+    device = _resolve_device()
+    dtype = pick_dtype(device)
+
+    def load() -> MusicModel:
+        processor = AutoProcessor.from_pretrained(model_id, **_common_kwargs())
+        model = MusicgenForConditionalGeneration.from_pretrained(
+            model_id, dtype=dtype, use_safetensors=True, **_common_kwargs()
+        )
+        model.to(device).eval()
+        model.requires_grad_(False)
+        codec = model.config.audio_encoder
+        return MusicModel(model_id, model, processor, device, dtype, int(codec.sampling_rate),
+                          int(codec.frame_rate), int(model.decoder.num_codebooks), int(codec.codebook_size))
+
+    return _guarded_load("music model", model_id, "audio", load)

@@ -110,18 +110,22 @@ def live_progress(total_steps: int) -> Iterator[Callable[[StepPreview], None]]:
 
 
 @contextmanager
-def place_in_line() -> Iterator[Callable[[int, float], None]]:
-    """While other learners' pictures are drawn first: this session's place in line, cleared when its turn comes."""
+def place_in_line(work: tuple[str, str] = ("picture is", "pictures are"), doing: str = "drawn",
+                  why: str = "The image model draws one picture at a time, so each one gets the whole computer.",
+                  ) -> Iterator[Callable[[int, float], None]]:
+    """While other learners' work runs first: this session's place in line, cleared when its turn comes.
+
+    `work` names one and several pieces of work ("clip is", "clips are"), `doing` what happens to them.
+    """
     slot = st.empty()
 
     def on_wait(ahead: int, seconds: float) -> None:
         if ahead == 0:
             slot.empty()
             return
-        pictures = "picture is" if ahead == 1 else "pictures are"
+        pieces = work[0] if ahead == 1 else work[1]
         when = f" (about {seconds:.0f} s)" if seconds >= 1 else ""
-        slot.info(f"{ahead} {pictures} being drawn before yours{when}. The image model draws one picture at "
-                  "a time, so each one gets the whole computer.", icon=":material/hourglass_top:")
+        slot.info(f"{ahead} {pieces} being {doing} before yours{when}. {why}", icon=":material/hourglass_top:")
 
     try:
         yield on_wait

@@ -12,7 +12,15 @@ import streamlit as st
 
 from genai_demo import engine
 from genai_demo.config import TextServer, settings
-from genai_demo.engine import Embedder, ImagePipeline, ModelUnavailable, RemoteTextModel, TextModel
+from genai_demo.engine import (
+    Embedder,
+    ImagePipeline,
+    ModelUnavailable,
+    MusicModel,
+    RemoteTextModel,
+    SpeechModel,
+    TextModel,
+)
 from genai_demo.tokenizer_source import NOT_LOADED, TOKENIZER_FILES, TokenizerSource, allowed_roots, tokenizer_source
 from genai_demo.ui.panels import model_unavailable_panel
 
@@ -156,3 +164,21 @@ def visitor_tokenizer(typed: str):  # type: ignore[no-untyped-def]
         return _visitor_tokenizer(source), None
     except Exception:  # noqa: BLE001 - any failure (missing, offline, not a tokenizer) reads the same
         return None, NOT_LOADED
+
+
+@st.cache_resource(show_spinner="Loading the voice (only the first time)…", max_entries=1)
+def _speech_model(model_id: str, device: str, dtype: str) -> SpeechModel:
+    return engine.load_speech_model(model_id)
+
+
+@st.cache_resource(show_spinner="Loading the music model (only the first time; it is large)…", max_entries=1)
+def _music_model(model_id: str, device: str, dtype: str) -> MusicModel:
+    return engine.load_music_model(model_id)
+
+
+def speech_model() -> SpeechModel:
+    return _or_stop(_speech_model, settings().tts_model, *_key())
+
+
+def music_model() -> MusicModel:
+    return _or_stop(_music_model, settings().music_model, *_key())
