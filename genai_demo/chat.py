@@ -127,12 +127,3 @@ def plain_transcript(system_prompt: str, history: Sequence[dict[str, str]]) -> s
     lines = [f"System: {system_prompt.strip()}"] if system_prompt.strip() else []
     lines += [f"{PLAIN_NAMES[m['role']]}: {m['content'].strip()}" for m in check_messages(history)]
     return "\n".join(lines) + "\nAssistant:"
-
-
-def user_turn_prompt(lm: "TextModel", text: str) -> tuple[str, bool]:
-    """`text` as the model expects a question: a user turn of its chat template when it has one (an
-    instruct model), else the plain text a base model continues. Returns (prompt, used the template)."""
-    with lm.lock:
-        if not getattr(lm.tokenizer, "chat_template", None):
-            return text, False
-        return render_template(lm.tokenizer, [{"role": "user", "content": text}]), True

@@ -12,8 +12,8 @@ from functools import cache
 from pathlib import Path
 from typing import Sequence
 
-from genai_demo.chat import user_turn_prompt
 from genai_demo.engine import TextModel
+from genai_demo.instruct import has_chat_template, user_turn
 from genai_demo.retrieval import FACTS_TOPIC, PassageIndex, build_plain_prompt, build_rag_prompt
 from genai_demo.text import SamplingSettings, TokenConfidence, generate, token_confidences
 
@@ -77,7 +77,7 @@ def answer_question(lm: TextModel, question: FactQuestion, index: PassageIndex |
         text = build_plain_prompt(question.question)
     else:
         text = build_rag_prompt(question.question, index.search(question.question, k=passages, topic=FACTS_TOPIC))
-    prompt, chat = user_turn_prompt(lm, text)
+    prompt, chat = user_turn(lm.tokenizer, text), has_chat_template(lm.tokenizer)
     last = None
     for last in generate(lm, prompt, [SamplingSettings(temperature=0.0, max_new_tokens=ANSWER_TOKENS)]):
         pass

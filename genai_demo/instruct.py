@@ -3,6 +3,7 @@
 A base model (GPT-2) continues any text. An instruct model (SmolLM2-135M-Instruct) was trained on
 conversations wrapped in its chat template: given a bare prompt it often writes its end-of-turn marker
 at once, because a bare text looks like a finished message. Wrapped as a user turn, it answers.
+Every page that asks a text model a question goes through `user_turn`.
 """
 
 from __future__ import annotations
@@ -20,10 +21,13 @@ def has_chat_template(tokenizer: Any) -> bool:
     return bool(getattr(tokenizer, "chat_template", None))
 
 
-def as_user_turn(lm: "TextModel", text: str) -> str:
-    """`text` as the single user message of the model's chat template, ready for the assistant's reply."""
-    with lm.lock:
-        return render_template(lm.tokenizer, [{"role": "user", "content": text}])
+def user_turn(tokenizer: Any, text: str) -> str:
+    """What the model should read for `text`: the single user message of its chat template, ready for the
+    assistant's reply, on an instruct model; the text itself on a base model. Needs only the tokenizer, so
+    a page can show the prompt before the model is loaded."""
+    if not has_chat_template(tokenizer):
+        return text
+    return render_template(tokenizer, [{"role": "user", "content": text}])
 
 
 def ended_turn(lm: "TextModel", token_ids: Sequence[int]) -> bool:

@@ -11,8 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Sequence
 
-from genai_demo.chat import render_template
 from genai_demo.engine import SamplingSettings, TextModel
+from genai_demo.instruct import has_chat_template, user_turn
 from genai_demo.retrieval import Passage, build_plain_prompt, build_rag_prompt
 from genai_demo.text import GenerationUpdate, generate
 
@@ -29,19 +29,11 @@ class Answer:
     went_on: bool  # a base model wrote more lines after its answer (not shown)
 
 
-def is_chat_tokenizer(tokenizer: Any) -> bool:
-    """True when a model's tokenizer carries a chat template, i.e. the model was tuned to answer turns."""
-    return bool(getattr(tokenizer, "chat_template", None))
-
-
 def model_prompt(tokenizer: Any, question: str, hits: Sequence[tuple[Passage, float]] = ()) -> str:
     """The exact text the model reads: the plain layout for a base model, a user turn for an instruct model.
 
     Only the tokenizer is needed, so a page can show the prompt before the model itself is loaded."""
-    prompt = build_rag_prompt(question, hits) if hits else build_plain_prompt(question)
-    if not is_chat_tokenizer(tokenizer):
-        return prompt
-    return render_template(tokenizer, [{"role": "user", "content": prompt}])
+    return user_turn(tokenizer, build_rag_prompt(question, hits) if hits else build_plain_prompt(question))
 
 
 def read_answer(lm: TextModel, update: GenerationUpdate, chat: bool) -> Answer:
@@ -62,4 +54,4 @@ def answer(lm: TextModel, prompt: str, settings: SamplingSettings = ANSWER_SETTI
     for last in generate(lm, prompt, [settings]):
         pass
     assert last is not None
-    return read_answer(lm, last, is_chat_tokenizer(lm.tokenizer))
+    return read_answer(lm, last, has_chat_template(lm.tokenizer))

@@ -9,6 +9,7 @@ from genai_demo import embeddings as emb
 from genai_demo import rag
 from genai_demo.config import display_name, settings
 from genai_demo.engine import Embedder, TextModel
+from genai_demo.instruct import has_chat_template
 from genai_demo.text import generate
 from genai_demo.ui import embeddings as ui
 from genai_demo.ui import loaders
@@ -211,7 +212,7 @@ def rag_lab(page: PageInputs, embedder: Embedder) -> None:
     index = ui.passage_index(embedder, embedder.model_id)
     hits = ui.search(index, embedder.model_id, question, passages_in_prompt)
     with_context, without_context = rag.model_prompt(tokenizer, question, hits), rag.model_prompt(tokenizer, question)
-    chat = rag.is_chat_tokenizer(tokenizer)
+    chat = has_chat_template(tokenizer)
     name = display_name(model_id)
     st.markdown(f"The exact text **{name}** will read:")
     st.code(with_context, language=None, wrap_lines=True)

@@ -2,9 +2,9 @@ import streamlit as st
 
 from genai_demo import attention
 from genai_demo.char_model import CONTEXT, shipped_texts
-from genai_demo.chat import user_turn_prompt
 from genai_demo.config import display_name, settings
 from genai_demo.engine import SamplingSettings, TextModel
+from genai_demo.instruct import has_chat_template, user_turn
 from genai_demo.text import generate, next_token_distribution
 from genai_demo.tokens import tokenize
 from genai_demo.transformer import REACH_TOKENS, architecture
@@ -310,7 +310,7 @@ for name, tab in zip(STEPS, tabs):
         if name in actions:
             actions[name]()
         else:
-            prompt, chat = user_turn_prompt(lm, read_text)
+            prompt, chat = user_turn(lm.tokenizer, read_text), has_chat_template(lm.tokenizer)
             show_next_token(lm, prompt, chat)
             show_continuation(page, lm, prompt)
 

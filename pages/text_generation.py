@@ -6,7 +6,7 @@ import streamlit as st
 
 from genai_demo.config import display_name, settings
 from genai_demo.engine import SamplingSettings, TextModel
-from genai_demo.instruct import as_user_turn, ended_turn, has_chat_template
+from genai_demo.instruct import ended_turn, has_chat_template, user_turn
 from genai_demo.text import TokenConfidence, decode, generate, sample_next_token, token_confidences
 from genai_demo.ui import loaders
 from genai_demo.ui.layout import page_intro
@@ -99,7 +99,7 @@ if not prompt.strip():
     st.warning(f"The prompt is empty. {TEXT_MODEL} needs at least a word to continue: type one or pick an example.",
                icon=":material/edit:")
     st.stop()
-context = as_user_turn(lm, prompt) if use_template else prompt  # what the model reads
+context = user_turn(lm.tokenizer, prompt) if use_template else prompt  # what the model reads
 
 
 def _describe(knobs: SamplingSettings) -> str:
