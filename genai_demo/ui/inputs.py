@@ -53,7 +53,8 @@ class PageInputs:
         result = st.number_input(label, value=value, step=step, on_change=_clamp_number,
                                  args=(key, label, kind(min_value), kind(max_value)), **self._bind(key), **kwargs)
         self._show_notice(key)
-        return result
+        # A bound link value reaches the widget even after _clamp_link_value replaced it: clamp what it returns.
+        return min(max(result, kind(min_value)), kind(max_value))
 
     def text(self, label: str, name: str, value: str, max_chars: int, area: bool = True, **kwargs: Any) -> str:
         """A text box that accepts any paste and keeps the first max_chars characters, saying so."""
