@@ -31,9 +31,11 @@ page = page_intro(
 
 lm = loaders.text_model()
 preferences: list[rlhf.Preference] = st.session_state.setdefault(page.key("preferences"), [])
-new_tokens = int(page.number("Max new tokens per completion", "tokens", rlhf.MIN_NEW_TOKENS, max_tokens, 30))
+length, about_model = st.columns([1, 3], vertical_alignment="bottom")
+with length:
+    new_tokens = int(page.number("Max new tokens per completion", "tokens", rlhf.MIN_NEW_TOKENS, max_tokens, 30))
 if rlhf.uses_chat_template(lm):
-    st.caption(f"{TEXT_MODEL} is an instruction-tuned model: each prompt is sent as a user message in its chat "
+    about_model.caption(f"{TEXT_MODEL} is an instruction-tuned model: each prompt is sent as a user message in its chat "
                "template, and a completion ends where the model ends its turn.")
 
 
