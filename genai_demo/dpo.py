@@ -17,7 +17,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from genai_demo import finetune
@@ -187,7 +187,7 @@ def train_dpo(lm: TextModel, preferences: Sequence[Preference], tune: DpoSetting
         if on_step is not None:
             on_step(DpoStep(step, tune.steps, losses[-1], accuracies[-1], time.perf_counter() - started))
     tuned = finetune.tuned_text_model(lm, model, "DPO")
-    return DpoResult(tuned, losses, accuracies, replace(tune), len(preferences), time.perf_counter() - started,
+    return DpoResult(tuned, losses, accuracies, tune, len(preferences), time.perf_counter() - started,
                      notices)
 
 
