@@ -236,20 +236,26 @@ def dpo_training(lm: TextModel, preferences: list[rlhf.Preference]) -> None:
         "probability of the chosen completion *relative to* the rejected one, measured against the "
         "unchanged base model. **Beta** says how much a step of drift is worth: higher beta, smaller moves."
     )
-    c1, c2, c3 = st.columns(3)
+    c1, c2, c3, c4 = st.columns(4)
     with c1:
         steps = int(page.number("DPO steps", "dpo_steps", 1, dpo.MAX_STEPS, dpo_defaults.steps))
     with c2:
         beta = page.choice("Beta", "dpo_beta", [0.1, 0.25, 0.5, 1.0], dpo_defaults.beta)
     with c3:
+        learning_rate = page.choice("Learning rate", "dpo_lr", [1e-3, 3e-3, 1e-2, 3e-2], dpo_defaults.learning_rate,
+                                    format_func=lambda v: f"{v:g}")
+    with c4:
         seed = int(page.number("Training seed", "dpo_seed", 0, 10_000, dpo_defaults.seed))
+    st.caption("Try a learning rate of 0.01 or more: the reward may rise further while the drift (KL) grows and "
+               "the answers fall apart. That is why real RLHF keeps the tuned model close to the original.")
     clicked = action_button(f"Train a copy with DPO on your {len(preferences)} pairs", type="primary",
                             key=page.key("dpo_train"), icon=":material/thumb_up:")
     area = st.container(key=page.key("dpo_result"))
     if clicked:
         bring_into_view(page.key("dpo_result"))
         with area:
-            run_dpo(lm, preferences, dpo.DpoSettings(steps=steps, beta=float(beta), seed=seed))
+            run_dpo(lm, preferences, dpo.DpoSettings(steps=steps, beta=float(beta), learning_rate=float(learning_rate),
+                                                     seed=seed))
     result: dpo.DpoResult | None = st.session_state.get(page.key("dpo"))
     with area:
         if result is None:

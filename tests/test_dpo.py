@@ -10,7 +10,7 @@ import torch
 from genai_demo import dpo, engine, rlhf
 
 TOKENS = 12
-FAST = dpo.DpoSettings(steps=10)
+FAST = dpo.DpoSettings(steps=10, learning_rate=1e-2)
 
 
 def test_dpo_loss_matches_the_formula_on_known_numbers():
@@ -57,7 +57,7 @@ def test_kl_is_zero_for_the_base_and_grows_with_training(model_and_pairs):
     tuned = dpo.train_dpo(lm, pairs, FAST).tuned
     texts = rlhf.sample_completions(tuned, pairs[0].prompt, 3, seed=5, max_new_tokens=TOKENS, vary_length=False)
     assert dpo.kl_from_base(lm, lm, pairs[0].prompt, texts) == pytest.approx(0.0, abs=1e-6)
-    small = dpo.kl_from_base(lm, dpo.train_dpo(lm, pairs, dpo.DpoSettings(steps=2)).tuned, pairs[0].prompt, texts)
+    small = dpo.kl_from_base(lm, dpo.train_dpo(lm, pairs, dpo.DpoSettings(steps=2, learning_rate=1e-2)).tuned, pairs[0].prompt, texts)
     large = dpo.kl_from_base(lm, tuned, pairs[0].prompt, texts)
     assert 0 < small < large
 

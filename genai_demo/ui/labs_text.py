@@ -13,7 +13,8 @@ from genai_demo.ui.text import visible_piece
 def loss_chart(losses: list[float], total_steps: int, title: str = "loss on a training batch") -> alt.Chart:
     """Training loss per step; the x axis spans the whole run so the curve grows left to right."""
     frame = pd.DataFrame({"step": range(1, len(losses) + 1), "loss": losses})
-    x = alt.X("step:Q", title="training step", scale=alt.Scale(domain=[1, max(2, total_steps)]))
+    x = alt.X("step:Q", title="training step", scale=alt.Scale(domain=[1, max(2, total_steps)]),
+              axis=alt.Axis(format="d", tickMinStep=1))
     line = alt.Chart(frame).mark_line(point=len(losses) <= 60).encode(
         x=x, y=alt.Y("loss:Q", title=title, scale=alt.Scale(zero=False)),
         tooltip=[alt.Tooltip("step:Q"), alt.Tooltip("loss:Q", format=".3f")],
