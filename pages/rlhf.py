@@ -324,6 +324,9 @@ def dpo_comparison(lm: TextModel, result: dpo.DpoResult, reward: rlhf.RewardMode
     m3.metric("Drift from the base (KL)", f"{kl:.3f}",
               help="Kullback–Leibler divergence per token on the copy's samples: 0 means it still predicts "
                    "exactly like the base; bigger means it moved further away.")
+    st.caption("A few pairs mostly teach DPO those pairs: on a new prompt the reward may move either way. The "
+               "drift says how far the copy moved from the base; more pairs, more steps or a higher learning rate "
+               "move it further, and past a point the answers get worse while the loss keeps falling.")
     for i in range(DPO_SAMPLES):
         left, right = st.columns(2)
         for column, name, texts, index in ((left, "Base", before, 0), (right, "DPO copy", after, 1)):
