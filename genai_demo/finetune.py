@@ -264,18 +264,17 @@ def fine_tune(
             raise ValueError("The loss became infinite: lower the learning rate.")
         if on_step is not None:
             on_step(StepReport(step, tune.steps, losses[-1], time.perf_counter() - started))
+    tuned = tuned_text_model(lm, model, "LoRA")
+    return TuneResult(tuned, losses, tune, text, notices, time.perf_counter() - started, stopped)
+
+
+def tuned_text_model(lm: TextModel, model: "torch.nn.Module", how: str) -> TextModel:
+    """A session's trained copy as a TextModel of its own (its own engine and tokenizer), frozen for use."""
     model.requires_grad_(False)
     with lm.lock:  # copying reads the shared tokenizer, which other sessions may be using right now
         tokenizer = copy.deepcopy(lm.tokenizer)  # its own tokenizer: fast tokenizers are not thread-safe
-    tuned = TextModel(
-        model_id=f"{lm.model_id} + LoRA",
-        model=model,
-        tokenizer=tokenizer,
-        device=lm.device,
-        dtype=lm.dtype,
-        context_window=lm.context_window,
-    )
-    return TuneResult(tuned, losses, tune, text, notices, time.perf_counter() - started, stopped)
+    return TextModel(model_id=f"{lm.model_id} + {how}", model=model, tokenizer=tokenizer, device=lm.device,
+                     dtype=lm.dtype, context_window=lm.context_window)
 
 
 def next_token_probabilities(lm: TextModel, prompt: str) -> "torch.Tensor":

@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from genai_demo.engine import Embedder, TextModel
+from genai_demo.instruct import user_turn
 
 PROMPTS_FILE = Path(__file__).parent / "data" / "rlhf_prompts.json"
 PLAIN_FEATURES = ("length (words / 10)", "repeated-word share")
@@ -130,22 +131,40 @@ def candidate_lengths(n: int, seed: int, max_new_tokens: int) -> list[int]:
     return rng.integers(MIN_NEW_TOKENS, max_new_tokens + 1, size=n).tolist()
 
 
+def model_prompt(lm: TextModel, prompt: str) -> str:
+    """The text the model is really given: the prompt itself, or for a chat model the prompt as a user turn."""
+    return user_turn(lm.tokenizer, prompt) if prompt.strip() else prompt
+
+
 def sample_completions(lm: TextModel, prompt: str, n: int, seed: int, max_new_tokens: int = 40,
-                       temperature: float = 0.9) -> list[str]:
-    """`n` completions of `prompt`, each with its own seed (seed, seed+1, ...) and length."""
+                       temperature: float = 0.9, vary_length: bool = True) -> list[str]:
+    """`n` completions of `prompt`, each with its own seed (seed, seed+1, ...) and, if `vary_length`, length."""
+    return [text for text, _ in sample_with_endings(lm, prompt, n, seed, max_new_tokens, temperature, vary_length)]
+
+
+def sample_with_endings(lm: TextModel, prompt: str, n: int, seed: int, max_new_tokens: int = 40,
+                        temperature: float = 0.9, vary_length: bool = True) -> list[tuple[str, bool]]:
+    """Each completion's text and whether the model chose to end it (rather than running out of tokens)."""
     from genai_demo.config import settings
-    from genai_demo.text import SamplingSettings, generate_texts
+    from genai_demo.text import SamplingSettings, generate
 
     if not 1 <= n <= MAX_CANDIDATES:
         raise ValueError(f"Ask for between 1 and {MAX_CANDIDATES} completions, not {n}.")
     limits = settings().limits
     max_new_tokens = min(max_new_tokens, limits.max_new_tokens)
+    lengths = candidate_lengths(n, seed, max_new_tokens) if vary_length else [max_new_tokens] * n
     columns = [SamplingSettings(temperature=temperature, max_new_tokens=length, seed=seed + i)
-               for i, length in enumerate(candidate_lengths(n, seed, max_new_tokens))]
-    texts: list[str] = []
+               for i, length in enumerate(lengths)]
+    given = model_prompt(lm, prompt)
+    results: list[tuple[str, bool]] = []
     for start in range(0, n, limits.max_columns):  # the server's cap on columns decoded side by side
-        texts += generate_texts(lm, prompt, columns[start:start + limits.max_columns])
-    return [text.strip() for text in texts]
+        last = None
+        for last in generate(lm, given, columns[start:start + limits.max_columns]):
+            pass
+        assert last is not None
+        results += [(text.strip(), bool(tokens) and tokens[-1] in lm.end_ids)
+                    for text, tokens in zip(last.texts, last.token_ids)]
+    return results
 
 
 def propose_pair(lm: TextModel, prompt: str, seed: int, max_new_tokens: int = 40) -> tuple[str, str]:

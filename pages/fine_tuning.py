@@ -1,4 +1,4 @@
-"""Fine-tuning lab: teach GPT-2 a style with a small focused text (LoRA), then compare before and after."""
+"""Fine-tuning lab: teach the loaded model a style with a small focused text (LoRA), then compare before and after."""
 
 from __future__ import annotations
 
@@ -6,25 +6,28 @@ import streamlit as st
 
 from genai_demo import finetune
 from genai_demo.config import display_name, settings
-from genai_demo.engine import SamplingSettings
+from genai_demo.engine import SamplingSettings, TextModel
+from genai_demo.instruct import has_chat_template
 from genai_demo.text import generate_texts
 from genai_demo.ui import loaders
+from genai_demo.ui.charts import show_chart
 from genai_demo.ui.labs_text import action_button, loss_chart, shift_chart
 from genai_demo.ui.layout import page_intro
 from genai_demo.ui.panels import input_notice
+from genai_demo.ui.progress import bring_into_view
 from genai_demo.ui.text import plain_markdown
 
-K = "fine_tuning_"  # session-state prefix
 OWN_TEXT = "My own text"
+DEFAULT_SAMPLE = "Recipes"  # the catalogue's "try this" starts from it
 limits = settings().limits
 TEXT_MODEL = display_name(settings().text_model)  # the model this page runs, by name
 samples = finetune.load_samples()
 defaults = finetune.TuneSettings()
 
-page_intro(
+page = page_intro(
     "fine_tuning",
     f"{TEXT_MODEL} learned general language from a huge amount of text. *Fine-tuning* keeps training it a little "
-    "on a small, focused text, so it drifts towards that style: legal clauses, recipes, old-fashioned "
+    "on a small, focused text, so it drifts towards that style: recipes, legal clauses, old-fashioned "
     "verse. Here you do it for real, on a copy that only you see, in about a minute.",
 )
 
@@ -32,123 +35,145 @@ lm = loaders.text_model()
 
 
 def _use_sample() -> None:
-    sample = samples.get(st.session_state[K + "source"])
-    st.session_state[K + "text"] = sample.text if sample else ""
+    sample = samples.get(st.session_state[page.key("source")])
+    st.session_state[page.key("text")] = sample.text if sample else ""
     if sample:
-        st.session_state[K + "prompt"] = sample.prompt
-
-
-first = next(iter(samples.values()))
-st.session_state.setdefault(K + "text", first.text)
-st.session_state.setdefault(K + "prompt", first.prompt)
+        st.session_state[page.key("prompt")] = sample.prompt
 
 
 st.subheader("1. The focused text")
-st.selectbox("Training text", [*samples, OWN_TEXT], key=K + "source", on_change=_use_sample)
-text = st.text_area("Text the model will study (edit it or paste your own)", key=K + "text", height=180)
+page.choice("Training text", "source", [*samples, OWN_TEXT], DEFAULT_SAMPLE, on_change=_use_sample)
+text = page.text("Text the model will study (edit it or paste your own)", "text", samples[DEFAULT_SAMPLE].text,
+                 limits.max_train_chars, height=180)
 st.caption(f"{len(text):,} characters · up to {limits.max_train_chars:,} are used.")
 
-st.subheader("2. Train")
-left, right = st.columns(2)
-steps = left.number_input("Training steps", min_value=0, max_value=limits.max_train_steps, value=defaults.steps,
-                          step=5, key=K + "steps",
-                          help="Each step shows the model a few random snippets of your text and nudges it.")
-learning_rate = right.select_slider("Learning rate", options=[1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2],
-                                    value=defaults.learning_rate, key=K + "lr", format_func=lambda v: f"{v:g}",
+
+@st.fragment
+def training(lm: TextModel, text: str) -> None:
+    st.subheader("2. Train")
+    left, right = st.columns(2)
+    with left:
+        steps = int(page.number("Training steps", "steps", 0, limits.max_train_steps, defaults.steps, step=5,
+                                help="Each step shows the model a few random snippets of your text and nudges it."))
+    with right:
+        learning_rate = page.choice("Learning rate", "lr", [1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2],
+                                    defaults.learning_rate, widget=st.radio, horizontal=True,
+                                    format_func=lambda v: f"{v:g}",
                                     help="How big each nudge is. Too big and the loss jumps around.")
-with st.expander("More training settings (LoRA)"):
-    a, b, c = st.columns(3)
-    rank = a.selectbox("LoRA rank", [2, 4, 8, 16, 32], index=2, key=K + "rank")
-    batch_size = b.selectbox("Snippets per step", [1, 2, 4, 8], index=2, key=K + "batch")
-    seed = c.number_input("Seed", min_value=0, max_value=2**31 - 1, value=defaults.seed, key=K + "seed")
-    st.markdown(
-        f"Each snippet is {defaults.sequence_length} tokens long. Adapters sit in the attention layers of the "
-        f"top {defaults.top_layers} transformer blocks; the rest of {TEXT_MODEL} stays frozen."
-    )
+    with st.expander("More training settings (LoRA)"):
+        a, b, c = st.columns(3)
+        with a:
+            rank = page.choice("LoRA rank", "rank", [2, 4, 8, 16, 32], defaults.rank)
+        with b:
+            batch_size = page.choice("Snippets per step", "batch", [1, 2, 4, 8], defaults.batch_size)
+        with c:
+            seed = int(page.number("Seed", "seed", 0, 2**31 - 1, defaults.seed))
+        st.markdown(
+            f"Each snippet is {defaults.sequence_length} tokens long. Adapters sit in the attention layers of "
+            f"the top {defaults.top_layers} transformer blocks; the rest of {TEXT_MODEL} stays frozen."
+        )
+    tune = finetune.TuneSettings(steps=steps, learning_rate=float(learning_rate), rank=int(rank),
+                                 alpha=2 * int(rank), batch_size=int(batch_size), seed=seed)
+    clicked = action_button("Fine-tune a copy of the model", type="primary", key=page.key("train"),
+                            icon=":material/tune:")
+    area = st.container(key=page.key("train_result"))
+    if clicked:
+        bring_into_view(page.key("train_result"))
+        with area:
+            train(lm, text, tune)
+    result: finetune.TuneResult | None = st.session_state.get(page.key("result"))
+    with area:
+        if result is None:
+            st.info("No fine-tuned model in this session yet. Press the button above: the loss curve appears live.")
+            return
+        for notice in result.notices:
+            input_notice(notice)
+        before, after = st.session_state[page.key("losses")]
+        show_chart(loss_chart(result.losses, result.settings.steps), width="stretch")
+        m1, m2, m3 = st.columns(3)
+        m1.metric("Loss on your text, before", f"{before:.3f}")
+        m2.metric("after", f"{after:.3f}", delta=f"{after - before:+.3f}", delta_color="inverse")
+        total = sum(p.numel() for p in lm.model.parameters())
+        m3.metric("Weights trained", f"{result.trainable_parameters:,}",
+                  help=f"out of {total:,} in the model ({result.trainable_parameters / total:.2%})")
+        st.caption(f"{len(result.losses)} steps in {result.seconds:.0f} s. Loss = how surprised the model is by "
+                   "each next token of your text (lower is better). The tuned copy lives only in this browser "
+                   "session.")
 
-tune = finetune.TuneSettings(steps=int(steps), learning_rate=float(learning_rate), rank=int(rank),
-                             alpha=2 * int(rank), batch_size=int(batch_size), seed=int(seed))
 
-if action_button("Fine-tune a copy of the model", type="primary", key=K + "train", icon=":material/tune:"):
-    st.session_state.pop(K + "result", None)  # one tuned model per session: the old one goes first
-    st.session_state.pop(K + "comparison", None)
-    live = st.empty()  # the live view; the finished result is drawn below, so it goes afterwards
-    with live.container():
-        progress = st.progress(0.0, text="Copying the model…")
-        chart = st.empty()
+def train(lm: TextModel, text: str, tune: finetune.TuneSettings) -> None:
+    """One run with a live loss curve; the result replaces the session's previous tuned copy."""
+    for name in ("result", "comparison"):
+        st.session_state.pop(page.key(name), None)  # one tuned model per session: the old one goes first
+    progress = st.progress(0.0, text="Copying the model…")
+    chart = st.empty()
     losses: list[float] = []
 
     def on_step(report: finetune.StepReport) -> None:
         losses.append(report.loss)
         progress.progress(report.step / report.steps,
-                          text=f"Step {report.step}/{report.steps} · loss {report.loss:.3f} · "
-                               f"{report.seconds:.0f} s")
+                          text=f"Step {report.step}/{report.steps} · loss {report.loss:.3f} · {report.seconds:.0f} s")
         chart.altair_chart(loss_chart(losses, report.steps), width="stretch")
 
     try:  # fine_tune checks the text and settings first, and stops if the loss becomes infinite
-        result = finetune.fine_tune(lm, text, int(steps), tune, on_step=on_step)
+        result = finetune.fine_tune(lm, text, tune.steps, tune, on_step=on_step)
     except ValueError as error:
-        live.empty()
+        progress.empty()
+        chart.empty()
         st.warning(str(error))
-    else:
-        with st.spinner("Measuring the loss on your text before and after…"):
-            before = finetune.text_loss(lm, result.text)
-            after = finetune.text_loss(result.tuned, result.text)
-        live.empty()
-        st.session_state[K + "result"] = result
-        st.session_state[K + "losses"] = (before, after)
+        return
+    progress.progress(1.0, text="Measuring the loss on your text before and after…")
+    losses_before_after = (finetune.text_loss(lm, result.text), finetune.text_loss(result.tuned, result.text))
+    st.session_state[page.key("result")] = result
+    st.session_state[page.key("losses")] = losses_before_after
+    st.rerun()  # the whole page: the comparison below needs the new copy
 
-result: finetune.TuneResult | None = st.session_state.get(K + "result")
-if result is None:
-    st.info("No fine-tuned model in this session yet. Press the button above: the loss curve appears live.")
-else:
-    for notice in result.notices:
-        input_notice(notice)
-    before, after = st.session_state[K + "losses"]
-    st.altair_chart(loss_chart(result.losses, result.settings.steps), width="stretch")
-    m1, m2, m3 = st.columns(3)
-    m1.metric("Loss on your text, before", f"{before:.3f}")
-    m2.metric("after", f"{after:.3f}", delta=f"{after - before:+.3f}", delta_color="inverse")
-    total = sum(p.numel() for p in lm.model.parameters())
-    m3.metric("Weights trained", f"{result.trainable_parameters:,}",
-              help=f"out of {total:,} in the model ({result.trainable_parameters / total:.2%})")
-    st.caption(f"{len(result.losses)} steps in {result.seconds:.0f} s. Loss = how surprised the model is by "
-               "each next token of your text (lower is better). The tuned copy lives only in this browser "
-               "session.")
 
+@st.fragment
+def comparison(lm: TextModel, result: finetune.TuneResult) -> None:
     st.subheader("3. Before vs after")
     p1, p2, p3 = st.columns([3, 1, 1])
-    prompt = p1.text_input("Prompt for both models", key=K + "prompt")
-    compare_seed = p2.number_input("Seed", min_value=0, max_value=2**31 - 1, value=0, key=K + "compare_seed")
-    new_tokens = p3.number_input("New tokens", min_value=5, max_value=min(80, limits.max_new_tokens), value=30,
-                                 key=K + "new_tokens")
+    with p1:
+        prompt = page.text("Prompt for both models", "prompt", samples[DEFAULT_SAMPLE].prompt, 500, area=False)
+    with p2:
+        seed = int(page.number("Seed", "compare_seed", 0, 2**31 - 1, 0))
+    with p3:
+        new_tokens = int(page.number("New tokens", "new_tokens", 5, min(80, limits.max_new_tokens), 30))
+    if has_chat_template(lm.tokenizer):
+        st.caption(f"{TEXT_MODEL} is instruction-tuned, but here both models simply continue the prompt as text, "
+                   "the same way the copy studied your text.")
     if not prompt.strip():
         st.warning("Type a prompt to compare the two models.")
-    else:
-        request = (id(result), prompt, int(compare_seed), int(new_tokens))
-        comparison = st.session_state.get(K + "comparison")
-        if comparison is None or comparison[0] != request:
-            columns = [SamplingSettings(max_new_tokens=int(new_tokens), seed=int(compare_seed))]
-            with st.spinner("Both models are writing, with the same prompt and seed…"):
-                texts = (generate_texts(lm, prompt, columns)[0], generate_texts(result.tuned, prompt, columns)[0])
-                shifts = finetune.probability_shifts(lm, result.tuned, prompt)
-            comparison = (request, texts, shifts)
-            st.session_state[K + "comparison"] = comparison
-        _, (base_text, tuned_text), (risers, fallers) = comparison
-        c1, c2 = st.columns(2)
-        with c1.container(border=True):
-            st.markdown(f"**Base {plain_markdown(TEXT_MODEL)}** (shared by everyone)")
-            st.markdown(f"*{plain_markdown(prompt)}*{plain_markdown(base_text)}")
-        with c2.container(border=True):
-            st.markdown("**Your fine-tuned copy**")
-            st.markdown(f"*{plain_markdown(prompt)}*{plain_markdown(tuned_text)}")
-        st.markdown("**Next-token probabilities that moved most** after the prompt (green rose, red fell):")
-        st.altair_chart(shift_chart(risers, fallers), width="stretch")
+        return
+    request = (id(result), prompt, seed, new_tokens)
+    shown = st.session_state.get(page.key("comparison"))
+    if shown is None or shown[0] != request:
+        columns = [SamplingSettings(max_new_tokens=new_tokens, seed=seed)]
+        with st.spinner("Both models are writing, with the same prompt and seed…"):
+            texts = (generate_texts(lm, prompt, columns)[0], generate_texts(result.tuned, prompt, columns)[0])
+            shifts = finetune.probability_shifts(lm, result.tuned, prompt)
+        shown = (request, texts, shifts)
+        st.session_state[page.key("comparison")] = shown
+    _, (base_text, tuned_text), (risers, fallers) = shown
+    c1, c2 = st.columns(2)
+    with c1.container(border=True):
+        st.markdown(f"**Base {plain_markdown(TEXT_MODEL)}** (shared by everyone)")
+        st.markdown(f"*{plain_markdown(prompt)}*{plain_markdown(base_text)}")
+    with c2.container(border=True):
+        st.markdown("**Your fine-tuned copy**")
+        st.markdown(f"*{plain_markdown(prompt)}*{plain_markdown(tuned_text)}")
+    st.markdown("**Next-token probabilities that moved most** after the prompt (green rose, red fell):")
+    show_chart(shift_chart(risers, fallers), width="stretch")
 
-    if action_button("Forget my fine-tuned model", key=K + "forget", icon=":material/delete:"):
+    if action_button("Forget my fine-tuned model", key=page.key("forget"), icon=":material/delete:"):
         for name in ("result", "losses", "comparison"):
-            st.session_state.pop(K + name, None)
+            st.session_state.pop(page.key(name), None)
         st.rerun()
+
+
+training(lm, text)
+if page.key("result") in st.session_state:
+    comparison(lm, st.session_state[page.key("result")])
 
 with st.expander("What happened? LoRA in plain words"):
     st.markdown(

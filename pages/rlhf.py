@@ -1,182 +1,350 @@
-"""RLHF lab: your choices between two completions train a reward model, which then steers sampling."""
+"""RLHF lab: your choices between two completions train a reward model, steer sampling, then change the model (DPO)."""
 
 from __future__ import annotations
 
-import pandas as pd
 import streamlit as st
 
-from genai_demo import rlhf
+from genai_demo import dpo, rlhf
 from genai_demo.config import display_name, settings
+from genai_demo.engine import TextModel
+from genai_demo.instruct import has_chat_template
 from genai_demo.ui import loaders
-from genai_demo.ui.labs_text import action_button, reward_chart
+from genai_demo.ui.charts import show_chart
+from genai_demo.ui.labs_text import action_button, loss_chart, reward_chart
 from genai_demo.ui.layout import page_intro
+from genai_demo.ui.progress import bring_into_view
+from genai_demo.ui.rlhf import completion_card, preference_table, reward_scores
 from genai_demo.ui.text import plain_markdown
 
-K = "rlhf_"  # session-state prefix
 MAX_SIMULATED = 20
+DPO_SAMPLES = 3
 prompts = rlhf.load_prompts()
 max_tokens = min(60, settings().limits.max_new_tokens)
 TEXT_MODEL = display_name(settings().text_model)  # the model this page runs, by name
+dpo_defaults = dpo.DpoSettings()
 
-page_intro(
+page = page_intro(
     "rlhf",
     "Nobody can write down a rule for a *good* answer, but people can easily say which of two answers "
     "they like better. Here you do exactly that a few times; a small **reward model** learns to predict "
-    f"your taste, and then it picks the best of several samples from {TEXT_MODEL}.",
+    f"your taste and picks the best of several samples from {TEXT_MODEL}; finally **DPO** trains a copy of "
+    "the model itself on your choices.",
 )
 
 lm = loaders.text_model()
-preferences: list[rlhf.Preference] = st.session_state.setdefault(K + "preferences", [])
-
-
-def _label(choice: int) -> None:
-    pair = st.session_state.pop(K + "pair", None)
-    if pair is None:  # a second click on A or B before the page redrew: that pair is already labelled
-        return
-    prompt, a, b = pair
-    preferences.append(rlhf.preference(prompt, a, b, choice))
-    st.session_state[K + "round"] = st.session_state.get(K + "round", 0) + 1
-
-
-def _wrap(text: str) -> str:
-    return plain_markdown(text) if text.strip() else "*(nothing: the model stopped at once)*"
+preferences: list[rlhf.Preference] = st.session_state.setdefault(page.key("preferences"), [])
+length, about_model = st.columns([1, 3], vertical_alignment="bottom")
+with length:
+    new_tokens = int(page.number("Max new tokens per completion", "tokens", rlhf.MIN_NEW_TOKENS, max_tokens, 30))
+if has_chat_template(lm.tokenizer):
+    about_model.caption(f"{TEXT_MODEL} is an instruction-tuned model: each prompt is sent as a user message in its chat "
+               "template, and a completion ends where the model ends its turn.")
 
 
 # --- 1. collect preferences ---------------------------------------------------------------------
 
-st.subheader("1. Which completion is better?")
-left, middle, right = st.columns([3, 1, 1])
-prompt = left.selectbox("Prompt", prompts, key=K + "prompt")
-seed = middle.number_input("Seed", min_value=0, max_value=10_000, value=0, key=K + "seed")
-new_tokens = right.number_input("Max new tokens", min_value=rlhf.MIN_NEW_TOKENS, max_value=max_tokens, value=30,
-                                key=K + "tokens")
+@st.fragment
+def collect(lm: TextModel, preferences: list[rlhf.Preference], new_tokens: int) -> None:
+    st.subheader("1. Which completion is better?")
+    left, right = st.columns([3, 1])
+    with left:
+        prompt = page.choice("Prompt", "prompt", prompts, prompts[0])
+    with right:
+        seed = int(page.number("Seed", "seed", 0, 10_000, 0))
+    rounds = page.key("round")
+    if action_button("Propose two completions", key=page.key("propose"), icon=":material/casino:"):
+        with st.spinner(f"{TEXT_MODEL} writes two completions with different seeds and lengths…"):
+            (a, a_ended), (b, b_ended) = rlhf.sample_with_endings(
+                lm, prompt, 2, seed + 2 * st.session_state.get(rounds, 0), new_tokens)
+        st.session_state[page.key("pair")] = (prompt, a, b)
+        st.session_state[page.key("pair_ended")] = (a_ended, b_ended)
 
-if action_button("Propose two completions", key=K + "propose", icon=":material/casino:"):
-    round_seed = int(seed) + 2 * st.session_state.get(K + "round", 0)
-    with st.spinner(f"{TEXT_MODEL} writes two completions with different seeds and lengths…"):
-        st.session_state[K + "pair"] = (prompt, *rlhf.propose_pair(lm, prompt, round_seed, int(new_tokens)))
+    pair = st.session_state.get(page.key("pair"))
+    if pair:
+        pair_prompt, a, b = pair
+        endings = st.session_state.get(page.key("pair_ended"), (False, False))
+        for column, name, text, ended, choice in zip(st.columns(2), "AB", (a, b), endings, (0, 1)):
+            with column:
+                completion_card(f"**{name}** · {rlhf.word_count(text)} words", pair_prompt, text, ended)
+                if st.button(f"{name} is better", key=page.key(f"pick_{name.lower()}"), width="stretch"):
+                    # A second click before the page redrew finds the pair already labelled and gone.
+                    if st.session_state.pop(page.key("pair"), None) is not None:
+                        preferences.append(rlhf.preference(pair_prompt, a, b, choice))
+                        st.session_state[rounds] = st.session_state.get(rounds, 0) + 1
+                    st.rerun()  # the whole page: the sections below count the pairs
 
-pair = st.session_state.get(K + "pair")
-if pair:
-    pair_prompt, a, b = pair
-    col_a, col_b = st.columns(2)
-    for column, name, text, choice in ((col_a, "A", a, 0), (col_b, "B", b, 1)):
-        with column.container(border=True):
-            st.markdown(f"**{name}** · {rlhf.word_count(text)} words")
-            st.markdown(f"*{plain_markdown(pair_prompt)}* {_wrap(text)}")
-            st.button(f"{name} is better", key=K + f"pick_{name.lower()}", on_click=_label, args=(choice,),
-                      width="stretch")
+    with st.expander("No time to click? Let a simulated labeller choose", expanded=not preferences):
+        s1, s2 = st.columns([2, 1])
+        with s1:
+            labeller = page.choice("The labeller prefers", "labeller", list(rlhf.SIMULATED_LABELLERS),
+                                   "shorter answers")
+        with s2:
+            count = int(page.number("Pairs", "count", 1, MAX_SIMULATED, 6))
+        if action_button("Simulate the labeller", key=page.key("simulate"), icon=":material/smart_toy:"):
+            progress = st.progress(0.0, text="Proposing pairs…")
+            # Seeds go on from the pairs already collected, so pressing again adds new pairs, not the same ones.
+            preferences.extend(rlhf.simulate_preferences(
+                lm, prompts, labeller, count, seed + 1000 + 2 * len(preferences), new_tokens,
+                on_pair=lambda done: progress.progress(done / count, text=f"Pair {done} of {count} labelled"),
+            ))
+            st.rerun()
 
-with st.expander("No time to click? Let a simulated labeller choose", expanded=not preferences):
-    s1, s2 = st.columns([2, 1])
-    labeller = s1.selectbox("The labeller prefers", list(rlhf.SIMULATED_LABELLERS), key=K + "labeller")
-    count = s2.number_input("Pairs", min_value=1, max_value=MAX_SIMULATED, value=6, key=K + "count")
-    if action_button("Simulate the labeller", key=K + "simulate", icon=":material/smart_toy:"):
-        progress = st.progress(0.0, text="Proposing pairs…")
-        # Seeds go on from the pairs already collected, so pressing again adds new pairs, not the same ones.
-        preferences.extend(rlhf.simulate_preferences(
-            lm, prompts, labeller, int(count), int(seed) + 1000 + 2 * len(preferences), int(new_tokens),
-            on_pair=lambda done: progress.progress(done / int(count), text=f"Pair {done} of {int(count)} labelled"),
-        ))
-        progress.empty()
+    if preferences:
+        st.markdown(f"**{len(preferences)} preferences collected**")
+        preference_table(preferences)
+        if action_button("Forget my preferences", key=page.key("clear")):
+            for name in ("preferences", "reward", "best", "hack", "dpo", "dpo_comparison"):
+                st.session_state.pop(page.key(name), None)
+            st.rerun()
+    else:
+        st.info("No preferences yet: pick A or B above, or let the simulated labeller choose.")
 
-if preferences:
-    st.markdown(f"**{len(preferences)} preferences collected**")
-    table = pd.DataFrame([{"prompt": p.prompt, "preferred": p.chosen, "words": rlhf.word_count(p.chosen),
-                           "rejected": p.rejected, "words ": rlhf.word_count(p.rejected)} for p in preferences])
-    st.dataframe(table, hide_index=True, height=min(240, 38 + 35 * len(table)))
-    if action_button("Forget my preferences", key=K + "clear"):
-        for name in ("preferences", "reward", "best"):
-            st.session_state.pop(K + name, None)
-        st.rerun()
-else:
-    st.info("No preferences yet: pick A or B above, or let the simulated labeller choose.")
+
+collect(lm, preferences, new_tokens)
 
 # --- 2. reward model ----------------------------------------------------------------------------
 
-st.subheader("2. Train the reward model")
-st.markdown(
-    "Each completion becomes numbers: its sentence embedding (384 numbers for its meaning) plus its "
-    "length and how much it repeats itself. The reward model learns one weight per number so that "
-    "**your preferred completion scores higher** in as many pairs as possible (a Bradley–Terry model: "
-    "P(A beats B) = sigmoid(reward(A) − reward(B)))."
-)
-use_embeddings = st.toggle("Use sentence embeddings (off: only length and repetition)", value=True,
-                           key=K + "use_embeddings")
-if action_button("Train the reward model", type="primary", key=K + "train", icon=":material/model_training:"):
-    if len(preferences) < 2:
-        st.warning("Collect at least two preferences first: one choice says too little about your taste.")
-    else:
-        embedder = loaders.embedder() if use_embeddings else None
-        with st.spinner("Embedding the completions and fitting the reward model…"):
-            st.session_state[K + "reward"] = rlhf.train_reward_model(embedder, list(preferences), use_embeddings)
-        st.session_state.pop(K + "best", None)
 
-reward: rlhf.RewardModel | None = st.session_state.get(K + "reward")
-if reward is not None:
-    weights = reward.plain_weights
-    m1, m2, m3 = st.columns(3)
-    m1.metric("Pairs it agrees with", f"{reward.training_accuracy:.0%}", help=f"of the {reward.pairs} it learned from")
-    m2.metric("Weight on length", f"{weights[rlhf.PLAIN_FEATURES[0]]:+.2f}",
-              help="Positive: longer completions get more reward. Negative: shorter ones do.")
-    m3.metric("Weight on repetition", f"{weights[rlhf.PLAIN_FEATURES[1]]:+.2f}")
+@st.fragment
+def reward_section(preferences: list[rlhf.Preference]) -> None:
+    st.subheader("2. Train the reward model")
+    st.markdown(
+        "Each completion becomes numbers: its sentence embedding (384 numbers for its meaning) plus its "
+        "length and how much it repeats itself. The reward model learns one weight per number so that "
+        "**your preferred completion scores higher** in as many pairs as possible (a Bradley–Terry model: "
+        "P(A beats B) = sigmoid(reward(A) − reward(B)))."
+    )
+    use_embeddings = page.toggle("Use sentence embeddings (off: only length and repetition)", "use_embeddings",
+                                 True)
+    if action_button("Train the reward model", type="primary", key=page.key("train"),
+                     icon=":material/model_training:"):
+        if len(preferences) < 2:
+            st.warning("Collect at least two preferences first: one choice says too little about your taste.")
+        else:
+            embedder = loaders.embedder() if use_embeddings else None
+            with st.spinner("Embedding the completions and fitting the reward model…"):
+                st.session_state[page.key("reward")] = rlhf.train_reward_model(embedder, list(preferences),
+                                                                               use_embeddings)
+            for name in ("best", "hack"):
+                st.session_state.pop(page.key(name), None)
+            st.rerun()  # the whole page: best-of-n and DPO use the new reward model
+
+    reward: rlhf.RewardModel | None = st.session_state.get(page.key("reward"))
+    if reward is not None:
+        weights = reward.plain_weights
+        m1, m2, m3 = st.columns(3)
+        m1.metric("Pairs it agrees with", f"{reward.training_accuracy:.0%}",
+                  help=f"of the {reward.pairs} it learned from")
+        m2.metric("Weight on length", f"{weights[rlhf.PLAIN_FEATURES[0]]:+.2f}",
+                  help="Positive: longer completions get more reward. Negative: shorter ones do.")
+        m3.metric("Weight on repetition", f"{weights[rlhf.PLAIN_FEATURES[1]]:+.2f}")
+
+
+reward_section(preferences)
+reward: rlhf.RewardModel | None = st.session_state.get(page.key("reward"))
 
 # --- 3. best-of-n -------------------------------------------------------------------------------
+
+
+def reward_bars(pick: rlhf.BestOfN) -> None:
+    labels = [f"sample {i + 1} · {rlhf.word_count(t)} words" for i, t in enumerate(pick.candidates)]
+    show_chart(reward_chart(pick.rewards.tolist(), labels, pick.best_index), width="stretch")
+    st.caption(f"Bars start at 0 = the average reward of these {len(pick.candidates)} samples "
+               f"({pick.rewards.mean():+.2f}); the reward model's own scores are only meaningful relative to "
+               "each other, so the longest bar to the right is the sample it likes best.")
+
+
+@st.fragment
+def best_of_n(lm: TextModel, reward: rlhf.RewardModel, new_tokens: int) -> None:
+    b1, b2, b3 = st.columns([3, 1, 1])
+    with b1:
+        best_prompt = page.choice("Prompt", "best_prompt", prompts, prompts[-1])
+    with b2:
+        n = int(page.number("n (samples)", "n", 2, 8, 4))
+    with b3:
+        best_seed = int(page.number("Seed", "best_seed", 0, 10_000, 7))
+    clicked = action_button("Sample n and keep the best", key=page.key("sample"), icon=":material/filter_alt:")
+    area = st.container(key=page.key("best_result"))
+    if clicked:
+        bring_into_view(page.key("best_result"))
+        embedder = loaders.embedder() if reward.use_embeddings else None
+        with area, st.spinner(f"{TEXT_MODEL} writes {n} completions; the reward model scores each…"):
+            candidates = rlhf.sample_completions(lm, best_prompt, n, best_seed, new_tokens)
+            st.session_state[page.key("best")] = (best_prompt, rlhf.pick_best(reward, embedder, candidates))
+    if page.key("best") not in st.session_state:
+        return
+    shown_prompt, best = st.session_state[page.key("best")]
+    with area:
+        before, after = st.columns(2)
+        with before:
+            completion_card(f"**Plain sampling** (sample 1) · reward {best.rewards[0]:+.2f}", shown_prompt,
+                            best.candidates[0])
+        with after:
+            completion_card(f"**Best of {len(best.candidates)}** (sample {best.best_index + 1}) · reward "
+                            f"{best.rewards[best.best_index]:+.2f}", shown_prompt, best.best)
+        reward_bars(best)
+        st.caption(f"Average reward of a plain sample: {best.rewards.mean():+.2f}; best of "
+                   f"{len(best.candidates)}: {best.rewards.max():+.2f}. The model itself did not change: "
+                   "only which of its samples you get to see.")
+
 
 st.subheader("3. Best-of-n: let the reward model choose")
 if reward is None:
     st.info("Train the reward model first; then it can score new completions.")
 else:
-    b1, b2, b3 = st.columns([3, 1, 1])
-    best_prompt = b1.selectbox("Prompt", prompts, index=len(prompts) - 1, key=K + "best_prompt")
-    n = b2.number_input("n (samples)", min_value=2, max_value=8, value=4, key=K + "n")
-    best_seed = b3.number_input("Seed", min_value=0, max_value=10_000, value=7, key=K + "best_seed")
-    if action_button("Sample n and keep the best", key=K + "sample", icon=":material/filter_alt:"):
-        embedder = loaders.embedder() if reward.use_embeddings else None
-        with st.spinner(f"{TEXT_MODEL} writes {int(n)} completions; the reward model scores each…"):
-            candidates = rlhf.sample_completions(lm, best_prompt, int(n), int(best_seed), int(new_tokens))
-            st.session_state[K + "best"] = (best_prompt, rlhf.pick_best(reward, embedder, candidates))
-    if K + "best" in st.session_state:
-        shown_prompt, best = st.session_state[K + "best"]
-        before, after = st.columns(2)
-        with before.container(border=True):
-            st.markdown(f"**Plain sampling** (sample 1) · reward {best.rewards[0]:+.2f}")
-            st.markdown(f"*{plain_markdown(shown_prompt)}* {_wrap(best.candidates[0])}")
-        with after.container(border=True):
-            st.markdown(f"**Best of {len(best.candidates)}** (sample {best.best_index + 1}) · "
-                        f"reward {best.rewards[best.best_index]:+.2f}")
-            st.markdown(f"*{plain_markdown(shown_prompt)}* {_wrap(best.best)}")
-        labels = [f"sample {i + 1} · {rlhf.word_count(t)} words" for i, t in enumerate(best.candidates)]
-        st.altair_chart(reward_chart(best.rewards.tolist(), labels, best.best_index), width="stretch")
-        st.caption(f"Average reward of a plain sample: {best.rewards.mean():+.2f}; best of "
-                   f"{len(best.candidates)}: {best.rewards.max():+.2f}. The model itself did not change: "
-                   "only which of its samples you get to see.")
+    best_of_n(lm, reward, new_tokens)
 
 # --- 4. reward hacking --------------------------------------------------------------------------
 
-st.subheader("4. Reward hacking: when the reward learns the wrong thing")
-st.markdown(
-    "Suppose your labellers, without noticing, always liked the *longer* answer. The reward model then "
-    "learns 'longer is better', and best-of-n happily serves the longest, most rambling sample, whether "
-    "or not it makes sense. The button below relabels your pairs that way and reruns best-of-n on the same "
-    "samples as step 3."
-)
-if action_button("Show reward hacking", key=K + "hack", icon=":material/warning:"):
-    if len(preferences) < 2 or K + "best" not in st.session_state:
-        st.warning("First collect at least two preferences and run best-of-n in step 3.")
+
+@st.fragment
+def reward_hacking(preferences: list[rlhf.Preference]) -> None:
+    st.subheader("4. Reward hacking: when the reward learns the wrong thing")
+    st.markdown(
+        "Suppose your labellers, without noticing, always liked the *longer* answer. The reward model then "
+        "learns 'longer is better', and best-of-n happily serves the longest, most rambling sample, whether "
+        "or not it makes sense. The button below relabels your pairs that way and reruns best-of-n on the "
+        "same samples as step 3."
+    )
+    if action_button("Show reward hacking", key=page.key("hack_go"), icon=":material/warning:"):
+        if len(preferences) < 2 or page.key("best") not in st.session_state:
+            st.warning("First collect at least two preferences and run best-of-n in step 3.")
+        else:
+            hacked = rlhf.train_reward_model(None, rlhf.relabel(list(preferences), "longer answers"), False)
+            _, best = st.session_state[page.key("best")]
+            st.session_state[page.key("hack")] = (hacked, rlhf.pick_best(hacked, None, best.candidates))
+    if page.key("hack") not in st.session_state:
+        return
+    hacked, pick = st.session_state[page.key("hack")]
+    st.metric("Weight the 'length' feature learned", f"{hacked.plain_weights[rlhf.PLAIN_FEATURES[0]]:+.2f}")
+    reward_bars(pick)
+    completion_card(f"**The length-loving reward picks sample {pick.best_index + 1}** "
+                    f"({rlhf.word_count(pick.best)} words)", "", pick.best)
+    st.caption("Real systems fight this with varied labellers, reward models that see many kinds of "
+               "answers, and a penalty for drifting too far from the original model (step 5 measures it).")
+
+
+reward_hacking(preferences)
+
+# --- 5. DPO: change the model -------------------------------------------------------------------
+
+
+@st.fragment
+def dpo_training(lm: TextModel, preferences: list[rlhf.Preference]) -> None:
+    st.subheader("5. DPO: change the model itself")
+    st.markdown(
+        f"Best-of-n only filters. **DPO** (direct preference optimisation) trains a copy of {TEXT_MODEL} on "
+        "your pairs so that good answers come out on the first try: for each pair it raises the "
+        "probability of the chosen completion *relative to* the rejected one, measured against the "
+        "unchanged base model. **Beta** says how much a step of drift is worth: higher beta, smaller moves."
+    )
+    c1, c2, c3, c4 = st.columns(4)
+    with c1:
+        steps = int(page.number("DPO steps", "dpo_steps", 1, dpo.MAX_STEPS, dpo_defaults.steps))
+    with c2:
+        beta = page.choice("Beta", "dpo_beta", [0.1, 0.25, 0.5, 1.0], dpo_defaults.beta)
+    with c3:
+        learning_rate = page.choice("Learning rate", "dpo_lr", [1e-3, 3e-3, 1e-2, 3e-2], dpo_defaults.learning_rate,
+                                    format_func=lambda v: f"{v:g}")
+    with c4:
+        seed = int(page.number("Training seed", "dpo_seed", 0, 10_000, dpo_defaults.seed))
+    st.caption("Try a learning rate of 0.01 or more: the reward may rise further while the drift (KL) grows and "
+               "the answers fall apart. That is why real RLHF keeps the tuned model close to the original.")
+    clicked = action_button(f"Train a copy with DPO on your {len(preferences)} pairs", type="primary",
+                            key=page.key("dpo_train"), icon=":material/thumb_up:")
+    area = st.container(key=page.key("dpo_result"))
+    if clicked:
+        bring_into_view(page.key("dpo_result"))
+        with area:
+            run_dpo(lm, preferences, dpo.DpoSettings(steps=steps, beta=float(beta), learning_rate=float(learning_rate),
+                                                     seed=seed))
+    result: dpo.DpoResult | None = st.session_state.get(page.key("dpo"))
+    with area:
+        if result is None:
+            st.info("No DPO copy yet. Collect at least two pairs, then train: the loss curve appears live.")
+            return
+        show_chart(loss_chart(result.losses, result.settings.steps, "DPO loss on a batch of pairs"),
+                        width="stretch")
+        st.caption(f"{len(result.losses)} steps on {result.pairs} pairs in {result.seconds:.0f} s. The loss starts "
+                   "at log 2 ≈ 0.69 (the copy equals the base, so it favours neither answer) and falls as the "
+                   "chosen answers gain on the rejected ones. The copy lives only in this browser session.")
+
+
+def run_dpo(lm: TextModel, preferences: list[rlhf.Preference], tune: dpo.DpoSettings) -> None:
+    """Train with a live loss curve; keep the result in the session (one DPO copy per session)."""
+    for name in ("dpo", "dpo_comparison"):
+        st.session_state.pop(page.key(name), None)
+    progress = st.progress(0.0, text="Copying the model and scoring your pairs with the base…")
+    chart = st.empty()
+    losses: list[float] = []
+
+    def on_step(report: dpo.DpoStep) -> None:
+        losses.append(report.loss)
+        progress.progress(report.step / report.steps, text=f"Step {report.step}/{report.steps} · loss "
+                                                           f"{report.loss:.3f} · {report.seconds:.0f} s")
+        chart.altair_chart(loss_chart(losses, report.steps, "DPO loss on a batch of pairs"), width="stretch")
+
+    try:
+        result = dpo.train_dpo(lm, preferences, tune, on_step=on_step)
+    except ValueError as error:
+        progress.empty()
+        chart.empty()
+        st.warning(str(error))
     else:
-        hacked = rlhf.train_reward_model(None, rlhf.relabel(list(preferences), "longer answers"), False)
-        _, best = st.session_state[K + "best"]
-        pick = rlhf.pick_best(hacked, None, best.candidates)
-        st.metric("Weight the 'length' feature learned", f"{hacked.plain_weights[rlhf.PLAIN_FEATURES[0]]:+.2f}")
-        labels = [f"sample {i + 1} · {rlhf.word_count(t)} words" for i, t in enumerate(pick.candidates)]
-        st.altair_chart(reward_chart(pick.rewards.tolist(), labels, pick.best_index), width="stretch")
-        with st.container(border=True):
-            st.markdown(f"**The length-loving reward picks sample {pick.best_index + 1}** "
-                        f"({rlhf.word_count(pick.best)} words)")
-            st.markdown(_wrap(pick.best))
-        st.caption("Real systems fight this with varied labellers, reward models that see many kinds of "
-                   "answers, and a penalty for drifting too far from the original model.")
+        st.session_state[page.key("dpo")] = result
+        st.rerun()  # the whole page: the before/after comparison below needs the new copy
+
+
+@st.fragment
+def dpo_comparison(lm: TextModel, result: dpo.DpoResult, reward: rlhf.RewardModel | None, new_tokens: int) -> None:
+    st.markdown(f"**Before and after DPO**: {DPO_SAMPLES} samples from each model with the same seeds.")
+    p1, p2 = st.columns([3, 1])
+    with p1:
+        prompt = page.choice("Prompt", "dpo_prompt", prompts, prompts[1])
+    with p2:
+        seed = int(page.number("Seed", "dpo_sample_seed", 0, 10_000, 11))
+    request = (id(result), id(reward), prompt, seed, new_tokens)
+    comparison = st.session_state.get(page.key("dpo_comparison"))
+    if comparison is None or comparison[0] != request:
+        with st.spinner("The base and the DPO copy write with the same seeds; the reward model scores both…"):
+            before = rlhf.sample_with_endings(lm, prompt, DPO_SAMPLES, seed, new_tokens, vary_length=False)
+            after = rlhf.sample_with_endings(result.tuned, prompt, DPO_SAMPLES, seed, new_tokens, vary_length=False)
+            scores = reward_scores(reward, [t for t, _ in before], [t for t, _ in after])
+            kl = dpo.kl_from_base(lm, result.tuned, prompt, [t for t, _ in after])
+        comparison = (request, before, after, scores, kl)
+        st.session_state[page.key("dpo_comparison")] = comparison
+    _, before, after, scores, kl = comparison
+    words = [sum(rlhf.word_count(t) for t, _ in texts) / len(texts) for texts in (before, after)]
+    m1, m2, m3 = st.columns(3)
+    if scores is not None:
+        m1.metric("Mean reward: base → DPO copy", f"{scores[0].mean():+.2f} → {scores[1].mean():+.2f}",
+                  delta=f"{scores[1].mean() - scores[0].mean():+.2f}",
+                  help="The reward model from step 2 scores both sets of samples.")
+    else:
+        m1.metric("Mean reward", "—", help="Train the reward model in step 2 to score the samples.")
+    m2.metric("Mean words: base → DPO copy", f"{words[0]:.1f} → {words[1]:.1f}")
+    m3.metric("Drift from the base (KL)", f"{kl:.3f}",
+              help="Kullback–Leibler divergence per token on the copy's samples: 0 means it still predicts "
+                   "exactly like the base; bigger means it moved further away.")
+    st.caption("A few pairs mostly teach DPO those pairs: on a new prompt the reward may move either way. The "
+               "drift says how far the copy moved from the base; more pairs, more steps or a higher learning rate "
+               "move it further, and past a point the answers get worse while the loss keeps falling.")
+    for i in range(DPO_SAMPLES):
+        left, right = st.columns(2)
+        for column, name, texts, index in ((left, "Base", before, 0), (right, "DPO copy", after, 1)):
+            text, ended = texts[i]
+            score = "" if scores is None else f" · reward {scores[index][i]:+.2f}"
+            with column:
+                completion_card(f"**{name}**, seed {seed + i}{score}", prompt, text, ended)
+    if action_button("Forget my DPO copy", key=page.key("dpo_forget"), icon=":material/delete:"):
+        for name in ("dpo", "dpo_comparison"):
+            st.session_state.pop(page.key(name), None)
+        st.rerun()
+
+
+dpo_training(lm, preferences)
+if page.key("dpo") in st.session_state:
+    dpo_comparison(lm, st.session_state[page.key("dpo")], reward, new_tokens)
 
 # --- explanations -------------------------------------------------------------------------------
 
@@ -186,17 +354,16 @@ with st.expander("How this relates to ChatGPT"):
         "conversations written by people. Then labellers ranked several answers to the same question, and a "
         "large reward model (itself a language model) learned to predict those rankings, just like step 2 "
         "here. Finally, reinforcement learning (PPO) changed the chat model's own weights so that its "
-        "answers earn a high reward, with a penalty for moving too far from the fine-tuned model."
+        "answers earn a high reward, with a penalty for moving too far from the fine-tuned model. Many newer "
+        "models use DPO (step 5) instead: it learns straight from the pairs, with no separate reward model."
     )
 with st.expander("Where real RLHF differs from this page"):
     st.markdown(
-        "- **The model itself changes.** Best-of-n only filters samples; PPO (or DPO, which learns "
-        "straight from the preference pairs without a separate reward model) updates the weights, so good "
-        "answers come out on the first try.\n"
         "- **Scale.** Tens of thousands of human comparisons, not ten; a reward model with billions of "
-        "weights instead of 386 numbers.\n"
+        "weights instead of 386 numbers; DPO runs for hours on many GPUs, not seconds on a laptop.\n"
         "- **Guard rails.** A KL penalty keeps the tuned model close to the original, which limits reward "
         "hacking; labelling guidelines try to keep human preferences consistent.\n"
-        "- **What it teaches.** Helpfulness, honesty and refusing harmful requests: things that are easy "
-        "to judge and hard to write down as rules."
+        f"- **What it teaches.** Helpfulness, honesty and refusing harmful requests: things that are easy "
+        f"to judge and hard to write down as rules. A few pairs on {plain_markdown(TEXT_MODEL)} can only nudge "
+        "simple things such as length or where an answer stops."
     )

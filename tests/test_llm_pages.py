@@ -253,37 +253,6 @@ def test_chat_offline_default_model_shows_the_panel(missing_models_env):
     assert any("prefetch" in c.value for c in at.code)
 
 
-# --- prompting -------------------------------------------------------------------------------------
-
-
-def test_prompting_three_styles_and_scores(app_env):
-    at = run_page("prompting.py")
-    assert not at.exception
-    assert [m.label for m in at.metric] == ["zero-shot", "few-shot", "template"]
-    assert all(m.value in ("positive", "negative") for m in at.metric)
-    assert "Sentiment:" in at.code[0].value and "### Review" in at.code[2].value
-    at.button(key="prompt_score").click().run()
-    assert not at.exception
-    scores = at.metric[3:]
-    assert [m.label for m in scores] == ["zero-shot", "few-shot", "template"]
-    results = at.session_state["prompt_scores_review_sentiment_False"]
-    assert [s.value for s in scores] == [f"{r.correct}/6" for r in results]
-
-
-def test_prompting_on_the_chat_model_and_empty_input(app_env):
-    at = run_page("prompting.py")
-    options = at.radio(key="prompt_model").options
-    assert options == ["tiny-gpt2 (text model)", "tiny-chat (chat model, instruction-tuned)"]  # the loaded models
-    at.radio(key="prompt_model").set_value(options[1])
-    at.selectbox(key="prompt_task").set_value("Is this email spam?").run()
-    assert not at.exception
-    assert at.code[0].value.startswith("<|im_start|>user\n")
-    assert all(m.value in ("spam", "ham") for m in at.metric)
-    at.text_input(key="prompt_input_email_spam").set_value("").run()
-    assert not at.exception
-    assert "Type an input" in _texts(at.info)
-
-
 @pytest.mark.parametrize("text", ["東京の天気は？ 🌦️", "ما هو الطقس اليوم؟"])
 def test_walkthrough_handles_non_latin_text(app_env, text):
     for step in ("Embeddings", "Attention", "Reach", "Layer guesses", "Next token"):

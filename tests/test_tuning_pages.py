@@ -19,7 +19,7 @@ def shared_text_model():
 
 def fast_settings(at, steps: int = 3):  # type: ignore[no-untyped-def]
     at.number_input(key=K + "steps").set_value(steps)
-    at.select_slider(key=K + "lr").set_value(3e-2)
+    at.radio(key=K + "lr").set_value(3e-2)
     at.selectbox(key=K + "batch").set_value(1)
     return at
 
@@ -28,8 +28,12 @@ def test_fine_tuning_page_trains_and_compares(app_env):
     at = run_page("fine_tuning.py")
     assert not at.exception
     assert any("No fine-tuned model" in info.value for info in at.info)
+    assert at.text_area(key=K + "text").value.startswith("Lemon pancakes")  # the catalogue's try-this text
+    assert "recipes" in at.caption[0].value and "Preheat the" in at.caption[0].value
+    at.selectbox(key=K + "source").set_value("Legal clauses").run()
+    assert at.text_area(key=K + "text").value.startswith("1. Definitions")
+    assert at.session_state[K + "prompt"].startswith("13. Warranties")
     at.selectbox(key=K + "source").set_value("Recipes").run()
-    assert at.text_area(key=K + "text").value.startswith("Lemon pancakes")
     fast_settings(at).button(key=K + "train").click().run()
     assert not at.exception
     result = at.session_state[K + "result"]
@@ -67,11 +71,11 @@ def test_huge_text_is_capped_with_a_notice(app_env):
 
     limit = settings().limits.max_train_chars
     at = run_page("fine_tuning.py")
-    at.text_area(key=K + "text").set_value("O gentle night, thou art long. " * (limit // 20))
+    at.text_area(key=K + "text").set_value("O gentle night, thou art long. " * (limit // 20)).run()
+    assert any(f"the first {limit:,} are kept" in caption.value for caption in at.caption)
     fast_settings(at, 1).button(key=K + "train").click().run()
     assert not at.exception
     assert len(at.session_state[K + "result"].text) == limit
-    assert any(f"first {limit:,}" in info.value for info in at.info)
 
 
 def test_a_session_that_leaves_mid_training_leaks_nothing(app_env):
@@ -103,57 +107,42 @@ def test_a_session_that_leaves_mid_training_leaks_nothing(app_env):
         assert torch.equal(tensor, weights[name]), name
 
 
-R = "rlhf_"
+def test_a_link_reproduces_the_fine_tuning_and_its_comparison(app_env):
+    link = {K + "source": "My own text", K + "text": "Whereas the Supplier shall deliver the goods. " * 4,
+            K + "steps": "2", K + "lr": "0.03", K + "batch": "1", K + "prompt": "Whereas the"}
+    texts = []
+    for _ in range(2):
+        at = run_page("fine_tuning.py", link=link)
+        assert at.number_input(key=K + "steps").value == 2 and at.radio(key=K + "lr").value == 3e-2
+        assert at.text_area(key=K + "text").value == link[K + "text"]
+        at.button(key=K + "train").click().run()
+        assert not at.exception
+        texts.append(at.session_state[K + "comparison"][1])
+    assert texts[0] == texts[1]  # same link, same seed: the same base and tuned continuations
 
 
-def test_rlhf_page_full_loop(app_env):
-    at = run_page("rlhf.py")
+def test_a_bad_fine_tuning_link_gets_notices(app_env):
+    at = run_page("fine_tuning.py", link={K + "steps": "99999999", K + "lr": "7", K + "rank": "<b>"})
     assert not at.exception
-    at.number_input(key=R + "tokens").set_value(8)
-    at.button(key=R + "propose").click().run()
-    prompt, a, b = at.session_state[R + "pair"]
-    at.button(key=R + "pick_b").click().run()
-    first = at.session_state[R + "preferences"][0]
-    assert (first.chosen, first.rejected) == (b, a)
+    toasts = " ".join(str(toast.value) for toast in at.toast)
+    assert "Training steps = 99999999" in toasts and "not one of the options" in toasts
+    assert at.radio(key=K + "lr").value == 3e-3 and at.selectbox(key=K + "rank").value == 8
 
-    at.selectbox(key=R + "labeller").set_value("shorter answers")
-    at.number_input(key=R + "count").set_value(4)
-    at.button(key=R + "simulate").click().run()
+
+def test_fine_tuning_on_llama_and_a_knob_that_leaves_the_comparison_alone(app_env, tiny_llama_dir):
+    from tests.conftest import reset_app_state
+
+    app_env.setenv("GENAI_TEXT_MODEL", str(tiny_llama_dir))
+    reset_app_state()
+    at = fast_settings(run_page("fine_tuning.py"), 2)
+    at.button(key=K + "train").click().run()
     assert not at.exception
-    assert len(at.session_state[R + "preferences"]) == 5
-    assert any("5 preferences collected" in block.value for block in at.markdown)
-
-    at.button(key=R + "train").click().run()
-    reward = at.session_state[R + "reward"]
-    assert reward.pairs == 5
-    assert "Pairs it agrees with" in [metric.label for metric in at.metric]
-
-    at.number_input(key=R + "n").set_value(3)
-    at.button(key=R + "sample").click().run()
-    assert not at.exception
-    _, best = at.session_state[R + "best"]
-    assert len(best.candidates) == 3
-    shown = " ".join(block.value for block in at.markdown)
-    assert "Plain sampling" in shown and "Best of 3" in shown
-    assert len(at.get("vega_lite_chart")) == 1
-
-    at.button(key=R + "hack").click().run()
-    assert not at.exception
-    longest = max(rlhf_words(text) for text in best.candidates)
-    assert any(f"({longest} words)" in block.value for block in at.markdown)
-
-
-def rlhf_words(text: str) -> int:
-    from genai_demo.rlhf import word_count
-
-    return word_count(text)
-
-
-def test_rlhf_page_refuses_to_train_or_hack_without_preferences(app_env):
-    at = run_page("rlhf.py")
-    at.button(key=R + "train").click().run()
-    assert any("at least two preferences" in warning.value for warning in at.warning)
-    assert R + "reward" not in at.session_state
-    at.button(key=R + "hack").click().run()
-    assert not at.exception
-    assert any("First collect" in warning.value for warning in at.warning)
+    assert any("Base tiny\\-llama" in block.value for block in at.markdown)
+    tuned = at.session_state[K + "result"].tuned
+    calls = []
+    original = tuned.engine.submit
+    tuned.engine.submit = lambda *args, **kwargs: calls.append(1) or original(*args, **kwargs)
+    at.number_input(key=K + "steps").set_value(7).run()  # a training knob: the comparison is not written again
+    assert not at.exception and calls == []
+    at.number_input(key=K + "compare_seed").set_value(4).run()  # the comparison's own knob writes again
+    assert calls

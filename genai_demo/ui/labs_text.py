@@ -10,12 +10,13 @@ from genai_demo.finetune import ProbabilityShift
 from genai_demo.ui.text import visible_piece
 
 
-def loss_chart(losses: list[float], total_steps: int) -> alt.Chart:
+def loss_chart(losses: list[float], total_steps: int, title: str = "loss on a training batch") -> alt.Chart:
     """Training loss per step; the x axis spans the whole run so the curve grows left to right."""
     frame = pd.DataFrame({"step": range(1, len(losses) + 1), "loss": losses})
-    x = alt.X("step:Q", title="training step", scale=alt.Scale(domain=[1, max(2, total_steps)]))
+    x = alt.X("step:Q", title="training step", scale=alt.Scale(domain=[1, max(2, total_steps)]),
+              axis=alt.Axis(format="d", tickMinStep=1))
     line = alt.Chart(frame).mark_line(point=len(losses) <= 60).encode(
-        x=x, y=alt.Y("loss:Q", title="loss on a training batch", scale=alt.Scale(zero=False)),
+        x=x, y=alt.Y("loss:Q", title=title, scale=alt.Scale(zero=False)),
         tooltip=[alt.Tooltip("step:Q"), alt.Tooltip("loss:Q", format=".3f")],
     )
     return line.properties(height=220)
@@ -38,15 +39,18 @@ def shift_chart(risers: list[ProbabilityShift], fallers: list[ProbabilityShift])
 
 
 def reward_chart(rewards: list[float], labels: list[str], best_index: int) -> alt.Chart:
-    """One bar per candidate completion; the one best-of-n keeps is highlighted."""
-    frame = pd.DataFrame({"candidate": labels, "reward": rewards,
+    """One bar per candidate: its reward minus the candidates' average, so the kept one has the longest bar
+    to the right whatever the reward model's own zero is (its scores may all be negative)."""
+    mean = sum(rewards) / len(rewards)
+    frame = pd.DataFrame({"candidate": labels, "reward": rewards, "above average": [r - mean for r in rewards],
                           "kept": ["kept" if i == best_index else "dropped" for i in range(len(labels))]})
     return alt.Chart(frame).mark_bar().encode(
-        x=alt.X("reward:Q", title="reward model score"),
+        x=alt.X("above average:Q", title="reward above (+) or below (−) the average of these samples"),
         y=alt.Y("candidate:N", sort=None, title=None),
         color=alt.Color("kept:N", scale=alt.Scale(domain=["kept", "dropped"], range=["#1565c0", "#b0bec5"]),
                         legend=None),
-        tooltip=["candidate", alt.Tooltip("reward:Q", format=".3f")],
+        tooltip=["candidate", alt.Tooltip("reward:Q", format=".3f", title="reward model score"),
+                 alt.Tooltip("above average:Q", format="+.3f")],
     ).properties(height=max(150, 40 * len(frame)))
 
 
