@@ -25,6 +25,7 @@ import threading
 import time
 import weakref
 from collections import deque
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable, Iterator, Sequence, TypeVar
 
@@ -129,18 +130,36 @@ class Job:
                 self.cancel()
 
 
+@contextmanager
+def attention_implementation(model: Any, name: str | None) -> Iterator[None]:
+    """Run the `with` body with the model's attention computed by `name` ("eager" returns the weights),
+    then switch back. Safe only on the thread that owns the model's forward passes (the engine worker):
+    no other forward pass can see the switched model. A switch costs well under a millisecond."""
+    previous = getattr(model.config, "_attn_implementation", None)
+    if name is None or name == previous:
+        yield
+        return
+    model.set_attn_implementation(name)
+    try:
+        yield
+    finally:
+        model.set_attn_implementation(previous)
+
+
 class _Task:
     """A piece of work on the model (one or a few forward passes) to run between decoding steps."""
 
-    def __init__(self, work: Callable[[Any], Any]) -> None:
+    def __init__(self, work: Callable[[Any], Any], attention: str | None = None) -> None:
         self.work = work
+        self.attention = attention
         self.done = threading.Event()
         self.result: Any = None
         self.error: BaseException | None = None
 
     def run(self, model: Any) -> None:
         try:
-            self.result = self.work(model)
+            with attention_implementation(model, self.attention):
+                self.result = self.work(model)
         except BaseException as error:  # noqa: BLE001 - handed back to the session that asked
             self.error = error
         finally:
@@ -183,14 +202,17 @@ class TextEngine:
             self._cond.notify_all()
         return job
 
-    def run(self, work: Callable[[Any], T]) -> T:
+    def run(self, work: Callable[[Any], T], attention: str | None = None) -> T:
         """Run `work(model)` on the worker between two decoding steps, and return what it returns.
 
-        For single forward passes: they wait at most one step of the running batch.
+        For single forward passes: they wait at most one step of the running batch. `attention="eager"`
+        computes attention that call's way (so the model returns its attention weights), on the one
+        shared copy of the model.
         """
         if threading.current_thread() is self._worker:
-            return work(self.model)
-        task = _Task(work)
+            with attention_implementation(self.model, attention):
+                return work(self.model)
+        task = _Task(work, attention)
         with self._cond:
             self._tasks.append(task)
             self._ensure_worker()

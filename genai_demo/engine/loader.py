@@ -274,7 +274,7 @@ def _context_window(model: Any, tokenizer: Any) -> int:
     return config_window(model.config) or int(min(tokenizer.model_max_length, 4096))
 
 
-def _load_causal_lm(model_id: str, what: str, kind: str, attention: str) -> TextModel:
+def _load_causal_lm(model_id: str, what: str, kind: str) -> TextModel:
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
     device = _resolve_device()
@@ -283,7 +283,7 @@ def _load_causal_lm(model_id: str, what: str, kind: str, attention: str) -> Text
     def load() -> TextModel:
         tokenizer = _prepare_tokenizer(AutoTokenizer.from_pretrained(model_id, **_common_kwargs()))
         model = AutoModelForCausalLM.from_pretrained(
-            model_id, dtype=dtype, use_safetensors=True, attn_implementation=attention, **_common_kwargs()
+            model_id, dtype=dtype, use_safetensors=True, attn_implementation="sdpa", **_common_kwargs()
         )
         model.to(device).eval()
         model.requires_grad_(False)
@@ -296,14 +296,14 @@ def _load_causal_lm(model_id: str, what: str, kind: str, attention: str) -> Text
     return _guarded_load(what, model_id, kind, load)
 
 
-def load_text_model(model_id: str | None = None, attention: str = "sdpa") -> TextModel:
-    """The text model (GPT-2 by default). `attention="eager"` returns attention weights."""
-    return _load_causal_lm(model_id or settings().text_model, "text model", "text", attention)
+def load_text_model(model_id: str | None = None) -> TextModel:
+    """The text model (GPT-2 by default). Attention weights: `engine.run(work, attention="eager")`."""
+    return _load_causal_lm(model_id or settings().text_model, "text model", "text")
 
 
 def load_chat_model(model_id: str | None = None) -> TextModel:
     """A small instruction-tuned model with a chat template."""
-    return _load_causal_lm(model_id or settings().chat_model, "chat model", "chat", "sdpa")
+    return _load_causal_lm(model_id or settings().chat_model, "chat model", "chat")
 
 
 def load_embedder(model_id: str | None = None) -> Embedder:

@@ -16,9 +16,9 @@ from genai_demo.ui.panels import model_unavailable_panel
 # One entry per kind keeps a small deployment's memory bounded: a changed setting replaces the model.
 
 
-@st.cache_resource(show_spinner="Loading the text model (only the first time)…", max_entries=2)
-def _text_model(model_id: str, device: str, dtype: str, attention: str) -> TextModel:
-    return engine.load_text_model(model_id, attention=attention)
+@st.cache_resource(show_spinner="Loading the text model (only the first time)…", max_entries=1)
+def _text_model(model_id: str, device: str, dtype: str) -> TextModel:
+    return engine.load_text_model(model_id)
 
 
 @st.cache_resource(show_spinner="Loading the chat model (only the first time)…", max_entries=1)
@@ -61,13 +61,13 @@ def _key() -> tuple[str, str]:
     return settings().device, settings().dtype
 
 
-def text_model(attention: str = "sdpa") -> TextModel:
-    """The shared text model; `attention="eager"` for a copy that returns attention weights."""
-    return _or_stop(_text_model, settings().text_model, *_key(), attention)
+def text_model() -> TextModel:
+    """The shared text model."""
+    return _or_stop(_text_model, settings().text_model, *_key())
 
 
-def text_model_or_none(attention: str = "sdpa") -> TextModel | None:
-    return _or_none(_text_model, settings().text_model, *_key(), attention)
+def text_model_or_none() -> TextModel | None:
+    return _or_none(_text_model, settings().text_model, *_key())
 
 
 def chat_model() -> TextModel:
