@@ -175,6 +175,7 @@ class TextEngine:
         self.max_batch = max_batch or batch_cap(str(getattr(model, "device", "cpu")).split(":")[0])
         self._cond = threading.Condition()
         self._tasks: deque[_Task] = deque()
+        self._calls = 0  # `run` calls not yet answered (queued or running on the worker)
         self._waiting: deque[Job] = deque()
         self._active: list[_Row] = []  # the rows of the running batch, in cache order
         self._joining: list[_Row] = []  # the rows of the job being prefilled
@@ -215,9 +216,14 @@ class TextEngine:
         task = _Task(work, attention)
         with self._cond:
             self._tasks.append(task)
+            self._calls += 1
             self._ensure_worker()
             self._cond.notify_all()
-        task.done.wait()
+        try:
+            task.done.wait()
+        finally:
+            with self._cond:
+                self._calls -= 1
         if task.error is not None:
             raise task.error
         return task.result
@@ -245,7 +251,8 @@ class TextEngine:
             return self._state(job), job.version
 
     def close(self, timeout: float = 5.0) -> None:
-        """Stop the worker after its current step (used at exit). Later work starts a new one."""
+        """Stop the worker after its current step (at exit, and when the model is unloaded). Later work
+        starts a new one."""
         with self._cond:
             worker, self._closing = self._worker, True
             self._cond.notify_all()
@@ -253,6 +260,13 @@ class TextEngine:
             worker.join(timeout)
         with self._cond:
             self._closing = False
+            if self._tasks or self._waiting:  # work that arrived while closing is not left waiting forever
+                self._ensure_worker()
+
+    def busy(self) -> bool:
+        """Whether any session's work is running or waiting on this model right now."""
+        with self._cond:
+            return bool(self._calls or self._waiting or self._joining or any(not row.finished for row in self._active))
 
     def load(self) -> tuple[int, int]:
         """(rows still writing, rows waiting) right now."""
