@@ -284,7 +284,13 @@ def shared_budget() -> MemoryBudget:
     with _shared_lock:
         if _shared is None:
             gb = settings().memory_budget_gb
-            _shared = MemoryBudget(int(gb * 1e9), process_bytes()) if gb is not None else MemoryBudget(None)
+            if gb is None:
+                _shared = MemoryBudget(None)
+            else:
+                import torch  # noqa: F401 - the libraries every model needs are part of the overhead
+                import transformers  # noqa: F401
+
+                _shared = MemoryBudget(int(gb * 1e9), process_bytes())
         return _shared
 
 

@@ -110,14 +110,18 @@ def _resolve_device() -> str:
                                "Unset GENAI_DEVICE (or set it to auto) and restart the app.") from error
 
 
+def machine_device() -> str:
+    """The device the app picks on this machine, or "cpu" where GENAI_DEVICE names one it does not have."""
+    try:
+        return pick_device()
+    except RuntimeError:
+        return "cpu"
+
+
 def image_model_id() -> str:
     """The image model this machine uses: GENAI_IMAGE_MODEL, else the default for the device the app picks
     (what `prefetch` downloads and what the image and tokenizer pages load)."""
-    try:
-        device = pick_device()
-    except RuntimeError:
-        device = "cpu"
-    return settings().image_model_for(device)
+    return settings().image_model_for(machine_device())
 
 
 # --- errors -----------------------------------------------------------------------------------
@@ -215,7 +219,7 @@ def target_dtype(kind: str, device: str) -> "torch.dtype":
     return pick_dtype(device, "images" if kind == "image" else "generation")
 
 
-def _uses_fp16_files(model_id: str, dtype: "torch.dtype") -> bool:
+def uses_fp16_files(model_id: str, dtype: "torch.dtype") -> bool:
     """A pipeline from the Hub in float16 is loaded from its half-size `.fp16` files where it has them."""
     import torch
 
@@ -226,7 +230,7 @@ def estimate_bytes(kind: str, model_id: str) -> int | None:
     """Bytes the weights of a model will take once loaded, known before download: from the local folder
     or cache, else from the Hub's file headers. None when it cannot be known (offline and not cached)."""
     dtype = target_dtype(kind, _resolve_device())
-    fp16_files = kind == "image" and _uses_fp16_files(model_id, dtype)
+    fp16_files = kind == "image" and uses_fp16_files(model_id, dtype)
     try:
         folder = _local_folder(model_id)
         if folder is not None:
@@ -259,8 +263,9 @@ def _does_not_fit(what: str, model_id: str, needed: float, room: float, overhead
     )
 
 
-def _guarded_load(what: str, model_id: str, kind: str, load):  # type: ignore[no-untyped-def]
-    _check_memory(model_id, what, kind)
+def _guarded_load(what: str, model_id: str, kind: str, load, weights: bool = True):  # type: ignore[no-untyped-def]
+    if weights:
+        _check_memory(model_id, what, kind)
     try:
         return load()
     except ModelUnavailable:
@@ -289,13 +294,17 @@ def load_tokenizer(model_id: str, what: str = "tokenizer", kind: str = "text") -
     from transformers import AutoTokenizer
 
     def load() -> Any:
+        # A downloaded repository is read as the folder it is: offline, transformers would otherwise look
+        # for a config.json beside a pipeline's tokenizer and give up.
+        cached = _local_folder(model_id)
+        source = str(cached) if cached is not None else model_id
         try:
-            return AutoTokenizer.from_pretrained(model_id, **_common_kwargs())
+            return AutoTokenizer.from_pretrained(source, **_common_kwargs())
         except (OSError, ValueError):
             # Diffusers pipelines keep their tokenizer in a subfolder.
-            return AutoTokenizer.from_pretrained(model_id, subfolder="tokenizer", **_common_kwargs())
+            return AutoTokenizer.from_pretrained(source, subfolder="tokenizer", **_common_kwargs())
 
-    return _prepare_tokenizer(_guarded_load(what, model_id, kind, load))
+    return _prepare_tokenizer(_guarded_load(what, model_id, kind, load, weights=False))
 
 
 def end_of_text_ids(model: Any, tokenizer: Any) -> frozenset[int]:
@@ -417,7 +426,7 @@ def load_image_pipeline(model_id: str | None = None) -> ImagePipeline:
         if not settings().public:
             extra = {"safety_checker": None, "requires_safety_checker": False}
         pipeline = None
-        if _uses_fp16_files(model_id, dtype):
+        if uses_fp16_files(model_id, dtype):
             try:
                 pipeline = from_pretrained(variant="fp16", **extra)
             except (OSError, ValueError):
