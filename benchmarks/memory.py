@@ -9,7 +9,8 @@ Full-size architectures with random weights (same bytes as the real models, no d
 all-MiniLM-L6-v2, and the public image default's shape (BK-SDM-Tiny: a 0.33 B UNet, SD 1.x's CLIP text
 encoder and VAE) with the standard safety checker (CLIP ViT-L/14 vision tower), as public mode loads it.
 
-A fresh process runs the app for real (Streamlit's AppTest, through app.py's navigation) and visits
+Built in one process, measured in another: a process's peak memory (the kernel's high-water mark)
+starts at its parent's size. A fresh process runs the app for real (Streamlit's AppTest, through app.py's navigation) and visits
 every page in the menu, pressing the main button where a page has one (text, walk-through, chat,
 image). After each page it prints the process's memory now, its peak so far (the kernel's own
 high-water mark), what the budget counts, and which models are loaded.
@@ -118,7 +119,8 @@ def visit_every_page() -> None:
             at.chat_input(key="chat_input").set_value("What is the weather like today?").run()
         elif action:
             at.button(key=action).click().run()
-        problems = [str(e.value)[:80] for e in at.exception] + [str(e.value)[:80] for e in at.error]
+        problems = [str(e.value)[:80] for e in at.exception] + [
+            str(e.value)[:80] for e in at.error if e.proto.icon in (":material/cloud_off:", ":material/memory:")]
         budget = shared_budget()
         loaded = ", ".join(f"{m.name.split(' `')[0]} {m.size / 1e9:.2f}" for m in budget.loaded()) or "-"
         print(f"{page.file:<26} {process.memory_info().rss / 1e9:7.2f} {peak_gb():8.2f} "
@@ -130,17 +132,22 @@ def visit_every_page() -> None:
 
 
 def measure(env: dict[str, str], budget_gb: float | None) -> dict:
+    """Visit every page in a fresh process (its peak memory starts at this small process's size)."""
     run_env = {**os.environ, **env, "GENAI_PUBLIC": "1", "HF_HUB_OFFLINE": "1", "TOKENIZERS_PARALLELISM": "false"}
     run_env.pop("GENAI_MEMORY_BUDGET_GB", None)
     if budget_gb is not None:
         run_env["GENAI_MEMORY_BUDGET_GB"] = str(budget_gb)
     else:
         run_env["GENAI_MEMORY_BUDGET_GB"] = "1000"  # effectively none: nothing is ever unloaded
-    child = subprocess.run([sys.executable, __file__, "--visit"], env=run_env, cwd=ROOT, text=True,
-                           stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, timeout=3600)
-    lines = child.stdout.strip().splitlines()
-    print("\n".join(lines[:-1]))
-    return json.loads(lines[-1])
+    child = subprocess.Popen([sys.executable, __file__, "--visit"], env=run_env, cwd=ROOT, text=True,
+                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    last = ""
+    for line in child.stdout:  # type: ignore[union-attr]
+        last = line.strip()
+        if not last.startswith("{"):
+            print(last, flush=True)
+    child.wait()
+    return json.loads(last)
 
 
 def main() -> None:
@@ -148,16 +155,22 @@ def main() -> None:
     parser.add_argument("--budget-gb", type=float, default=None, help="default: the public profile's budget")
     parser.add_argument("--no-budget", action="store_true", help="only the baseline run (every model kept)")
     parser.add_argument("--visit", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--build", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.visit:
         visit_every_page()
+        return
+    if args.build:
+        print(json.dumps(build_models(args.build)))
         return
     from genai_demo.config import PUBLIC_MEMORY_BUDGET_GB
 
     budget_gb = args.budget_gb or PUBLIC_MEMORY_BUDGET_GB
     with tempfile.TemporaryDirectory() as tmp:
-        print("building full-size random-weight models …", flush=True)
-        env = build_models(Path(tmp))
+        print("building full-size random-weight models (in their own process) …", flush=True)
+        built = subprocess.run([sys.executable, __file__, "--build", tmp], cwd=ROOT, text=True, check=True,
+                               stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        env = json.loads(built.stdout.strip().splitlines()[-1])
         runs = {}
         print("\nbaseline: no budget, every model stays loaded")
         runs["none"] = measure(env, None)

@@ -57,3 +57,20 @@ def test_a_nonsense_budget_is_refused_plainly(monkeypatch, bad):
             settings()
     finally:
         settings.cache_clear()
+
+
+def test_public_mode_draws_pictures_in_bfloat16_even_without_bfloat16_units(monkeypatch):
+    """Memory first: a float32 pipeline with its safety checker would not fit a Community Cloud app."""
+    import torch
+
+    from genai_demo.engine import device as device_rules
+    from genai_demo.engine import pick_dtype
+
+    monkeypatch.setattr(device_rules, "cpu_has_bfloat16_units", lambda: False)
+    monkeypatch.setenv("GENAI_PUBLIC", "1")
+    settings.cache_clear()
+    try:
+        assert pick_dtype("cpu", "images") == torch.bfloat16
+        assert pick_dtype("cpu", "generation") == torch.float32  # text keeps its exact numbers
+    finally:
+        settings.cache_clear()

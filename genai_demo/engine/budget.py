@@ -84,8 +84,12 @@ class MemoryBudget:
     """Models of one process, kept under `limit` bytes (None: no limit) together with `overhead` (what
     the process holds without any model: Python, torch, Streamlit)."""
 
-    def __init__(self, limit: int | None, overhead: int = 0, hold_s: float = HOLD_S, wait_s: float = WAIT_S) -> None:
+    def __init__(self, limit: int | None, overhead: int = 0, hold_s: float = HOLD_S, wait_s: float = WAIT_S,
+                 measure: Callable[[], int] | None = None) -> None:
         self.limit, self.overhead, self.hold_s, self.wait_s = limit, overhead, hold_s, wait_s
+        # What the process really holds (its resident memory), when that can be read: memory no model
+        # accounts for (libraries imported later, caches, a batch's activations) then counts too.
+        self._measure = measure
         self._cond = threading.Condition()
         self._residents: dict[Hashable, Resident] = {}
         self._loading: dict[Hashable, int] = {}  # key -> bytes reserved while it loads
@@ -122,7 +126,7 @@ class MemoryBudget:
                     raise NoRoom(needed, self.limit, self.overhead, [], ever=False)
                 self._release_other_pages(holder)
                 to_close = self._make_room(needed)
-                fits = not to_close and (self.limit is None or self.used() + needed <= self.limit)
+                fits = not to_close and (self.limit is None or self._taken() + needed <= self.limit)
                 if fits:
                     self._loading[key] = needed
                 blockers = [r.name for r in self._residents.values() if self._in_use(r)]
@@ -151,7 +155,7 @@ class MemoryBudget:
             resident = Resident(key, name, value, size, time.monotonic())
             self._residents[key] = resident
             self._touch(resident, holder)
-            to_close = self._make_room(0)  # the estimate was low: make up for it now if we can
+            to_close = self._make_room(0, keep=key)  # the estimate was low: make up for it now if we can
             self._cond.notify_all()
         self._unload(to_close)
         return value
@@ -168,6 +172,13 @@ class MemoryBudget:
         """Bytes counted now: the overhead, the loaded models and those loading."""
         with self._cond:
             return self.overhead + sum(r.size for r in self._residents.values()) + sum(self._loading.values())
+
+    def _taken(self) -> int:
+        """What decides whether a model fits: the count, or the process's real memory where that is larger."""
+        counted = self.used()
+        if self._measure is None:
+            return counted
+        return max(counted, self._measure() + sum(self._loading.values()))
 
     def held_elsewhere(self) -> int:
         """Bytes of unloaded models that something still holds (they go when it lets go)."""
@@ -216,13 +227,14 @@ class MemoryBudget:
         held = any(now - when < self.hold_s for _, when in resident.holds.values())
         return held or _busy(resident.value)
 
-    def _make_room(self, needed: int) -> list[Resident]:
+    def _make_room(self, needed: int, keep: Hashable | None = None) -> list[Resident]:
         """Take the least recently used idle models out until `needed` more bytes fit (or none is idle)."""
         gone: list[Resident] = []
         if self.limit is None:
             return gone
-        idle = sorted((r for r in self._residents.values() if not self._in_use(r)), key=lambda r: r.last_used)
-        used = self.used()
+        idle = sorted((r for r in self._residents.values() if not self._in_use(r) and r.key != keep),
+                      key=lambda r: r.last_used)
+        used = self._taken()
         while idle and used + needed > self.limit:
             resident = idle.pop(0)
             del self._residents[resident.key]
@@ -290,7 +302,7 @@ def shared_budget() -> MemoryBudget:
                 import torch  # noqa: F401 - the libraries every model needs are part of the overhead
                 import transformers  # noqa: F401
 
-                _shared = MemoryBudget(int(gb * 1e9), process_bytes())
+                _shared = MemoryBudget(int(gb * 1e9), process_bytes(), measure=process_bytes)
         return _shared
 
 
