@@ -75,9 +75,21 @@ def _busy(value: Any) -> bool:
 
 
 def _close(value: Any) -> None:
+    """Stop the model's worker and let go of its weights, even if something still holds the bundle.
+
+    A page's variables outlive its run (Streamlit keeps the page's callbacks, and with them its globals,
+    for the whole session), so an unloaded bundle is emptied rather than only forgotten. Weights that
+    something else shares (a fine-tuned copy built on them) stay until that goes, and are reported.
+    """
+    import torch
+
     engine = getattr(value, "engine", None)
     if engine is not None:
         engine.close()
+        engine.model = None
+    for name, part in list(vars(value).items()):
+        if isinstance(part, torch.nn.Module) or isinstance(getattr(part, "components", None), dict):
+            setattr(value, name, None)
 
 
 class MemoryBudget:
