@@ -20,7 +20,9 @@ memory is refused.
 
 from __future__ import annotations
 
+import ctypes
 import gc
+import sys
 import threading
 import time
 import weakref
@@ -265,6 +267,7 @@ class MemoryBudget:
             self.unloads += 1
         residents.clear()
         gc.collect()
+        _return_free_memory()
         try:
             import torch
 
@@ -274,6 +277,16 @@ class MemoryBudget:
             pass
         with self._cond:
             self._cond.notify_all()
+
+
+def _return_free_memory() -> None:
+    """Hand freed heap memory back to the system (glibc keeps it for reuse, so the process would still
+    look as big as before the unload)."""
+    if sys.platform.startswith("linux"):
+        try:
+            ctypes.CDLL("libc.so.6").malloc_trim(0)
+        except (OSError, AttributeError):  # not glibc (e.g. musl): nothing to hand back this way
+            pass
 
 
 def process_bytes() -> int:
