@@ -1,7 +1,7 @@
 """Looking inside a causal language model: attention maps, the logit lens and input embeddings.
 
-One forward pass (with `attention="eager"` so the model returns its attention weights) gives
-everything the walk-through page draws. Results are cached per (model, dtype, token ids), because a
+One forward pass of the shared text model, switched to eager attention for that call only (so it
+returns its attention weights), gives everything the walk-through page draws. Results are cached per (model, dtype, token ids), because a
 Streamlit page reruns on every click while the text stays the same.
 """
 
@@ -125,11 +125,11 @@ def _compute_walkthrough(lm: "TextModel", token_ids: list[int], lens_positions: 
     def forward(model: Any) -> tuple[Any, Any]:  # run by the model's engine, between its decoding steps
         out = model(ids, output_attentions=True, output_hidden_states=True, logits_to_keep=1)
         if not out.attentions or out.attentions[0] is None:
-            raise ValueError("This model was loaded without attention weights; load it with attention='eager'.")
+            raise ValueError(f"{type(model).__name__} cannot return its attention weights.")
         return torch.stack([a[0] for a in out.attentions]).float().cpu(), _logit_lens(model, out.hidden_states,
                                                                                       positions).float().cpu()
 
-    attentions, lens_logits = lm.engine.run(forward)
+    attentions, lens_logits = lm.engine.run(forward, attention="eager")
     probs = torch.softmax(lens_logits, dim=-1)
     top_probs, top_ids = probs.topk(LENS_TOP, dim=-1)
     with lm.lock:

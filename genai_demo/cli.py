@@ -20,33 +20,29 @@ from genai_demo.config import settings
 KINDS = ("text", "chat", "embed", "image", "audio")
 # The models behind a kind, where they are more than one (the sound pages use a voice and a music model).
 KIND_OF_MODEL = {"tts": "audio", "music": "audio"}
-# Everything a model needs to load, and nothing else: no pickles, no ONNX/OpenVINO/Flax copies, no
-# single-file checkpoints at a pipeline's top level (diffusers reads the per-component folders).
-ALLOW_PATTERNS = ["*.json", "*.txt", "*.model", "*.jinja", "*.safetensors", "*/*.json", "*/*.txt",
-                  "*/*.model", "*/*.safetensors"]
-IGNORE_PATTERNS = ["*.bin", "*.pt", "*.ckpt", "*.h5", "*.msgpack", "*.onnx", "onnx/*", "openvino/*",
-                   "*.fp16.safetensors", "*/*.fp16.safetensors", "*.non_ema.*", "*/*.non_ema.*"]
-PIPELINE_ROOT_WEIGHTS = ["*.safetensors"]  # SD repositories also ship multi-GB single-file checkpoints
+# Everything a model needs to load besides its weights: configs, tokenizers, chat templates. The weight
+# files themselves are chosen one by one (`sizes.weight_files`): one safetensors set per component, the
+# half-size .fp16 files where the GPU loader asks for them, no pickles, ONNX copies or single-file
+# checkpoints at a pipeline's top level.
+SUPPORT_PATTERNS = ["*.json", "*.txt", "*.model", "*.jinja", "*/*.json", "*/*.txt", "*/*.model"]
 
 
 def configured_models() -> dict[str, str]:
     """model name (a kind, or a part of one: tts, music) -> model id or folder, as the app would load it here."""
-    config = settings()
-    image_device = "cpu"
-    try:
-        from genai_demo.engine import pick_device
+    from genai_demo.engine import image_model_id
 
-        image_device = pick_device()
-    except (ImportError, RuntimeError):
-        pass
-    return {
-        "text": config.text_model,
-        "chat": config.chat_model,
-        "embed": config.embed_model,
-        "image": config.image_model_for(image_device),
-        "tts": config.tts_model,
-        "music": config.music_model,
-    }
+    config = settings()
+    return {"text": config.text_model, "chat": config.chat_model, "embed": config.embed_model,
+            "image": image_model_id(), "tts": config.tts_model, "music": config.music_model}
+
+
+def download_patterns(kind: str, model_id: str, repo_files: list[str]) -> list[str]:
+    """What `prefetch` downloads of a repository: support files, and the weights this machine's loader reads."""
+    from genai_demo.engine.loader import machine_device, target_dtype, uses_fp16_files
+    from genai_demo.engine.sizes import weight_files
+
+    fp16 = kind == "image" and uses_fp16_files(model_id, target_dtype(kind, machine_device()))
+    return SUPPORT_PATTERNS + weight_files(repo_files, fp16)
 
 
 def extra_models() -> dict[str, str]:
@@ -59,7 +55,7 @@ def extra_models() -> dict[str, str]:
 
 
 def prefetch(kinds: list[str]) -> int:
-    from huggingface_hub import snapshot_download
+    from huggingface_hub import HfApi, snapshot_download
 
     wanted = configured_models()
     targets = {name: model_id for name, model_id in wanted.items() if KIND_OF_MODEL.get(name, name) in kinds}
@@ -71,9 +67,9 @@ def prefetch(kinds: list[str]) -> int:
             print(f"[{kind}] {model_id}: a local folder, nothing to download")
             continue
         print(f"[{kind}] downloading {model_id} …", flush=True)
-        ignore = IGNORE_PATTERNS + (PIPELINE_ROOT_WEIGHTS if kind == "image" else [])
         try:
-            path = snapshot_download(model_id, allow_patterns=ALLOW_PATTERNS, ignore_patterns=ignore)
+            patterns = download_patterns(kind, model_id, HfApi().list_repo_files(model_id))
+            path = snapshot_download(model_id, allow_patterns=patterns)
         except Exception as error:  # noqa: BLE001 - report every model, then exit non-zero
             failures += 1
             print(f"[{kind}] FAILED: {type(error).__name__}: {error}", file=sys.stderr)
@@ -103,6 +99,25 @@ def model_status(model_id: str) -> str:
     return f"cached, {repo.size_on_disk / 1e9:.2f} GB"
 
 
+def _in_memory(kind: str, model_id: str) -> str:
+    from genai_demo.engine import estimate_bytes
+
+    size = estimate_bytes(kind, model_id)
+    return "size in memory unknown until downloaded" if size is None else f"about {size / 1e9:.2f} GB in memory"
+
+
+def memory_budget_line() -> str:
+    from genai_demo.engine.budget import shared_budget
+
+    budget = shared_budget()
+    if budget.limit is None:
+        return ("budget        none (GENAI_MEMORY_BUDGET_GB unset): every model stays loaded; one larger than the "
+                "free memory is refused")
+    return (f"budget        {budget.limit / 1e9:.2f} GB for the whole process (GENAI_MEMORY_BUDGET_GB), of which "
+            f"{budget.overhead / 1e9:.2f} GB is the app without models; {len(budget.loaded())} model(s) loaded in "
+            "this process; the least recently used idle model is unloaded to make room")
+
+
 def _version(package: str) -> str:
     try:
         return metadata.version(package)
@@ -115,6 +130,7 @@ def doctor() -> int:
 
     from genai_demo.engine import describe_device, pick_device, pick_dtype
     from genai_demo.engine.batching import batch_cap
+    from genai_demo.engine.budget import shared_budget
 
     config = settings()
     print(f"python        {platform.python_version()} on {platform.platform()}")
@@ -129,7 +145,10 @@ def doctor() -> int:
     print(f"cuda          {torch.cuda.is_available()}   threads: {torch.get_num_threads()}")
     print(f"offline       {config.offline}   public mode: {config.public}")
     for kind, model_id in configured_models().items():
-        print(f"model {kind:<7} {model_id}: {model_status(model_id)}")
+        print(f"model {kind:<7} {model_id}: {model_status(model_id)}; {_in_memory(kind, model_id)}")
+    print(memory_budget_line())
+    for model in shared_budget().loaded():
+        print(f"loaded        {model.name}: {model.size / 1e9:.2f} GB, {'in use' if model.in_use else 'idle'}")
     try:
         import psutil
 

@@ -18,6 +18,12 @@ DEFAULT_CHAT_MODEL = "HuggingFaceTB/SmolLM2-135M-Instruct"
 # A one-to-four step distilled model gives a CPU user a picture in seconds; SD 1.5 needs a GPU.
 DEFAULT_IMAGE_MODEL_CPU = "stabilityai/sd-turbo"
 DEFAULT_IMAGE_MODEL_GPU = "stable-diffusion-v1-5/stable-diffusion-v1-5"
+# A public deployment (Community Cloud: a few GB, no GPU) needs an image model that fits beside the app:
+# BK-SDM-Tiny, SD 1.4 with a 0.33 B UNet (sd-turbo's 0.87 B UNet alone takes 3.5 GB in float32).
+DEFAULT_IMAGE_MODEL_PUBLIC = "nota-ai/bk-sdm-tiny"
+# What a small container gives an app (issue 18's target). The budget keeps the models and what the
+# process holds beside them under it; a picture being drawn needs up to about 0.9 GB on top at 512x512.
+PUBLIC_MEMORY_BUDGET_GB = 3.0
 # The standard Stable Diffusion image filter: public deployments add it to models shipped without one.
 SAFETY_CHECKER_MODEL = "CompVis/stable-diffusion-safety-checker"
 # Both sound models are small enough for a CPU, and both are licensed CC-BY-NC 4.0 (non-commercial use only).
@@ -116,7 +122,9 @@ class Settings:
     def image_model_for(self, device: str) -> str:
         if self.image_model:
             return self.image_model
-        return DEFAULT_IMAGE_MODEL_GPU if device == "cuda" else DEFAULT_IMAGE_MODEL_CPU
+        if device == "cuda":
+            return DEFAULT_IMAGE_MODEL_GPU
+        return DEFAULT_IMAGE_MODEL_PUBLIC if self.public else DEFAULT_IMAGE_MODEL_CPU
 
 
 # Names people know the default models by; any other model is called by the last part of its id or folder.
@@ -167,6 +175,16 @@ def _positive_int(name: str, value: str) -> int:
     return int(value)
 
 
+def _positive_float(name: str, value: str) -> float:
+    try:
+        number = float(value)
+    except ValueError:
+        number = 0.0
+    if not number > 0 or number == float("inf"):
+        raise ValueError(f"{name}={value!r} must be a number of gigabytes above 0, e.g. 2.5")
+    return number
+
+
 def _load_dotenv() -> None:
     try:
         from dotenv import load_dotenv
@@ -213,7 +231,8 @@ def settings() -> Settings:
         dtype=_choice("GENAI_DTYPE", DTYPES),
         public=public,
         offline=_flag("HF_HUB_OFFLINE") or _flag("TRANSFORMERS_OFFLINE"),
-        memory_budget_gb=float(budget) if budget else None,
+        memory_budget_gb=_positive_float("GENAI_MEMORY_BUDGET_GB", budget) if budget else (
+            PUBLIC_MEMORY_BUDGET_GB if public else None),
         max_batch=_positive_int("GENAI_MAX_BATCH", max_batch) if max_batch else None,
         limits=PUBLIC_LIMITS if public else FULL_LIMITS,
         text_server=_text_server(),

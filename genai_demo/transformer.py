@@ -207,7 +207,8 @@ _REACH_CACHE_SIZE = 8
 def attention_reach(lm: "TextModel", token_ids: list[int]) -> AttentionReach:
     """Run the model once over `token_ids` and measure how far back every layer attends (cached).
 
-    Needs a model loaded with attention="eager" (only that implementation returns the weights)."""
+    The shared model's engine switches it to eager attention (the only kind that returns the weights) for
+    this one pass."""
     if len(token_ids) < 2:
         raise ValueError("The text needs at least two tokens for attention to reach back at all.")
     if len(token_ids) > lm.context_window:
@@ -237,7 +238,7 @@ def _measure_reach(lm: "TextModel", token_ids: list[int]) -> AttentionReach:
     def forward(model: Any) -> tuple[Any, Any]:  # run by the model's engine, between its decoding steps
         out = model(ids, output_attentions=True, use_cache=False, logits_to_keep=1)
         if not out.attentions or out.attentions[0] is None:
-            raise ValueError("This model was loaded without attention weights; load it with attention='eager'.")
+            raise ValueError("This model does not return attention weights.")
         weight, first = [], []
         for layer in out.attentions:
             averaged = layer[0].float().mean(dim=0)  # [query, key], averaged over heads
@@ -245,7 +246,7 @@ def _measure_reach(lm: "TextModel", token_ids: list[int]) -> AttentionReach:
             first.append(averaged[:, 0] / n)  # query q reaches the first token from q tokens away
         return torch.stack(weight).cpu(), torch.stack(first).cpu()
 
-    weight, first = lm.engine.run(forward)
+    weight, first = lm.engine.run(forward, attention="eager")
     return AttentionReach(n, weight.double().numpy(), first.double().numpy())
 
 

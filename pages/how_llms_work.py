@@ -46,7 +46,7 @@ if not text.strip():
     st.info("Type a question or a sentence above to start the walk-through.", icon=":material/edit:")
     st.stop()
 
-lm = loaders.text_model(attention="eager")
+lm = loaders.text_model()
 window = attention.token_window(lm, text)
 if window.truncated:
     input_notice(f"Your text has {window.total_tokens:,} tokens. The walk-through shows only its first "

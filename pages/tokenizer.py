@@ -4,6 +4,7 @@ import streamlit as st
 
 from genai_demo import bpe, tokens
 from genai_demo.config import settings
+from genai_demo.engine import image_model_id
 from genai_demo.tokenizer_source import MAX_NAME_CHARS
 from genai_demo.ui import loaders
 from genai_demo.ui.charts import show_chart
@@ -88,8 +89,8 @@ else:
 candidates = [
     ("Text model", text_model_id),
     ("Sentence embedder", settings().embed_model),
-    # Every Stable Diffusion variant this app picks reads prompts with the same CLIP tokenizer.
-    ("Image model (CLIP)", settings().image_model_for("cpu")),
+    # The image model this machine uses (on a GPU not the CPU's): the one `prefetch` downloaded.
+    ("Image model (CLIP)", image_model_id()),
 ]
 if custom_id:
     candidates.append(("Your tokenizer", custom_id))

@@ -141,8 +141,10 @@ def pickle_only_dir(model_dir: Path) -> Path:
 def reset_app_state() -> None:
     """Forget settings and cached models, so a changed environment takes effect."""
     from genai_demo.config import settings
+    from genai_demo.engine.budget import reset_shared_budget
 
     settings.cache_clear()
+    reset_shared_budget()
     try:
         import streamlit as st
 

@@ -13,7 +13,7 @@ QUESTION = "What's the weather like today?"
 
 @pytest.fixture(scope="module")
 def lm(tiny_gpt2_dir):
-    return engine.load_text_model(str(tiny_gpt2_dir), attention="eager")
+    return engine.load_text_model(str(tiny_gpt2_dir))
 
 
 @pytest.fixture(scope="module")
@@ -97,3 +97,47 @@ def test_strongest_links_match_the_map(walk):
     assert all(k <= 5 for k, _ in links)
     with pytest.raises(ValueError):
         attention.strongest_links(walk, 99, 0, 0)
+
+
+def test_attention_comes_from_the_shared_model_switched_per_call(lm, walk, tiny_gpt2_dir):
+    """No second copy: the shared (sdpa) model gives the same maps an eager-loaded copy gives, and is
+    back on sdpa afterwards, so generation keeps its fast path."""
+    from transformers import AutoModelForCausalLM
+
+    assert lm.model.config._attn_implementation == "sdpa"
+    eager = AutoModelForCausalLM.from_pretrained(str(tiny_gpt2_dir), attn_implementation="eager", dtype=lm.dtype)
+    with torch.inference_mode():
+        expected = torch.stack(eager(torch.tensor([walk.token_ids]), output_attentions=True).attentions)[:, 0]
+    np.testing.assert_array_equal(walk.attentions, expected.float().numpy())
+
+    def fails(model):
+        raise RuntimeError("boom")
+
+    with pytest.raises(RuntimeError, match="boom"):
+        lm.engine.run(fails, attention="eager")
+    assert lm.model.config._attn_implementation == "sdpa"
+
+
+def test_walkthroughs_during_generation_leave_the_text_unchanged(lm):
+    """Maps requested while other learners write: their text is the same as without the maps."""
+    import threading
+
+    from genai_demo import text
+    from genai_demo.engine import SamplingSettings
+
+    columns = [SamplingSettings(temperature=0.9, seed=7, max_new_tokens=40)]
+    alone = text.generate_texts(lm, "The weather today", columns)
+    maps_done = []
+
+    def ask_for_maps() -> None:
+        for n in range(6):
+            attention.clear_cache()
+            maps_done.append(attention.walkthrough(lm, list(range(100, 110 + n))).n_layers)
+
+    thread = threading.Thread(target=ask_for_maps)
+    thread.start()
+    together = text.generate_texts(lm, "The weather today", columns)
+    thread.join()
+    assert together == alone
+    assert len(maps_done) == 6
+    assert lm.model.config._attn_implementation == "sdpa"

@@ -25,6 +25,7 @@ import threading
 import time
 import weakref
 from collections import deque
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable, Iterator, Sequence, TypeVar
 
@@ -129,18 +130,36 @@ class Job:
                 self.cancel()
 
 
+@contextmanager
+def attention_implementation(model: Any, name: str | None) -> Iterator[None]:
+    """Run the `with` body with the model's attention computed by `name` ("eager" returns the weights),
+    then switch back. Safe only on the thread that owns the model's forward passes (the engine worker):
+    no other forward pass can see the switched model. A switch costs well under a millisecond."""
+    previous = getattr(model.config, "_attn_implementation", None)
+    if name is None or name == previous:
+        yield
+        return
+    model.set_attn_implementation(name)
+    try:
+        yield
+    finally:
+        model.set_attn_implementation(previous)
+
+
 class _Task:
     """A piece of work on the model (one or a few forward passes) to run between decoding steps."""
 
-    def __init__(self, work: Callable[[Any], Any]) -> None:
+    def __init__(self, work: Callable[[Any], Any], attention: str | None = None) -> None:
         self.work = work
+        self.attention = attention
         self.done = threading.Event()
         self.result: Any = None
         self.error: BaseException | None = None
 
     def run(self, model: Any) -> None:
         try:
-            self.result = self.work(model)
+            with attention_implementation(model, self.attention):
+                self.result = self.work(model)
         except BaseException as error:  # noqa: BLE001 - handed back to the session that asked
             self.error = error
         finally:
@@ -156,6 +175,7 @@ class TextEngine:
         self.max_batch = max_batch or batch_cap(str(getattr(model, "device", "cpu")).split(":")[0])
         self._cond = threading.Condition()
         self._tasks: deque[_Task] = deque()
+        self._calls = 0  # `run` calls not yet answered (queued or running on the worker)
         self._waiting: deque[Job] = deque()
         self._active: list[_Row] = []  # the rows of the running batch, in cache order
         self._joining: list[_Row] = []  # the rows of the job being prefilled
@@ -183,19 +203,27 @@ class TextEngine:
             self._cond.notify_all()
         return job
 
-    def run(self, work: Callable[[Any], T]) -> T:
+    def run(self, work: Callable[[Any], T], attention: str | None = None) -> T:
         """Run `work(model)` on the worker between two decoding steps, and return what it returns.
 
-        For single forward passes: they wait at most one step of the running batch.
+        For single forward passes: they wait at most one step of the running batch. `attention="eager"`
+        computes attention that call's way (so the model returns its attention weights), on the one
+        shared copy of the model.
         """
         if threading.current_thread() is self._worker:
-            return work(self.model)
-        task = _Task(work)
+            with attention_implementation(self.model, attention):
+                return work(self.model)
+        task = _Task(work, attention)
         with self._cond:
             self._tasks.append(task)
+            self._calls += 1
             self._ensure_worker()
             self._cond.notify_all()
-        task.done.wait()
+        try:
+            task.done.wait()
+        finally:
+            with self._cond:
+                self._calls -= 1
         if task.error is not None:
             raise task.error
         return task.result
@@ -223,7 +251,8 @@ class TextEngine:
             return self._state(job), job.version
 
     def close(self, timeout: float = 5.0) -> None:
-        """Stop the worker after its current step (used at exit). Later work starts a new one."""
+        """Stop the worker after its current step (at exit, and when the model is unloaded). Later work
+        starts a new one."""
         with self._cond:
             worker, self._closing = self._worker, True
             self._cond.notify_all()
@@ -231,6 +260,13 @@ class TextEngine:
             worker.join(timeout)
         with self._cond:
             self._closing = False
+            if self._tasks or self._waiting:  # work that arrived while closing is not left waiting forever
+                self._ensure_worker()
+
+    def busy(self) -> bool:
+        """Whether any session's work is running or waiting on this model right now."""
+        with self._cond:
+            return bool(self._calls or self._waiting or self._joining or any(not row.finished for row in self._active))
 
     def load(self) -> tuple[int, int]:
         """(rows still writing, rows waiting) right now."""

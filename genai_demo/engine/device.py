@@ -92,7 +92,9 @@ def pick_dtype(device: str, workload: str = "generation") -> "torch.dtype":
       difference early on can change every later token; float32 is also what the numbers the pages
       show are computed in, and a bfloat16 vector-matrix product is no faster on a CPU.
     - CPU, diffusion ("images"): bfloat16 where the CPU has bfloat16 matrix units (its products over
-      thousands of pixels run about twice as fast there), else float32.
+      thousands of pixels run about twice as fast there), else float32; bfloat16 always in public mode,
+      where memory is what runs out first (a float32 pipeline with its safety checker alone would take
+      more than a Community Cloud app has).
 
     The rule depends only on the machine, never on a timing, so one machine always writes the same
     text for the same seed.
@@ -104,6 +106,6 @@ def pick_dtype(device: str, workload: str = "generation") -> "torch.dtype":
         return getattr(torch, wanted)
     if device in ("cuda", "mps"):
         return torch.float16
-    if workload == "images" and cpu_has_bfloat16_units():
+    if workload == "images" and (cpu_has_bfloat16_units() or settings().public):
         return torch.bfloat16
     return torch.float32

@@ -8,8 +8,9 @@ session on it. Rules that hold for every kind:
 - weights only from safetensors files, never remote code;
 - any failure becomes `ModelUnavailable`, which says in plain words what happened and how to fix it.
 
-These functions do not cache: `genai_demo.ui.loaders` caches them once per process with
-`st.cache_resource`, and tests and scripts call them directly.
+These functions do not cache. `shared_model` keeps one copy of each per process, inside the memory
+budget (`budget.py`); `genai_demo.ui.loaders` asks it for the pages, and tests and scripts may call the
+loaders directly.
 """
 
 from __future__ import annotations
@@ -18,12 +19,14 @@ import os
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Callable, TypeVar
 
 from genai_demo.config import SAFETY_CHECKER_MODEL, settings
 from genai_demo.engine.batching import TextEngine
+from genai_demo.engine.budget import Holder, NoRoom, OnWait, free_bytes, shared_budget
 from genai_demo.engine.device import pick_device, pick_dtype
 from genai_demo.engine.queue import TurnQueue
+from genai_demo.engine.sizes import bytes_per_number, folder_parameters, hub_parameters
 from genai_demo.engine.threads import tokenizer_lock
 
 # Set before transformers/tokenizers are imported anywhere: the Rust tokenizer's thread pool and
@@ -32,6 +35,8 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 if TYPE_CHECKING:
     import torch
+
+T = TypeVar("T")
 
 
 class ModelUnavailable(RuntimeError):
@@ -103,6 +108,20 @@ def _resolve_device() -> str:
     except RuntimeError as error:
         raise ModelUnavailable("The chosen device is not available", str(error),
                                "Unset GENAI_DEVICE (or set it to auto) and restart the app.") from error
+
+
+def machine_device() -> str:
+    """The device the app picks on this machine, or "cpu" where GENAI_DEVICE names one it does not have."""
+    try:
+        return pick_device()
+    except RuntimeError:
+        return "cpu"
+
+
+def image_model_id() -> str:
+    """The image model this machine uses: GENAI_IMAGE_MODEL, else the default for the device the app picks
+    (what `prefetch` downloads and what the image and tokenizer pages load)."""
+    return settings().image_model_for(machine_device())
 
 
 # --- errors -----------------------------------------------------------------------------------
@@ -190,31 +209,63 @@ def _local_folder(model_id: str) -> Path | None:
         return None
 
 
-def _check_memory(model_id: str, what: str) -> None:
-    """Refuse to load a model whose weights on disk exceed the memory budget (or the free memory)."""
-    folder = _local_folder(model_id)
-    if folder is None:
+def target_dtype(kind: str, device: str) -> "torch.dtype":
+    """The dtype a kind of model is loaded in on a device."""
+    import torch
+
+    if kind == "embed" and device == "cpu" and settings().dtype == "auto":
+        # Similarity scores are shown to three decimals: the small embedder stays in float32 on the CPU.
+        return torch.float32
+    return pick_dtype(device, "images" if kind == "image" else "generation")
+
+
+def uses_fp16_files(model_id: str, dtype: "torch.dtype") -> bool:
+    """A pipeline from the Hub in float16 is loaded from its half-size `.fp16` files where it has them."""
+    import torch
+
+    return dtype == torch.float16 and not Path(model_id).is_dir()
+
+
+def estimate_bytes(kind: str, model_id: str) -> int | None:
+    """Bytes the weights of a model will take once loaded, known before download: from the local folder
+    or cache, else from the Hub's file headers. None when it cannot be known (offline and not cached)."""
+    dtype = target_dtype(kind, _resolve_device())
+    fp16_files = kind == "image" and uses_fp16_files(model_id, dtype)
+    try:
+        folder = _local_folder(model_id)
+        if folder is not None:
+            return folder_parameters(folder, fp16_files) * bytes_per_number(dtype)
+        if settings().offline:
+            return None
+        return hub_parameters(model_id, fp16_files) * bytes_per_number(dtype)
+    except Exception:  # noqa: BLE001 - no estimate: the size is counted once the model is loaded
+        return None
+
+
+def _check_memory(model_id: str, what: str, kind: str) -> None:
+    """Refuse, before any download, a model whose weights alone exceed the budget (or the free memory)."""
+    needed = estimate_bytes(kind, model_id)
+    if needed is None:
         return
-    size_gb = sum(f.stat().st_size for f in folder.rglob("*.safetensors")) / 1e9
-    budget = settings().memory_budget_gb
-    if budget is None:
-        try:
-            import psutil
-
-            budget = psutil.virtual_memory().available / 1e9
-        except ImportError:
-            return
-    if size_gb > budget:
-        raise ModelUnavailable(
-            f"The {what} does not fit in memory",
-            f"`{model_id}` needs about {size_gb:.1f} GB; {budget:.1f} GB is available to this app.",
-            "Pick a smaller model, or raise GENAI_MEMORY_BUDGET_GB if the machine really has more memory.",
-            model_id,
-        )
+    budget_gb = settings().memory_budget_gb
+    room = budget_gb * 1e9 if budget_gb is not None else free_bytes()
+    if room is not None and needed > room:
+        raise _does_not_fit(what, model_id, needed, room, 0)
 
 
-def _guarded_load(what: str, model_id: str, kind: str, load):  # type: ignore[no-untyped-def]
-    _check_memory(model_id, what)
+def _does_not_fit(what: str, model_id: str, needed: float, room: float, overhead: float) -> ModelUnavailable:
+    app = f" (the app itself holds {overhead / 1e9:.1f} GB of it)" if overhead else ""
+    return ModelUnavailable(
+        f"The {what} does not fit in memory",
+        f"`{model_id}` needs about {needed / 1e9:.2f} GB; {room / 1e9:.2f} GB is available to this app{app}.",
+        "Pick a smaller model, or raise GENAI_MEMORY_BUDGET_GB if the machine really has more memory.",
+        model_id,
+    )
+
+
+def _guarded_load(what: str, model_id: str, kind: str, load, weights: bool = True):  # type: ignore[no-untyped-def]
+    if weights:
+        _check_memory(model_id, what, kind)
     try:
         return load()
     except ModelUnavailable:
@@ -243,13 +294,17 @@ def load_tokenizer(model_id: str, what: str = "tokenizer", kind: str = "text") -
     from transformers import AutoTokenizer
 
     def load() -> Any:
+        # A downloaded repository is read as the folder it is: offline, transformers would otherwise look
+        # for a config.json beside a pipeline's tokenizer and give up.
+        cached = _local_folder(model_id)
+        source = str(cached) if cached is not None else model_id
         try:
-            return AutoTokenizer.from_pretrained(model_id, **_common_kwargs())
+            return AutoTokenizer.from_pretrained(source, **_common_kwargs())
         except (OSError, ValueError):
             # Diffusers pipelines keep their tokenizer in a subfolder.
-            return AutoTokenizer.from_pretrained(model_id, subfolder="tokenizer", **_common_kwargs())
+            return AutoTokenizer.from_pretrained(source, subfolder="tokenizer", **_common_kwargs())
 
-    return _prepare_tokenizer(_guarded_load(what, model_id, kind, load))
+    return _prepare_tokenizer(_guarded_load(what, model_id, kind, load, weights=False))
 
 
 def end_of_text_ids(model: Any, tokenizer: Any) -> frozenset[int]:
@@ -274,16 +329,16 @@ def _context_window(model: Any, tokenizer: Any) -> int:
     return config_window(model.config) or int(min(tokenizer.model_max_length, 4096))
 
 
-def _load_causal_lm(model_id: str, what: str, kind: str, attention: str) -> TextModel:
+def _load_causal_lm(model_id: str, what: str, kind: str) -> TextModel:
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
     device = _resolve_device()
-    dtype = pick_dtype(device)
+    dtype = target_dtype(kind, device)
 
     def load() -> TextModel:
         tokenizer = _prepare_tokenizer(AutoTokenizer.from_pretrained(model_id, **_common_kwargs()))
         model = AutoModelForCausalLM.from_pretrained(
-            model_id, dtype=dtype, use_safetensors=True, attn_implementation=attention, **_common_kwargs()
+            model_id, dtype=dtype, use_safetensors=True, attn_implementation="sdpa", **_common_kwargs()
         )
         model.to(device).eval()
         model.requires_grad_(False)
@@ -296,25 +351,23 @@ def _load_causal_lm(model_id: str, what: str, kind: str, attention: str) -> Text
     return _guarded_load(what, model_id, kind, load)
 
 
-def load_text_model(model_id: str | None = None, attention: str = "sdpa") -> TextModel:
-    """The text model (GPT-2 by default). `attention="eager"` returns attention weights."""
-    return _load_causal_lm(model_id or settings().text_model, "text model", "text", attention)
+def load_text_model(model_id: str | None = None) -> TextModel:
+    """The text model (GPT-2 by default). Attention weights: `engine.run(work, attention="eager")`."""
+    return _load_causal_lm(model_id or settings().text_model, "text model", "text")
 
 
 def load_chat_model(model_id: str | None = None) -> TextModel:
     """A small instruction-tuned model with a chat template."""
-    return _load_causal_lm(model_id or settings().chat_model, "chat model", "chat", "sdpa")
+    return _load_causal_lm(model_id or settings().chat_model, "chat model", "chat")
 
 
 def load_embedder(model_id: str | None = None) -> Embedder:
     """A sentence-transformers embedder (all-MiniLM-L6-v2 by default)."""
-    import torch
     from sentence_transformers import SentenceTransformer
 
     model_id = model_id or settings().embed_model
     device = _resolve_device()
-    # Similarity scores are shown to three decimals: the small embedder stays in float32 on the CPU.
-    dtype = torch.float32 if device == "cpu" and settings().dtype == "auto" else pick_dtype(device)
+    dtype = target_dtype("embed", device)
 
     def load() -> Embedder:
         model = SentenceTransformer(
@@ -335,12 +388,11 @@ def load_image_pipeline(model_id: str | None = None) -> ImagePipeline:
 
     On a GPU the half-size fp16 weight files are used when the repository has them.
     """
-    import torch
     from diffusers import AutoPipelineForText2Image
 
     device = _resolve_device()
     model_id = model_id or settings().image_model_for(device)
-    dtype = pick_dtype(device, "images")
+    dtype = target_dtype("image", device)
 
     def from_pretrained(**extra: Any) -> Any:
         return AutoPipelineForText2Image.from_pretrained(
@@ -374,7 +426,7 @@ def load_image_pipeline(model_id: str | None = None) -> ImagePipeline:
         if not settings().public:
             extra = {"safety_checker": None, "requires_safety_checker": False}
         pipeline = None
-        if dtype == torch.float16 and not Path(model_id).is_dir():
+        if uses_fp16_files(model_id, dtype):
             try:
                 pipeline = from_pretrained(variant="fp16", **extra)
             except (OSError, ValueError):
@@ -388,6 +440,42 @@ def load_image_pipeline(model_id: str | None = None) -> ImagePipeline:
         return ImagePipeline(model_id, pipeline, device, dtype)
 
     return _guarded_load("image model", model_id, "image", load)
+
+
+# --- shared copies, inside the memory budget --------------------------------------------------
+
+
+def shared_model(kind: str, what: str, model_id: str, load: Callable[[str], T], holder: Holder | None = None,
+                 on_wait: OnWait | None = None) -> T:
+    """The process's one copy of a model (`load(model_id)` the first time), inside the memory budget.
+
+    Every kind of model goes through here, so a new kind is budgeted by calling this with its loader.
+    Unloading stops a text model's engine; a model with text being written or a picture being drawn
+    (its `engine` or `queue` is busy) or held by a session's page is never unloaded.
+    """
+    config = settings()
+    key = (kind, model_id, config.device, config.dtype)
+    try:
+        return shared_budget().get(key, f"{what} `{model_id}`", lambda: load(model_id),
+                                   lambda: estimate_bytes(kind, model_id), holder, on_wait)
+    except NoRoom as full:
+        if not full.ever:
+            raise _does_not_fit(what, model_id, full.needed, full.limit, full.overhead) from full
+        in_use = f": {', '.join(full.busy)}" if full.busy else ""
+        raise ModelUnavailable(
+            f"The {what} is waiting for memory",
+            f"`{model_id}` needs about {full.needed / 1e9:.2f} GB, and the memory budget "
+            f"({full.limit / 1e9:.1f} GB) is taken by models other learners are using right now{in_use}.",
+            "Try again in a minute, when they have finished, or raise GENAI_MEMORY_BUDGET_GB if the machine "
+            "has more memory.",
+            model_id,
+        ) from full
+
+
+def loaded_model(kind: str, model_id: str) -> Any | None:
+    """The shared copy of a model if it is loaded now, else None (never loads)."""
+    config = settings()
+    return shared_budget().peek((kind, model_id, config.device, config.dtype))
 
 
 # --- sound ------------------------------------------------------------------------------------

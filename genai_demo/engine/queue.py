@@ -71,6 +71,11 @@ class TurnQueue:
                 self._run_s = took if self._run_s == 0 else 0.7 * self._run_s + 0.3 * took
                 self._cond.notify_all()
 
+    def busy(self) -> bool:
+        """Whether a run is going on or waiting for its turn."""
+        with self._cond:
+            return bool(self._running or self._line)
+
     def waiting(self) -> int:
         """How many callers wait in line right now."""
         with self._cond:

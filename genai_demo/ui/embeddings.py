@@ -28,9 +28,14 @@ def sentence_vectors(_embedder: Embedder, model_id: str, sentences: tuple[str, .
 
 
 @st.cache_resource(max_entries=1, show_spinner="Embedding the passage library (once per process)…")
-def passage_index(_embedder: Embedder, model_id: str) -> PassageIndex:
-    """The corpus vectors are computed once per process and shared by every session."""
+def _passage_index(_embedder: Embedder, model_id: str, embedder_copy: int) -> PassageIndex:
     return PassageIndex.build(_embedder, load_corpus())
+
+
+def passage_index(embedder: Embedder, model_id: str) -> PassageIndex:
+    """The corpus vectors are computed once per process and shared by every session. Keyed by the embedder's
+    copy too: once the memory budget has reloaded the embedder, the old index (which holds the old copy) goes."""
+    return _passage_index(embedder, model_id, id(embedder))
 
 
 @st.cache_data(max_entries=64, show_spinner=False)

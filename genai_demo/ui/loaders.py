@@ -1,14 +1,20 @@
-"""Models cached once per process (shared by every session), keyed by (id, device, dtype).
+"""The pages' models: one copy of each per process (shared by every session), inside the memory budget.
 
 Each `*_model()` function returns the loaded bundle, or shows the shared error panel and stops the
 page. The `*_or_none()` forms return None instead of stopping, for pages that can go on without.
+The memory budget (`genai_demo.engine.budget`) owns the models, not `st.cache_resource`: it can unload
+the least recently used one to make room, which a cache that keeps every entry alive could not.
+A new kind of model needs one `_shared(...)` call with its loader.
 With GENAI_TEXT_SERVER set, `text_writer()` and `chat_writer()` return the served model (its tokenizer
 here, its weights on the server); `text_model()` and `chat_model()` stay local, for views that need weights.
 """
 
 from __future__ import annotations
 
+from typing import Callable, TypeVar
+
 import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from genai_demo import engine
 from genai_demo.config import TextServer, settings
@@ -24,32 +30,67 @@ from genai_demo.engine import (
 from genai_demo.tokenizer_source import NOT_LOADED, TOKENIZER_FILES, TokenizerSource, allowed_roots, tokenizer_source
 from genai_demo.ui.panels import model_unavailable_panel
 
-# One entry per kind keeps a small deployment's memory bounded: a changed setting replaces the model.
+T = TypeVar("T")
 
 
-@st.cache_resource(show_spinner="Loading the text model (only the first time)…", max_entries=2)
-def _text_model(model_id: str, device: str, dtype: str, attention: str) -> TextModel:
-    return engine.load_text_model(model_id, attention=attention)
+def _holder() -> tuple[str, str] | None:
+    """(session, page) of the script run asking: that page keeps its models while the learner is on it."""
+    ctx = get_script_run_ctx(suppress_warning=True)
+    return (ctx.session_id, ctx.page_script_hash) if ctx is not None else None
 
 
-@st.cache_resource(show_spinner="Loading the chat model (only the first time)…", max_entries=1)
-def _chat_model(model_id: str, device: str, dtype: str) -> TextModel:
-    return engine.load_chat_model(model_id)
+def _shared(kind: str, what: str, model_id: str, load: Callable[[str], T]) -> T:
+    """The shared model; while it waits for memory the page says so, and afterwards how long it waited."""
+    if engine.loaded_model(kind, model_id) is not None:
+        return engine.shared_model(kind, what, model_id, load, _holder())
+    notice = st.empty()
+    waited_s = 0.0
+
+    def on_wait(seconds: float, busy: list[str]) -> None:
+        nonlocal waited_s
+        waited_s = seconds
+        notice.info(f"The {what} is waiting for memory ({seconds:.0f} s so far): this server's memory budget is "
+                    f"taken by models other learners are using right now ({', '.join(busy)}). It loads as soon "
+                    "as one of them is free.", icon=":material/hourglass_top:")
+
+    with st.spinner(f"Loading the {what} (only the first time)…"):
+        try:
+            model = engine.shared_model(kind, what, model_id, load, _holder(), on_wait)
+        finally:
+            notice.empty()
+    if waited_s:
+        st.caption(f"The {what} had to wait {waited_s:.0f} s for memory: other learners' models filled the "
+                   "server's memory budget.")
+    return model
+
+
+def _text_model() -> TextModel:
+    return _shared("text", "text model", settings().text_model, engine.load_text_model)
+
+
+def _chat_model() -> TextModel:
+    return _shared("chat", "chat model", settings().chat_model, engine.load_chat_model)
+
+
+def _embedder() -> Embedder:
+    return _shared("embed", "sentence embedder", settings().embed_model, engine.load_embedder)
+
+
+def _image_pipeline() -> ImagePipeline:
+    return _shared("image", "image model", engine.image_model_id(), engine.load_image_pipeline)
+
+
+def _speech_model() -> SpeechModel:
+    return _shared("tts", "voice", settings().tts_model, engine.load_speech_model)
+
+
+def _music_model() -> MusicModel:
+    return _shared("music", "music model", settings().music_model, engine.load_music_model)
 
 
 @st.cache_resource(show_spinner="Loading the served model's tokenizer (only the first time)…", max_entries=1)
 def _served_model(server: TextServer) -> RemoteTextModel:
-    return engine.load_remote_text_model(server)
-
-
-@st.cache_resource(show_spinner="Loading the sentence embedder (only the first time)…", max_entries=1)
-def _embedder(model_id: str, device: str, dtype: str) -> Embedder:
-    return engine.load_embedder(model_id)
-
-
-@st.cache_resource(show_spinner="Loading the image model (only the first time; it is large)…", max_entries=1)
-def _image_pipeline(model_id: str, device: str, dtype: str) -> ImagePipeline:
-    return engine.load_image_pipeline(model_id)
+    return engine.load_remote_text_model(server)  # a tokenizer and a client: small, outside the budget
 
 
 @st.cache_resource(show_spinner="Loading a tokenizer…", max_entries=8)
@@ -57,81 +98,76 @@ def _tokenizer(model_id: str):  # type: ignore[no-untyped-def]
     return engine.load_tokenizer(model_id)
 
 
-def _or_stop(load, *args):  # type: ignore[no-untyped-def]
+def _or_stop(load: Callable[[], T]) -> T:
     try:
-        return load(*args)
+        return load()
     except ModelUnavailable as error:
         model_unavailable_panel(error)
         st.stop()
+        raise  # st.stop() raises; this line only tells type checkers so
 
 
-def _or_none(load, *args):  # type: ignore[no-untyped-def]
+def _or_none(load: Callable[[], T]) -> T | None:
     try:
-        return load(*args)
+        return load()
     except ModelUnavailable as error:
         model_unavailable_panel(error)
         return None
 
 
-def _key() -> tuple[str, str]:
-    return settings().device, settings().dtype
+def text_model() -> TextModel:
+    """The shared text model."""
+    return _or_stop(_text_model)
 
 
-def text_model(attention: str = "sdpa") -> TextModel:
-    """The shared text model; `attention="eager"` for a copy that returns attention weights."""
-    return _or_stop(_text_model, settings().text_model, *_key(), attention)
-
-
-def text_model_or_none(attention: str = "sdpa") -> TextModel | None:
-    return _or_none(_text_model, settings().text_model, *_key(), attention)
+def text_model_or_none() -> TextModel | None:
+    return _or_none(_text_model)
 
 
 def text_writer() -> TextModel | RemoteTextModel:
     """The model that writes text on the text pages: the served one when GENAI_TEXT_SERVER is set."""
     server = settings().text_server
-    return _or_stop(_served_model, server) if server else text_model()
+    return _or_stop(lambda: _served_model(server)) if server else text_model()
 
 
 def text_writer_or_none() -> TextModel | RemoteTextModel | None:
     server = settings().text_server
-    return _or_none(_served_model, server) if server else text_model_or_none()
+    return _or_none(lambda: _served_model(server)) if server else text_model_or_none()
 
 
 def chat_model() -> TextModel:
-    return _or_stop(_chat_model, settings().chat_model, *_key())
+    return _or_stop(_chat_model)
 
 
 def chat_writer() -> TextModel | RemoteTextModel:
     """The model the chat page talks to: the served one when GENAI_TEXT_SERVER is set."""
     server = settings().text_server
-    return _or_stop(_served_model, server) if server else chat_model()
+    return _or_stop(lambda: _served_model(server)) if server else chat_model()
 
 
 def embedder() -> Embedder:
-    return _or_stop(_embedder, settings().embed_model, *_key())
+    return _or_stop(_embedder)
 
 
 def embedder_or_none() -> Embedder | None:
-    return _or_none(_embedder, settings().embed_model, *_key())
+    return _or_none(_embedder)
 
 
 def image_pipeline() -> ImagePipeline:
-    pipeline = _or_stop(_image_pipeline, settings().image_model or "", *_key())
-    _loaded_kinds.add("image")
-    return pipeline
+    return _or_stop(_image_pipeline)
+
+
+def speech_model() -> SpeechModel:
+    return _or_stop(_speech_model)
+
+
+def music_model() -> MusicModel:
+    return _or_stop(_music_model)
 
 
 def image_pipeline_if_loaded() -> ImagePipeline | None:
-    """The image pipeline only if a session already loaded it (pages that reuse its VAE never load it)."""
-    if "image" not in _loaded_kinds:
-        return None
-    try:
-        return _image_pipeline(settings().image_model or "", *_key())
-    except ModelUnavailable:
-        return None
-
-
-_loaded_kinds: set[str] = set()
+    """The image pipeline only if it is loaded now (pages that reuse its VAE never load it)."""
+    return engine.loaded_model("image", engine.image_model_id())
 
 
 def tokenizer_or_error(model_id: str):  # type: ignore[no-untyped-def]
@@ -164,21 +200,3 @@ def visitor_tokenizer(typed: str):  # type: ignore[no-untyped-def]
         return _visitor_tokenizer(source), None
     except Exception:  # noqa: BLE001 - any failure (missing, offline, not a tokenizer) reads the same
         return None, NOT_LOADED
-
-
-@st.cache_resource(show_spinner="Loading the voice (only the first time)…", max_entries=1)
-def _speech_model(model_id: str, device: str, dtype: str) -> SpeechModel:
-    return engine.load_speech_model(model_id)
-
-
-@st.cache_resource(show_spinner="Loading the music model (only the first time; it is large)…", max_entries=1)
-def _music_model(model_id: str, device: str, dtype: str) -> MusicModel:
-    return engine.load_music_model(model_id)
-
-
-def speech_model() -> SpeechModel:
-    return _or_stop(_speech_model, settings().tts_model, *_key())
-
-
-def music_model() -> MusicModel:
-    return _or_stop(_music_model, settings().music_model, *_key())

@@ -1,0 +1,198 @@
+"""The memory budget: sizes known before loading, least-recently-used unloading, models in use kept,
+waiting, and the page that says it waited. Tiny real models and a tiny budget."""
+
+from __future__ import annotations
+
+import gc
+import threading
+from dataclasses import dataclass
+
+import pytest
+import torch
+
+from genai_demo import engine, text
+from genai_demo.engine import ImagePipeline, SamplingSettings, TurnQueue
+from genai_demo.engine.budget import MemoryBudget, NoRoom, reset_shared_budget
+from genai_demo.engine.sizes import folder_parameters, loaded_bytes, weight_files
+from tests.conftest import reset_app_state, run_page
+
+KB = 1000
+
+
+@dataclass
+class Bundle:
+    """A model bundle as the loaders make them: a torch module, and a turn queue for its runs."""
+
+    model: torch.nn.Module
+    queue: TurnQueue
+
+
+def bundle(kilobytes: int) -> Bundle:
+    return Bundle(torch.nn.Linear(kilobytes * KB // 4, 1, bias=False), TurnQueue())  # float32: 4 bytes a number
+
+
+def ask(budget: MemoryBudget, name: str, kilobytes: int, holder=None, on_wait=None):  # type: ignore[no-untyped-def]
+    return budget.get(name, name, lambda: bundle(kilobytes), lambda: kilobytes * KB, holder, on_wait)
+
+
+def names(budget: MemoryBudget) -> list[str]:
+    return [model.name for model in budget.loaded()]
+
+
+def test_the_least_recently_used_idle_model_is_unloaded_to_make_room():
+    budget = MemoryBudget(limit=100 * KB)
+    ask(budget, "a", 40)
+    ask(budget, "b", 40)
+    ask(budget, "a", 40)  # a used again: b is now the oldest
+    ask(budget, "c", 40)
+    assert names(budget) == ["c", "a"]
+    assert budget.used() <= 100 * KB and budget.unloads == 1
+
+
+def test_a_model_that_can_never_fit_is_refused_before_loading():
+    budget = MemoryBudget(limit=100 * KB, overhead=30 * KB)
+    loads = []
+    with pytest.raises(NoRoom) as caught:
+        budget.get("big", "big", lambda: loads.append(1), lambda: 80 * KB)
+    assert not loads and not caught.value.ever
+
+
+def test_a_model_a_session_is_on_is_kept_and_the_newcomer_waits_then_gives_up():
+    budget = MemoryBudget(limit=100 * KB, wait_s=0.6)
+    ask(budget, "a", 60, holder=("learner 1", "text page"))
+    waits = []
+    with pytest.raises(NoRoom) as caught:
+        ask(budget, "b", 60, holder=("learner 2", "image page"), on_wait=lambda s, busy: waits.append(busy))
+    assert caught.value.busy == ["a"] and waits and waits[0] == ["a"]
+    assert names(budget) == ["a"]
+
+
+def test_a_session_that_moves_to_another_page_lets_its_old_model_go():
+    budget = MemoryBudget(limit=100 * KB, wait_s=0)
+    ask(budget, "a", 60, holder=("learner", "text page"))
+    ask(budget, "b", 60, holder=("learner", "image page"))
+    assert names(budget) == ["b"]
+
+
+def test_a_waiting_request_loads_as_soon_as_the_busy_model_is_free():
+    budget = MemoryBudget(limit=100 * KB)
+    queue = ask(budget, "a", 60).queue  # the queue only: a reference to the model would keep its memory
+    waiting, loaded = threading.Event(), []
+
+    def newcomer() -> None:
+        loaded.append(ask(budget, "b", 60, on_wait=lambda s, models: waiting.set()))
+
+    with queue.turn():  # a picture is being drawn with "a"
+        thread = threading.Thread(target=newcomer)
+        thread.start()
+        assert waiting.wait(30)
+        assert names(budget) == ["a"]
+    thread.join(30)
+    assert loaded and names(budget) == ["b"]
+
+
+def test_an_unloaded_bundle_lets_its_weights_go_even_if_something_still_holds_it():
+    """A page's variables outlive its run; weights something else shares are reported until they go."""
+    budget = MemoryBudget(limit=100 * KB, wait_s=0)
+    stale_page_variable = ask(budget, "a", 60)
+    weights = ask(budget, "b", 40).model  # e.g. a fine-tuned copy built on b's weights
+    ask(budget, "c", 90)
+    assert names(budget) == ["c"] and stale_page_variable.model is None
+    assert budget.held_elsewhere() == 40 * KB
+    del weights
+    gc.collect()
+    assert budget.held_elsewhere() == 0
+
+
+def test_size_is_read_before_loading_and_matches_the_loaded_model(tiny_gpt2_dir, tiny_sd_dir):
+    expected = engine.estimate_bytes("text", str(tiny_gpt2_dir))
+    lm = engine.load_text_model(str(tiny_gpt2_dir))
+    assert expected == loaded_bytes(lm) == 4 * sum(p.numel() for p in lm.model.parameters())
+    pipeline = engine.load_image_pipeline(str(tiny_sd_dir))
+    parts = [pipeline.pipeline.unet, pipeline.pipeline.vae, pipeline.pipeline.text_encoder]
+    assert folder_parameters(tiny_sd_dir) == sum(p.numel() for part in parts for p in part.parameters())
+
+
+SD15_FILES = ["model_index.json", "v1-5-pruned.safetensors", "v1-5-pruned-emaonly.fp16.safetensors",
+              "unet/config.json", "unet/diffusion_pytorch_model.safetensors",
+              "unet/diffusion_pytorch_model.fp16.safetensors", "unet/diffusion_pytorch_model.non_ema.safetensors",
+              "vae/diffusion_pytorch_model.safetensors", "vae/diffusion_pytorch_model.fp16.safetensors",
+              "text_encoder/model.safetensors", "text_encoder/model.fp16.safetensors",
+              "safety_checker/model.safetensors", "tokenizer/vocab.json"]
+
+
+def test_one_set_of_weights_per_component_and_the_half_size_files_on_a_gpu():
+    full = weight_files(SD15_FILES, fp16_variant=False)
+    half = weight_files(SD15_FILES, fp16_variant=True)
+    assert full == ["safety_checker/model.safetensors", "text_encoder/model.safetensors",
+                    "unet/diffusion_pytorch_model.safetensors", "vae/diffusion_pytorch_model.safetensors"]
+    assert half == ["safety_checker/model.safetensors", "text_encoder/model.fp16.safetensors",
+                    "unet/diffusion_pytorch_model.fp16.safetensors", "vae/diffusion_pytorch_model.fp16.safetensors"]
+    assert weight_files(["config.json", "model.safetensors"], fp16_variant=True) == ["model.safetensors"]
+
+
+def test_unloading_a_text_model_stops_its_engine_worker(tiny_gpt2_dir, tiny_chat_dir):
+    reset_shared_budget(MemoryBudget(limit=int(1.5 * engine.estimate_bytes("text", str(tiny_gpt2_dir))), wait_s=0))
+    try:
+        lm = engine.shared_model("text", "text model", str(tiny_gpt2_dir), engine.load_text_model)
+        text.generate_texts(lm, "Hello", [SamplingSettings(max_new_tokens=3)])
+        worker = lm.engine._worker
+        assert worker is not None and worker.is_alive()
+        del lm  # the page's run is over: nothing holds the model any more
+        engine.shared_model("chat", "chat model", str(tiny_chat_dir), engine.load_chat_model)
+        assert engine.loaded_model("text", str(tiny_gpt2_dir)) is None
+        assert not worker.is_alive()
+    finally:
+        reset_shared_budget()
+
+
+# --- the pages ------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def tiny_budget(app_env, tiny_gpt2_dir):
+    """Room for one tiny text model at a time, beside nothing else."""
+    one_model = engine.estimate_bytes("text", str(tiny_gpt2_dir))
+    reset_shared_budget(MemoryBudget(limit=int(1.5 * one_model), wait_s=0.5))
+    yield
+    reset_app_state()
+
+
+def test_a_learner_moving_between_pages_unloads_the_model_they_left(tiny_budget, tiny_gpt2_dir, tiny_chat_dir):
+    at = run_page("text_generation.py")
+    assert not at.exception and not at.error
+    assert engine.loaded_model("text", str(tiny_gpt2_dir)) is not None
+    at.switch_page("pages/chat.py").run()
+    assert not at.exception and not at.error
+    assert engine.loaded_model("chat", str(tiny_chat_dir)) is not None
+    assert engine.loaded_model("text", str(tiny_gpt2_dir)) is None
+
+
+def test_a_page_whose_model_must_wait_says_so(tiny_budget, tiny_gpt2_dir):
+    other_learner = ("another session", "text page")
+    engine.shared_budget().get(("held",), "text model `GPT-2` (another learner)",
+                               lambda: engine.load_text_model(str(tiny_gpt2_dir)),
+                               lambda: None, other_learner)
+    at = run_page("chat.py")
+    assert not at.exception
+    title = " ".join(e.value for e in at.error)
+    reason = " ".join(m.value for m in at.markdown)
+    assert "waiting for memory" in title
+    assert "other learners are using right now" in reason and "another learner" in reason
+
+
+def test_image_page_loads_through_the_budget(tiny_budget, tiny_sd_dir):
+    at = run_page("image_generation.py")
+    assert not at.exception
+    assert isinstance(engine.loaded_model("image", str(tiny_sd_dir)), ImagePipeline)
+
+
+def test_memory_no_model_accounts_for_counts_too():
+    """The process's real memory decides when it is larger than the count (libraries, caches, activations)."""
+    other = {"bytes": 0}
+    budget = MemoryBudget(limit=100 * KB, wait_s=0)
+    budget._measure = lambda: other["bytes"] + budget.used()  # the models, and whatever else the process holds
+    ask(budget, "a", 40)
+    other["bytes"] = 30 * KB  # something else grew: a and b together no longer fit
+    ask(budget, "b", 40)
+    assert names(budget) == ["b"]
