@@ -18,15 +18,17 @@ from tests.conftest import ROOT
 CPU_INDEX = "https://download.pytorch.org/whl/cpu"
 
 
-def _requirement_lines() -> list[str]:
-    lines = (ROOT / "requirements.txt").read_text().splitlines()
+def _requirement_lines(path: str) -> list[str]:
+    lines = (ROOT / path).read_text().splitlines()
     return [line.strip() for line in lines if line.strip() and not line.startswith("#")]
 
 
-def test_requirements_take_torch_from_the_cpu_index():
-    lines = _requirement_lines()
-    assert f"--extra-index-url {CPU_INDEX}" in lines
-    torch = [Requirement(line) for line in lines if not line.startswith("-") and Requirement(line).name == "torch"]
+def test_the_cloud_entry_point_takes_torch_from_the_cpu_index_and_the_apps_requirements_stay_general():
+    cloud = _requirement_lines("cloud/requirements.txt")
+    assert f"--extra-index-url {CPU_INDEX}" in cloud and "-r ../requirements.txt" in cloud
+    lines = _requirement_lines("requirements.txt")
+    assert not [line for line in lines if line.startswith("-")]  # no index: a GPU machine keeps its CUDA torch
+    torch = [Requirement(line) for line in lines if Requirement(line).name == "torch"]
     assert len(torch) == 1 and not torch[0].url  # a version range any platform's wheel can satisfy
     # Same version on both indexes: the CPU build's local label ranks it above PyPI's (CUDA) wheel.
     assert Version("2.13.0+cpu") > Version("2.13.0") and Version("2.13.0+cpu") in torch[0].specifier
@@ -74,3 +76,12 @@ def test_public_mode_draws_pictures_in_bfloat16_even_without_bfloat16_units(monk
         assert pick_dtype("cpu", "generation") == torch.float32  # text keeps its exact numbers
     finally:
         settings.cache_clear()
+
+
+def test_the_cloud_entry_point_runs_the_whole_app():
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(str(ROOT / "cloud" / "streamlit_app.py"), default_timeout=60).run()
+    assert not at.exception
+    assert at.title[0].value == "Generative AI, hands on"
+    assert at.sidebar.toggle(key="presenter").label == "Presenter mode"
