@@ -103,3 +103,21 @@ def spectrogram(samples: np.ndarray, sample_rate: int, window_s: float = 0.025, 
     band_hertz = np.array([hertz[band].mean() for band in bands])
     return Spectrogram((starts + size / 2) / sample_rate, band_hertz, decibels.astype(np.float32))
 
+
+
+class TimedSound:
+    """What a made sound says about itself: its length, and how fast it was made. Needs the attributes
+    samples (a 1-D array), sample_rate and compute_s (seconds it took)."""
+
+    samples: np.ndarray
+    sample_rate: int
+    compute_s: float
+
+    @property
+    def audio_s(self) -> float:
+        return self.samples.size / self.sample_rate
+
+    @property
+    def realtime_factor(self) -> float:
+        """Seconds of sound made per second of computing (above 1: faster than real time)."""
+        return self.audio_s / max(self.compute_s, 1e-9)

@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
-from genai_demo.audio import MAX_SEED, as_mono_float, wav_bytes
+from genai_demo.audio import MAX_SEED, TimedSound, as_mono_float, wav_bytes
 from genai_demo.config import settings
 from genai_demo.engine import MusicModel
 
@@ -41,21 +41,12 @@ class MusicSettings:
 
 
 @dataclass(frozen=True)
-class Music:
+class Music(TimedSound):
     samples: np.ndarray
     sample_rate: int
     settings: MusicSettings
     codes: np.ndarray  # (codebooks, frames) EnCodec token ids
     compute_s: float
-
-    @property
-    def audio_s(self) -> float:
-        return self.samples.size / self.sample_rate
-
-    @property
-    def realtime_factor(self) -> float:
-        """Seconds of sound made per second of computing (above 1: faster than real time)."""
-        return self.audio_s / max(self.compute_s, 1e-9)
 
 
 @dataclass

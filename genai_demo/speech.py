@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from genai_demo.audio import MAX_SEED, as_mono_float, wav_bytes
+from genai_demo.audio import MAX_SEED, TimedSound, as_mono_float, wav_bytes
 from genai_demo.config import settings
 from genai_demo.engine import SpeechModel
 
@@ -55,21 +55,12 @@ class ReadText:
 
 
 @dataclass(frozen=True)
-class Speech:
+class Speech(TimedSound):
     samples: np.ndarray
     sample_rate: int
     settings: SpeechSettings
     read: ReadText
     compute_s: float
-
-    @property
-    def audio_s(self) -> float:
-        return self.samples.size / self.sample_rate
-
-    @property
-    def realtime_factor(self) -> float:
-        """Seconds of sound made per second of computing (above 1: faster than real time)."""
-        return self.audio_s / max(self.compute_s, 1e-9)
 
 
 def _shown(characters: str) -> str:
