@@ -163,7 +163,7 @@ def test_reach_and_attention_knobs_do_not_run_the_model_again(app_env, monkeypat
     transformer.clear_cache()
     calls = []
     real_run = TextEngine.run
-    monkeypatch.setattr(TextEngine, "run", lambda self, work: calls.append(work) or real_run(self, work))
+    monkeypatch.setattr(TextEngine, "run", lambda self, work, **kw: calls.append(work) or real_run(self, work, **kw))
     at = run_page(WALK, link=_step("Reach"))
     first = len(calls)
     assert first >= 1

@@ -38,7 +38,7 @@ def test_a_llama_model_is_read_from_its_own_config(tiny_llama_dir):
 
 
 def test_attention_reach_matches_the_attention_maps_it_summarises(tiny_gpt2_dir):
-    lm = engine.load_text_model(str(tiny_gpt2_dir), attention="eager")
+    lm = engine.load_text_model(str(tiny_gpt2_dir))  # the engine switches to eager attention per call
     with lm.lock:
         ids = lm.tokenizer("The cat sat on the mat because the mat was warm and the cat was cold.")["input_ids"]
     reach = attention_reach(lm, ids)
