@@ -3,8 +3,8 @@
 For each page below, Chromium (1280x720) opens the page, focuses one slider and presses the right
 arrow key five times, one step each; for every press we record
 
-- the time from the key press until the app is idle again (the app root's script state goes through
-  "running" and back to "notRunning", seen by a MutationObserver in the page), and
+- the time from the key press until the app is idle again (the last message the server sends for that
+  change: nothing more arrives for half a second; the half second itself is not counted), and
 - the server process's CPU time spent on that change (user + system, all threads).
 
 The baseline, measured in the same run, is the server's cost of answering a change that does nothing:
@@ -31,34 +31,55 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-# (page file name without .py, the slider's label, whether the knob asks a model for work)
+# (page, with the link that opens the knob's tab; the slider's label; whether the knob asks a model for work)
 KNOBS: tuple[tuple[str, str, bool], ...] = (
     ("activations", "Input (the weighted sum)", False),
-    ("perceptron", "Weight of 'free'", False),
-    ("training_playground", "Learning rate", False),
-    ("vae_lab", "Latent z1", False),
-    ("embeddings", "Neighbours to show", True),
-    ("text_generation", "Temperature", True),
-    ("how_llms_work", "Layer", True),
+    ("perceptron", "Bias", False),
+    ("training_playground", "Noise", False),
+    ("tokenizer", "Merge step", False),
+    ("vae_lab", "Latent number 1", False),
+    ("embeddings", "Passages to show", True),
+    ("text_generation?text_generation_tab=Next-token view", "Temperature", True),
+    ("how_llms_work?how_llms_work_step=Attention", "Layer", True),
 )
 PRESSES = 5
 IDLE_PAGE = "knobs_baseline"
 
-_OBSERVE = """() => {
-  const root = document.querySelector('[data-testid="stApp"]');
-  window.__states = [];
-  if (window.__observer) window.__observer.disconnect();
-  window.__observer = new MutationObserver(() => window.__states.push(
-      [root.getAttribute('data-test-script-state'), performance.now()]));
-  window.__observer.observe(root, {attributes: true, attributeFilter: ['data-test-script-state']});
-}"""
-_IDLE_AFTER = """(start) => {
-  const states = window.__states;
-  const ran = states.findIndex(([state, t]) => state === 'running' && t >= start);
-  if (ran < 0) return null;
-  const done = states.slice(ran).find(([state]) => state === 'notRunning');
-  return done ? done[1] : null;
-}"""
+QUIET_S = 0.5  # no message from the server for this long after the last one: the app is idle again
+
+
+# Every message the server sends reaches the page through its WebSocket: note when each one arrives.
+_RECORD_FRAMES = """
+window.__frames = [];
+const open = window.WebSocket;
+window.WebSocket = function (...args) {
+  const socket = new open(...args);
+  socket.addEventListener('message', () => window.__frames.push(performance.now()));
+  return socket;
+};
+window.WebSocket.prototype = open.prototype;
+Object.assign(window.WebSocket, open);
+"""
+
+
+class Frames:
+    """When the page last heard from the server (Streamlit sends each change of a rerun over its WebSocket)."""
+
+    def __init__(self, page) -> None:  # type: ignore[no-untyped-def]
+        self.page = page
+        page.add_init_script(_RECORD_FRAMES)
+
+    def now(self) -> float:
+        return self.page.evaluate("performance.now()")
+
+    def idle_after(self, start_ms: float, timeout_s: float = 120) -> float:
+        """Milliseconds from `start_ms` (the page's clock) to the last message of the burst that followed it."""
+        for _ in range(int(timeout_s / 0.05)):
+            last, now = self.page.evaluate("[window.__frames.at(-1) ?? 0, performance.now()]")
+            if last > start_ms and now - last > QUIET_S * 1000:
+                return last - start_ms
+            self.page.wait_for_timeout(50)
+        raise TimeoutError("the app did not answer the knob")
 
 
 def server_cpu_s(pid: int) -> float:
@@ -68,27 +89,23 @@ def server_cpu_s(pid: int) -> float:
     return times.user + times.system
 
 
-def press_and_time(page, pid: int, slider) -> tuple[float, float]:  # type: ignore[no-untyped-def]
-    """One arrow-key press on a focused slider: (ms until idle, server CPU ms)."""
-    page.evaluate(_OBSERVE)
+def press_and_time(frames: Frames, pid: int, slider) -> tuple[float, float]:  # type: ignore[no-untyped-def]
+    """One arrow-key press on a focused slider: (ms until the app is idle again, server CPU ms)."""
     cpu_before = server_cpu_s(pid)
-    start = page.evaluate("performance.now()")
+    start = frames.now()
     slider.press("ArrowRight")
-    page.wait_for_function(f"() => ({_IDLE_AFTER})({start}) !== null", timeout=120_000)
-    idle = page.evaluate(_IDLE_AFTER, start)
-    page.wait_for_timeout(200)  # let the server finish its bookkeeping before reading its CPU clock
-    return idle - start, (server_cpu_s(pid) - cpu_before) * 1000
+    return frames.idle_after(start), (server_cpu_s(pid) - cpu_before) * 1000
 
 
-def measure(page, app, slug: str, label: str) -> tuple[float, float]:  # type: ignore[no-untyped-def]
+def measure(page, frames: Frames, app, slug: str, label: str) -> tuple[float, float]:  # type: ignore[no-untyped-def]
     from tests.browser import wait_until_rendered
 
     page.goto(f"{app.url}/{slug}")
     wait_until_rendered(page)
     slider = page.get_by_role("slider", name=label).first
     slider.focus()
-    press_and_time(page, app.pid, slider)  # warm-up: first-use caches, model loads
-    samples = [press_and_time(page, app.pid, slider) for _ in range(PRESSES)]
+    press_and_time(frames, app.pid, slider)  # warm-up: first-use caches, model loads
+    samples = [press_and_time(frames, app.pid, slider) for _ in range(PRESSES)]
     return statistics.median(ms for ms, _ in samples), statistics.median(cpu for _, cpu in samples)
 
 
@@ -103,7 +120,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("pages", nargs="*", help="page names (default: all in KNOBS)")
     args = parser.parse_args()
-    chosen = [knob for knob in KNOBS if not args.pages or knob[0] in args.pages]
+    chosen = [knob for knob in KNOBS if not args.pages or knob[0].split("?")[0] in args.pages]
 
     from tests import tiny_models
     from tests.browser import browser_page, running_app
@@ -117,12 +134,13 @@ def main() -> None:
         baseline_page = write_baseline_app(baseline_dir)
         rows = []
         with running_app(env=env) as app, browser_page(1280, 720) as page:
+            frames = Frames(page)
             # The baseline: a bare page served by the same Streamlit version on the same machine.
             with running_app(script=str(baseline_page)) as bare:
-                base_ms, base_cpu = measure(page, bare, "", "Baseline")
+                base_ms, base_cpu = measure(page, frames, bare, "", "Baseline")
             for slug, label, uses_model in chosen:
                 try:
-                    ms, cpu = measure(page, app, slug, label)
+                    ms, cpu = measure(page, frames, app, slug, label)
                 except Exception as error:  # a renamed knob should not hide the other pages' numbers
                     print(f"{slug}: could not measure '{label}': {type(error).__name__}: {str(error)[:120]}")
                     continue
