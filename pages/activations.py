@@ -65,8 +65,8 @@ def explore() -> None:
     for column, name in zip(columns, shown):
         column.metric(f"{NAMES[name]}({number(x, 2)})", f"{float(activate(name, x)):.4f}")
     if "sigmoid" in shown and abs(x - 0.7) < 1e-9:
-        st.caption(f"sigmoid(0.7) = {float(activate('sigmoid', 0.7)):.6f}: the primer's \"about 0.68\" is loosely rounded "
-                   "(two decimals give 0.67). Read it as a 66.8% chance of spam.")
+        st.caption(f"sigmoid(0.7) = {float(activate('sigmoid', 0.7)):.6f}: the primer's \"about 0.68\" is loosely "
+                   "rounded (two decimals give 0.67). Read it as a 66.8% chance of spam.")
 
     st.subheader("The functions one by one")
     for name in shown:
