@@ -104,7 +104,7 @@ def confidence_correctness_chart(checks: Sequence[FactCheck]) -> alt.Chart:
         .encode(
             x=alt.X("confidence:Q", scale=alt.Scale(domain=[0, 1]), axis=alt.Axis(format="%"),
                     title="average probability of the answer's tokens"),
-            y=alt.Y("question:N", sort=order, title=None, axis=alt.Axis(labelLimit=420, labelFontSize=12)),
+            y=alt.Y("question:N", sort=order, title=None, axis=alt.Axis(labelLimit=420)),
             color=alt.Color("result:N", title=None, scale=alt.Scale(domain=["correct", "wrong"],
                                                                     range=["#2e9e4f", "#d62728"]),
                             legend=alt.Legend(orient="right")),

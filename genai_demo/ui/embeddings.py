@@ -98,7 +98,7 @@ def projection_scatter(points: np.ndarray, labels: Sequence[str], groups: Sequen
     dots = base.mark_circle().encode(
         opacity=lit, size=alt.condition(hovered, alt.value(320), alt.value(110)),
     ).add_params(group_pick, hovered)
-    names = base.mark_text(align="left", dx=7, fontSize=11).encode(text="label:N", opacity=lit)
+    names = base.mark_text(align="left", dx=7).encode(text="label:N", opacity=lit)
     return (dots + names).properties(height=380, autosize=FIT_WIDTH)
 
 

@@ -160,7 +160,7 @@ def perceptron_boundary_chart(weights: Sequence[float], bias: float, activation:
         x="x1:Q", y="x2:Q", color=alt.Color("label:N", scale=CLASS_COLOURS, legend=None),
         tooltip=list(examples.columns)))
     if "text" in examples:
-        layers.append(alt.Chart(examples).mark_text(dy=-16, fontSize=12).encode(x="x1:Q", y="x2:Q", text="text:N"))
+        layers.append(alt.Chart(examples).mark_text(dy=-16).encode(x="x1:Q", y="x2:Q", text="text:N"))
     return alt.layer(*layers).properties(height=height)
 
 

@@ -142,7 +142,7 @@ def probability_chart(dist: NextTokenDistribution, height: int | None = None) ->
         alt.Chart(data)
         .mark_bar()
         .encode(
-            y=alt.Y("token:N", sort=labels, title=None, axis=alt.Axis(labelLimit=140, labelFontSize=13)),
+            y=alt.Y("token:N", sort=labels, title=None, axis=alt.Axis(labelLimit=140)),
             yOffset=alt.YOffset("bar:N", sort=["model (temperature 1)", "cut off by your knobs", "after your knobs"]),
             x=alt.X("probability:Q", title="probability", axis=alt.Axis(format="%")),
             color=alt.Color("bar:N", scale=colors, title=None, legend=alt.Legend(orient="bottom")),
