@@ -20,8 +20,8 @@ _PRESENTER_CSS = """
 [data-testid="stMain"] h2 { font-size: 2.0rem !important; }
 [data-testid="stMain"] h3 { font-size: 1.6rem !important; }
 [data-testid="stMainBlockContainer"] { padding-top: 2.5rem; max-width: 100%; }
-[data-testid="stMain"] [data-testid="stMetricValue"] { font-size: 2.6rem; }
-[data-testid="stMain"] [data-testid="stMetricLabel"] p { font-size: 1.1rem; }
+[data-testid="stMain"] [data-testid="stMetricValue"], [data-testid="stMain"] [data-testid="stMetricValue"] * { font-size: 2.4rem !important; }
+[data-testid="stMain"] [data-testid="stMetricLabel"] p { font-size: 1.1rem !important; }
 [data-testid="stMain"] .gd-note { font-size: 0.8em; }  /* token ids under the chips: 16px or more */
 </style>
 """
