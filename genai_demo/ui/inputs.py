@@ -52,14 +52,14 @@ class PageInputs:
         kind = type(value)
         result = st.number_input(label, value=value, step=step, on_change=_clamp_number,
                                  args=(key, label, kind(min_value), kind(max_value)), **self._bind(key), **kwargs)
-        if not min_value <= result <= max_value:  # a link's value: on a first load the link beats session state
-            used = min(max(result, min_value), max_value)
+        if not min_value <= result <= max_value:
+            # A link's value reaches the box before _clamp_link_value can replace it (on a first load the link
+            # beats session state, and the box has no range of its own): the page uses the nearest allowed one.
+            used = kind(min(max(result, min_value), max_value))
             _set_notice(key, f"{label}: {result:g} is outside {min_value:g} to {max_value:g}, so {used:g} is used.")
             result = used
         self._show_notice(key)
-        # A link's value reaches the box before the clamp above can (the box has no range of its own to
-        # refuse it), so the page itself uses the clamped value.
-        return min(max(result, kind(min_value)), kind(max_value))
+        return result
 
     def text(self, label: str, name: str, value: str, max_chars: int, area: bool = True, **kwargs: Any) -> str:
         """A text box that accepts any paste and keeps the first max_chars characters, saying so."""
