@@ -59,11 +59,17 @@ def running_app(env: dict[str, str] | None = None, port: int | None = None,
         wait_for_port(port, process)
         yield RunningApp(f"http://127.0.0.1:{port}", process.pid)
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        stop_process(process, timeout=10)
+
+
+def stop_process(process: subprocess.Popen, timeout: float) -> None:
+    """Ask a server started by a test to stop; kill it if it has not within `timeout` seconds."""
+    process.terminate()
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
 
 
 def wait_for_port(port: int, process: subprocess.Popen, timeout: float = 60) -> None:

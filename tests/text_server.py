@@ -18,7 +18,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
-from tests.browser import free_port
+from tests.browser import free_port, stop_process
 
 START_TIMEOUT_S = 120.0
 
@@ -65,9 +65,4 @@ def text_server(model_dir: Path, log_path: Path, continuous_batching: bool = Fal
                 pass
         yield f"http://127.0.0.1:{port}/v1"
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop_process(process, timeout=15)
