@@ -55,9 +55,10 @@ def explore() -> None:
         alt.Chart(curves).mark_line(strokeWidth=2.5, clip=True).encode(
             x=alt.X("input:Q", title="input (weighted sum)"),
             y=alt.Y("output:Q", title="output", scale=alt.Scale(domain=[-1.2, 3])), color=colour),
-        alt.Chart(pd.DataFrame({"input": [x]})).mark_rule(strokeDash=[4, 4], color="gray").encode(x="input:Q"),
-        alt.Chart(markers).mark_point(filled=True, size=90).encode(x="input:Q", y="output:Q", color=colour,
-                                                                   tooltip=["function", "output"]),
+        alt.Chart(pd.DataFrame({"input": [x]})).mark_rule(strokeDash=[4, 4], color="gray").encode(x=alt.X("input:Q")),
+        alt.Chart(markers).mark_point(filled=True, size=90).encode(
+            x=alt.X("input:Q"), y=alt.Y("output:Q"), color=colour,
+            tooltip=[alt.Tooltip("function"), alt.Tooltip("output")]),
     ).properties(height=360)
     show_chart(chart, width="stretch")
 

@@ -152,7 +152,7 @@ if len(compared) > 1:
         alt.Chart(chart_data).mark_bar().encode(
             x=alt.X("tokens:Q", title="tokens for this text"),
             y=alt.Y("tokenizer:N", title=None, sort="-x", axis=alt.Axis(labelLimit=180)),
-            tooltip=["tokenizer", "tokens"],
+            tooltip=[alt.Tooltip("tokenizer"), alt.Tooltip("tokens")],
         ).properties(height=50 * len(chart_data)),
         width="stretch",
     )

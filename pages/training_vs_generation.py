@@ -103,7 +103,8 @@ def show_training() -> None:
     show_chart(alt.layer(
         alt.Chart(curve).mark_line(color="#2c3e50").encode(x=alt.X("step:Q", title="training step"),
                                                            y=alt.Y("loss (smoothed):Q", title="loss")),
-        alt.Chart(pd.DataFrame({"loss": [baseline]})).mark_rule(strokeDash=[4, 4], color="#e45756").encode(y="loss:Q"),
+        alt.Chart(pd.DataFrame({"loss": [baseline]})).mark_rule(strokeDash=[4, 4], color="#e45756").encode(
+            y=alt.Y("loss:Q")),
     ).properties(height=220), width="stretch")
     st.caption(f"Dashed: the loss of blind guessing among the {len(model.vocab)} characters of the text "
                f"({number(baseline, 2)}). Training pushes the loss far below it: the model has found patterns.")

@@ -48,13 +48,13 @@ def latent_map(trainer: VaeTrainer, x: float | None = None, y: float | None = No
     dots = alt.Chart(frame).mark_circle(size=16, opacity=0.7).encode(
         x=alt.X("z1:Q", title="latent number 1"), y=alt.Y("z2:Q", title="latent number 2"),
         color=alt.Color("digit:N", scale=alt.Scale(scheme="category10"), legend=alt.Legend(orient="right")),
-        tooltip=["digit:N", alt.Tooltip("z1:Q", format=".2f"), alt.Tooltip("z2:Q", format=".2f")],
+        tooltip=[alt.Tooltip("digit:N"), alt.Tooltip("z1:Q", format=".2f"), alt.Tooltip("z2:Q", format=".2f")],
     )
     layers = [dots]
     if x is not None:
         marker = pd.DataFrame({"z1": [x], "z2": [y]})
         layers.append(alt.Chart(marker).mark_point(shape="cross", size=400, filled=True, color="black")
-                      .encode(x="z1:Q", y="z2:Q"))
+                      .encode(x=alt.X("z1:Q"), y=alt.Y("z2:Q")))
     return alt.layer(*layers).properties(height=360, title="Each dot: one of 1,797 digits, placed by its code")
 
 

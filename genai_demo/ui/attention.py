@@ -44,7 +44,7 @@ def attention_heatmap(weights: np.ndarray, tokens: list[str]) -> alt.Chart:
             x=alt.X("looks at:N", sort=labels, title="looks at (earlier tokens)", axis=alt.Axis(labelAngle=-60)),
             y=alt.Y("reading:N", sort=labels, title="token that is reading"),
             color=alt.Color("weight:Q", scale=alt.Scale(scheme="blues", domain=[0, 1]), title="attention"),
-            tooltip=["reading", "looks at", alt.Tooltip("weight:Q", format=".3f")],
+            tooltip=[alt.Tooltip("reading"), alt.Tooltip("looks at"), alt.Tooltip("weight:Q", format=".3f")],
         )
         .properties(height=alt.Step(step))
     )
@@ -71,22 +71,23 @@ def attention_lines(weights: np.ndarray, tokens: list[str], focus: int | None = 
         .mark_rule(color="#1f77b4")
         .encode(
             x=alt.X("left:Q", scale=x_scale, axis=None),
-            x2="right:Q",
+            x2=alt.X2("right:Q"),
             y=alt.Y("q:Q", scale=y_scale, axis=None),
-            y2="k:Q",
+            y2=alt.Y2("k:Q"),
             strokeWidth=alt.StrokeWidth("weight:Q", scale=alt.Scale(domain=[0, 1], range=[0.5, 8]), legend=None),
             opacity=alt.Opacity("weight:Q", scale=alt.Scale(domain=[0, 1], range=[0.25, 1]), legend=None),
-            tooltip=["reading", "looks at", alt.Tooltip("weight:Q", format=".3f")],
+            tooltip=[alt.Tooltip("reading"), alt.Tooltip("looks at"), alt.Tooltip("weight:Q", format=".3f")],
         )
     )
     names = pd.DataFrame({"label": labels, "i": range(n), "left": 0.0, "right": 1.0,
                           "focus": [focus is None or i == focus for i in range(n)]})
     left = alt.Chart(names).mark_text(align="right", dx=-6).encode(
-        x=alt.X("left:Q", scale=x_scale, axis=None), y=alt.Y("i:Q", scale=y_scale, axis=None), text="label:N",
+        x=alt.X("left:Q", scale=x_scale, axis=None), y=alt.Y("i:Q", scale=y_scale, axis=None), text=alt.Text("label:N"),
         opacity=alt.condition("datum.focus", alt.value(1.0), alt.value(0.35)),
     )
     right = alt.Chart(names).mark_text(align="left", dx=6).encode(
-        x=alt.X("right:Q", scale=x_scale, axis=None), y=alt.Y("i:Q", scale=y_scale, axis=None), text="label:N",
+        x=alt.X("right:Q", scale=x_scale, axis=None), y=alt.Y("i:Q", scale=y_scale, axis=None),
+        text=alt.Text("label:N"),
     )
     return (lines + left + right).properties(height=max(160, ROW_PX * n)).configure_view(strokeWidth=0)
 
@@ -116,10 +117,10 @@ def logit_lens_chart(walk: Walkthrough) -> alt.Chart:
     )
     cells = base.mark_rect().encode(
         color=alt.Color("probability:Q", scale=alt.Scale(scheme="greens", domain=[0, 1]), title="top guess"),
-        tooltip=["layer", "after token", "top 5"],
+        tooltip=[alt.Tooltip("layer"), alt.Tooltip("after token"), alt.Tooltip("top 5")],
     )
     text = base.mark_text(fontSize=11, limit=70).encode(
-        text="guess:N",
+        text=alt.Text("guess:N"),
         color=alt.condition("datum.probability > 0.5", alt.value("white"), alt.value("black")),
     )
     return (cells + text).properties(height=max(200, 26 * len(layer_names)))
@@ -146,9 +147,9 @@ def embedding_norms_chart(view: EmbeddingView, tokens: list[str]) -> alt.Chart:
         .encode(
             y=alt.Y("token:N", sort=labels, title=None),
             x=alt.X("length:Q", title="vector length"),
-            yOffset="vector:N",
+            yOffset=alt.YOffset("vector:N"),
             color=alt.Color("vector:N", title=None, legend=alt.Legend(orient="bottom")),
-            tooltip=["token", "vector", alt.Tooltip("length:Q", format=".2f")],
+            tooltip=[alt.Tooltip("token"), alt.Tooltip("vector"), alt.Tooltip("length:Q", format=".2f")],
         )
         .properties(height=max(120, 3 * 8 * len(labels)))
     )

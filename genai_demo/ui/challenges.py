@@ -62,7 +62,8 @@ def next_word_chart(rows: Sequence[NextWordProbability]) -> alt.Chart:
             yOffset=alt.YOffset("filler:N"),
             x=alt.X("share:Q", axis=alt.Axis(format="%"), title="share of the listed words"),
             color=alt.Color("filler:N", title="swapped word", legend=alt.Legend(orient="top")),
-            tooltip=["prompt", "word", alt.Tooltip("probability:Q", format=".2e"), alt.Tooltip("share:Q", format=".1%")],
+            tooltip=[alt.Tooltip("prompt"), alt.Tooltip("word"), alt.Tooltip("probability:Q", format=".2e"),
+                     alt.Tooltip("share:Q", format=".1%")],
         )
         .properties(height=alt.Step(12))
     )
@@ -78,7 +79,7 @@ def association_chart(scores: Sequence[tuple[str, float]], groups: WordGroups) -
             y=alt.Y("word:N", sort="-x", title=None),
             x=alt.X("score:Q", title=f"← nearer {groups.group_b_name} · nearer {groups.group_a_name} →"),
             color=alt.Color("nearer:N", title=None, legend=alt.Legend(orient="top")),
-            tooltip=["word", alt.Tooltip("score:Q", format="+.3f")],
+            tooltip=[alt.Tooltip("word"), alt.Tooltip("score:Q", format="+.3f")],
         )
     )
 
@@ -111,7 +112,8 @@ def confidence_correctness_chart(checks: Sequence[FactCheck]) -> alt.Chart:
             shape=alt.Shape("prompt:N", title=None, scale=alt.Scale(domain=["question only", "with context"],
                                                                     range=["circle", "triangle-up"]),
                             legend=alt.Legend(orient="right", labelLimit=200)),
-            tooltip=["question", "answer", alt.Tooltip("confidence:Q", format=".0%"), "result", "prompt"],
+            tooltip=[alt.Tooltip("question"), alt.Tooltip("answer"), alt.Tooltip("confidence:Q", format=".0%"),
+                     alt.Tooltip("result"), alt.Tooltip("prompt")],
         )
         .properties(height=alt.Step(26))
     )

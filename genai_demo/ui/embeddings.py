@@ -67,7 +67,7 @@ def similarity_heatmap(matrix: np.ndarray, labels: Sequence[str], sentences: Seq
     cells = base.mark_rect().encode(
         color=alt.Color("cosine:Q", scale=alt.Scale(scheme="blues", domain=[min(0.0, float(matrix.min())), 1.0]),
                         legend=alt.Legend(title="cosine", orient="bottom")),
-        tooltip=["sentence A", "sentence B", alt.Tooltip("cosine:Q", format=".3f")],
+        tooltip=[alt.Tooltip("sentence A"), alt.Tooltip("sentence B"), alt.Tooltip("cosine:Q", format=".3f")],
     )
     chart = cells
     if n <= MAX_LABELLED_CELLS:
@@ -93,12 +93,12 @@ def projection_scatter(points: np.ndarray, labels: Sequence[str], groups: Sequen
         x=alt.X("x:Q", title=f"{axis_name} 1", axis=alt.Axis(labels=False, ticks=False)),
         y=alt.Y("y:Q", title=f"{axis_name} 2", axis=alt.Axis(labels=False, ticks=False)),
         color=alt.Color("group:N", scale=alt.Scale(scheme="tableau10"), legend=alt.Legend(orient="bottom", title=None)),
-        tooltip=["sentence", "group"],
+        tooltip=[alt.Tooltip("sentence"), alt.Tooltip("group")],
     )
     dots = base.mark_circle().encode(
         opacity=lit, size=alt.condition(hovered, alt.value(320), alt.value(110)),
     ).add_params(group_pick, hovered)
-    names = base.mark_text(align="left", dx=7).encode(text="label:N", opacity=lit)
+    names = base.mark_text(align="left", dx=7).encode(text=alt.Text("label:N"), opacity=lit)
     return (dots + names).properties(height=380, autosize=FIT_WIDTH)
 
 
@@ -114,7 +114,7 @@ def vector_strip(vectors: np.ndarray, names: Sequence[str], dims: int) -> alt.Ch
         y=alt.Y("vector:N", title=None, sort=list(names), axis=alt.Axis(labelLimit=200)),
         color=alt.Color("value:Q", scale=alt.Scale(scheme="redblue", domain=[-limit, limit]),
                         legend=alt.Legend(orient="bottom", title="value")),
-        tooltip=["vector", "dimension", alt.Tooltip("value:Q", format=".4f")],
+        tooltip=[alt.Tooltip("vector"), alt.Tooltip("dimension"), alt.Tooltip("value:Q", format=".4f")],
     ).properties(height=36 * len(names), autosize=FIT_WIDTH)
 
 
@@ -129,7 +129,7 @@ def contribution_bars(products: np.ndarray, top: int) -> alt.Chart:
         color=alt.Color("effect:N", scale=alt.Scale(domain=["pulls together", "pushes apart"],
                                                     range=["#1f77b4", "#d62728"]),
                         legend=alt.Legend(orient="bottom", title=None)),
-        tooltip=["dimension", alt.Tooltip("a·b:Q", format=".5f")],
+        tooltip=[alt.Tooltip("dimension"), alt.Tooltip("a·b:Q", format=".5f")],
     ).properties(height=22 * len(order), autosize=FIT_WIDTH)
 
 

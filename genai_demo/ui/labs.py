@@ -50,7 +50,8 @@ def gan_field_chart(trainer: GanTrainer, side: int = 380, arrows: bool = True) -
     cells = pd.DataFrame({"x": xs - half, "x2": xs + half, "y": ys - half, "y2": ys + half, "p": probability})
     scale = alt.Scale(domain=[-PLOT_RANGE, PLOT_RANGE], nice=False)
     heatmap = alt.Chart(cells).mark_rect(opacity=0.45).encode(
-        x=alt.X("x:Q", scale=scale, title=None), x2="x2", y=alt.Y("y:Q", scale=scale, title=None), y2="y2",
+        x=alt.X("x:Q", scale=scale, title=None), x2=alt.X2("x2"),
+        y=alt.Y("y:Q", scale=scale, title=None), y2=alt.Y2("y2"),
         color=alt.Color("p:Q", scale=alt.Scale(domain=[0, 0.5, 1], range=[FAKE_COLOR, "#ffffff", REAL_COLOR]),
                         legend=None),
         tooltip=[alt.Tooltip("p:Q", title="P(real)", format=".2f")],
@@ -80,7 +81,7 @@ def _push_arrows(trainer: GanTrainer, scale: alt.Scale) -> list[alt.Chart]:
     angle = (90 - np.degrees(np.arctan2(end[:, 1] - start[:, 1], end[:, 0] - start[:, 0]))) % 360
     frame = pd.DataFrame({"x": start[:, 0], "y": start[:, 1], "x2": end[:, 0], "y2": end[:, 1], "angle": angle})[keep]
     shafts = alt.Chart(frame).mark_rule(color="#222", strokeWidth=1.2, opacity=0.7).encode(
-        x=alt.X("x:Q", scale=scale), y=alt.Y("y:Q", scale=scale), x2="x2", y2="y2")
+        x=alt.X("x:Q", scale=scale), y=alt.Y("y:Q", scale=scale), x2=alt.X2("x2"), y2=alt.Y2("y2"))
     heads = alt.Chart(frame).mark_point(shape="triangle-up", size=22, filled=True, color="#222", opacity=0.7).encode(
         x=alt.X("x2:Q", scale=scale), y=alt.Y("y2:Q", scale=scale), angle=alt.Angle("angle:Q", scale=None))
     return [shafts, heads]

@@ -49,7 +49,7 @@ def reward_chart(rewards: list[float], labels: list[str], best_index: int) -> al
         y=alt.Y("candidate:N", sort=None, title=None),
         color=alt.Color("kept:N", scale=alt.Scale(domain=["kept", "dropped"], range=["#1565c0", "#b0bec5"]),
                         legend=None),
-        tooltip=["candidate", alt.Tooltip("reward:Q", format=".3f", title="reward model score"),
+        tooltip=[alt.Tooltip("candidate"), alt.Tooltip("reward:Q", format=".3f", title="reward model score"),
                  alt.Tooltip("above average:Q", format="+.3f")],
     ).properties(height=max(150, 40 * len(frame)))
 

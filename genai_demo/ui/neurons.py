@@ -51,12 +51,12 @@ def _region_template(height: int) -> dict:
     scale = alt.Scale(domain=[-EXTENT, EXTENT], nice=False)
     axis = alt.Axis(grid=False)
     heat = alt.Chart(alt.NamedData("region")).mark_rect(opacity=0.6).encode(
-        x=alt.X("x:Q", scale=scale, title=None, axis=axis), x2="x2",
-        y=alt.Y("y:Q", scale=scale, title=None, axis=axis), y2="y2",
+        x=alt.X("x:Q", scale=scale, title=None, axis=axis), x2=alt.X2("x2"),
+        y=alt.Y("y:Q", scale=scale, title=None, axis=axis), y2=alt.Y2("y2"),
         color=alt.Color("p:Q", scale=REGION_COLOURS, title="P(orange)"),
     )
     dots = alt.Chart(alt.NamedData("points")).mark_point(filled=True, size=36, strokeWidth=1, opacity=1).encode(
-        x="x:Q", y="y:Q",
+        x=alt.X("x:Q"), y=alt.Y("y:Q"),
         fill=alt.Fill("colour:N", scale=alt.Scale(domain=["blue", "orange"], range=[BLUE, ORANGE]), legend=None),
         shape=alt.Shape("split:N", scale=alt.Scale(domain=["training", "validation"], range=["circle", "triangle-up"]),
                         title=None),
@@ -78,7 +78,7 @@ def _loss_template(height: int) -> dict:
         color=alt.Color("data:N", title=None, scale=alt.Scale(domain=["training", "validation"],
                                                                range=["#2c3e50", "#e45756"])),
     )
-    rule = alt.Chart(alt.NamedData("best")).mark_rule(strokeDash=[4, 4], color="#e45756").encode(x="step:Q")
+    rule = alt.Chart(alt.NamedData("best")).mark_rule(strokeDash=[4, 4], color="#e45756").encode(x=alt.X("step:Q"))
     return (lines + rule).properties(height=height).to_dict()
 
 
@@ -97,7 +97,8 @@ def neuron_maps_chart(columns: int = 8) -> dict:
 def _neuron_maps_template(columns: int) -> dict:
     scale = alt.Scale(domain=[-EXTENT, EXTENT], nice=False)
     return alt.Chart(alt.NamedData("neurons")).mark_rect().encode(
-        x=alt.X("x:Q", scale=scale, axis=None), x2="x2", y=alt.Y("y:Q", scale=scale, axis=None), y2="y2",
+        x=alt.X("x:Q", scale=scale, axis=None), x2=alt.X2("x2"),
+        y=alt.Y("y:Q", scale=scale, axis=None), y2=alt.Y2("y2"),
         color=alt.Color("value:Q", scale=alt.Scale(scheme="purpleorange", domainMid=0), title="output"),
     ).properties(width=62, height=62).facet(
         facet=alt.Facet("neuron:N", title=None, sort=alt.SortField("layer")), columns=columns,
@@ -138,8 +139,8 @@ def perceptron_boundary_chart(weights: Sequence[float], bias: float, activation:
     scale = alt.Scale(domain=[-0.05, 1.05], nice=False)
     top = max(1.0, float(out.max()))
     layers = [alt.Chart(heat).mark_rect(opacity=0.8).encode(
-        x=alt.X("x:Q", scale=scale, title="contains 'discount'"), x2="x2",
-        y=alt.Y("y:Q", scale=scale, title="many '!'"), y2="y2",
+        x=alt.X("x:Q", scale=scale, title="contains 'discount'"), x2=alt.X2("x2"),
+        y=alt.Y("y:Q", scale=scale, title="many '!'"), y2=alt.Y2("y2"),
         color=alt.Color("output:Q", scale=alt.Scale(domain=[0, 0.5, top], range=[BLUE, "#f4f4f4", ORANGE]),
                         title="output"),
     )]
@@ -151,16 +152,17 @@ def perceptron_boundary_chart(weights: Sequence[float], bias: float, activation:
     else:
         line = pd.DataFrame({"a": [], "b": []})
     layers.append(alt.Chart(line).mark_line(color="black", strokeDash=[6, 3], clip=True).encode(
-        x=alt.X("a:Q", scale=scale), y=alt.Y("b:Q", scale=scale), order="a:Q"))
+        x=alt.X("a:Q", scale=scale), y=alt.Y("b:Q", scale=scale), order=alt.Order("a:Q")))
     if examples is None:
         examples = pd.DataFrame({"x1": [0, 1, 0, 1], "x2": [0, 0, 1, 1]})
         examples["label"] = [predict(row, weights, bias) for row in examples[["x1", "x2"]].to_numpy()]
         examples["text"] = ["spam" if v else "not spam" for v in examples["label"]]
     layers.append(alt.Chart(examples).mark_point(filled=True, size=180, stroke="black").encode(
-        x="x1:Q", y="x2:Q", color=alt.Color("label:N", scale=CLASS_COLOURS, legend=None),
+        x=alt.X("x1:Q"), y=alt.Y("x2:Q"), color=alt.Color("label:N", scale=CLASS_COLOURS, legend=None),
         tooltip=list(examples.columns)))
     if "text" in examples:
-        layers.append(alt.Chart(examples).mark_text(dy=-16).encode(x="x1:Q", y="x2:Q", text="text:N"))
+        layers.append(alt.Chart(examples).mark_text(dy=-16).encode(
+            x=alt.X("x1:Q"), y=alt.Y("x2:Q"), text=alt.Text("text:N")))
     return alt.layer(*layers).properties(height=height)
 
 
@@ -172,5 +174,5 @@ def hidden_weights_chart(weights: Sequence[float], signals: Sequence[str], bar_h
         x=alt.X("weight:Q", title="weight"),
         y=alt.Y("signal:N", sort=list(signals), title=None),
         color=alt.Color("direction:N", scale=alt.Scale(domain=["on", "off"], range=[ORANGE, BLUE]), legend=None),
-        tooltip=["signal", alt.Tooltip("weight:Q", format=".2f")],
+        tooltip=[alt.Tooltip("signal"), alt.Tooltip("weight:Q", format=".2f")],
     ).properties(height=alt.Step(bar_height))  # a fixed height per bar, so every signal's label fits

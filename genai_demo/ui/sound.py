@@ -34,7 +34,7 @@ def waveform_chart(samples: np.ndarray, sample_rate: int, height: int = 110) -> 
         alt.Chart(frame)
         .mark_area(color="#2563eb", opacity=0.8)
         .encode(x=_time_axis(samples.size / sample_rate),
-                y=alt.Y("low:Q", title="amplitude", scale=alt.Scale(domain=[-1, 1])), y2="high:Q")
+                y=alt.Y("low:Q", title="amplitude", scale=alt.Scale(domain=[-1, 1])), y2=alt.Y2("high:Q"))
         .properties(height=height)
     )
 
@@ -50,10 +50,11 @@ def spectrogram_chart(samples: np.ndarray, sample_rate: int, height: int = 170) 
     return (
         alt.Chart(frame)
         .mark_rect()
-        .encode(x=_time_axis(samples.size / sample_rate), x2="seconds_end:Q",
-                y=alt.Y("hertz:Q", title="frequency (Hz)"), y2="hertz_end:Q",
+        .encode(x=_time_axis(samples.size / sample_rate), x2=alt.X2("seconds_end:Q"),
+                y=alt.Y("hertz:Q", title="frequency (Hz)"), y2=alt.Y2("hertz_end:Q"),
                 color=alt.Color("dB:Q", scale=alt.Scale(scheme="magma"), title="dB"),
-                tooltip=[alt.Tooltip("seconds:Q", format=".2f"), alt.Tooltip("hertz:Q", format=".0f"), "dB:Q"])
+                tooltip=[alt.Tooltip("seconds:Q", format=".2f"), alt.Tooltip("hertz:Q", format=".0f"),
+                         alt.Tooltip("dB:Q")])
         .properties(height=height)
     )
 
@@ -91,7 +92,8 @@ def token_grid_chart(codes: np.ndarray, frame_rate: int, height: int = 150) -> a
     base = alt.Chart(waiting).mark_tick(color="#e5e7eb", thickness=2).encode(x=x, y=y)
     filled = (alt.Chart(done).mark_tick(thickness=max(1, min(8, 700 // max(frames, 1))))
               .encode(x=x, y=y, color=alt.Color("token:Q", scale=alt.Scale(scheme="viridis"), title="token id"),
-                      tooltip=["codebook", "frame", "second", "token"]))
+                      tooltip=[alt.Tooltip("codebook"), alt.Tooltip("frame"), alt.Tooltip("second"),
+                               alt.Tooltip("token")]))
     return (base + filled).properties(height=height)
 
 

@@ -146,7 +146,8 @@ def probability_chart(dist: NextTokenDistribution, height: int | None = None) ->
             yOffset=alt.YOffset("bar:N", sort=["model (temperature 1)", "cut off by your knobs", "after your knobs"]),
             x=alt.X("probability:Q", title="probability", axis=alt.Axis(format="%")),
             color=alt.Color("bar:N", scale=colors, title=None, legend=alt.Legend(orient="bottom")),
-            tooltip=["token", "id", "model", "after knobs", "status"],
+            tooltip=[alt.Tooltip("token"), alt.Tooltip("id"), alt.Tooltip("model"), alt.Tooltip("after knobs"),
+                     alt.Tooltip("status")],
         )
         .properties(height=height or max(220, 34 * len(labels)))
     )

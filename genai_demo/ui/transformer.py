@@ -85,9 +85,9 @@ def parameter_chart(arch: Architecture) -> alt.Chart:
     bars = alt.Chart(frame).mark_bar(color=STREAM).encode(
         y=alt.Y("part:N", sort=order, title=None, axis=alt.Axis(labelLimit=260)),
         x=alt.X("parameters:Q", title="parameters", axis=alt.Axis(format="~s")),
-        tooltip=["part", alt.Tooltip("parameters:Q", format=","), alt.Tooltip("share:Q", format=".1%")],
+        tooltip=[alt.Tooltip("part"), alt.Tooltip("parameters:Q", format=","), alt.Tooltip("share:Q", format=".1%")],
     )
-    labels = bars.mark_text(align="left", dx=4, color="#333").encode(text="label:N")
+    labels = bars.mark_text(align="left", dx=4, color="#333").encode(text=alt.Text("label:N"))
     return (bars + labels).properties(height=alt.Step(28))
 
 
@@ -116,7 +116,7 @@ def reach_chart(reach: AttentionReach, skip_first_token: bool, window_tokens: fl
         color=alt.Color("share:Q", scale=alt.Scale(scheme="blues", domainMin=0), title="share",
                         legend=alt.Legend(format="%")),
         opacity=alt.condition(pick, alt.value(1.0), alt.value(0.75)),
-        tooltip=["layer", "distance", alt.Tooltip("share:Q", format=".1%"),
+        tooltip=[alt.Tooltip("layer"), alt.Tooltip("distance"), alt.Tooltip("share:Q", format=".1%"),
                  alt.Tooltip("mean distance:Q", format=".1f")],
     ).add_params(pick).properties(height=alt.Step(min(22, max(7, 240 // reach.n_layers))),
                                   title="Every layer (click a row)")
@@ -125,6 +125,6 @@ def reach_chart(reach: AttentionReach, skip_first_token: bool, window_tokens: fl
         color=alt.Color("reach:N", title=None, legend=alt.Legend(orient="top", labelLimit=400),
                         scale=alt.Scale(domain=["within the character model's window", "beyond it"],
                                         range=[NEAR, STREAM])),
-        tooltip=["layer", "distance", alt.Tooltip("share:Q", format=".1%")],
+        tooltip=[alt.Tooltip("layer"), alt.Tooltip("distance"), alt.Tooltip("share:Q", format=".1%")],
     ).transform_filter(pick).properties(height=170, title="The row you clicked (at first: the last layer)")
     return alt.vconcat(heatmap, bars).resolve_scale(color="independent")
