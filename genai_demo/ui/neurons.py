@@ -129,21 +129,12 @@ def perceptron_formula(result: NeuronResult) -> None:
 
 
 def perceptron_boundary_chart(weights: Sequence[float], bias: float, activation: str,
-                              examples: pd.DataFrame | None = None, height: int = 300) -> alt.LayerChart:
-    """The neuron's output over the input square, the line where the sum is 0, and the four corners
-    (or labelled examples: columns x1, x2, label)."""
+                              examples: pd.DataFrame | None = None, height: int = 300) -> dict:
+    """Vega-Lite spec of the neuron's output over the input square, the line where the sum is 0, and the
+    four corners (or labelled examples: columns x1, x2, label, text)."""
     x1, x2, out = decision_grid(weights, bias, activation, resolution=26)
     half = 1.0 / 25 / 2 * 1.05  # cells overlap a hair, so no seams show between them
-    heat = pd.DataFrame({"x": x1 - half, "x2": x1 + half, "y": x2 - half, "y2": x2 + half,
-                         "output": out})
-    scale = alt.Scale(domain=[-0.05, 1.05], nice=False)
-    top = max(1.0, float(out.max()))
-    layers = [alt.Chart(heat).mark_rect(opacity=0.8).encode(
-        x=alt.X("x:Q", scale=scale, title="contains 'discount'"), x2=alt.X2("x2"),
-        y=alt.Y("y:Q", scale=scale, title="many '!'"), y2=alt.Y2("y2"),
-        color=alt.Color("output:Q", scale=alt.Scale(domain=[0, 0.5, top], range=[BLUE, "#f4f4f4", ORANGE]),
-                        title="output"),
-    )]
+    heat = pd.DataFrame({"x": x1 - half, "x2": x1 + half, "y": x2 - half, "y2": x2 + half, "output": out})
     if weights[1] != 0:
         xs = [-0.05, 1.05]
         line = pd.DataFrame({"a": xs, "b": [-(bias + weights[0] * x) / weights[1] for x in xs]})
@@ -151,19 +142,33 @@ def perceptron_boundary_chart(weights: Sequence[float], bias: float, activation:
         line = pd.DataFrame({"a": [-bias / weights[0]] * 2, "b": [-0.05, 1.05]})
     else:
         line = pd.DataFrame({"a": [], "b": []})
-    layers.append(alt.Chart(line).mark_line(color="black", strokeDash=[6, 3], clip=True).encode(
-        x=alt.X("a:Q", scale=scale), y=alt.Y("b:Q", scale=scale), order=alt.Order("a:Q")))
     if examples is None:
         examples = pd.DataFrame({"x1": [0, 1, 0, 1], "x2": [0, 0, 1, 1]})
         examples["label"] = [predict(row, weights, bias) for row in examples[["x1", "x2"]].to_numpy()]
         examples["text"] = ["spam" if v else "not spam" for v in examples["label"]]
-    layers.append(alt.Chart(examples).mark_point(filled=True, size=180, stroke="black").encode(
+    spec = with_data(_boundary_template(height, tuple(examples.columns)), heat=heat, line=line, examples=examples)
+    # ReLU's output can pass 1: the colour scale's orange end follows the largest output on the square.
+    return {**spec, "params": [{"name": "top", "value": max(1.0, float(out.max()))}]}
+
+
+@cache
+def _boundary_template(height: int, example_columns: tuple[str, ...]) -> dict:
+    scale = alt.Scale(domain=[-0.05, 1.05], nice=False)
+    heat = alt.Chart(alt.NamedData("heat")).mark_rect(opacity=0.8).encode(
+        x=alt.X("x:Q", scale=scale, title="contains 'discount'"), x2=alt.X2("x2"),
+        y=alt.Y("y:Q", scale=scale, title="many '!'"), y2=alt.Y2("y2"),
+        color=alt.Color("output:Q", title="output", scale=alt.Scale(
+            domain=[0, 0.5, alt.ExprRef("top")], range=[BLUE, "#f4f4f4", ORANGE])),
+    )
+    line = alt.Chart(alt.NamedData("line")).mark_line(color="black", strokeDash=[6, 3], clip=True).encode(
+        x=alt.X("a:Q", scale=scale), y=alt.Y("b:Q", scale=scale), order=alt.Order("a:Q"))
+    points = alt.Chart(alt.NamedData("examples")).mark_point(filled=True, size=180, stroke="black").encode(
         x=alt.X("x1:Q"), y=alt.Y("x2:Q"), color=alt.Color("label:N", scale=CLASS_COLOURS, legend=None),
-        tooltip=list(examples.columns)))
-    if "text" in examples:
-        layers.append(alt.Chart(examples).mark_text(dy=-16).encode(
-            x=alt.X("x1:Q"), y=alt.Y("x2:Q"), text=alt.Text("text:N")))
-    return alt.layer(*layers).properties(height=height)
+        tooltip=[alt.Tooltip(f"{column}:{'Q' if column in ('x1', 'x2', 'emails') else 'N'}")
+                 for column in example_columns])
+    labels = alt.Chart(alt.NamedData("examples")).mark_text(dy=-16).encode(
+        x=alt.X("x1:Q"), y=alt.Y("x2:Q"), text=alt.Text("text:N"))
+    return alt.layer(heat, line, points, labels).properties(height=height).to_dict()
 
 
 def hidden_weights_chart(weights: Sequence[float], signals: Sequence[str], bar_height: int = 26) -> alt.Chart:
