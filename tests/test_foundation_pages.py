@@ -1,5 +1,6 @@
 """AppTest for the four neural-network foundation pages: default state, main interactions, bad input."""
 
+import base64
 import math
 
 import pytest
@@ -34,7 +35,25 @@ def test_perceptron_formula_follows_the_sliders():
     at.selectbox(key="perceptron_activation").set_value("sigmoid").run()
     at.slider(key="perceptron_bias").set_value(-0.8).run()
     assert f"\\mathbf{{{sigmoid(0.7):.4f}}}" in _texts(at.latex)
-    assert at.get("graphviz_chart") and at.get("vega_lite_chart")
+    assert at.get("vega_lite_chart")
+
+
+def _neuron_diagram(at) -> str:
+    """The SVG markup of the perceptron's neuron diagram (st.image sends it as a data URI)."""
+    url = at.get("image")[0].proto.imgs[0].url
+    assert url.startswith("data:image/svg+xml;base64,")
+    return base64.b64decode(url.split(",", 1)[1]).decode()
+
+
+def test_the_neuron_diagram_draws_each_weight_and_turns_red_when_one_is_negative():
+    at = run_page("perceptron.py")
+    diagram = _neuron_diagram(at)
+    assert "w1 = 0.5" in diagram and "w2 = 1" in diagram and "bias -0.8" in diagram
+    assert "#c0392b" not in diagram.split("</defs>")[1]
+    at.slider(key="perceptron_w1").set_value(-0.6).run()
+    diagram = _neuron_diagram(at)
+    assert "w1 = -0.6" in diagram and 'stroke="#c0392b"' in diagram.split("</defs>")[1]
+    assert "&#x27;discount&#x27;" in diagram  # the input names are escaped into the markup
 
 
 def test_perceptron_reads_a_pasted_email_and_explains_an_empty_one():

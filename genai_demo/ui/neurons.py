@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from functools import cache
+from html import escape
 from typing import Sequence
 
 import altair as alt
@@ -26,17 +27,57 @@ def number(value: float, digits: int = 3) -> str:
 def neuron_diagram(input_names: Sequence[str], inputs: Sequence[float], weights: Sequence[float], bias: float,
                    activation: str, output: float) -> None:
     """Inputs -> one neuron -> output; each arrow is as thick as its weight is large (red when negative)."""
-    lines = ['digraph { rankdir=LR; bgcolor="transparent"; node [fontname="Helvetica", fontsize=11];',
-             'edge [fontname="Helvetica", fontsize=10];']
+    st.image(neuron_svg(input_names, inputs, weights, bias, activation, output), width="stretch")
+
+
+def neuron_svg(input_names: Sequence[str], inputs: Sequence[float], weights: Sequence[float], bias: float,
+               activation: str, output: float) -> str:
+    """The neuron diagram as SVG markup: a picture the browser shows at once (no layout engine, no animation)."""
+    row, box_width, box_right = 70, 150, 152
+    height = max(180, row * len(input_names) + 44)
+    neuron_x, neuron_y, radius = 292, height / 2 - 10, 42
+    out_x = neuron_x + radius + 30  # the output box's left edge
+    parts = [f'<svg viewBox="0 0 440 {height}" width="440" height="{height}" '
+             'font-family="Source Sans Pro, Helvetica, Arial, sans-serif" font-size="15" fill="#31333f">',
+             "<defs>",
+             *(f'<marker id="head-{name}" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="13" markerHeight="13" '
+               f'markerUnits="userSpaceOnUse" orient="auto"><path d="M0,0 L10,5 L0,10 z" fill="{colour}"/></marker>'
+               for name, colour in (("plus", _EDGE), ("minus", _NEGATIVE_EDGE))),
+             "</defs>"]
+    top = neuron_y - row * len(input_names) / 2
     for i, (name, x, w) in enumerate(zip(input_names, inputs, weights)):
+        y = top + row * i + row / 2
+        colour, head = (_NEGATIVE_EDGE, "minus") if w < 0 else (_EDGE, "plus")
+        parts.append(f'<rect x="2" y="{y - 26}" width="{box_width}" height="52" rx="10" fill="#eef3fb" '
+                     f'stroke="#31333f"/><text x="{2 + box_width / 2}" y="{y - 5}" text-anchor="middle">'
+                     f'{escape(name)}</text><text x="{2 + box_width / 2}" y="{y + 16}" text-anchor="middle" '
+                     f'font-weight="bold">= {number(x)}</text>')
+        # The arrow ends on the circle, aimed at its centre; its label sits above its middle.
+        dx, dy = neuron_x - box_right, neuron_y - y
+        length = (dx * dx + dy * dy) ** 0.5
+        end_x, end_y = neuron_x - dx / length * radius, neuron_y - dy / length * radius
         width = 0.5 + 4.0 * min(abs(w), 2.0)
-        colour = "#c0392b" if w < 0 else "#2c3e50"
-        lines.append(f'in{i} [shape=box, style="rounded,filled", fillcolor="#eef3fb", label="{name}\\n= {number(x)}"];')
-        lines.append(f'in{i} -> neuron [penwidth={width:.2f}, color="{colour}", label="w{i + 1} = {number(w)}"];')
-    lines.append(f'bias [shape=plaintext, label="bias\\n{number(bias)}"]; bias -> neuron [style=dashed];')
-    lines.append(f'neuron [shape=circle, style=filled, fillcolor="#fde9d9", label="Σ then\\n{activation}"];')
-    lines.append(f'out [shape=box, style="rounded", label="output\\n{number(output)}"]; neuron -> out;}}')
-    st.graphviz_chart("\n".join(lines), width="stretch")
+        parts.append(f'<line x1="{box_right}" y1="{y}" x2="{end_x:.1f}" y2="{end_y:.1f}" stroke="{colour}" '
+                     f'stroke-width="{width:.2f}" marker-end="url(#head-{head})"/>'
+                     f'<text x="{(box_right + end_x) / 2:.1f}" y="{(y + end_y) / 2 - 10:.1f}" text-anchor="middle" '
+                     f'fill="{colour}" font-weight="bold">w{i + 1} = {number(w)}</text>')
+    parts.append(f'<text x="{neuron_x - 60}" y="{height - 6}" text-anchor="end">bias {number(bias)}</text>'
+                 f'<line x1="{neuron_x - 56}" y1="{height - 11}" x2="{neuron_x - radius * 0.6:.1f}" '
+                 f'y2="{neuron_y + radius * 0.8:.1f}" stroke="{_EDGE}" stroke-dasharray="5 4" '
+                 f'marker-end="url(#head-plus)"/>'
+                 f'<circle cx="{neuron_x}" cy="{neuron_y}" r="{radius}" fill="#fde9d9" stroke="#31333f"/>'
+                 f'<text x="{neuron_x}" y="{neuron_y - 4}" text-anchor="middle">Σ then</text>'
+                 f'<text x="{neuron_x}" y="{neuron_y + 15}" text-anchor="middle">{escape(activation)}</text>'
+                 f'<line x1="{neuron_x + radius}" y1="{neuron_y}" x2="{out_x - 2}" y2="{neuron_y}" '
+                 f'stroke="{_EDGE}" stroke-width="2" marker-end="url(#head-plus)"/>'
+                 f'<rect x="{out_x}" y="{neuron_y - 26}" width="{436 - out_x}" height="52" rx="10" fill="#ffffff" '
+                 f'stroke="#31333f"/><text x="{(out_x + 436) / 2}" y="{neuron_y - 5}" text-anchor="middle">output'
+                 f'</text><text x="{(out_x + 436) / 2}" y="{neuron_y + 16}" text-anchor="middle" '
+                 f'font-weight="bold">{number(output)}</text></svg>')
+    return "".join(parts)
+
+
+_EDGE, _NEGATIVE_EDGE = "#2c3e50", "#c0392b"
 
 
 def region_chart(height: int = 320) -> dict:
@@ -105,20 +146,25 @@ def _neuron_maps_template(columns: int) -> dict:
     ).to_dict()
 
 
+# Each activation's name and rule in LaTeX: name(s) = rule.
 _ACTIVATION_LATEX = {
-    "step": r"\operatorname{step}(s) = \begin{cases}1 & s > 0\\ 0 & s \le 0\end{cases}",
-    "sigmoid": r"\sigma(s) = \frac{1}{1 + e^{-s}}",
-    "relu": r"\operatorname{ReLU}(s) = \max(0, s)",
+    "step": (r"\operatorname{step}", r"\begin{cases}1 & s > 0\\ 0 & s \le 0\end{cases}"),
+    "sigmoid": (r"\sigma", r"\frac{1}{1 + e^{-s}}"),
+    "relu": (r"\operatorname{ReLU}", r"\max(0, s)"),
 }
 
 
 def perceptron_formula(result: NeuronResult) -> None:
     """The weighted sum written out with the current numbers, the activation, and the verdict."""
     terms = " + ".join(rf"({number(x)} \times {number(w)})" for x, w in zip(result.inputs, result.weights))
-    bias = number(result.bias)
-    st.latex(rf"s = {terms} + ({bias}) = \mathbf{{{number(result.weighted_sum)}}}")
-    st.latex(rf"{_ACTIVATION_LATEX[result.activation]} \quad\Rightarrow\quad "
-             rf"\text{{{result.activation}}}({number(result.weighted_sum)}) = \mathbf{{{number(result.output, 4)}}}")
+    total = number(result.weighted_sum)
+    name, rule = _ACTIVATION_LATEX[result.activation]
+    # One aligned block, a step per line, so it fits a narrow column.
+    st.latex(r"\begin{aligned}"
+             rf"s &= {terms} + ({number(result.bias)}) \\ &= \mathbf{{{total}}} \\[6pt]"
+             rf"{name}(s) &= {rule} \\[6pt]"
+             rf"{name}({total}) &= \mathbf{{{number(result.output, 4)}}}"
+             r"\end{aligned}")
     # A verdict, not an error or a success: shown in the chart's class colours (orange spam, blue not spam).
     if result.spam:
         st.markdown(f":orange-badge[:material/mail: **Spam**] The weighted sum {number(result.weighted_sum)} is "
