@@ -1,12 +1,10 @@
-import altair as alt
 import numpy as np
-import pandas as pd
 import streamlit as st
 
 from genai_demo.config import settings
 from genai_demo.ui import loaders
 from genai_demo.ui.charts import show_chart
-from genai_demo.ui.labs import crisp_image, loss_chart
+from genai_demo.ui.labs import crisp_image, latent_map_chart, loss_chart
 from genai_demo.ui.layout import page_intro
 from genai_demo.ui.live_training import live_training, session_trainer
 from genai_demo.ui.progress import bring_into_view
@@ -42,22 +40,6 @@ trainer: VaeTrainer = session_trainer(page, config, lambda: VaeTrainer(config))
 _, labels = digits()
 
 
-def latent_map(trainer: VaeTrainer, x: float | None = None, y: float | None = None) -> alt.LayerChart:
-    codes = trainer.encode()
-    frame = pd.DataFrame({"z1": codes[:, 0], "z2": codes[:, 1], "digit": labels.astype(str)})
-    dots = alt.Chart(frame).mark_circle(size=16, opacity=0.7).encode(
-        x=alt.X("z1:Q", title="latent number 1"), y=alt.Y("z2:Q", title="latent number 2"),
-        color=alt.Color("digit:N", scale=alt.Scale(scheme="category10"), legend=alt.Legend(orient="right")),
-        tooltip=[alt.Tooltip("digit:N"), alt.Tooltip("z1:Q", format=".2f"), alt.Tooltip("z2:Q", format=".2f")],
-    )
-    layers = [dots]
-    if x is not None:
-        marker = pd.DataFrame({"z1": [x], "z2": [y]})
-        layers.append(alt.Chart(marker).mark_point(shape="cross", size=400, filled=True, color="black")
-                      .encode(x=alt.X("z1:Q"), y=alt.Y("z2:Q")))
-    return alt.layer(*layers).properties(height=360, title="Each dot: one of 1,797 digits, placed by its code")
-
-
 def draw(trainer: VaeTrainer) -> None:
     losses = trainer.evaluate()
     step_m, rec_m, kl_m = st.columns(3)
@@ -68,7 +50,7 @@ def draw(trainer: VaeTrainer) -> None:
     if trainer.step == 0:
         st.info("The model is untrained: all digits sit in one blob and decode to grey mush. Press **Train**.",
                 icon=":material/info:")
-    show_chart(latent_map(trainer), width="stretch")
+    show_chart(latent_map_chart(trainer.encode(), labels), width="stretch")
     st.markdown("**Training losses** (per digit, on the batches the model learned from)")
     show_chart(loss_chart(trainer.history, LOSSES), width="stretch")
 
@@ -93,7 +75,7 @@ def latent_walk(trainer: VaeTrainer) -> None:
     with image_col:
         crisp_image(trainer.decode(np.array([z1, z2]))[0], 160, caption=f"decoded from ({z1:.2f}, {z2:.2f})")
     with st.expander("Where is that point on the map?"):
-        show_chart(latent_map(trainer, z1, z2), width="stretch")
+        show_chart(latent_map_chart(trainer.encode(), labels, (z1, z2)), width="stretch")
 
 
 @st.fragment

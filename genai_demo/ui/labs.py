@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from functools import cache
 from typing import TYPE_CHECKING, Any
 
 import altair as alt
@@ -39,6 +40,27 @@ def loss_chart(history: list[dict[str, float]], series: dict[str, str], height: 
         )
         .properties(height=height)
     )
+
+
+def latent_map_chart(codes: np.ndarray, labels: np.ndarray, marker: tuple[float, float] | None = None) -> dict:
+    """Vega-Lite spec of a VAE's 2-number codes, one dot per digit coloured by its label, and an optional
+    cross at `marker`. A ready spec refilled with data: a knob that moves the cross redraws no Altair chart."""
+    dots = pd.DataFrame({"z1": codes[:, 0], "z2": codes[:, 1], "digit": labels.astype(str)})
+    cross = pd.DataFrame({"z1": [marker[0]] if marker else [], "z2": [marker[1]] if marker else []})
+    return {**_latent_map_template(len(dots)), "datasets": {"dots": dots, "cross": cross}}
+
+
+@cache
+def _latent_map_template(count: int) -> dict:
+    dots = alt.Chart(alt.NamedData("dots")).mark_circle(size=16, opacity=0.7).encode(
+        x=alt.X("z1:Q", title="latent number 1"), y=alt.Y("z2:Q", title="latent number 2"),
+        color=alt.Color("digit:N", scale=alt.Scale(scheme="category10"), legend=alt.Legend(orient="right")),
+        tooltip=[alt.Tooltip("digit:N"), alt.Tooltip("z1:Q", format=".2f"), alt.Tooltip("z2:Q", format=".2f")],
+    )
+    cross = alt.Chart(alt.NamedData("cross")).mark_point(shape="cross", size=400, filled=True, color="black").encode(
+        x=alt.X("z1:Q"), y=alt.Y("z2:Q"))
+    return alt.layer(dots, cross).properties(height=360, title=f"Each dot: one of {count:,} digits, placed by its code"
+                                             ).to_dict()
 
 
 def gan_field_chart(trainer: GanTrainer, side: int = 380, arrows: bool = True) -> alt.LayerChart:
