@@ -22,6 +22,7 @@ from genai_demo.ui.text import paced, plain_markdown, queue_note
 
 STRIP_DIMENSIONS = 48
 TOP_CONTRIBUTIONS = 12
+MAX_PASSAGES = 10  # the search keeps this many hits; the slider only shows more or fewer of them
 CHARS_PER_SENTENCE = 500  # the sentence box keeps max_sentences times this many characters
 
 page = page_intro(
@@ -164,24 +165,24 @@ def search_lab(page: PageInputs, embedder: Embedder) -> None:
                 "server; a search embeds only your question and compares it with all of them.")
     query = page.text("Search for", "query", "how do images get made from noise", limits.max_prompt_chars,
                       area=False)
-    top_k = page.slider("Passages to show", "top_k", 1, 10, 5)
+    top_k = page.slider("Passages to show", "top_k", 1, MAX_PASSAGES, 5)
     area = st.container(key=page.key("result"))
     if not query.strip():
         area.info("Type a question or a few words to search the library.")
         return
     last = st.session_state.get(page.key("last_search"))
-    if last is None or last["request"] != (query, top_k):
+    if last is None or last["query"] != query:  # showing more or fewer passages needs no new search
         if last is not None:  # the learner asked for a new search (the first one runs as the page opens)
             bring_into_view(page.key("result"))
         with area, st.spinner("Searching: embedding your question and comparing it with every passage…"):
             index = ui.passage_index(embedder, embedder.model_id)
-            last = {"request": (query, top_k), "hits": ui.search(index, embedder.model_id, query, top_k),
+            last = {"query": query, "hits": ui.search(index, embedder.model_id, query, MAX_PASSAGES),
                     "size": len(index)}
         st.session_state[page.key("last_search")] = last
     with area:
         explain_cuts(embedder, [query], "query")
         st.caption(f"The {top_k} closest of {last['size']} passages, by cosine similarity to your question:")
-        for rank, (passage, score) in enumerate(last["hits"], start=1):
+        for rank, (passage, score) in enumerate(last["hits"][:top_k], start=1):
             st.markdown(f"**{rank}.** `{score:.3f}` {plain_markdown(passage.text)}  \n"
                         f":gray[{passage.topic} · {passage.passage_id}]")
     with st.expander("Why is this better than keyword search?"):
@@ -210,7 +211,7 @@ def rag_lab(page: PageInputs, embedder: Embedder) -> None:
         model_unavailable_panel(error)
         return
     index = ui.passage_index(embedder, embedder.model_id)
-    hits = ui.search(index, embedder.model_id, question, passages_in_prompt)
+    hits = ui.search(index, embedder.model_id, question, MAX_PASSAGES)[:passages_in_prompt]
     with_context, without_context = rag.model_prompt(tokenizer, question, hits), rag.model_prompt(tokenizer, question)
     chat = has_chat_template(tokenizer)
     name = display_name(model_id)

@@ -271,7 +271,7 @@ def test_the_last_search_and_answers_survive_a_visit_to_another_page(page_env):
 
 
 def test_a_knob_reruns_only_its_own_model_work(page_env, embedder, monkeypatch):
-    """Moving the search slider embeds the query once; the sentences and the RAG prompt are not embedded again."""
+    """Showing more passages, or pasting more into the prompt, embeds nothing again: the searches are kept."""
     at = run_page(PAGE)
     encoded: list[list[str]] = []
     real_encode = type(embedder.model).encode
@@ -283,11 +283,14 @@ def test_a_knob_reruns_only_its_own_model_work(page_env, embedder, monkeypatch):
     monkeypatch.setattr(type(embedder.model), "encode", counting_encode)
     at.slider(key="embeddings_top_k").set_value(7).run()
     assert not at.exception
-    assert encoded == [["how do images get made from noise"]]
-    encoded.clear()
-    at.slider(key="embeddings_passages").set_value(3).run()  # the RAG knob: only the question is embedded
-    assert encoded == [["Who released GPT-2, and in which year?"]]
-
+    assert any(caption.startswith("The 7 closest of") for caption in texts(at.caption))
+    assert sum(markdown.value.startswith(f"**{rank}.**") for rank in range(1, 11) for markdown in at.markdown) == 7
+    at.slider(key="embeddings_passages").set_value(3).run()  # the RAG knob: three passages in the prompt
+    prompt = at.code[0].value
+    assert prompt.count("\n- ") == 3
+    assert encoded == []
+    at.text_input(key="embeddings_query").set_value("what is a token").run()  # a new question is embedded once
+    assert encoded == [["what is a token"]]
 
 
 def test_opening_the_page_shows_the_prompt_without_loading_the_text_model(page_env, tiny_gpt2_dir, tmp_path,
