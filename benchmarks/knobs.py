@@ -1,7 +1,7 @@
 """How fast a knob answers: a key press on a slider, measured in a real browser against the real server.
 
-For each page below, Chromium (1280x720) opens the page, focuses one slider and presses the right
-arrow key five times, one step each; for every press we record
+For each page below, Chromium (1280x720) opens the page, focuses one slider and presses the arrow
+keys five times, one step each (left, right, left, ...); for every press we record
 
 - the time from the key press until the app is idle again (the last message the server sends for that
   change: nothing more arrives for half a second; the half second itself is not counted), and
@@ -106,11 +106,11 @@ def browser_cpu_s() -> float:
     return total
 
 
-def press_and_time(frames: Frames, pid: int, slider) -> tuple[float, float, float]:  # type: ignore[no-untyped-def]
+def press_and_time(frames: Frames, pid: int, slider, key: str) -> tuple[float, float, float]:  # type: ignore[no-untyped-def]
     """One arrow-key press on a focused slider: (ms until the app is idle again, server CPU ms, browser CPU ms)."""
     server_before, browser_before = server_cpu_s(pid), browser_cpu_s()
     start = frames.now()
-    slider.press("ArrowRight")
+    slider.press(key)
     idle_ms = frames.idle_after(start)
     return idle_ms, (server_cpu_s(pid) - server_before) * 1000, (browser_cpu_s() - browser_before) * 1000
 
@@ -122,8 +122,10 @@ def measure(page, frames: Frames, app, slug: str, label: str) -> tuple[float, fl
     wait_until_rendered(page)
     slider = page.get_by_role("slider", name=label).first
     slider.focus()
-    press_and_time(frames, app.pid, slider)  # warm-up: first-use caches, model loads
-    samples = [press_and_time(frames, app.pid, slider) for _ in range(PRESSES)]
+    press_and_time(frames, app.pid, slider, "ArrowRight")  # warm-up: first-use caches, model loads
+    # Left, right, left, ...: every press changes the value, even on a slider that starts near its end.
+    samples = [press_and_time(frames, app.pid, slider, "ArrowLeft" if i % 2 == 0 else "ArrowRight")
+               for i in range(PRESSES)]
     return tuple(statistics.median(sample[i] for sample in samples) for i in range(3))
 
 
