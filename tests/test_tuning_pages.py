@@ -125,7 +125,9 @@ def test_a_bad_fine_tuning_link_gets_notices(app_env):
     at = run_page("fine_tuning.py", link={K + "steps": "99999999", K + "lr": "7", K + "rank": "<b>"})
     assert not at.exception
     toasts = " ".join(str(toast.value) for toast in at.toast)
-    assert "Training steps = 99999999" in toasts and "not one of the options" in toasts
+    captions = " ".join(str(caption.value) for caption in at.caption)
+    assert "99,999,999 is outside 0 to 2,000" in captions and "not one of the options" in toasts
+    assert at.number_input(key=K + "steps").value < 99999999  # the box shows the number the page uses
     assert at.radio(key=K + "lr").value == 3e-3 and at.selectbox(key=K + "rank").value == 8
 
 

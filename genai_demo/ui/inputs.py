@@ -61,7 +61,7 @@ class PageInputs:
             # beats session state, and the box has no range of its own): the page uses the nearest allowed one,
             # and runs once more so the box shows it too.
             used = kind(min(max(result, min_value), max_value))
-            _set_notice(key, f"{label}: {result:g} is outside {min_value:g} to {max_value:g}, so {used:g} is used.")
+            _set_notice(key, _out_of_range_message(label, result, min_value, max_value, used))
             if clamped_before is None:
                 st.session_state[key + _CLAMPED] = used
                 st.rerun()
@@ -169,6 +169,13 @@ def _cut_message(label: str, length: int, max_chars: int) -> str:
     return f"{label}: your text had {length:,} characters; the first {max_chars:,} are kept."
 
 
+def _out_of_range_message(label: str, asked: float, low: float, high: float, used: float) -> str:
+    def shown(value: float) -> str:  # 99,999,999 for whole numbers, not 1e+08
+        return f"{value:,.0f}" if float(value).is_integer() and abs(value) < 1e15 else f"{value:g}"
+
+    return f"{label}: {shown(asked)} is outside {shown(low)} to {shown(high)}, so {shown(used)} is used."
+
+
 def _cut_text(key: str, label: str, max_chars: int) -> None:
     text = st.session_state.get(key) or ""
     if len(text) > max_chars:
@@ -183,4 +190,4 @@ def _clamp_number(key: str, label: str, low: float, high: float) -> None:
     if not low <= typed <= high:
         used = min(max(typed, low), high)
         st.session_state[key] = used
-        _set_notice(key, f"{label}: {typed:g} is outside {low:g} to {high:g}, so {used:g} is used.")
+        _set_notice(key, _out_of_range_message(label, typed, low, high, used))
