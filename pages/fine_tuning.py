@@ -113,7 +113,7 @@ def train(lm: TextModel, text: str, tune: finetune.TuneSettings) -> None:
         losses.append(report.loss)
         progress.progress(report.step / report.steps,
                           text=f"Step {report.step}/{report.steps} · loss {report.loss:.3f} · {report.seconds:.0f} s")
-        chart.altair_chart(loss_chart(losses, report.steps), width="stretch")
+        show_chart(loss_chart(losses, report.steps), where=chart, width="stretch")
 
     try:  # fine_tune checks the text and settings first, and stops if the loss becomes infinite
         result = finetune.fine_tune(lm, text, tune.steps, tune, on_step=on_step)

@@ -282,7 +282,7 @@ def run_dpo(lm: TextModel, preferences: list[rlhf.Preference], tune: dpo.DpoSett
         losses.append(report.loss)
         progress.progress(report.step / report.steps, text=f"Step {report.step}/{report.steps} · loss "
                                                            f"{report.loss:.3f} · {report.seconds:.0f} s")
-        chart.altair_chart(loss_chart(losses, report.steps, "DPO loss on a batch of pairs"), width="stretch")
+        show_chart(loss_chart(losses, report.steps, "DPO loss on a batch of pairs"), where=chart, width="stretch")
 
     try:
         result = dpo.train_dpo(lm, preferences, tune, on_step=on_step)

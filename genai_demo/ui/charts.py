@@ -23,15 +23,16 @@ PROJECTOR_CONFIG: dict[str, dict[str, int]] = {
 }
 
 
-def show_chart(chart: alt.TopLevelMixin | dict, **kwargs: Any) -> Any:
-    """Put a chart on the page: an Altair chart, or a ready Vega-Lite spec (a dict, for specs built once and
-    refilled with data). Text is projector-sized in presenter mode. Pages call this, never st.altair_chart."""
+def show_chart(chart: alt.TopLevelMixin | dict, where: Any = st, **kwargs: Any) -> Any:
+    """Put a chart on the page (or into `where`, a placeholder such as st.empty()): an Altair chart, or a
+    ready Vega-Lite spec (a dict, for specs built once and refilled with data). Text is projector-sized in
+    presenter mode. Pages call this, never st.altair_chart."""
     if isinstance(chart, dict):
         spec = for_projector_spec(chart) if presenter_mode() else chart
-        return st.vega_lite_chart(spec=spec, **kwargs)
+        return where.vega_lite_chart(spec=spec, **kwargs)
     if presenter_mode():
         chart = for_projector(chart)
-    return st.altair_chart(chart if CHECK_CHARTS else without_schema_check(chart), **kwargs)
+    return where.altair_chart(chart if CHECK_CHARTS else without_schema_check(chart), **kwargs)
 
 
 # Turning a chart into JSON, Altair checks it against the whole Vega-Lite schema: for a layered chart that

@@ -108,7 +108,7 @@ def live_grid(codebooks: int, frames: int, frame_rate: int) -> Iterator[Callable
     def on_step(grid: TokenGrid) -> None:
         bar.progress(grid.steps / total, text=f"Predicting tokens: step {grid.steps} of {total}")
         if grid.steps % every == 0 or grid.steps == total:
-            slot.altair_chart(token_grid_chart(grid.codes, frame_rate), width="stretch")
+            show_chart(token_grid_chart(grid.codes, frame_rate), where=slot, width="stretch")
 
     try:
         yield on_step
