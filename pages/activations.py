@@ -1,12 +1,9 @@
-import altair as alt
-import numpy as np
-import pandas as pd
 import streamlit as st
 
 from genai_demo.neurons import ACTIVATIONS, activate
 from genai_demo.ui.charts import show_chart
 from genai_demo.ui.layout import page_intro
-from genai_demo.ui.neurons import number
+from genai_demo.ui.neurons import activation_chart, number
 
 PALETTE = ["#4c78a8", "#f58518", "#e45756", "#54a24b", "#b279a2"]
 NAMES = {"step": "step", "sigmoid": "sigmoid", "relu": "ReLU", "tanh": "tanh", "gelu": "GELU"}
@@ -36,31 +33,14 @@ page = page_intro(
     "shape decides what a network of such neurons can learn.",
 )
 
-@st.fragment
-def explore() -> None:
-    """The input slider, the chart and the functions: moving a knob reruns only this part of the page."""
-    x = page.slider("Input (the weighted sum)", "x", -3.0, 3.0, 0.7, 0.05)
-    shown = page.multiselect("Functions to show", "shown", ACTIVATIONS, ACTIVATIONS, format_func=NAMES.get)
-    if not shown:
-        st.info("Pick at least one function to draw.", icon=":material/show_chart:")
-        return
+shown = page.multiselect("Functions to show", "shown", ACTIVATIONS, ACTIVATIONS, format_func=NAMES.get)
 
-    xs = np.linspace(-3, 3, 241)
-    curves = pd.concat([pd.DataFrame({"input": xs, "output": activate(name, xs), "function": NAMES[name]})
-                        for name in shown])
-    markers = pd.DataFrame({"input": x, "output": [float(activate(name, x)) for name in shown],
-                            "function": [NAMES[name] for name in shown]})
-    colour = alt.Color("function:N", title=None, scale=alt.Scale(domain=[NAMES[n] for n in ACTIVATIONS], range=PALETTE))
-    chart = alt.layer(
-        alt.Chart(curves).mark_line(strokeWidth=2.5, clip=True).encode(
-            x=alt.X("input:Q", title="input (weighted sum)"),
-            y=alt.Y("output:Q", title="output", scale=alt.Scale(domain=[-1.2, 3])), color=colour),
-        alt.Chart(pd.DataFrame({"input": [x]})).mark_rule(strokeDash=[4, 4], color="gray").encode(x=alt.X("input:Q")),
-        alt.Chart(markers).mark_point(filled=True, size=90).encode(
-            x=alt.X("input:Q"), y=alt.Y("output:Q"), color=colour,
-            tooltip=[alt.Tooltip("function"), alt.Tooltip("output")]),
-    ).properties(height=360)
-    show_chart(chart, width="stretch")
+
+@st.fragment
+def explore(shown: list[str]) -> None:
+    """The input slider, the chart and the outputs: moving the slider reruns only this part of the page."""
+    x = page.slider("Input (the weighted sum)", "x", -3.0, 3.0, 0.7, 0.05)
+    show_chart(activation_chart(shown, x, NAMES, PALETTE), width="stretch")
 
     columns = st.columns(len(shown))
     for column, name in zip(columns, shown):
@@ -69,14 +49,16 @@ def explore() -> None:
         st.caption(f"sigmoid(0.7) = {float(activate('sigmoid', 0.7)):.6f}: the primer's \"about 0.68\" is loosely "
                    "rounded (two decimals give 0.67). Read it as a 66.8% chance of spam.")
 
+
+if shown:
+    explore(shown)
     st.subheader("The functions one by one")
     for name in shown:
         with st.expander(NAMES[name]):
             st.latex(FORMULAS[name])
             st.markdown(ABOUT[name])
-
-
-explore()
+else:
+    st.info("Pick at least one function to draw.", icon=":material/show_chart:")
 
 with st.expander("Why not just add the numbers up and stop?"):
     st.markdown(

@@ -7,10 +7,11 @@ from html import escape
 from typing import Sequence
 
 import altair as alt
+import numpy as np
 import pandas as pd
 import streamlit as st
 
-from genai_demo.neurons import NeuronResult, decision_grid, predict
+from genai_demo.neurons import NeuronResult, activate, decision_grid, predict
 from genai_demo.playground import EXTENT
 
 BLUE, ORANGE = "#1f77b4", "#f58518"
@@ -126,6 +127,32 @@ def _loss_template(height: int) -> dict:
 def with_data(spec: dict, **datasets: pd.DataFrame) -> dict:
     """A copy of a spec template with its named datasets filled in (st.vega_lite_chart takes DataFrames)."""
     return {**spec, "datasets": datasets}
+
+
+def activation_chart(shown: Sequence[str], x: float, names: dict[str, str], palette: Sequence[str]) -> dict:
+    """Vega-Lite spec of the `shown` activation functions from -3 to 3 (colours: `palette` in the order of
+    `names`), a dashed rule at input `x` and a dot on each curve there."""
+    xs = np.linspace(-3, 3, 241)
+    curves = pd.concat([pd.DataFrame({"input": xs, "output": activate(name, xs), "function": names[name]})
+                        for name in shown], ignore_index=True)
+    markers = pd.DataFrame({"input": x, "output": [float(activate(name, x)) for name in shown],
+                            "function": [names[name] for name in shown]})
+    return with_data(_activation_template(tuple(names.values()), tuple(palette)), curves=curves, markers=markers,
+                     input=pd.DataFrame({"input": [x]}))
+
+
+@cache
+def _activation_template(labels: tuple[str, ...], palette: tuple[str, ...]) -> dict:
+    colour = alt.Color("function:N", title=None, scale=alt.Scale(domain=list(labels), range=list(palette)))
+    return alt.layer(
+        alt.Chart(alt.NamedData("curves")).mark_line(strokeWidth=2.5, clip=True).encode(
+            x=alt.X("input:Q", title="input (weighted sum)"),
+            y=alt.Y("output:Q", title="output", scale=alt.Scale(domain=[-1.2, 3])), color=colour),
+        alt.Chart(alt.NamedData("input")).mark_rule(strokeDash=[4, 4], color="gray").encode(x=alt.X("input:Q")),
+        alt.Chart(alt.NamedData("markers")).mark_point(filled=True, size=90).encode(
+            x=alt.X("input:Q"), y=alt.Y("output:Q"), color=colour,
+            tooltip=[alt.Tooltip("function:N"), alt.Tooltip("output:Q")]),
+    ).properties(height=360).to_dict()
 
 
 def neuron_maps_chart(columns: int = 8) -> dict:
