@@ -1,7 +1,7 @@
 """How fast a knob answers: a key press on a slider, measured in a real browser against the real server.
 
 For each page below, Chromium (1280x720) opens the page, focuses one slider and presses the arrow
-keys five times, one step each (left, right, left, ...); for every press we record
+keys nine times, one step each (left, right, left, ...); for every press we record
 
 - the time from the key press until the app is idle again (the last message the server sends for that
   change: nothing more arrives for half a second; the half second itself is not counted), and
@@ -44,7 +44,7 @@ KNOBS: tuple[tuple[str, str, bool], ...] = (
     ("text_generation?text_generation_tab=Next-token view", "Temperature", True),
     ("how_llms_work?how_llms_work_step=Attention", "Layer", True),
 )
-PRESSES = 5
+PRESSES = 9
 IDLE_PAGE = "knobs_baseline"
 
 QUIET_S = 0.5  # no message from the server for this long after the last one: the app is idle again
@@ -168,7 +168,7 @@ def main() -> None:
 
     print(f"\nBaseline (a page that only echoes a slider): {base_ms:.0f} ms to idle, {base_cpu:.0f} ms server CPU, "
           f"{base_browser:.0f} ms browser CPU\n")
-    print("| page | knob | model work? | key press -> idle (median of 5) | server CPU per change | browser CPU per change "
+    print("| page | knob | model work? | key press -> idle (median of 9) | server CPU per change | browser CPU per change "
           "| goal |")
     print("| --- | --- | --- | --- | --- | --- | --- |")
     for slug, label, uses_model, ms, cpu, browser in rows:
