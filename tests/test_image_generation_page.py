@@ -103,7 +103,7 @@ def test_a_number_out_of_range_says_which_value_is_used(app_env, knob, typed, us
     at.number_input(key=f"{KEY}_{knob}").set_value(typed).run()
     assert not at.exception
     assert at.number_input(key=f"{KEY}_{knob}").value == used
-    assert f"{typed} is outside" in texts(at.caption) and f"so {used} is used" in texts(at.caption)
+    assert f"{typed:,} is outside" in texts(at.caption) and f"so {used:,} is used" in texts(at.caption)
 
 
 def test_the_prompt_is_shown_literally_not_as_markdown(app_env):

@@ -74,17 +74,6 @@ def test_a_number_typed_out_of_range_is_replaced_by_the_nearest_allowed_one():
     assert "steps=100" in at.markdown[0].value
 
 
-def test_a_linked_number_out_of_range_shows_the_nearest_allowed_one_in_its_box():
-    at = AppTest.from_function(_number_and_text_script)
-    at.query_params["demo_steps"] = "5000"
-    at.run()
-    assert not at.exception
-    assert at.number_input(key="demo_steps").value == 100  # the box shows what the page uses
-    assert "steps=100" in at.markdown[0].value
-    assert at.query_params["demo_steps"] == "100"  # and so does the link a learner copies from here
-    assert "5,000 is outside 1 to 100, so 100 is used" in _captions(at)
-
-
 def test_a_paste_over_the_limit_is_kept_cut_with_a_notice():
     at = AppTest.from_function(_number_and_text_script).run()
     at.text_area(key="demo_text").input("é" * 400).run()

@@ -22,7 +22,6 @@ T = TypeVar("T")
 # Parameters that belong to the whole app rather than one page (app.py's sidebar, Streamlit's own).
 APP_PARAMS = frozenset({"presenter", "embed", "embed_options"})
 _NOTICE = "_notice"
-_CLAMPED = "_clamped"
 
 
 class PageInputs:
@@ -49,22 +48,15 @@ class PageInputs:
         """A number box. A typed or linked value out of range is replaced by the nearest allowed one, and
         the page says so (Streamlit's own range check would keep the old value with only a red outline)."""
         key = self.key(name)
-        clamped_before = st.session_state.pop(key + _CLAMPED, None)
-        if clamped_before is not None:  # the run before found the link's number out of range: show the one used
-            st.session_state[key] = clamped_before
         self._clamp_link_value(key, label, min_value, max_value, value)
         kind = type(value)
         result = st.number_input(label, value=value, step=step, on_change=_clamp_number,
                                  args=(key, label, kind(min_value), kind(max_value)), **self._bind(key), **kwargs)
         if not min_value <= result <= max_value:
             # A link's value reaches the box before _clamp_link_value can replace it (on a first load the link
-            # beats session state, and the box has no range of its own): the page uses the nearest allowed one,
-            # and runs once more so the box shows it too.
+            # beats session state, and the box has no range of its own): the page uses the nearest allowed one.
             used = kind(min(max(result, min_value), max_value))
             _set_notice(key, _out_of_range_message(label, result, min_value, max_value, used))
-            if clamped_before is None:
-                st.session_state[key + _CLAMPED] = used
-                st.rerun()
             result = used
         self._show_notice(key)
         return result
