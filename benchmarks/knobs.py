@@ -106,7 +106,8 @@ def browser_cpu_s() -> float:
     return total
 
 
-def press_and_time(frames: Frames, pid: int, slider, key: str) -> tuple[float, float, float]:  # type: ignore[no-untyped-def]
+def press_and_time(frames: Frames, pid: int, slider,  # type: ignore[no-untyped-def]
+                   key: str) -> tuple[float, float, float]:
     """One arrow-key press on a focused slider: (ms until the app is idle again, server CPU ms, browser CPU ms)."""
     server_before, browser_before = server_cpu_s(pid), browser_cpu_s()
     start = frames.now()
@@ -115,7 +116,8 @@ def press_and_time(frames: Frames, pid: int, slider, key: str) -> tuple[float, f
     return idle_ms, (server_cpu_s(pid) - server_before) * 1000, (browser_cpu_s() - browser_before) * 1000
 
 
-def measure(page, frames: Frames, app, slug: str, label: str) -> tuple[float, float, float]:  # type: ignore[no-untyped-def]
+def measure(page, frames: Frames, app,  # type: ignore[no-untyped-def]
+            slug: str, label: str) -> tuple[float, float, float]:
     from tests.browser import wait_until_rendered
 
     page.goto(f"{app.url}/{slug}")
@@ -168,14 +170,14 @@ def main() -> None:
 
     print(f"\nBaseline (a page that only echoes a slider): {base_ms:.0f} ms to idle, {base_cpu:.0f} ms server CPU, "
           f"{base_browser:.0f} ms browser CPU\n")
-    print("| page | knob | model work? | key press -> idle (median of 9) | server CPU per change | browser CPU per change "
-          "| goal |")
+    print("| page | knob | model work? | key press -> idle (median of 9) | server CPU per change "
+          "| browser CPU per change | goal |")
     print("| --- | --- | --- | --- | --- | --- | --- |")
     for slug, label, uses_model, ms, cpu, browser in rows:
         goal = "<= 100 ms + model work" if uses_model else "<= 100 ms"
         met = "" if uses_model else (" ✓" if ms <= 100 else " ✗")
-        print(f"| {slug} | {label} | {'yes' if uses_model else 'no'} | {ms:.0f} ms{met} | {cpu:.0f} ms | {browser:.0f} ms "
-              f"| {goal} |")
+        print(f"| {slug} | {label} | {'yes' if uses_model else 'no'} | {ms:.0f} ms{met} | {cpu:.0f} ms "
+              f"| {browser:.0f} ms | {goal} |")
 
 
 if __name__ == "__main__":

@@ -157,7 +157,8 @@ def visit_every_page() -> None:
               f"{budget.used() / 1e9:13.2f}   {loaded}" + (f"   PROBLEM: {problems}" if problems else ""), flush=True)
     budget = shared_budget()
     limit = f"{budget.limit / 1e9:.2f} GB" if budget.limit else "none"
-    print(json.dumps({"peak_gb": round(peak_gb(), 2), "peak_anonymous_gb": round(anonymous.gb(), 2), "budget": limit, "overhead_gb": round(budget.overhead / 1e9, 2),
+    print(json.dumps({"peak_gb": round(peak_gb(), 2), "peak_anonymous_gb": round(anonymous.gb(), 2), "budget": limit,
+                      "overhead_gb": round(budget.overhead / 1e9, 2),
                       "unloads": budget.unloads, "seconds": round(time.perf_counter() - started)}))
 
 

@@ -22,7 +22,8 @@ import pandas as pd  # noqa: E402
 from streamlit.dataframe_util import convert_anything_to_arrow_bytes  # noqa: E402
 
 from genai_demo.playground import decision_frame, loss_frame, neuron_frame, new_run, points_frame  # noqa: E402
-from genai_demo.ui.neurons import loss_chart, neuron_maps_chart, region_chart, with_data  # noqa: E402
+from genai_demo.ui.charts import with_data  # noqa: E402
+from genai_demo.ui.neurons import loss_chart, neuron_maps_chart, region_chart  # noqa: E402
 
 GOAL_UPDATES_PER_S = 5.0
 

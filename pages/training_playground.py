@@ -16,10 +16,10 @@ from genai_demo.playground import (
     new_run,
     points_frame,
 )
-from genai_demo.ui.charts import show_chart
+from genai_demo.ui.charts import show_chart, with_data
 from genai_demo.ui.layout import page_intro
 from genai_demo.ui.live_training import live_training, session_trainer
-from genai_demo.ui.neurons import loss_chart, neuron_maps_chart, number, region_chart, with_data
+from genai_demo.ui.neurons import loss_chart, neuron_maps_chart, number, region_chart
 
 L2_CHOICES = [0.0, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0]
 

@@ -23,6 +23,14 @@ PROJECTOR_CONFIG: dict[str, dict[str, int]] = {
 }
 
 
+# Turning a chart into JSON, Altair checks it against the whole Vega-Lite schema: for a layered chart that
+# is most of a knob press's time (about 40 ms of 60 on the Activations page). The app's charts are fixed
+# code, so the app skips the check; the tests set GENAI_CHECK_CHARTS=1 and still catch a broken chart.
+# (Write encodings as channel objects, alt.X("a:Q"), not strings: Altair turns each string into an
+# object by searching its whole schema, about 3 ms a channel on every draw.)
+CHECK_CHARTS = os.environ.get("GENAI_CHECK_CHARTS") == "1"
+
+
 def show_chart(chart: alt.TopLevelMixin | dict, where: Any = st, **kwargs: Any) -> Any:
     """Put a chart on the page (or into `where`, a placeholder such as st.empty()): an Altair chart, or a
     ready Vega-Lite spec (a dict, for specs built once and refilled with data). Text is projector-sized in
@@ -35,19 +43,16 @@ def show_chart(chart: alt.TopLevelMixin | dict, where: Any = st, **kwargs: Any) 
     return where.altair_chart(chart if CHECK_CHARTS else without_schema_check(chart), **kwargs)
 
 
-# Turning a chart into JSON, Altair checks it against the whole Vega-Lite schema: for a layered chart that
-# is most of a knob press's time (about 40 ms of 60 on the Activations page). The app's charts are fixed
-# code, so the app skips the check; the tests set GENAI_CHECK_CHARTS=1 and still catch a broken chart.
-# (Write encodings as channel objects, alt.X("a:Q"), not strings: Altair turns each string into an
-# object by searching its whole schema, about 3 ms a channel on every draw.)
-CHECK_CHARTS = os.environ.get("GENAI_CHECK_CHARTS") == "1"
-
-
 def without_schema_check(chart: alt.TopLevelMixin) -> alt.TopLevelMixin:
     """A shallow copy of `chart` whose to_dict() (what st.altair_chart calls) skips Altair's schema check."""
     copy = chart.copy(deep=False)
     object.__setattr__(copy, "to_dict", partial(type(chart).to_dict, copy, validate=False))
     return copy
+
+
+def with_data(spec: dict, **datasets: pd.DataFrame) -> dict:
+    """A copy of a spec template with its named datasets filled in (st.vega_lite_chart takes DataFrames)."""
+    return {**spec, "datasets": datasets}
 
 
 def for_projector(chart: alt.TopLevelMixin) -> alt.TopLevelMixin:

@@ -12,6 +12,7 @@ import pandas as pd
 import streamlit as st
 
 from genai_demo.gan import PLOT_RANGE
+from genai_demo.ui.charts import with_data
 
 if TYPE_CHECKING:
     from genai_demo.gan import GanTrainer
@@ -47,7 +48,7 @@ def latent_map_chart(codes: np.ndarray, labels: np.ndarray, marker: tuple[float,
     cross at `marker`. A ready spec refilled with data: a knob that moves the cross redraws no Altair chart."""
     dots = pd.DataFrame({"z1": codes[:, 0], "z2": codes[:, 1], "digit": labels.astype(str)})
     cross = pd.DataFrame({"z1": [marker[0]] if marker else [], "z2": [marker[1]] if marker else []})
-    return {**_latent_map_template(len(dots)), "datasets": {"dots": dots, "cross": cross}}
+    return with_data(_latent_map_template(len(dots)), dots=dots, cross=cross)
 
 
 @cache

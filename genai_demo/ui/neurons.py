@@ -13,6 +13,7 @@ import streamlit as st
 
 from genai_demo.neurons import NeuronResult, activate, decision_grid, predict
 from genai_demo.playground import EXTENT
+from genai_demo.ui.charts import with_data
 
 BLUE, ORANGE = "#1f77b4", "#f58518"
 CLASS_COLOURS = alt.Scale(domain=[0, 1], range=[BLUE, ORANGE])
@@ -83,7 +84,7 @@ _EDGE, _NEGATIVE_EDGE = "#2c3e50", "#c0392b"
 
 def region_chart(height: int = 320) -> dict:
     """Vega-Lite spec of a heatmap of P(orange) over the plane (data "region": x, x2, y, y2, p) with the
-    data points on top (data "points": x, y, label, split). Fill it with `with_data` for each frame:
+    data points on top (data "points": x, y, label, split). Fill it with `charts.with_data` for each frame:
     building Altair objects costs ~100 ms per chart, swapping data in a ready spec almost nothing."""
     return _region_template(height)
 
@@ -122,11 +123,6 @@ def _loss_template(height: int) -> dict:
     )
     rule = alt.Chart(alt.NamedData("best")).mark_rule(strokeDash=[4, 4], color="#e45756").encode(x=alt.X("step:Q"))
     return (lines + rule).properties(height=height).to_dict()
-
-
-def with_data(spec: dict, **datasets: pd.DataFrame) -> dict:
-    """A copy of a spec template with its named datasets filled in (st.vega_lite_chart takes DataFrames)."""
-    return {**spec, "datasets": datasets}
 
 
 def activation_chart(shown: Sequence[str], x: float, names: dict[str, str], palette: Sequence[str]) -> dict:
