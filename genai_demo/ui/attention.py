@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import altair as alt
 import numpy as np
 import pandas as pd
 
 from genai_demo.attention import EmbeddingView, Walkthrough
-from genai_demo.ui.charts import vector_heatmap
+from genai_demo.ui.charts import vector_heatmap, with_data
 
 ROW_PX = 18
 
@@ -24,8 +26,9 @@ def _labels(tokens: list[str]) -> list[str]:
     return [token_label(i, t) for i, t in enumerate(tokens)]
 
 
-def attention_heatmap(weights: np.ndarray, tokens: list[str]) -> alt.Chart:
-    """Rows: the token that reads; columns: the token it reads from; colour: how much (each row sums to 1)."""
+def attention_heatmap(weights: np.ndarray, tokens: list[str]) -> dict:
+    """Rows: the token that reads; columns: the token it reads from; colour: how much (each row sums to 1).
+    A ready Vega-Lite spec per prompt, refilled with each layer's or head's weights (data "cells")."""
     labels = _labels(tokens)
     n = len(tokens)
     query, key = np.meshgrid(np.arange(n), np.arange(n), indexing="ij")
@@ -35,24 +38,30 @@ def attention_heatmap(weights: np.ndarray, tokens: list[str]) -> alt.Chart:
         "weight": weights.ravel().astype(float),
         "future": (key > query).ravel(),
     })
-    frame = frame[~frame["future"]]
-    step = max(9.0, min(float(ROW_PX), 640 / max(n, 1)))
+    return with_data(_heatmap_template(tuple(labels)), cells=frame[~frame["future"]])
+
+
+@lru_cache(maxsize=32)  # a template per prompt: the axes list its tokens
+def _heatmap_template(labels: tuple[str, ...]) -> dict:
+    step = max(9.0, min(float(ROW_PX), 640 / max(len(labels), 1)))
     return (
-        alt.Chart(frame)
+        alt.Chart(alt.NamedData("cells"))
         .mark_rect()
         .encode(
-            x=alt.X("looks at:N", sort=labels, title="looks at (earlier tokens)", axis=alt.Axis(labelAngle=-60)),
-            y=alt.Y("reading:N", sort=labels, title="token that is reading"),
+            x=alt.X("looks at:N", sort=list(labels), title="looks at (earlier tokens)", axis=alt.Axis(labelAngle=-60)),
+            y=alt.Y("reading:N", sort=list(labels), title="token that is reading"),
             color=alt.Color("weight:Q", scale=alt.Scale(scheme="blues", domain=[0, 1]), title="attention"),
-            tooltip=[alt.Tooltip("reading"), alt.Tooltip("looks at"), alt.Tooltip("weight:Q", format=".3f")],
+            tooltip=[alt.Tooltip("reading:N"), alt.Tooltip("looks at:N"), alt.Tooltip("weight:Q", format=".3f")],
         )
         .properties(height=alt.Step(step))
+        .to_dict()
     )
 
 
 def attention_lines(weights: np.ndarray, tokens: list[str], focus: int | None = None,
-                    threshold: float = 0.03) -> alt.LayerChart:
-    """Each token on the left draws lines to the tokens on the right it attends to; thicker = more weight."""
+                    threshold: float = 0.03) -> dict:
+    """Each token on the left draws lines to the tokens on the right it attends to; thicker = more weight.
+    A ready Vega-Lite spec per prompt length, refilled with each layer's or head's lines (data "links")."""
     labels = _labels(tokens)
     n = len(tokens)
     links = [
@@ -64,32 +73,38 @@ def attention_lines(weights: np.ndarray, tokens: list[str], focus: int | None = 
     ]
     frame = pd.DataFrame(links, columns=["reading", "looks at", "q", "k", "weight"])
     frame["left"], frame["right"] = 0.0, 1.0
+    names = pd.DataFrame({"label": labels, "i": range(n), "left": 0.0, "right": 1.0,
+                          "focus": [focus is None or i == focus for i in range(n)]})
+    return with_data(_lines_template(n), links=frame, names=names)
+
+
+@lru_cache(maxsize=32)
+def _lines_template(n: int) -> dict:
     y_scale = alt.Scale(domain=[n - 0.5, -0.5])
     x_scale = alt.Scale(domain=[-0.6, 1.6])
     lines = (
-        alt.Chart(frame)
+        alt.Chart(alt.NamedData("links"))
         .mark_rule(color="#1f77b4")
         .encode(
             x=alt.X("left:Q", scale=x_scale, axis=None),
-            x2=alt.X2("right:Q"),
+            x2=alt.X2("right"),
             y=alt.Y("q:Q", scale=y_scale, axis=None),
-            y2=alt.Y2("k:Q"),
+            y2=alt.Y2("k"),
             strokeWidth=alt.StrokeWidth("weight:Q", scale=alt.Scale(domain=[0, 1], range=[0.5, 8]), legend=None),
             opacity=alt.Opacity("weight:Q", scale=alt.Scale(domain=[0, 1], range=[0.25, 1]), legend=None),
-            tooltip=[alt.Tooltip("reading"), alt.Tooltip("looks at"), alt.Tooltip("weight:Q", format=".3f")],
+            tooltip=[alt.Tooltip("reading:N"), alt.Tooltip("looks at:N"), alt.Tooltip("weight:Q", format=".3f")],
         )
     )
-    names = pd.DataFrame({"label": labels, "i": range(n), "left": 0.0, "right": 1.0,
-                          "focus": [focus is None or i == focus for i in range(n)]})
-    left = alt.Chart(names).mark_text(align="right", dx=-6).encode(
+    names = alt.Chart(alt.NamedData("names"))
+    left = names.mark_text(align="right", dx=-6).encode(
         x=alt.X("left:Q", scale=x_scale, axis=None), y=alt.Y("i:Q", scale=y_scale, axis=None), text=alt.Text("label:N"),
         opacity=alt.condition("datum.focus", alt.value(1.0), alt.value(0.35)),
     )
-    right = alt.Chart(names).mark_text(align="left", dx=6).encode(
+    right = names.mark_text(align="left", dx=6).encode(
         x=alt.X("right:Q", scale=x_scale, axis=None), y=alt.Y("i:Q", scale=y_scale, axis=None),
         text=alt.Text("label:N"),
     )
-    return (lines + left + right).properties(height=max(160, ROW_PX * n)).configure_view(strokeWidth=0)
+    return (lines + left + right).properties(height=max(160, ROW_PX * n)).configure_view(strokeWidth=0).to_dict()
 
 
 def logit_lens_chart(walk: Walkthrough) -> alt.Chart:
