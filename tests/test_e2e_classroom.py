@@ -42,15 +42,11 @@ def class_server(tmp_path_factory, gpt2_tokenizer, tiny_chat_dir):
 
 
 def open_text_page(browser, url: str):  # type: ignore[no-untyped-def]
-    """The text page with Max new tokens moved from 40 to 160 with the arrow key, as a learner would."""
+    """The text page from a teacher's link that sets Max new tokens to 160 (the default is 40)."""
     page = browser.new_page(viewport={"width": 1280, "height": 720})
-    page.goto(f"{url}/text_generation")
+    page.goto(f"{url}/text_generation?text_generation_max_new_tokens={TOKENS}")
     wait_until_rendered(page)
-    page.get_by_role("slider", name="Max new tokens").focus()
-    for _ in range(TOKENS - 40):
-        page.keyboard.press("ArrowRight")
     page.wait_for_function(f"() => document.querySelector('input[aria-label=\"Max new tokens\"]').value === '{TOKENS}'")
-    wait_until_rendered(page)
     return page
 
 
