@@ -21,7 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import pandas as pd  # noqa: E402
 from streamlit.dataframe_util import convert_anything_to_arrow_bytes  # noqa: E402
 
-from genai_demo.playground import decision_frame, loss_frame, neuron_frame, new_run, points_frame  # noqa: E402
+from genai_demo.playground import loss_frame, neuron_grids, new_run, points_frame, probability_grid  # noqa: E402
 from genai_demo.ui.charts import with_data  # noqa: E402
 from genai_demo.ui.neurons import loss_chart, neuron_maps_chart, region_chart  # noqa: E402
 
@@ -40,10 +40,10 @@ def measure(frames: int, steps_per_frame: int) -> dict[str, float]:
     started = time.perf_counter()
     for _ in range(frames):
         run.train(steps_per_frame)
-        region = with_data(region_chart(), region=decision_frame(run.network), points=points)
+        region = region_chart(probability_grid(run.network), points)
         best = pd.DataFrame({"step": [run.best_validation_step()]})
         losses = with_data(loss_chart(), losses=loss_frame(run), best=best)
-        maps = with_data(neuron_maps_chart(4), neurons=neuron_frame(run.network))
+        maps = neuron_maps_chart(neuron_grids(run.network), 4)
         for spec in (region, losses, maps):  # what st.vega_lite_chart does with each dataset
             for frame in spec["datasets"].values():
                 convert_anything_to_arrow_bytes(frame)
@@ -58,7 +58,7 @@ def main() -> None:
     args = parser.parse_args()
     frames = 5 if args.quick else 40
 
-    region_chart(), loss_chart()  # build the spec templates once, as the page does on its first frame
+    loss_chart()  # build the spec templates once, as the page does on its first frame
     result = measure(frames, args.steps_per_frame)
     print(f"network 2x8, 500 points (350 train), {args.steps_per_frame} steps per frame, {frames} frames")
     print(f"training steps/s (step + both losses): {result['steps_per_s']:.0f}")

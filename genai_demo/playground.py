@@ -269,43 +269,29 @@ PRESETS = {
 }
 
 
-def grid(resolution: int) -> tuple[np.ndarray, np.ndarray]:
-    """Cell centres covering the plot square, as (resolution^2, 2) points and the 1-D axis."""
+def grid(resolution: int) -> np.ndarray:
+    """Cell centres covering the plot square, as (resolution^2, 2) points, row by row from the bottom."""
     axis = np.linspace(-EXTENT, EXTENT, resolution)
     xx, yy = np.meshgrid(axis, axis)
-    return np.c_[xx.ravel(), yy.ravel()], axis
+    return np.c_[xx.ravel(), yy.ravel()]
 
 
 # --- what the page draws ----------------------------------------------------------------------------
 
 
-def _cells(resolution: int) -> pd.DataFrame:
-    points, axis = grid(resolution)
-    half = (axis[1] - axis[0]) / 2 * 1.05  # cells overlap a hair, so no seams show between them
-    return pd.DataFrame({"x": points[:, 0] - half, "x2": points[:, 0] + half,
-                         "y": points[:, 1] - half, "y2": points[:, 1] + half}), points
+def probability_grid(network: Network, resolution: int = 40) -> np.ndarray:
+    """The network's probability of 'orange' on a resolution x resolution grid over the plot square
+    (row 0 at the bottom)."""
+    points = grid(resolution)
+    return network.predict(points).reshape(resolution, resolution)
 
 
-def decision_frame(network: Network, resolution: int = 40) -> pd.DataFrame:
-    """The network's probability of 'orange' in every cell of the plot square (x..x2, y..y2)."""
-    frame, points = _cells(resolution)
-    frame["p"] = network.predict(points)
-    return frame
-
-
-def neuron_frame(network: Network, resolution: int = 14) -> pd.DataFrame:
-    """What every hidden neuron outputs over the plot square, one row per (neuron, cell)."""
-    cells, points = _cells(resolution)
-    layers = network.hidden_outputs(points)
-    parts = []
-    for layer, outputs in enumerate(layers, start=1):
-        for neuron in range(outputs.shape[1]):
-            part = cells.copy()
-            part["neuron"] = f"L{layer}·N{neuron + 1}"
-            part["layer"] = layer
-            part["value"] = outputs[:, neuron]
-            parts.append(part)
-    return pd.concat(parts, ignore_index=True)
+def neuron_grids(network: Network, resolution: int = 14) -> dict[tuple[int, str], np.ndarray]:
+    """What every hidden neuron outputs on the same grid, by (layer, name): "L1·N3" is layer 1's neuron 3."""
+    points = grid(resolution)
+    return {(layer, f"L{layer}·N{neuron + 1}"): outputs[:, neuron].reshape(resolution, resolution)
+            for layer, outputs in enumerate(network.hidden_outputs(points), start=1)
+            for neuron in range(outputs.shape[1])}
 
 
 def points_frame(data: Dataset) -> pd.DataFrame:

@@ -10,11 +10,11 @@ from genai_demo.playground import (
     PRESETS,
     TrainingRun,
     check_settings,
-    decision_frame,
     loss_frame,
-    neuron_frame,
+    neuron_grids,
     new_run,
     points_frame,
+    probability_grid,
 )
 from genai_demo.ui.charts import show_chart, with_data
 from genai_demo.ui.layout import page_intro
@@ -41,52 +41,13 @@ def load_preset() -> None:
         st.session_state[page.key(name)] = value
 
 
-preset = page.choice("Preset", "preset", list(PRESETS), "default", format_func=lambda key: PRESETS[key].label,
-                     on_change=load_preset)
-st.caption(PRESETS[preset].description + f" Suggested: about {PRESETS[preset].steps} steps.")
-
-data_column, network_column = st.columns(2, gap="large")
-with data_column:
-    st.markdown("**Data**")
-    dataset = page.choice("Dataset", "dataset", DATASETS, DEFAULT["dataset"])
-    n_points = page.slider("Points", "n_points", 20, 1000, DEFAULT["n_points"], 10)
-    noise = page.slider("Noise", "noise", 0.0, 1.0, DEFAULT["noise"], 0.05)
-    validation = page.slider("Kept for validation (%)", "validation", 10, 90,
-                             int(DEFAULT["validation_fraction"] * 100), 5,
-                             help="These points are never used for training: they show how well the network "
-                                  "does on data it has not seen.")
-    seed = int(page.number("Seed", "seed", 0, 10_000, 0, 1))
-with network_column:
-    st.markdown("**Network**")
-    layers = int(page.number("Hidden layers", "layers", 1, MAX_LAYERS, len(DEFAULT["hidden_layers"]), 1))
-    neurons = int(page.number("Neurons per hidden layer", "neurons", 0, MAX_NEURONS, DEFAULT["hidden_layers"][0], 1))
-    activation = page.choice("Activation", "activation", HIDDEN_ACTIVATIONS, DEFAULT["activation"])
-    learning_rate = float(page.number("Learning rate", "learning_rate", 0.0, 1e6, DEFAULT["learning_rate"], 0.01,
-                                      format="%.4f"))
-    l2 = page.choice("L2 regularisation", "l2", L2_CHOICES, DEFAULT["l2"],
-                     help="Pulls every weight towards zero a little each step, which favours smooth borders.")
-
-hidden_layers = (neurons,) * layers
-try:
-    check_settings(hidden_layers, activation, learning_rate, l2)
-except ValueError as error:
-    st.warning(str(error), icon=":material/block:")
-    st.stop()
-
-signature = (dataset, n_points, noise, validation, seed, hidden_layers, activation, learning_rate, l2)
-run: TrainingRun = session_trainer(page, signature, lambda: new_run(dataset, n_points, noise, validation / 100,
-                                                                    hidden_layers, activation, learning_rate, l2,
-                                                                    seed))
-
-
 def draw(run: TrainingRun) -> None:
     step, train, val, acc = st.columns(4)
     step.metric("step", run.steps)
     train.metric("training loss", f"{run.train_loss[-1]:.3g}")
     val.metric("validation loss", f"{run.val_loss[-1]:.3g}")
     acc.metric("validation accuracy", f"{run.network.accuracy(run.data.x_val, run.data.y_val):.0%}")
-    show_chart(with_data(region_chart(), region=decision_frame(run.network),
-                      points=points_frame(run.data)), width="stretch")
+    show_chart(region_chart(probability_grid(run.network), points_frame(run.data)), width="stretch")
     best = run.best_validation_step()
     show_chart(with_data(loss_chart(), losses=loss_frame(run), best=pd.DataFrame({"step": [best]})),
                width="stretch")
@@ -99,13 +60,56 @@ def draw(run: TrainingRun) -> None:
             "memorising the training points, noise included. Try the 'more data' or 'L2' preset.",
             icon=":material/trending_up:")
     st.subheader("What each hidden neuron responds to")
-    show_chart(with_data(neuron_maps_chart(min(4, neurons)), neurons=neuron_frame(run.network)),
+    show_chart(neuron_maps_chart(neuron_grids(run.network), min(4, run.network.hidden_layers[0])),
                width="stretch")
     st.caption("Each square is one neuron's output over the same plane (L1·N3: layer 1, neuron 3). First-layer "
                "neurons can only draw straight borders; later layers combine them into curves.")
 
 
-live_training(page, run, draw, default_steps=100, limit=MAX_STEPS)
+@st.fragment  # a knob re-runs this part of the page only: the title, the menu and the sidebar stay
+def playground() -> None:
+    preset = page.choice("Preset", "preset", list(PRESETS), "default", format_func=lambda key: PRESETS[key].label,
+                         on_change=load_preset)
+    st.caption(PRESETS[preset].description + f" Suggested: about {PRESETS[preset].steps} steps.")
+
+    data_column, network_column = st.columns(2, gap="large")
+    with data_column:
+        st.markdown("**Data**")
+        dataset = page.choice("Dataset", "dataset", DATASETS, DEFAULT["dataset"])
+        n_points = page.slider("Points", "n_points", 20, 1000, DEFAULT["n_points"], 10)
+        noise = page.slider("Noise", "noise", 0.0, 1.0, DEFAULT["noise"], 0.05)
+        validation = page.slider("Kept for validation (%)", "validation", 10, 90,
+                                 int(DEFAULT["validation_fraction"] * 100), 5,
+                                 help="These points are never used for training: they show how well the network "
+                                      "does on data it has not seen.")
+        seed = int(page.number("Seed", "seed", 0, 10_000, 0, 1))
+    with network_column:
+        st.markdown("**Network**")
+        layers = int(page.number("Hidden layers", "layers", 1, MAX_LAYERS, len(DEFAULT["hidden_layers"]), 1))
+        neurons = int(page.number("Neurons per hidden layer", "neurons", 0, MAX_NEURONS, DEFAULT["hidden_layers"][0],
+                                  1))
+        activation = page.choice("Activation", "activation", HIDDEN_ACTIVATIONS, DEFAULT["activation"])
+        learning_rate = float(page.number("Learning rate", "learning_rate", 0.0, 1e6, DEFAULT["learning_rate"], 0.01,
+                                          format="%.4f"))
+        l2 = page.choice("L2 regularisation", "l2", L2_CHOICES, DEFAULT["l2"],
+                         help="Pulls every weight towards zero a little each step, which favours smooth borders.")
+
+    hidden_layers = (neurons,) * layers
+    try:
+        check_settings(hidden_layers, activation, learning_rate, l2)
+    except ValueError as error:
+        st.warning(str(error), icon=":material/block:")
+        return
+
+    signature = (dataset, n_points, noise, validation, seed, hidden_layers, activation, learning_rate, l2)
+    run: TrainingRun = session_trainer(page, signature, lambda: new_run(dataset, n_points, noise, validation / 100,
+                                                                        hidden_layers, activation, learning_rate, l2,
+                                                                        seed))
+
+    live_training(page, run, draw, default_steps=100, limit=MAX_STEPS)
+
+
+playground()
 
 with st.expander("What is going on?"):
     st.markdown(

@@ -64,9 +64,9 @@ def test_settings_that_cannot_train_are_refused_plainly(hidden, lr, l2, message)
 def test_chart_frames_are_finite_and_cover_every_neuron():
     run = playground.new_run("spiral", 200, hidden_layers=(4, 3), seed=1)
     run.train(5)
-    region = playground.decision_frame(run.network, resolution=20)
-    assert len(region) == 400 and region["p"].between(0, 1).all()
-    maps = playground.neuron_frame(run.network, resolution=10)
-    assert maps["neuron"].nunique() == 7 and np.isfinite(maps["value"]).all()
+    region = playground.probability_grid(run.network, resolution=20)
+    assert region.shape == (20, 20) and ((region >= 0) & (region <= 1)).all()
+    maps = playground.neuron_grids(run.network, resolution=10)
+    assert len(maps) == 7 and all(grid.shape == (10, 10) and np.isfinite(grid).all() for grid in maps.values())
     losses = playground.loss_frame(run)
     assert set(losses["data"]) == {"training", "validation"} and losses["step"].max() == 5

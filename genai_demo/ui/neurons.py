@@ -14,10 +14,12 @@ import streamlit as st
 from genai_demo.neurons import NeuronResult, activate, decision_grid, predict
 from genai_demo.playground import EXTENT
 from genai_demo.ui.charts import with_data
+from genai_demo.ui.heatmaps import heat_frame, heat_layer
 
 BLUE, ORANGE = "#1f77b4", "#f58518"
 CLASS_COLOURS = alt.Scale(domain=[0, 1], range=[BLUE, ORANGE])
-REGION_COLOURS = alt.Scale(domain=[0, 0.5, 1], range=[BLUE, "#f4f4f4", ORANGE])
+OUTPUT_COLOURS = (BLUE, "#f4f4f4", ORANGE)  # an output of 0, 0.5 and 1 (or more)
+NEURON_COLOURS = ("#542788", "#f7f7f7", "#e08214")  # a hidden neuron's most negative output, 0, most positive
 
 
 def number(value: float, digits: int = 3) -> str:
@@ -82,22 +84,29 @@ def neuron_svg(input_names: Sequence[str], inputs: Sequence[float], weights: Seq
 _EDGE, _NEGATIVE_EDGE = "#2c3e50", "#c0392b"
 
 
-def region_chart(height: int = 320) -> dict:
-    """Vega-Lite spec of a heatmap of P(orange) over the plane (data "region": x, x2, y, y2, p) with the
-    data points on top (data "points": x, y, label, split). Fill it with `charts.with_data` for each frame:
+def region_chart(probabilities: np.ndarray, points: pd.DataFrame, height: int = 320) -> dict:
+    """Vega-Lite spec of a heatmap of P(orange) over the plane (a square grid, row 0 at the bottom) with the
+    data points on top (columns x, y, colour, split). A ready spec refilled with each frame's data:
     building Altair objects costs ~100 ms per chart, swapping data in a ready spec almost nothing."""
-    return _region_template(height)
+    span = _plane_span(len(probabilities))
+    region = heat_frame(probabilities, span, span, (0, 0.5, 1), OUTPUT_COLOURS)
+    return with_data(_region_template(height), region=region, points=points)
+
+
+def _plane_span(resolution: int) -> tuple[float, float]:
+    """Where a grid of `resolution` cell centres from -EXTENT to EXTENT begins and ends, outer edges included."""
+    half = EXTENT / (resolution - 1)
+    return -EXTENT - half, EXTENT + half
 
 
 @cache
 def _region_template(height: int) -> dict:
     scale = alt.Scale(domain=[-EXTENT, EXTENT], nice=False)
     axis = alt.Axis(grid=False)
-    heat = alt.Chart(alt.NamedData("region")).mark_rect(opacity=0.6).encode(
-        x=alt.X("x:Q", scale=scale, title=None, axis=axis), x2=alt.X2("x2"),
-        y=alt.Y("y:Q", scale=scale, title=None, axis=axis), y2=alt.Y2("y2"),
-        color=alt.Color("p:Q", scale=REGION_COLOURS, title="P(orange)"),
-    )
+    heat = heat_layer("region", alt.X("x:Q", scale=scale, title=None, axis=axis),
+                      alt.Y("y:Q", scale=scale, title=None, axis=axis),
+                      alt.Scale(domain=[0, 0.5, 1], range=list(OUTPUT_COLOURS), interpolate="rgb"), "P(orange)",
+                      opacity=0.6)
     dots = alt.Chart(alt.NamedData("points")).mark_point(filled=True, size=36, strokeWidth=1, opacity=1).encode(
         x=alt.X("x:Q"), y=alt.Y("y:Q"),
         fill=alt.Fill("colour:N", scale=alt.Scale(domain=["blue", "orange"], range=[BLUE, ORANGE]), legend=None),
@@ -117,7 +126,8 @@ def loss_chart(height: int = 220) -> dict:
 @cache
 def _loss_template(height: int) -> dict:
     lines = alt.Chart(alt.NamedData("losses")).mark_line().encode(
-        x=alt.X("step:Q", title="training step"), y=alt.Y("loss:Q", title="loss"),
+        x=alt.X("step:Q", title="training step", axis=alt.Axis(format="d", tickMinStep=1)),
+        y=alt.Y("loss:Q", title="loss"),
         color=alt.Color("data:N", title=None, scale=alt.Scale(domain=["training", "validation"],
                                                                range=["#2c3e50", "#e45756"])),
     )
@@ -151,20 +161,23 @@ def _activation_template(labels: tuple[str, ...], palette: tuple[str, ...]) -> d
     ).properties(height=360).to_dict()
 
 
-def neuron_maps_chart(columns: int = 8) -> dict:
-    """Vega-Lite spec of small heatmaps, one per hidden neuron (data "neurons": neuron, layer, x, x2, y, y2,
-    value), on one shared colour scale centred on 0."""
-    return _neuron_maps_template(columns)
+def neuron_maps_chart(outputs: dict[tuple[int, str], np.ndarray], columns: int = 8) -> dict:
+    """Vega-Lite spec of small heatmaps, one per hidden neuron ({(layer, name): its outputs on a square grid
+    over the plane}), on one colour ramp centred on 0 whose ends are the largest output of any neuron."""
+    top = max(1e-6, max(float(np.abs(grid).max()) for grid in outputs.values()))
+    frames = [heat_frame(grid, _plane_span(len(grid)), _plane_span(len(grid)), (-top, 0, top), NEURON_COLOURS,
+                         neuron=name, layer=layer) for (layer, name), grid in outputs.items()]
+    spec = with_data(_neuron_maps_template(columns), neurons=pd.concat(frames, ignore_index=True))
+    return {**spec, "params": [{"name": "top", "value": top}]}  # the legend's ends
 
 
 @cache
 def _neuron_maps_template(columns: int) -> dict:
     scale = alt.Scale(domain=[-EXTENT, EXTENT], nice=False)
-    return alt.Chart(alt.NamedData("neurons")).mark_rect().encode(
-        x=alt.X("x:Q", scale=scale, axis=None), x2=alt.X2("x2"),
-        y=alt.Y("y:Q", scale=scale, axis=None), y2=alt.Y2("y2"),
-        color=alt.Color("value:Q", scale=alt.Scale(scheme="purpleorange", domainMid=0), title="output"),
-    ).properties(width=62, height=62).facet(
+    colours = alt.Scale(domain=[alt.ExprRef("-top"), 0, alt.ExprRef("top")], range=list(NEURON_COLOURS),
+                        interpolate="rgb")
+    return heat_layer("neurons", alt.X("x:Q", scale=scale, axis=None), alt.Y("y:Q", scale=scale, axis=None),
+                      colours, "output").properties(width=62, height=62).facet(
         facet=alt.Facet("neuron:N", title=None, sort=alt.SortField("layer")), columns=columns,
     ).to_dict()
 
@@ -201,9 +214,13 @@ def perceptron_boundary_chart(weights: Sequence[float], bias: float, activation:
                               examples: pd.DataFrame | None = None, height: int = 300) -> dict:
     """Vega-Lite spec of the neuron's output over the input square, the line where the sum is 0, and the
     four corners (or labelled examples: columns x1, x2, label, text)."""
-    x1, x2, out = decision_grid(weights, bias, activation, resolution=26)
-    half = 1.0 / 25 / 2 * 1.05  # cells overlap a hair, so no seams show between them
-    heat = pd.DataFrame({"x": x1 - half, "x2": x1 + half, "y": x2 - half, "y2": x2 + half, "output": out})
+    resolution = 26
+    _, _, out = decision_grid(weights, bias, activation, resolution=resolution)
+    # ReLU's output can pass 1: the colour ramp's orange end follows the largest output on the square.
+    top = max(1.0, float(out.max()))
+    half = 1.0 / (resolution - 1) / 2
+    heat = heat_frame(out.reshape(resolution, resolution), (-half, 1 + half), (-half, 1 + half),
+                      (0, 0.5, top), OUTPUT_COLOURS)
     if weights[1] != 0:
         xs = [-0.05, 1.05]
         line = pd.DataFrame({"a": xs, "b": [-(bias + weights[0] * x) / weights[1] for x in xs]})
@@ -216,19 +233,16 @@ def perceptron_boundary_chart(weights: Sequence[float], bias: float, activation:
         examples["label"] = [predict(row, weights, bias) for row in examples[["x1", "x2"]].to_numpy()]
         examples["text"] = ["spam" if v else "not spam" for v in examples["label"]]
     spec = with_data(_boundary_template(height, tuple(examples.columns)), heat=heat, line=line, examples=examples)
-    # ReLU's output can pass 1: the colour scale's orange end follows the largest output on the square.
-    return {**spec, "params": [{"name": "top", "value": max(1.0, float(out.max()))}]}
+    return {**spec, "params": [{"name": "top", "value": top}]}  # the legend's orange end
 
 
 @cache
 def _boundary_template(height: int, example_columns: tuple[str, ...]) -> dict:
     scale = alt.Scale(domain=[-0.05, 1.05], nice=False)
-    heat = alt.Chart(alt.NamedData("heat")).mark_rect(opacity=0.8).encode(
-        x=alt.X("x:Q", scale=scale, title="contains 'discount'"), x2=alt.X2("x2"),
-        y=alt.Y("y:Q", scale=scale, title="many '!'"), y2=alt.Y2("y2"),
-        color=alt.Color("output:Q", title="output", scale=alt.Scale(
-            domain=[0, 0.5, alt.ExprRef("top")], range=[BLUE, "#f4f4f4", ORANGE])),
-    )
+    heat = heat_layer("heat", alt.X("x:Q", scale=scale, title="contains 'discount'"),
+                      alt.Y("y:Q", scale=scale, title="many '!'"),
+                      alt.Scale(domain=[0, 0.5, alt.ExprRef("top")], range=list(OUTPUT_COLOURS), interpolate="rgb"),
+                      "output", opacity=0.8)
     line = alt.Chart(alt.NamedData("line")).mark_line(color="black", strokeDash=[6, 3], clip=True).encode(
         x=alt.X("a:Q", scale=scale), y=alt.Y("b:Q", scale=scale), order=alt.Order("a:Q"))
     points = alt.Chart(alt.NamedData("examples")).mark_point(filled=True, size=180, stroke="black").encode(
@@ -237,7 +251,8 @@ def _boundary_template(height: int, example_columns: tuple[str, ...]) -> dict:
                  for column in example_columns])
     labels = alt.Chart(alt.NamedData("examples")).mark_text(dy=-16).encode(
         x=alt.X("x1:Q"), y=alt.Y("x2:Q"), text=alt.Text("text:N"))
-    return alt.layer(heat, line, points, labels).properties(height=height).to_dict()
+    return alt.layer(heat, line, points, labels).resolve_scale(color="independent").properties(
+        height=height).to_dict()
 
 
 def hidden_weights_chart(weights: Sequence[float], signals: Sequence[str], bar_height: int = 26) -> alt.Chart:
