@@ -129,7 +129,8 @@ def show_attention(page: PageInputs, walk: attention.Walkthrough) -> None:
         if lines_tab.open:
             show_chart(attention_lines(weights, tokens, focus), width="stretch")
             st.caption("Left: the token that is reading. Right: the tokens it reads from. Thicker, darker lines "
-                       "carry more attention; lines under 3% are hidden.")
+                       "carry more attention; lines under 3% are hidden. **Click a token on the left** to follow "
+                       "only its lines; double-click to see every token's.")
     with map_tab:
         if map_tab.open:
             show_chart(attention_heatmap(weights, tokens), width="stretch")

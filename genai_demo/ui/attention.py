@@ -61,27 +61,32 @@ def _heatmap_template(labels: tuple[str, ...]) -> dict:
 def attention_lines(weights: np.ndarray, tokens: list[str], focus: int | None = None,
                     threshold: float = 0.03) -> dict:
     """Each token on the left draws lines to the tokens on the right it attends to; thicker = more weight.
-    A ready Vega-Lite spec per prompt length, refilled with each layer's or head's lines (data "links")."""
+    Clicking a token on the left follows only its lines, in the browser (double-click: every token again);
+    `focus` is the token followed when the chart appears. A ready Vega-Lite spec per prompt length,
+    refilled with each layer's or head's lines (data "links")."""
     labels = _labels(tokens)
     n = len(tokens)
     links = [
         {"reading": labels[q], "looks at": labels[k], "q": q, "k": k, "weight": float(weights[q, k])}
         for q in range(n)
-        if focus is None or q == focus
         for k in range(q + 1)
         if weights[q, k] >= threshold
     ]
     frame = pd.DataFrame(links, columns=["reading", "looks at", "q", "k", "weight"])
     frame["left"], frame["right"] = 0.0, 1.0
-    names = pd.DataFrame({"label": labels, "i": range(n), "left": 0.0, "right": 1.0,
-                          "focus": [focus is None or i == focus for i in range(n)]})
-    return with_data(_lines_template(n), links=frame, names=names)
+    names = pd.DataFrame({"label": labels, "q": range(n), "left": 0.0, "right": 1.0})
+    spec = with_data(_lines_template(n), links=frame, names=names)
+    if focus is None:
+        return spec
+    return {**spec, "params": [{**param, "value": [{"q": focus}]} if param["name"] == "follow" else param
+                               for param in spec["params"]]}
 
 
 @lru_cache(maxsize=32)
 def _lines_template(n: int) -> dict:
     y_scale = alt.Scale(domain=[n - 0.5, -0.5])
     x_scale = alt.Scale(domain=[-0.6, 1.6])
+    follow = alt.selection_point(name="follow", fields=["q"], on="click", clear="dblclick")
     lines = (
         alt.Chart(alt.NamedData("links"))
         .mark_rule(color="#1f77b4")
@@ -91,17 +96,19 @@ def _lines_template(n: int) -> dict:
             y=alt.Y("q:Q", scale=y_scale, axis=None),
             y2=alt.Y2("k"),
             strokeWidth=alt.StrokeWidth("weight:Q", scale=alt.Scale(domain=[0, 1], range=[0.5, 8]), legend=None),
-            opacity=alt.Opacity("weight:Q", scale=alt.Scale(domain=[0, 1], range=[0.25, 1]), legend=None),
+            opacity=alt.condition(
+                follow, alt.Opacity("weight:Q", scale=alt.Scale(domain=[0, 1], range=[0.25, 1]), legend=None),
+                alt.value(0.03)),
             tooltip=[alt.Tooltip("reading:N"), alt.Tooltip("looks at:N"), alt.Tooltip("weight:Q", format=".3f")],
         )
     )
     names = alt.Chart(alt.NamedData("names"))
-    left = names.mark_text(align="right", dx=-6).encode(
-        x=alt.X("left:Q", scale=x_scale, axis=None), y=alt.Y("i:Q", scale=y_scale, axis=None), text=alt.Text("label:N"),
-        opacity=alt.condition("datum.focus", alt.value(1.0), alt.value(0.35)),
-    )
-    right = names.mark_text(align="left", dx=6).encode(
-        x=alt.X("right:Q", scale=x_scale, axis=None), y=alt.Y("i:Q", scale=y_scale, axis=None),
+    left = names.mark_text(align="right", baseline="middle", dx=-6, cursor="pointer", tooltip=None).encode(
+        x=alt.X("left:Q", scale=x_scale, axis=None), y=alt.Y("q:Q", scale=y_scale, axis=None), text=alt.Text("label:N"),
+        opacity=alt.condition(follow, alt.value(1.0), alt.value(0.35)),
+    ).add_params(follow)
+    right = names.mark_text(align="left", baseline="middle", dx=6, tooltip=None).encode(
+        x=alt.X("right:Q", scale=x_scale, axis=None), y=alt.Y("q:Q", scale=y_scale, axis=None),
         text=alt.Text("label:N"),
     )
     return (lines + left + right).properties(height=max(160, ROW_PX * n)).configure_view(strokeWidth=0).to_dict()
