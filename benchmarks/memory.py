@@ -10,9 +10,10 @@ all-MiniLM-L6-v2, and the public image default's shape (BK-SDM-Tiny: a 0.33 B UN
 encoder and VAE) with the standard safety checker (CLIP ViT-L/14 vision tower), as public mode loads it.
 
 Built in one process, measured in another: a process's peak memory (the kernel's high-water mark)
-starts at its parent's size. A fresh process runs the app for real (Streamlit's AppTest, through app.py's navigation) and visits
-every page in the menu, pressing the main button where a page has one (text, walk-through, chat,
-image). After each page it prints the process's memory now, its peak so far (the kernel's own
+starts at its parent's size. A fresh process runs the app for real (Streamlit's AppTest, through
+app.py's navigation) and visits every page in the menu, pressing the main button where a page has one
+(text, walk-through, chat, image). The image model's half-size copy is written during the visit, as on a
+fresh machine. After each page it prints the process's memory now, its peak so far (the kernel's own
 high-water mark), the peak of what the kernel cannot drop (resident memory minus mapped file pages,
 sampled every 10 ms: a weights file being read is page cache the kernel reclaims under pressure
 instead of killing the process), what the budget counts, and which models are loaded.
@@ -162,9 +163,11 @@ def visit_every_page() -> None:
                       "unloads": budget.unloads, "seconds": round(time.perf_counter() - started)}))
 
 
-def measure(env: dict[str, str], budget_gb: float | None) -> dict:
-    """Visit every page in a fresh process (its peak memory starts at this small process's size)."""
-    run_env = {**os.environ, **env, "GENAI_PUBLIC": "1", "HF_HUB_OFFLINE": "1", "TOKENIZERS_PARALLELISM": "false"}
+def measure(env: dict[str, str], budget_gb: float | None, hf_home: Path) -> dict:
+    """Visit every page in a fresh process (its peak memory starts at this small process's size). A fresh
+    `hf_home`: the image model's half-size copy is written during the visit, as on a fresh machine."""
+    run_env = {**os.environ, **env, "GENAI_PUBLIC": "1", "HF_HUB_OFFLINE": "1", "TOKENIZERS_PARALLELISM": "false",
+               "HF_HOME": str(hf_home)}
     run_env.pop("GENAI_MEMORY_BUDGET_GB", None)
     if budget_gb is not None:
         run_env["GENAI_MEMORY_BUDGET_GB"] = str(budget_gb)
@@ -206,10 +209,10 @@ def main() -> None:
         runs = {}
         if not args.budget_only:
             print("\nbaseline: no budget, every model stays loaded")
-            runs["none"] = measure(env, None)
+            runs["none"] = measure(env, None, Path(tmp) / "hf-home-none")
         if not args.no_budget:
             print(f"\nGENAI_MEMORY_BUDGET_GB={budget_gb:g}")
-            runs["budget"] = measure(env, budget_gb)
+            runs["budget"] = measure(env, budget_gb, Path(tmp) / "hf-home-budget")
     print()
     for name, run in runs.items():
         print(f"{name:<7} peak {run['peak_gb']:.2f} GB resident, {run['peak_anonymous_gb']:.2f} GB that the kernel "

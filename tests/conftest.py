@@ -6,13 +6,18 @@ reach the Hub fails loudly instead of passing by luck.
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
+import tempfile
 
 # Before anything imports huggingface_hub, transformers or streamlit.
 os.environ["HF_HUB_OFFLINE"] = "1"
 os.environ["TRANSFORMERS_OFFLINE"] = "1"
 os.environ["HF_HUB_DISABLE_TELEMETRY"] = "1"
 os.environ["TOKENIZERS_PARALLELISM"] = "false"
+os.environ["HF_HOME"] = tempfile.mkdtemp(prefix="genai-tests-hf-home-")  # tests never write to the user's cache
+atexit.register(shutil.rmtree, os.environ["HF_HOME"], ignore_errors=True)
 os.environ.setdefault("GENAI_DTYPE", "auto")
 for name in list(os.environ):
     if name.startswith("GENAI_") and name != "GENAI_DTYPE":

@@ -267,7 +267,7 @@ class MemoryBudget:
             self.unloads += 1
         residents.clear()
         gc.collect()
-        _return_free_memory()
+        return_free_memory()
         try:
             import torch
 
@@ -279,7 +279,7 @@ class MemoryBudget:
             self._cond.notify_all()
 
 
-def _return_free_memory() -> None:
+def return_free_memory() -> None:
     """Hand freed heap memory back to the system (glibc keeps it for reuse, so the process would still
     look as big as before the unload)."""
     if sys.platform.startswith("linux"):

@@ -25,6 +25,7 @@ from genai_demo.config import SAFETY_CHECKER_MODEL, settings
 from genai_demo.engine.batching import TextEngine
 from genai_demo.engine.budget import Holder, NoRoom, OnWait, free_bytes, shared_budget
 from genai_demo.engine.device import pick_device, pick_dtype
+from genai_demo.engine.low_precision import low_precision_folder
 from genai_demo.engine.queue import TurnQueue
 from genai_demo.engine.sizes import bytes_per_number, folder_parameters, hub_parameters
 from genai_demo.engine.threads import tokenizer_lock
@@ -226,6 +227,23 @@ def uses_fp16_files(model_id: str, dtype: "torch.dtype") -> bool:
     return dtype == torch.float16 and not Path(model_id).is_dir()
 
 
+def _maps_half_size_files(device: str, dtype: "torch.dtype") -> bool:
+    """On a CPU, a model loaded in half precision is read from files already in it (engine/low_precision.py):
+    mapped in place instead of converted into the process's own memory. (A GPU copies the weights into
+    its own memory anyway, from the repository's fp16 files where it has them.)"""
+    import torch
+
+    return device == "cpu" and dtype in (torch.bfloat16, torch.float16)
+
+
+def _half_size_files(model_id: str, dtype: "torch.dtype", download: Callable[[], str]) -> str:
+    """The folder to load `model_id` from in `dtype`: a copy of its weight files in `dtype`, written the
+    first time (its own folder where they already are in `dtype`, or where no copy can be written).
+    `download` fetches a Hub model's files (from the cache when they are there) and returns their folder."""
+    folder = Path(model_id) if Path(model_id).is_dir() else Path(download())
+    return str(low_precision_folder(folder, dtype))
+
+
 def estimate_bytes(kind: str, model_id: str) -> int | None:
     """Bytes the weights of a model will take once loaded, known before download: from the local folder
     or cache, else from the Hub's file headers. None when it cannot be known (offline and not cached)."""
@@ -388,15 +406,19 @@ def load_image_pipeline(model_id: str | None = None) -> ImagePipeline:
 
     On a GPU the half-size fp16 weight files are used when the repository has them.
     """
-    from diffusers import AutoPipelineForText2Image
+    from diffusers import AutoPipelineForText2Image, DiffusionPipeline
 
     device = _resolve_device()
     model_id = model_id or settings().image_model_for(device)
     dtype = target_dtype("image", device)
 
     def from_pretrained(**extra: Any) -> Any:
+        source = model_id
+        if _maps_half_size_files(device, dtype) and "variant" not in extra:
+            source = _half_size_files(model_id, dtype, lambda: DiffusionPipeline.download(
+                model_id, use_safetensors=True, local_files_only=settings().offline, **extra))
         return AutoPipelineForText2Image.from_pretrained(
-            model_id, dtype=dtype, use_safetensors=True, local_files_only=settings().offline, **extra
+            source, dtype=dtype, use_safetensors=True, local_files_only=settings().offline, **extra
         )
 
     def add_safety_checker(pipeline: Any) -> None:
@@ -404,9 +426,22 @@ def load_image_pipeline(model_id: str | None = None) -> ImagePipeline:
         from diffusers.pipelines.stable_diffusion.safety_checker import StableDiffusionSafetyChecker
         from transformers import CLIPImageProcessor
 
+        def download() -> str:  # the two files transformers reads for it
+            from huggingface_hub import hf_hub_download
+
+            for name in ("config.json", "model.safetensors"):
+                path = hf_hub_download(SAFETY_CHECKER_MODEL, name, local_files_only=settings().offline)
+            return str(Path(path).parent)
+
+        source = SAFETY_CHECKER_MODEL
+        if _maps_half_size_files(device, dtype):
+            try:
+                source = _half_size_files(SAFETY_CHECKER_MODEL, dtype, download)
+            except Exception:  # noqa: BLE001 - not under that name, or offline: from_pretrained explains below
+                source = SAFETY_CHECKER_MODEL
         try:
             checker = StableDiffusionSafetyChecker.from_pretrained(
-                SAFETY_CHECKER_MODEL, dtype=dtype, use_safetensors=True, local_files_only=settings().offline
+                source, dtype=dtype, use_safetensors=True, local_files_only=settings().offline
             )
             features = CLIPImageProcessor.from_pretrained(SAFETY_CHECKER_MODEL, local_files_only=settings().offline)
         except Exception as error:  # noqa: BLE001 - a public app never runs without its filter
