@@ -25,15 +25,20 @@ def paint(values: np.ndarray, domain: Sequence[float], colours: Sequence[str]) -
 
 def heat_frame(grid: np.ndarray, x: tuple[float, float], y: tuple[float, float], domain: Sequence[float],
                colours: Sequence[str], **columns: object) -> pd.DataFrame:
-    """One row for heat_layer: the grid (row 0 at the bottom, as on the chart) as a PNG data URL covering
-    x[0]..x[1], y[0]..y[1] in data units, plus any extra `columns` (a facet's name, say). Its "legend" column
-    only gives heat_layer's colour scale a field: the colours are in the picture."""
+    """The data of heat_layer for one picture (see heat_row)."""
+    return pd.DataFrame([heat_row(grid, x, y, domain, colours, **columns)])
+
+
+def heat_row(grid: np.ndarray, x: tuple[float, float], y: tuple[float, float], domain: Sequence[float],
+             colours: Sequence[str], **columns: object) -> dict[str, object]:
+    """One row of heat_layer's data: the grid (row 0 at the bottom, as on the chart) as a PNG data URL
+    covering x[0]..x[1], y[0]..y[1] in data units, plus any extra `columns` (a facet's name, say). Its
+    "legend" column only gives heat_layer's colour scale a field: the colours are in the picture."""
     pixels = paint(np.flipud(np.asarray(grid)), domain, colours)  # a picture's first row is its top
     buffer = io.BytesIO()
     Image.fromarray(pixels, "RGB").save(buffer, format="PNG")
     url = "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
-    return pd.DataFrame({"x": [x[0]], "x2": [x[1]], "y": [y[0]], "y2": [y[1]], "url": [url], "legend": [domain[0]], **{
-        name: [value] for name, value in columns.items()}})
+    return {"x": x[0], "x2": x[1], "y": y[0], "y2": y[1], "url": url, "legend": domain[0], **columns}
 
 
 def heat_layer(data: str, x: alt.X, y: alt.Y, scale: alt.Scale, title: str | None,

@@ -14,7 +14,7 @@ import streamlit as st
 from genai_demo.neurons import NeuronResult, activate, decision_grid, predict
 from genai_demo.playground import EXTENT
 from genai_demo.ui.charts import with_data
-from genai_demo.ui.heatmaps import heat_frame, heat_layer
+from genai_demo.ui.heatmaps import heat_frame, heat_layer, heat_row
 
 BLUE, ORANGE = "#1f77b4", "#f58518"
 CLASS_COLOURS = alt.Scale(domain=[0, 1], range=[BLUE, ORANGE])
@@ -165,9 +165,9 @@ def neuron_maps_chart(outputs: dict[tuple[int, str], np.ndarray], columns: int =
     """Vega-Lite spec of small heatmaps, one per hidden neuron ({(layer, name): its outputs on a square grid
     over the plane}), on one colour ramp centred on 0 whose ends are the largest output of any neuron."""
     top = max(1e-6, max(float(np.abs(grid).max()) for grid in outputs.values()))
-    frames = [heat_frame(grid, _plane_span(len(grid)), _plane_span(len(grid)), (-top, 0, top), NEURON_COLOURS,
-                         neuron=name, layer=layer) for (layer, name), grid in outputs.items()]
-    spec = with_data(_neuron_maps_template(columns), neurons=pd.concat(frames, ignore_index=True))
+    rows = [heat_row(grid, _plane_span(len(grid)), _plane_span(len(grid)), (-top, 0, top), NEURON_COLOURS,
+                     neuron=name, layer=layer) for (layer, name), grid in outputs.items()]
+    spec = with_data(_neuron_maps_template(columns), neurons=pd.DataFrame(rows))
     return {**spec, "params": [{"name": "top", "value": top}]}  # the legend's ends
 
 
