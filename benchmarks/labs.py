@@ -25,6 +25,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import numpy as np  # noqa: E402
+from streamlit.dataframe_util import convert_anything_to_arrow_bytes  # noqa: E402
 
 from genai_demo.gan import trainer_for  # noqa: E402
 from genai_demo.gan_digits import (  # noqa: E402
@@ -85,7 +86,8 @@ def gan(budget: float) -> None:
     trainer = trainer_for("healthy", target="ring", seed=0)
 
     def draw() -> None:
-        gan_field_chart(trainer).to_dict()
+        for frame in gan_field_chart(trainer)["datasets"].values():  # what st.vega_lite_chart sends
+            convert_anything_to_arrow_bytes(frame)
         loss_chart(trainer.history, {"discriminator": "green", "generator": "purple"}).to_dict()
         trainer.distance(), trainer.coverage()
 

@@ -13,6 +13,7 @@ import streamlit as st
 
 from genai_demo.gan import PLOT_RANGE
 from genai_demo.ui.charts import with_data
+from genai_demo.ui.heatmaps import heat_frame, heat_layer
 
 if TYPE_CHECKING:
     from genai_demo.gan import GanTrainer
@@ -64,50 +65,55 @@ def _latent_map_template(count: int) -> dict:
                                              ).to_dict()
 
 
-def gan_field_chart(trainer: GanTrainer, side: int = 380, arrows: bool = True) -> alt.LayerChart:
-    """Discriminator heatmap (green: 'real', purple: 'fake'), real and generated points, generator push.
+def gan_field_chart(trainer: GanTrainer, side: int = 380, arrows: bool = True) -> dict:
+    """Vega-Lite spec of the discriminator's map (green: 'real', purple: 'fake'), real and generated points,
+    and the generator's push. A ready spec refilled with each frame's data while the GAN trains.
 
     No legends (they would squeeze the square plot); the page explains the colours in a caption."""
-    xs, ys, probability = trainer.decision_map()
-    half = PLOT_RANGE / math.sqrt(len(xs))
-    cells = pd.DataFrame({"x": xs - half, "x2": xs + half, "y": ys - half, "y2": ys + half, "p": probability})
-    scale = alt.Scale(domain=[-PLOT_RANGE, PLOT_RANGE], nice=False)
-    heatmap = alt.Chart(cells).mark_rect(opacity=0.45).encode(
-        x=alt.X("x:Q", scale=scale, title=None), x2=alt.X2("x2"),
-        y=alt.Y("y:Q", scale=scale, title=None), y2=alt.Y2("y2"),
-        color=alt.Color("p:Q", scale=alt.Scale(domain=[0, 0.5, 1], range=[FAKE_COLOR, "#ffffff", REAL_COLOR]),
-                        legend=None),
-        tooltip=[alt.Tooltip("p:Q", title="P(real)", format=".2f")],
-    )
+    _, _, probability = trainer.decision_map()
+    resolution = math.isqrt(len(probability))
+    span = (-PLOT_RANGE, PLOT_RANGE)
+    heat = heat_frame(probability.reshape(resolution, resolution), span, span, (0, 0.5, 1),
+                      (FAKE_COLOR, "#ffffff", REAL_COLOR))
     real, fake = trainer.real(300), np.clip(trainer.generated(300), -PLOT_RANGE, PLOT_RANGE)
     points = pd.DataFrame({
         "x": np.concatenate([real[:, 0], fake[:, 0]]), "y": np.concatenate([real[:, 1], fake[:, 1]]),
         "kind": ["real"] * len(real) + ["generated"] * len(fake),
     })
-    dots = alt.Chart(points).mark_circle(size=14, opacity=0.8).encode(
-        x=alt.X("x:Q", scale=scale), y=alt.Y("y:Q", scale=scale),
-        fill=alt.Fill("kind:N", scale=alt.Scale(domain=["real", "generated"], range=[REAL_COLOR, FAKE_COLOR]),
-                      legend=None),
-    )
-    layers: list[Any] = [heatmap, dots]
-    if arrows:
-        layers += _push_arrows(trainer, scale)
-    return alt.layer(*layers).properties(width=side, height=side).resolve_scale(color="independent")
+    data = {"heat": heat, "points": points} | ({"push": _push_frame(trainer)} if arrows else {})
+    return with_data(_gan_field_template(side, arrows), **data)
 
 
-def _push_arrows(trainer: GanTrainer, scale: alt.Scale) -> list[alt.Chart]:
+def _push_frame(trainer: GanTrainer) -> pd.DataFrame:
+    """Arrows from generated points in the direction the generator's loss pushes them (data "push")."""
     start, push = trainer.generator_push(40)
     length = np.linalg.norm(push, axis=1, keepdims=True)
     # Arrows show direction and relative strength; the longest is drawn 0.4 units long.
     end = start + push / max(float(length.max()), 1e-9) * 0.4
     keep = np.all(np.abs(start) < PLOT_RANGE, axis=1) & np.all(np.abs(end) < PLOT_RANGE, axis=1)
     angle = (90 - np.degrees(np.arctan2(end[:, 1] - start[:, 1], end[:, 0] - start[:, 0]))) % 360
-    frame = pd.DataFrame({"x": start[:, 0], "y": start[:, 1], "x2": end[:, 0], "y2": end[:, 1], "angle": angle})[keep]
-    shafts = alt.Chart(frame).mark_rule(color="#222", strokeWidth=1.2, opacity=0.7).encode(
-        x=alt.X("x:Q", scale=scale), y=alt.Y("y:Q", scale=scale), x2=alt.X2("x2"), y2=alt.Y2("y2"))
-    heads = alt.Chart(frame).mark_point(shape="triangle-up", size=22, filled=True, color="#222", opacity=0.7).encode(
-        x=alt.X("x2:Q", scale=scale), y=alt.Y("y2:Q", scale=scale), angle=alt.Angle("angle:Q", scale=None))
-    return [shafts, heads]
+    return pd.DataFrame({"x": start[:, 0], "y": start[:, 1], "x2": end[:, 0], "y2": end[:, 1], "angle": angle})[keep]
+
+
+@cache
+def _gan_field_template(side: int, arrows: bool) -> dict:
+    scale = alt.Scale(domain=[-PLOT_RANGE, PLOT_RANGE], nice=False)
+    heatmap = heat_layer("heat", alt.X("x:Q", scale=scale, title=None), alt.Y("y:Q", scale=scale, title=None),
+                         alt.Scale(domain=[0, 0.5, 1], range=[FAKE_COLOR, "#ffffff", REAL_COLOR], interpolate="rgb"),
+                         None, opacity=0.45)
+    dots = alt.Chart(alt.NamedData("points")).mark_circle(size=14, opacity=0.8).encode(
+        x=alt.X("x:Q", scale=scale), y=alt.Y("y:Q", scale=scale),
+        fill=alt.Fill("kind:N", scale=alt.Scale(domain=["real", "generated"], range=[REAL_COLOR, FAKE_COLOR]),
+                      legend=None),
+    )
+    layers: list[Any] = [heatmap, dots]
+    if arrows:
+        push = alt.Chart(alt.NamedData("push"))
+        layers.append(push.mark_rule(color="#222", strokeWidth=1.2, opacity=0.7).encode(
+            x=alt.X("x:Q", scale=scale), y=alt.Y("y:Q", scale=scale), x2=alt.X2("x2"), y2=alt.Y2("y2")))
+        layers.append(push.mark_point(shape="triangle-up", size=22, filled=True, color="#222", opacity=0.7).encode(
+            x=alt.X("x2:Q", scale=scale), y=alt.Y("y2:Q", scale=scale), angle=alt.Angle("angle:Q", scale=None)))
+    return alt.layer(*layers).properties(width=side, height=side).resolve_scale(color="independent").to_dict()
 
 
 def crisp_image(image: np.ndarray, width: int = 160, caption: str | None = None) -> None:
