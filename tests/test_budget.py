@@ -13,6 +13,7 @@ import torch
 from genai_demo import engine, text
 from genai_demo.engine import ImagePipeline, SamplingSettings, TurnQueue
 from genai_demo.engine.budget import MemoryBudget, NoRoom, reset_shared_budget
+from genai_demo.engine.loader import room_to_load
 from genai_demo.engine.sizes import folder_parameters, loaded_bytes, weight_files
 from tests.conftest import reset_app_state, run_page
 
@@ -181,10 +182,27 @@ def test_a_page_whose_model_must_wait_says_so(tiny_budget, tiny_gpt2_dir):
     assert "other learners are using right now" in reason and "another learner" in reason
 
 
-def test_image_page_loads_through_the_budget(tiny_budget, tiny_sd_dir):
+def test_image_page_loads_through_the_budget(app_env, tiny_sd_dir):
+    reset_shared_budget(MemoryBudget(limit=int(1.2 * room_to_load("image", str(tiny_sd_dir))), wait_s=0.5))
     at = run_page("image_generation.py")
     assert not at.exception
     assert isinstance(engine.loaded_model("image", str(tiny_sd_dir)), ImagePipeline)
+
+
+def test_loading_the_image_model_makes_room_for_a_picture_not_only_its_weights(app_env, tiny_gpt2_dir, tiny_sd_dir):
+    """The text model fits beside the image model's weights, but not beside what drawing then needs too."""
+    text_bytes = engine.estimate_bytes("text", str(tiny_gpt2_dir))
+    weights, room = engine.estimate_bytes("image", str(tiny_sd_dir)), room_to_load("image", str(tiny_sd_dir))
+    assert room > weights
+    assert text_bytes // 2 < room - weights  # so text + weights fit in the limit below, text + room do not
+    reset_shared_budget(MemoryBudget(limit=room + text_bytes // 2, wait_s=0.5))
+    try:
+        engine.shared_model("text", "text model", str(tiny_gpt2_dir), engine.load_text_model)
+        engine.shared_model("image", "image model", str(tiny_sd_dir), engine.load_image_pipeline)
+        assert engine.loaded_model("text", str(tiny_gpt2_dir)) is None
+        assert engine.loaded_model("image", str(tiny_sd_dir)) is not None
+    finally:
+        reset_shared_budget()
 
 
 def test_memory_no_model_accounts_for_counts_too():
