@@ -61,7 +61,7 @@ def draw(run: TrainingRun) -> None:
             icon=":material/trending_up:")
     st.subheader("What each hidden neuron responds to")
     show_chart(neuron_maps_chart(neuron_grids(run.network), min(4, run.network.hidden_layers[0])),
-               width="stretch")
+               width="content")
     st.caption("Each square is one neuron's output over the same plane (L1·N3: layer 1, neuron 3). First-layer "
                "neurons can only draw straight borders; later layers combine them into curves.")
 

@@ -35,10 +35,14 @@ def heat_row(grid: np.ndarray, x: tuple[float, float], y: tuple[float, float], d
     covering x[0]..x[1], y[0]..y[1] in data units, plus any extra `columns` (a facet's name, say). Its
     "legend" column only gives heat_layer's colour scale a field: the colours are in the picture."""
     pixels = paint(np.flipud(np.asarray(grid)), domain, colours)  # a picture's first row is its top
+    return {"x": x[0], "x2": x[1], "y": y[0], "y2": y[1], "url": picture_url(pixels), "legend": domain[0], **columns}
+
+
+def picture_url(pixels: np.ndarray) -> str:
+    """RGB bytes (rows from the top) as a PNG data URL, for an image mark."""
     buffer = io.BytesIO()
     Image.fromarray(pixels, "RGB").save(buffer, format="PNG")
-    url = "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
-    return {"x": x[0], "x2": x[1], "y": y[0], "y2": y[1], "url": url, "legend": domain[0], **columns}
+    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
 def heat_layer(data: str, x: alt.X, y: alt.Y, scale: alt.Scale, title: str | None,

@@ -14,7 +14,7 @@ import streamlit as st
 from genai_demo.neurons import NeuronResult, activate, decision_grid, predict
 from genai_demo.playground import EXTENT
 from genai_demo.ui.charts import with_data
-from genai_demo.ui.heatmaps import heat_frame, heat_layer, heat_row
+from genai_demo.ui.heatmaps import heat_frame, heat_layer, paint, picture_url
 
 BLUE, ORANGE = "#1f77b4", "#f58518"
 CLASS_COLOURS = alt.Scale(domain=[0, 1], range=[BLUE, ORANGE])
@@ -163,23 +163,40 @@ def _activation_template(labels: tuple[str, ...], palette: tuple[str, ...]) -> d
 
 def neuron_maps_chart(outputs: dict[tuple[int, str], np.ndarray], columns: int = 8) -> dict:
     """Vega-Lite spec of small heatmaps, one per hidden neuron ({(layer, name): its outputs on a square grid
-    over the plane}), on one colour ramp centred on 0 whose ends are the largest output of any neuron."""
+    over the plane}, in order), named above each, on one colour ramp centred on 0 whose ends are the
+    largest output of any neuron. All maps are one picture (a sheet): one image mark, not a chart each."""
     top = max(1e-6, max(float(np.abs(grid).max()) for grid in outputs.values()))
-    rows = [heat_row(grid, _plane_span(len(grid)), _plane_span(len(grid)), (-top, 0, top), NEURON_COLOURS,
-                     neuron=name, layer=layer) for (layer, name), grid in outputs.items()]
-    spec = with_data(_neuron_maps_template(columns), neurons=pd.DataFrame(rows))
+    side = len(next(iter(outputs.values())))
+    gap, band = 3, 6  # pixels of the sheet between two maps, and above each for its name
+    rows = -(-len(outputs) // columns)
+    width, height = columns * (side + gap) - gap, rows * (band + side)
+    sheet = np.full((height, width, 3), 255, np.uint8)
+    names = []
+    for index, ((_, name), grid) in enumerate(outputs.items()):
+        row, column = divmod(index, columns)
+        top_px, left = row * (band + side) + band, column * (side + gap)
+        sheet[top_px:top_px + side, left:left + side] = paint(np.flipud(grid), (-top, 0, top), NEURON_COLOURS)
+        names.append({"name": name, "x": left, "y": top_px})
+    sheet_row = {"x": 0, "x2": width, "y": 0, "y2": height, "url": picture_url(sheet), "legend": -top}
+    spec = with_data(_neuron_maps_template(width, height), neurons=pd.DataFrame([sheet_row]),
+                     names=pd.DataFrame(names))
     return {**spec, "params": [{"name": "top", "value": top}]}  # the legend's ends
 
 
 @cache
-def _neuron_maps_template(columns: int) -> dict:
-    scale = alt.Scale(domain=[-EXTENT, EXTENT], nice=False)
+def _neuron_maps_template(width: int, height: int) -> dict:
+    pixel = 62 / 14  # a map of 14x14 outputs is drawn 62 pixels wide
+    x = alt.Scale(domain=[0, width], nice=False, zero=False)
+    y = alt.Scale(domain=[height, 0], nice=False, zero=False)  # the sheet's first row at the top
     colours = alt.Scale(domain=[alt.ExprRef("-top"), 0, alt.ExprRef("top")], range=list(NEURON_COLOURS),
                         interpolate="rgb")
-    return heat_layer("neurons", alt.X("x:Q", scale=scale, axis=None), alt.Y("y:Q", scale=scale, axis=None),
-                      colours, "output").properties(width=62, height=62).facet(
-        facet=alt.Facet("neuron:N", title=None, sort=alt.SortField("layer")), columns=columns,
-    ).to_dict()
+    maps = heat_layer("neurons", alt.X("x:Q", scale=x, axis=None), alt.Y("y:Q", scale=y, axis=None), colours,
+                      "output")
+    names = alt.Chart(alt.NamedData("names")).mark_text(align="left", baseline="bottom", dy=-3, fontSize=11,
+                                                         color="#555", tooltip=None).encode(
+        x=alt.X("x:Q", scale=x), y=alt.Y("y:Q", scale=y), text=alt.Text("name:N"))
+    return alt.layer(maps, names).properties(width=round(width * pixel), height=round(height * pixel)).configure_view(
+        strokeWidth=0).to_dict()
 
 
 # Each activation's name and rule in LaTeX: name(s) = rule.
