@@ -192,7 +192,7 @@ def _neuron_maps_template(width: int, height: int) -> dict:
                         interpolate="rgb")
     maps = heat_layer("neurons", alt.X("x:Q", scale=x, axis=None), alt.Y("y:Q", scale=y, axis=None), colours,
                       "output")
-    names = alt.Chart(alt.NamedData("names")).mark_text(align="left", baseline="bottom", dy=-3, fontSize=11,
+    names = alt.Chart(alt.NamedData("names")).mark_text(align="left", baseline="bottom", dy=-3,
                                                          color="#555", tooltip=None).encode(
         x=alt.X("x:Q", scale=x), y=alt.Y("y:Q", scale=y), text=alt.Text("name:N"))
     return alt.layer(maps, names).properties(width=round(width * pixel), height=round(height * pixel)).configure_view(
