@@ -205,6 +205,24 @@ def test_loading_the_image_model_makes_room_for_a_picture_not_only_its_weights(a
         reset_shared_budget()
 
 
+def test_the_room_for_a_picture_stays_reserved_while_the_image_model_is_loaded(app_env, tiny_gpt2_dir, tiny_sd_dir):
+    """A learner on the image page holds its model; a text model that would fit beside the weights alone
+    must not take the room the next picture needs."""
+    text_bytes = engine.estimate_bytes("text", str(tiny_gpt2_dir))
+    room = room_to_load("image", str(tiny_sd_dir))
+    reset_shared_budget(MemoryBudget(limit=room + text_bytes // 2, wait_s=0.3))
+    try:
+        engine.shared_model("image", "image model", str(tiny_sd_dir), engine.load_image_pipeline,
+                            holder=("drawing learner", "image page"))
+        with pytest.raises(engine.ModelUnavailable):
+            engine.shared_model("text", "text model", str(tiny_gpt2_dir), engine.load_text_model,
+                                holder=("writing learner", "text page"))
+        assert engine.loaded_model("image", str(tiny_sd_dir)) is not None
+        assert engine.loaded_model("text", str(tiny_gpt2_dir)) is None
+    finally:
+        reset_shared_budget()
+
+
 def test_memory_no_model_accounts_for_counts_too():
     """The process's real memory decides when it is larger than the count (libraries, caches, activations)."""
     other = {"bytes": 0}

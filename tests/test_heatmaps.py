@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from genai_demo.playground import new_run, points_frame, probability_grid
+from genai_demo.playground import Network, new_run, points_frame, probability_grid
 from genai_demo.ui.neurons import BLUE, ORANGE, perceptron_boundary_chart, region_chart
 
 
@@ -40,15 +40,15 @@ def test_relu_outputs_above_one_stretch_the_ramp_and_its_legend():
     assert not (pixels[pixels.shape[0] // 2, pixels.shape[1] // 2] == _rgb(ORANGE)).all()
 
 
-def test_the_playground_picture_is_the_networks_probability_map():
-    run = new_run("xor", 200, hidden_layers=(8,), seed=0)
-    run.train(300)
-    probabilities = probability_grid(run.network, resolution=20)
-    pixels = _picture(region_chart(probabilities, points_frame(run.data))["datasets"]["region"])
-    assert pixels.shape[:2] == (20, 20)
-    # Pixel by pixel, the picture agrees with the network about which class each corner of the plane is.
-    corners = {(0, 0): (19, 0), (0, 19): (19, 19), (19, 0): (0, 0), (19, 19): (0, 19)}  # grid row -> picture row
-    for (row, column), (picture_row, picture_column) in corners.items():
-        orange = probabilities[row, column] > 0.5
-        colour = pixels[picture_row, picture_column]
-        assert (abs(colour - _rgb(ORANGE)).sum() < abs(colour - _rgb(BLUE)).sum()) == orange
+@pytest.mark.parametrize("weights, orange_side", [(((5.0,), (0.0,)), "right"), (((0.0,), (5.0,)), "top")])
+def test_the_playground_picture_is_orange_where_the_network_says_orange(weights, orange_side):
+    """A network that says 'orange' for x > 0 (or y > 0) only: its picture must be orange on that side."""
+    network = Network(hidden_layers=(1,), weights=[np.array(weights), np.array([[5.0]])],
+                      biases=[np.zeros(1), np.zeros(1)])
+    run = new_run("xor", 40, hidden_layers=(1,), seed=0)
+    pixels = _picture(region_chart(probability_grid(network, resolution=20), points_frame(run.data))["datasets"]
+                      ["region"])
+    edges = {"left": pixels[:, 0], "right": pixels[:, -1], "top": pixels[0], "bottom": pixels[-1]}
+    opposite = {"right": "left", "top": "bottom"}[orange_side]
+    assert (abs(edges[orange_side] - _rgb(ORANGE)).sum(axis=1) < 30).all()
+    assert (abs(edges[opposite] - _rgb(BLUE)).sum(axis=1) < 30).all()

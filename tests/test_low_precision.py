@@ -39,15 +39,29 @@ def test_the_copy_is_written_once_and_again_when_the_model_changes(tiny_gpt2_dir
     written = (first / "model.safetensors").stat().st_mtime_ns
     assert low_precision_folder(source, torch.bfloat16, root=tmp_path / "copies") == first
     assert (first / "model.safetensors").stat().st_mtime_ns == written  # not written again
-    (source / "model.safetensors").write_bytes((tiny_gpt2_dir / "model.safetensors").read_bytes())  # re-saved
-    assert low_precision_folder(source, torch.bfloat16, root=tmp_path / "copies") != first
     assert low_precision_folder(first, torch.bfloat16, root=tmp_path / "copies") == first  # already bfloat16
+    (source / "model.safetensors").write_bytes((tiny_gpt2_dir / "model.safetensors").read_bytes())  # re-saved
+    second = low_precision_folder(source, torch.bfloat16, root=tmp_path / "copies")
+    assert second != first and second.is_dir()
+    assert not first.exists()  # the old files' copy is removed: one copy per model on disk
 
 
 def test_a_cache_that_cannot_be_written_loads_the_original_files(tiny_gpt2_dir, tmp_path):
     blocked = tmp_path / "a-file"
     blocked.write_text("not a folder")
     assert low_precision_folder(tiny_gpt2_dir, torch.bfloat16, root=blocked / "copies") == tiny_gpt2_dir
+
+
+def test_a_copy_that_fails_halfway_loads_the_original_files_and_leaves_nothing_behind(tiny_gpt2_dir, tmp_path,
+                                                                                        monkeypatch):
+    import safetensors.torch
+
+    def disk_full(*args, **kwargs):
+        raise safetensors.SafetensorError("Error while serializing: I/O error: No space left on device")
+
+    monkeypatch.setattr(safetensors.torch, "save_file", disk_full)
+    assert low_precision_folder(tiny_gpt2_dir, torch.bfloat16, root=tmp_path / "copies") == tiny_gpt2_dir
+    assert list((tmp_path / "copies").iterdir()) == []
 
 
 @pytest.fixture

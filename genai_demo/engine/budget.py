@@ -163,7 +163,7 @@ class MemoryBudget:
                 del self._loading[key]
                 self._cond.notify_all()
             raise
-        size = loaded_bytes(value) or needed
+        size = max(loaded_bytes(value), needed)  # the room asked for stays reserved (a picture's, say)
         with self._cond:
             del self._loading[key]
             resident = Resident(key, name, value, size, time.monotonic())

@@ -262,24 +262,28 @@ def estimate_bytes(kind: str, model_id: str) -> int | None:
 
 
 def room_to_load(kind: str, model_id: str) -> int | None:
-    """The room the budget makes before loading a model: its weights, and for an image model also what
-    drawing a 512x512 picture takes on top of them (`picture_work_bytes`), so that room is there when the
-    learner presses Generate instead of missing mid-picture."""
+    """The room the budget makes for a model and keeps while it is loaded: its weights, and for an image
+    model on a CPU also what drawing a 512x512 picture takes on top of them (`picture_work_bytes`), so
+    that room is there whenever a learner presses Generate. (On a GPU the picture's memory is the GPU's.)"""
     weights = estimate_bytes(kind, model_id)
-    if weights is None or kind != "image":
+    device = _resolve_device()
+    if weights is None or kind != "image" or device != "cpu":
         return weights
-    return weights + picture_work_bytes(model_id, target_dtype(kind, _resolve_device()))
+    return weights + picture_work_bytes(model_id, target_dtype(kind, device))
 
 
 def picture_work_bytes(model_id: str, dtype: "torch.dtype", side: int = 512) -> int:
     """Memory a picture needs above the loaded pipeline: its peak is the VAE decoding at full size, about
     seven tensors of the decoder's last width (measured on SD 1.x's VAE, 128 channels, bfloat16: +0.47 GB
-    at 512x512 against 7 x 128 x 512 x 512 x 2 bytes = 0.47 GB)."""
+    at 512x512 against 7 x 128 x 512 x 512 x 2 bytes = 0.47 GB). 512 is the public limit's side."""
     channels = 128  # SD 1.x and 2.x; read from the model's own VAE config when it is here
-    folder = _local_folder(model_id)
-    config = folder / "vae" / "config.json" if folder is not None else None
-    if config is not None and config.is_file():
-        channels = int(json.loads(config.read_text()).get("block_out_channels", [channels])[0])
+    try:
+        folder = _local_folder(model_id)
+        config = folder / "vae" / "config.json" if folder is not None else None
+        if config is not None and config.is_file():
+            channels = int(json.loads(config.read_text())["block_out_channels"][0])
+    except (OSError, ValueError, KeyError, IndexError, TypeError):
+        pass  # an unusual VAE config: count SD's width
     return 7 * channels * side * side * bytes_per_number(dtype)
 
 

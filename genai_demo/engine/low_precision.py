@@ -5,8 +5,9 @@ weights as its own memory, and while loading it also maps the float32 files. For
 pipeline (BK-SDM-Tiny with its safety checker) that is 3.3 GB resident at the peak for 1.7 GB of
 weights. A file whose weights are already bfloat16 is mapped in place instead: the weights stay page
 cache, which the kernel can drop and read again, and the peak is the weights alone. So the first load
-writes a bfloat16 copy of the files the loader reads (one tensor at a time, read with plain file reads
-so nothing stays mapped), and every later load (after the memory budget unloaded the model, or after a
+writes a bfloat16 copy of the files the loader reads (read tensor by tensor with plain file reads, so
+nothing stays mapped; a file's converted tensors, half its size, are held until it is written), and
+every later load (after the memory budget unloaded the model, or after a
 restart) uses the copy. The copy holds the same numbers the in-memory conversion makes, bit for bit.
 """
 
@@ -19,6 +20,7 @@ import os
 import shutil
 import tempfile
 import threading
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -38,25 +40,27 @@ _lock = threading.Lock()
 def low_precision_folder(folder: Path, dtype: "torch.dtype", root: Path | None = None) -> Path:
     """`folder` with the floating-point weights of the safetensors files the loader reads in `dtype`:
     a copy under `root` (default: the Hugging Face cache), written the first time, or `folder` itself
-    where those files are already in `dtype`. If the copy cannot be written (a full or read-only disk),
-    `folder`: the model then loads as before, converting in memory."""
-    names = [path.relative_to(folder).as_posix() for path in sorted(folder.rglob("*")) if path.is_file()]
-    weights = weight_files(names, fp16_variant=False)
-    if not any(_needs_conversion(folder / name, dtype) for name in weights):
-        return folder
-    target = (root or _default_root()) / _copy_name(folder, weights, dtype)
-    with _lock:  # two sessions loading the same model write it once
-        if target.is_dir():
-            return target
-        try:
-            _write_copy(folder, target, names, weights, dtype)
-            return_free_memory()  # the converted tensors are on disk now; hand their memory back
-        except (OSError, ValueError) as error:
-            if target.is_dir():  # another process wrote it first
-                return target
-            log.warning("Could not write a %s copy of %s (%s); loading the original files.", dtype, folder, error)
+    where those files are already in `dtype`. If the copy cannot be made (a full or read-only disk, a
+    file it cannot read), `folder`: the model then loads as before, converting in memory."""
+    try:
+        names = [path.relative_to(folder).as_posix() for path in sorted(folder.rglob("*")) if path.is_file()]
+        weights = weight_files(names, fp16_variant=False)
+        if not any(_needs_conversion(folder / name, dtype) for name in weights):
             return folder
-    return target
+        target = (root or _default_root()) / _copy_name(folder, names, dtype)
+        with _lock:  # two sessions loading the same model write it once
+            if not target.is_dir():
+                try:
+                    _write_copy(folder, target, names, weights, dtype)
+                except OSError:
+                    if not target.is_dir():  # else another process moved its copy into place first
+                        raise
+                return_free_memory()  # the converted tensors are on disk now; hand their memory back
+        return target
+    except Exception as error:  # noqa: BLE001 - the copy only saves memory: never let it stop a model loading
+        log.warning("No %s copy of %s (%s: %s); loading the original files.", dtype, folder, type(error).__name__,
+                    error)
+        return folder
 
 
 def _default_root() -> Path:
@@ -66,17 +70,25 @@ def _default_root() -> Path:
     return Path(os.environ.get("HF_HOME") or constants.HF_HOME) / "genai_demo" / "low-precision"
 
 
-def _copy_name(folder: Path, weights: list[str], dtype: "torch.dtype") -> str:
-    """A folder name that changes when the source files change (a new revision, a re-saved local model)."""
-    files = [(name, (folder / name).stat().st_size, (folder / name).stat().st_mtime_ns) for name in weights]
-    digest = hashlib.sha256(json.dumps([str(folder.resolve()), files]).encode()).hexdigest()[:16]
+_FORMAT = 1  # bump when the copies' layout changes: older copies are then written again
+
+
+def _copy_name(folder: Path, names: list[str], dtype: "torch.dtype") -> str:
+    """A folder name that changes when any source file changes (a new revision, a re-saved local model, an
+    edited config)."""
+    files = [(name, (folder / name).stat().st_size, (folder / name).stat().st_mtime_ns) for name in names]
+    digest = hashlib.sha256(json.dumps([_FORMAT, str(folder.resolve()), files]).encode()).hexdigest()[:16]
     name = folder.parent.parent.name if folder.parent.name == "snapshots" else folder.name  # a Hub cache's repo
     return f"{name}-{str(dtype).removeprefix('torch.')}-{digest}"
 
 
 def _write_copy(folder: Path, target: Path, names: list[str], weights: list[str], dtype: "torch.dtype") -> None:
-    """Write the copy into a temporary folder beside `target`, then move it into place in one step."""
+    """Write the copy into a scratch folder beside `target`, move it into place in one step, then remove
+    the copies of the same model's older files and scratch folders a killed process left behind."""
     target.parent.mkdir(parents=True, exist_ok=True)
+    for left in target.parent.glob(".writing-*"):
+        if time.time() - left.stat().st_mtime > 3600:
+            shutil.rmtree(left, ignore_errors=True)
     scratch = Path(tempfile.mkdtemp(prefix=".writing-", dir=target.parent))
     try:
         for name in names:
@@ -89,6 +101,10 @@ def _write_copy(folder: Path, target: Path, names: list[str], weights: list[str]
         os.replace(scratch, target)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
+    model = target.name.rsplit("-", 1)[0]  # "<model>-<dtype>"
+    for older in target.parent.glob(f"{model}-*"):
+        if older != target and len(older.name) == len(target.name):  # a process still using one keeps its pages
+            shutil.rmtree(older, ignore_errors=True)
 
 
 # --- the safetensors format: 8 bytes of header length, a JSON header, then the tensors' bytes ----------
