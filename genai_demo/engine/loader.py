@@ -465,7 +465,7 @@ def load_image_pipeline(model_id: str | None = None) -> ImagePipeline:
             try:
                 source = _half_size_files(SAFETY_CHECKER_MODEL, dtype, download)
             except Exception:  # noqa: BLE001 - not under that name, or offline: from_pretrained explains below
-                source = SAFETY_CHECKER_MODEL
+                pass
         try:
             checker = StableDiffusionSafetyChecker.from_pretrained(
                 source, dtype=dtype, use_safetensors=True, local_files_only=settings().offline

@@ -7,8 +7,8 @@ weights. A file whose weights are already bfloat16 is mapped in place instead: t
 cache, which the kernel can drop and read again, and the peak is the weights alone. So the first load
 writes a bfloat16 copy of the files the loader reads (read tensor by tensor with plain file reads, so
 nothing stays mapped; a file's converted tensors, half its size, are held until it is written), and
-every later load (after the memory budget unloaded the model, or after a
-restart) uses the copy. The copy holds the same numbers the in-memory conversion makes, bit for bit.
+every later load (after the memory budget unloaded the model, or after a restart) uses the copy. The
+copy holds the same numbers the in-memory conversion makes, bit for bit.
 """
 
 from __future__ import annotations
@@ -22,10 +22,10 @@ import tempfile
 import threading
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from genai_demo.engine.budget import return_free_memory
-from genai_demo.engine.sizes import weight_files
+from genai_demo.engine.sizes import folder_files, read_header, weight_files
 
 if TYPE_CHECKING:
     import torch
@@ -43,7 +43,7 @@ def low_precision_folder(folder: Path, dtype: "torch.dtype", root: Path | None =
     where those files are already in `dtype`. If the copy cannot be made (a full or read-only disk, a
     file it cannot read), `folder`: the model then loads as before, converting in memory."""
     try:
-        names = [path.relative_to(folder).as_posix() for path in sorted(folder.rglob("*")) if path.is_file()]
+        names = folder_files(folder)
         weights = weight_files(names, fp16_variant=False)
         if not any(_needs_conversion(folder / name, dtype) for name in weights):
             return folder
@@ -107,23 +107,14 @@ def _write_copy(folder: Path, target: Path, names: list[str], weights: list[str]
             shutil.rmtree(older, ignore_errors=True)
 
 
-# --- the safetensors format: 8 bytes of header length, a JSON header, then the tensors' bytes ----------
+# --- the tensors: a safetensors file's header (sizes.read_header) says where each one's bytes are --------
 
 _FLOATS = {"F64": "float64", "F32": "float32", "F16": "float16", "BF16": "bfloat16"}
 _DTYPES = {**_FLOATS, "I64": "int64", "I32": "int32", "I16": "int16", "I8": "int8", "U8": "uint8", "BOOL": "bool"}
 
 
-def _read_header(path: Path) -> tuple[dict[str, Any], int]:
-    """The file's header and where its tensor data starts."""
-    with path.open("rb") as file:
-        length = int.from_bytes(file.read(8), "little")
-        if not 0 < length < 100_000_000:
-            raise ValueError(f"{path} is not a safetensors file")
-        return json.loads(file.read(length)), 8 + length
-
-
 def _needs_conversion(path: Path, dtype: "torch.dtype") -> bool:
-    header, _ = _read_header(path)
+    header, _ = read_header(path)
     wanted = str(dtype).removeprefix("torch.")
     return any(_FLOATS.get(info["dtype"], wanted) != wanted for name, info in header.items() if name != "__metadata__")
 
@@ -133,7 +124,7 @@ def _convert_file(source: Path, destination: Path, dtype: "torch.dtype") -> None
     import torch
     from safetensors.torch import save_file
 
-    header, start = _read_header(source)
+    header, start = read_header(source)
     metadata = header.pop("__metadata__", None)
     tensors = {}
     with source.open("rb") as file:

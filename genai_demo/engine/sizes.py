@@ -48,11 +48,19 @@ def weight_files(names: Iterable[str], fp16_variant: bool) -> list[str]:
     return sorted(chosen.values())
 
 
-def _header_parameters(path: Path) -> int:
-    """Parameters in one local safetensors file, from its JSON header (the weights are not read)."""
+def read_header(path: Path) -> tuple[dict[str, Any], int]:
+    """A local safetensors file's JSON header (tensor name -> dtype, shape, data_offsets) and the byte
+    where its tensor data starts. The weights are not read."""
     with path.open("rb") as handle:
         (length,) = struct.unpack("<Q", handle.read(8))
-        header = json.loads(handle.read(length))
+        if not 0 < length < 100_000_000:
+            raise ValueError(f"{path} is not a safetensors file")
+        return json.loads(handle.read(length)), 8 + length
+
+
+def _header_parameters(path: Path) -> int:
+    """Parameters in one local safetensors file, from its JSON header (the weights are not read)."""
+    header, _ = read_header(path)
     total = 0
     for name, info in header.items():
         if name == "__metadata__":
@@ -64,10 +72,15 @@ def _header_parameters(path: Path) -> int:
     return total
 
 
+def folder_files(folder: Path) -> list[str]:
+    """Every file under a local folder (or a Hub cache snapshot), as sorted posix paths relative to it."""
+    return sorted(path.relative_to(folder).as_posix() for path in folder.rglob("*") if path.is_file())
+
+
 def folder_parameters(folder: Path, fp16_variant: bool = False) -> int:
     """Parameters of the model in a local folder (or a Hub cache snapshot)."""
-    names = [path.relative_to(folder).as_posix() for path in folder.rglob("*") if path.is_file()]
-    return sum(_header_parameters(folder / PurePosixPath(name)) for name in weight_files(names, fp16_variant))
+    return sum(_header_parameters(folder / PurePosixPath(name))
+               for name in weight_files(folder_files(folder), fp16_variant))
 
 
 def hub_parameters(repo_id: str, fp16_variant: bool = False) -> int:
