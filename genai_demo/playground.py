@@ -286,10 +286,11 @@ def probability_grid(network: Network, resolution: int = 40) -> np.ndarray:
     return network.predict(points).reshape(resolution, resolution)
 
 
-def neuron_grids(network: Network, resolution: int = 14) -> dict[tuple[int, str], np.ndarray]:
-    """What every hidden neuron outputs on the same grid, by (layer, name): "L1·N3" is layer 1's neuron 3."""
+def neuron_grids(network: Network, resolution: int = 14) -> dict[str, np.ndarray]:
+    """What every hidden neuron outputs on the same grid, by name, layer by layer: "L1·N3" is layer 1's
+    neuron 3."""
     points = grid(resolution)
-    return {(layer, f"L{layer}·N{neuron + 1}"): outputs[:, neuron].reshape(resolution, resolution)
+    return {f"L{layer}·N{neuron + 1}": outputs[:, neuron].reshape(resolution, resolution)
             for layer, outputs in enumerate(network.hidden_outputs(points), start=1)
             for neuron in range(outputs.shape[1])}
 

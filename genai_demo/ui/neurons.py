@@ -161,9 +161,9 @@ def _activation_template(labels: tuple[str, ...], palette: tuple[str, ...]) -> d
     ).properties(height=360).to_dict()
 
 
-def neuron_maps_chart(outputs: dict[tuple[int, str], np.ndarray], columns: int = 8) -> dict:
-    """Vega-Lite spec of small heatmaps, one per hidden neuron ({(layer, name): its outputs on a square grid
-    over the plane}, in order), named above each, on one colour ramp centred on 0 whose ends are the
+def neuron_maps_chart(outputs: dict[str, np.ndarray], columns: int = 8) -> dict:
+    """Vega-Lite spec of small heatmaps, one per hidden neuron ({name: its outputs on a square grid over
+    the plane}, in order), named above each, on one colour ramp centred on 0 whose ends are the
     largest output of any neuron. All maps are one picture (a sheet): one image mark, not a chart each."""
     top = max(1e-6, max(float(np.abs(grid).max()) for grid in outputs.values()))
     side = len(next(iter(outputs.values())))
@@ -172,7 +172,7 @@ def neuron_maps_chart(outputs: dict[tuple[int, str], np.ndarray], columns: int =
     width, height = columns * (side + gap) - gap, rows * (band + side)
     sheet = np.full((height, width, 3), 255, np.uint8)
     names = []
-    for index, ((_, name), grid) in enumerate(outputs.items()):
+    for index, (name, grid) in enumerate(outputs.items()):
         row, column = divmod(index, columns)
         top_px, left = row * (band + side) + band, column * (side + gap)
         sheet[top_px:top_px + side, left:left + side] = paint(np.flipud(grid), (-top, 0, top), NEURON_COLOURS)
