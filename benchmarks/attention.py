@@ -21,8 +21,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-from genai_demo import attention, engine  # noqa: E402
+from genai_demo import engine  # noqa: E402
 from genai_demo.engine.batching import attention_implementation  # noqa: E402
+from genai_demo.text import attention
 from tests.tiny_models import write_full_size_gpt2  # noqa: E402
 
 GOAL_SECONDS = 1.0

@@ -28,7 +28,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import psutil  # noqa: E402
 import torch  # noqa: E402
 
-from genai_demo import engine, music, speech  # noqa: E402
+from genai_demo import engine  # noqa: E402
+from genai_demo.sound import music, speech
 from tests import tiny_models  # noqa: E402
 
 SENTENCE = "Generative models learn patterns from examples and then make something new."

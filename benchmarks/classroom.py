@@ -48,7 +48,7 @@ def knobs(index: int, tokens: int):  # type: ignore[no-untyped-def]
 
 def sessions_at_once(lm, count: int, tokens: int) -> dict[str, float]:  # type: ignore[no-untyped-def]
     """`count` threads generate through the pages' entry point; wall time, tokens and first-token times."""
-    from genai_demo.text import generate
+    from genai_demo.text.generation import generate
 
     first_token: list[float] = [0.0] * count
     written: list[int] = [0] * count

@@ -30,7 +30,7 @@ QUERIES = (
 
 def benchmark_sentences(count: int) -> list[str]:
     """`count` distinct sentences of realistic length, built from the app's own corpus."""
-    from genai_demo.retrieval import load_corpus
+    from genai_demo.search.retrieval import load_corpus
 
     texts = [passage.text for passage in load_corpus()]
     sentences = [f"{opener}{text[0].lower() if opener else text[0]}{text[1:]}" for opener in OPENERS for text in texts]
@@ -56,8 +56,8 @@ def main() -> None:
     import torch
 
     from genai_demo import engine
-    from genai_demo.embeddings import encode
-    from genai_demo.retrieval import PassageIndex, load_corpus
+    from genai_demo.search.embeddings import encode
+    from genai_demo.search.retrieval import PassageIndex, load_corpus
     from tests.tiny_models import minilm_folder
 
     embedder = engine.load_embedder(str(minilm_folder()))

@@ -32,7 +32,8 @@ def main() -> None:
 
     import torch
 
-    from genai_demo import engine, finetune
+    from genai_demo import engine
+    from genai_demo.tuning import finetune
 
     tune = finetune.TuneSettings()
     steps = 3 if args.quick else (args.steps or tune.steps)
@@ -77,7 +78,7 @@ def dpo_run_seconds(lm, steps: int | None) -> tuple[float, int]:  # type: ignore
     then the base and the copy writing three samples each with the same seeds, then the KL drift."""
     from dataclasses import replace
 
-    from genai_demo import dpo, rlhf
+    from genai_demo.tuning import dpo, rlhf
 
     tokens = 30  # the page's default completion length
     prompts = rlhf.load_prompts()
@@ -102,7 +103,7 @@ def full_fine_tune_step_seconds(lm, text: str, tune, steps: int = 3) -> float:  
 
     import torch
 
-    from genai_demo import finetune
+    from genai_demo.tuning import finetune
 
     model = copy.deepcopy(lm.model).float().train().requires_grad_(True)
     optimizer = torch.optim.AdamW(model.parameters(), lr=tune.learning_rate)

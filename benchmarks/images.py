@@ -24,9 +24,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import torch  # noqa: E402
 
-from genai_demo import engine, images  # noqa: E402
+from genai_demo import engine  # noqa: E402
 from genai_demo.config import settings  # noqa: E402
 from genai_demo.engine import ImagePipeline  # noqa: E402
+from genai_demo.images import diffusion
 
 # Stable Diffusion 1.5 (UNet 860M, VAE 84M, CLIP ViT-L/14 text encoder 123M).
 SD15_UNET = dict(sample_size=64, in_channels=4, out_channels=4, layers_per_block=2,
@@ -85,17 +86,17 @@ def full_size_bundle(device: str, dtype: torch.dtype, tokenizer_dir: Path) -> Im
     return ImagePipeline("random weights, SD 1.5 architecture", pipe, device, dtype)
 
 
-def raw_call(bundle: ImagePipeline, request: images.ImageSettings) -> None:
+def raw_call(bundle: ImagePipeline, request: diffusion.ImageSettings) -> None:
     """What a diffusers tutorial does: call the shared pipeline directly, no previews."""
     with torch.inference_mode():
         bundle.pipeline(request.prompt, num_inference_steps=request.steps, guidance_scale=request.guidance_scale,
                         width=request.width, height=request.height,
-                        latents=images.initial_noise(bundle, request.seed, request.width, request.height),
+                        latents=diffusion.initial_noise(bundle, request.seed, request.width, request.height),
                         generator=torch.Generator("cpu").manual_seed(request.seed))
 
 
-def app_call(bundle: ImagePipeline, request: images.ImageSettings) -> None:
-    images.generate_image(bundle, request, on_step=lambda preview: None, previews=True)
+def app_call(bundle: ImagePipeline, request: diffusion.ImageSettings) -> None:
+    diffusion.generate_image(bundle, request, on_step=lambda preview: None, previews=True)
 
 
 def synchronize(device: str) -> None:
@@ -103,7 +104,7 @@ def synchronize(device: str) -> None:
         torch.cuda.synchronize()
 
 
-def compare(bundle: ImagePipeline, request: images.ImageSettings, repeats: int) -> None:
+def compare(bundle: ImagePipeline, request: diffusion.ImageSettings, repeats: int) -> None:
     timings: dict[str, list[float]] = {"raw": [], "app": []}
     calls = {"raw": raw_call, "app": app_call}
     for name in calls:  # warm-up (first calls allocate and pick kernels)
@@ -116,7 +117,7 @@ def compare(bundle: ImagePipeline, request: images.ImageSettings, repeats: int) 
             synchronize(bundle.device)
             timings[name].append(time.perf_counter() - start)
     raw, app = statistics.median(timings["raw"]), statistics.median(timings["app"])
-    unet_calls = images.unet_calls(request)
+    unet_calls = diffusion.unet_calls(request)
     print(f"  {bundle.model_id} on {bundle.device} {str(bundle.dtype).removeprefix('torch.')}, "
           f"{request.width}x{request.height}, {request.steps} steps, guidance {request.guidance_scale:g}, "
           f"{repeats} runs each (median)")
@@ -149,7 +150,7 @@ def main() -> None:
                 # A GPU draws the real thing (512 px, 20 steps); the CPU a few steps at a smaller size.
                 side, steps = (args.side or 256, args.steps or 2) if device == "cpu" else (512, 20)
                 bundle = full_size_bundle(device, engine.pick_dtype(device, "images"), tokenizer_dir)
-                request = images.ImageSettings("a lighthouse at dawn", steps=steps, guidance_scale=args.guidance,
+                request = diffusion.ImageSettings("a lighthouse at dawn", steps=steps, guidance_scale=args.guidance,
                                                seed=0, width=side, height=side)
                 compare(bundle, request, repeats)
                 del bundle
@@ -159,12 +160,12 @@ def main() -> None:
             os.environ["GENAI_DEVICE"] = device
             settings.cache_clear()
             bundle = engine.load_image_pipeline(model)
-            profile = images.model_profile(bundle)
-            request = images.ImageSettings("a lighthouse at dawn", steps=args.steps or (4 if args.quick else 10),
+            profile = diffusion.model_profile(bundle)
+            request = diffusion.ImageSettings("a lighthouse at dawn", steps=args.steps or (4 if args.quick else 10),
                                            guidance_scale=args.guidance, seed=0,
                                            width=args.side or profile.default_side,
                                            height=args.side or profile.default_side)
-            compare(bundle, images.check_settings(request, profile), repeats)
+            compare(bundle, diffusion.check_settings(request, profile), repeats)
 
 
 if __name__ == "__main__":

@@ -27,17 +27,17 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import numpy as np  # noqa: E402
 from streamlit.dataframe_util import convert_anything_to_arrow_bytes  # noqa: E402
 
-from genai_demo.gan import trainer_for  # noqa: E402
-from genai_demo.gan_digits import (  # noqa: E402
+from genai_demo.nets.gan import trainer_for  # noqa: E402
+from genai_demo.nets.gan_digits import (  # noqa: E402
     GRID,
     RECOGNISABLE_CLASSES,
     RECOGNISABLE_SHARE,
     digit_trainer_for,
     judge,
 )
-from genai_demo.ui.labs import digit_sheet, gan_field_chart, loss_chart  # noqa: E402
-from genai_demo.ui.live_training import LiveState, train_one_frame  # noqa: E402
-from genai_demo.vae import VaeConfig, VaeTrainer, digits  # noqa: E402
+from genai_demo.nets.vae import VaeConfig, VaeTrainer, digits  # noqa: E402
+from genai_demo.ui.nets.labs import digit_sheet, gan_field_chart, loss_chart  # noqa: E402
+from genai_demo.ui.nets.live_training import LiveState, train_one_frame  # noqa: E402
 
 GOAL_SECONDS = 30.0
 GOAL_FRAMES_PER_SECOND = 2.0

@@ -21,9 +21,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import pandas as pd  # noqa: E402
 from streamlit.dataframe_util import convert_anything_to_arrow_bytes  # noqa: E402
 
-from genai_demo.playground import loss_frame, neuron_grids, new_run, points_frame, probability_grid  # noqa: E402
+from genai_demo.nets.playground import loss_frame, neuron_grids, new_run, points_frame, probability_grid  # noqa: E402
 from genai_demo.ui.charts import with_data  # noqa: E402
-from genai_demo.ui.neurons import loss_chart, neuron_maps_chart, region_chart  # noqa: E402
+from genai_demo.ui.nets.neurons import loss_chart, neuron_maps_chart, region_chart  # noqa: E402
 
 GOAL_UPDATES_PER_S = 5.0
 

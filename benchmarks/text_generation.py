@@ -54,7 +54,7 @@ def main() -> None:
     from transformers import AutoModelForCausalLM
 
     from genai_demo.engine import SamplingSettings, load_text_model
-    from genai_demo.text import generate
+    from genai_demo.text.generation import generate
     from tests.tiny_models import write_full_size_gpt2
 
     with tempfile.TemporaryDirectory() as tmp:

@@ -48,7 +48,7 @@ def download_patterns(kind: str, model_id: str, repo_files: list[str]) -> list[s
 def extra_models() -> dict[str, str]:
     """Models some configurations need beside the configured ones (e.g. the public safety checker)."""
     try:
-        from genai_demo.images import extra_models_to_prefetch
+        from genai_demo.images.diffusion import extra_models_to_prefetch
     except ImportError:
         return {}
     return extra_models_to_prefetch()

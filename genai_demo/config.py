@@ -12,6 +12,9 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
+# The files the lessons read (example texts, tasks, questions), shipped inside the package.
+DATA_DIR = Path(__file__).resolve().parent / "data"
+
 DEFAULT_TEXT_MODEL = "openai-community/gpt2"
 DEFAULT_EMBED_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
 DEFAULT_CHAT_MODEL = "HuggingFaceTB/SmolLM2-135M-Instruct"

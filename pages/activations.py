@@ -1,9 +1,9 @@
 import streamlit as st
 
-from genai_demo.neurons import ACTIVATIONS, activate
+from genai_demo.nets.neurons import ACTIVATIONS, activate
 from genai_demo.ui.charts import show_chart
 from genai_demo.ui.layout import page_intro
-from genai_demo.ui.neurons import activation_chart, number
+from genai_demo.ui.nets.neurons import activation_chart, number
 
 PALETTE = ["#4c78a8", "#f58518", "#e45756", "#54a24b", "#b279a2"]
 NAMES = {"step": "step", "sigmoid": "sigmoid", "relu": "ReLU", "tanh": "tanh", "gelu": "GELU"}

@@ -1,17 +1,17 @@
 import pandas as pd
 import streamlit as st
 
-from genai_demo.bias import PLACEHOLDER, default_templates, default_word_groups, make_template
+from genai_demo.challenges.bias import PLACEHOLDER, default_templates, default_word_groups, make_template
 from genai_demo.config import display_name, settings
 from genai_demo.ui import loaders
-from genai_demo.ui.challenges import (
+from genai_demo.ui.challenges.bias import (
     association_chart,
     cached_associations,
     cached_probe,
     filled_templates_caption,
     next_word_chart,
-    other_challenges,
 )
+from genai_demo.ui.challenges.links import other_challenges
 from genai_demo.ui.charts import show_chart
 from genai_demo.ui.layout import page_intro
 

@@ -2,14 +2,15 @@ from dataclasses import replace
 
 import streamlit as st
 
-from genai_demo import chat
 from genai_demo.config import display_name, settings
-from genai_demo.text import generate
-from genai_demo.tokens import piece_for_id
+from genai_demo.text import chat
+from genai_demo.text.generation import generate
+from genai_demo.text.tokens import piece_for_id
 from genai_demo.ui import loaders
 from genai_demo.ui.layout import page_intro
+from genai_demo.ui.literal import plain_markdown, whole_characters
 from genai_demo.ui.panels import input_notice
-from genai_demo.ui.text import paced, plain_markdown, queue_note, whole_characters
+from genai_demo.ui.text.model_output import paced, queue_note
 from genai_demo.ui.tokens import token_chips
 
 TEXT_MODEL = display_name(settings().text_model)  # the model this page runs, by name

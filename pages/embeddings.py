@@ -5,20 +5,21 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from genai_demo import embeddings as emb
-from genai_demo import rag
 from genai_demo.config import display_name, settings
 from genai_demo.engine import Embedder, TextModel
-from genai_demo.instruct import has_chat_template
-from genai_demo.text import generate
-from genai_demo.ui import embeddings as ui
+from genai_demo.search import embeddings as emb
+from genai_demo.search import rag
+from genai_demo.text.generation import generate
+from genai_demo.text.instruct import has_chat_template
 from genai_demo.ui import loaders
 from genai_demo.ui.charts import show_chart
 from genai_demo.ui.inputs import PageInputs
 from genai_demo.ui.layout import page_intro
+from genai_demo.ui.literal import plain_markdown
 from genai_demo.ui.panels import input_notice, model_unavailable_panel
 from genai_demo.ui.progress import bring_into_view
-from genai_demo.ui.text import paced, plain_markdown, queue_note
+from genai_demo.ui.search import embeddings as ui
+from genai_demo.ui.text.model_output import paced, queue_note
 
 STRIP_DIMENSIONS = 48
 TOP_CONTRIBUTIONS = 12

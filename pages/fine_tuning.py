@@ -4,18 +4,18 @@ from __future__ import annotations
 
 import streamlit as st
 
-from genai_demo import finetune
 from genai_demo.config import display_name, settings
 from genai_demo.engine import SamplingSettings, TextModel
-from genai_demo.instruct import has_chat_template
-from genai_demo.text import generate_texts
+from genai_demo.text.generation import generate_texts
+from genai_demo.text.instruct import has_chat_template
+from genai_demo.tuning import finetune
 from genai_demo.ui import loaders
 from genai_demo.ui.charts import show_chart
-from genai_demo.ui.labs_text import action_button, loss_chart, shift_chart
 from genai_demo.ui.layout import page_intro
+from genai_demo.ui.literal import plain_markdown
 from genai_demo.ui.panels import input_notice
 from genai_demo.ui.progress import bring_into_view
-from genai_demo.ui.text import plain_markdown
+from genai_demo.ui.tuning.charts import action_button, loss_chart, shift_chart
 
 OWN_TEXT = "My own text"
 DEFAULT_SAMPLE = "Recipes"  # the catalogue's "try this" starts from it

@@ -3,19 +3,19 @@ from dataclasses import replace
 import streamlit as st
 
 from genai_demo.config import settings
-from genai_demo.gan import PRESETS, TARGETS, GanConfig, GanTrainer, TrainingDiverged
-from genai_demo.gan_digits import (
+from genai_demo.nets.gan import PRESETS, TARGETS, GanConfig, GanTrainer, TrainingDiverged
+from genai_demo.nets.gan_digits import (
     COLLAPSE_DIVERSITY,
     RECOGNISABLE_CLASSES,
     RECOGNISABLE_SHARE,
     DigitGanTrainer,
 )
-from genai_demo.gan_digits import PRESETS as DIGIT_PRESETS
+from genai_demo.nets.gan_digits import PRESETS as DIGIT_PRESETS
 from genai_demo.ui.charts import show_chart
 from genai_demo.ui.inputs import PageInputs
-from genai_demo.ui.labs import FAKE_COLOR, REAL_COLOR, digit_sheet, gan_field_chart, loss_chart
 from genai_demo.ui.layout import page_intro, presenter_mode
-from genai_demo.ui.live_training import live_training, session_trainer
+from genai_demo.ui.nets.labs import FAKE_COLOR, REAL_COLOR, digit_sheet, gan_field_chart, loss_chart
+from genai_demo.ui.nets.live_training import live_training, session_trainer
 
 page = page_intro(
     "gan_lab",

@@ -1,30 +1,35 @@
 import streamlit as st
 
-from genai_demo import attention
-from genai_demo.char_model import CONTEXT, shipped_texts
 from genai_demo.config import display_name, settings
 from genai_demo.engine import SamplingSettings, TextModel
-from genai_demo.instruct import has_chat_template, user_turn
-from genai_demo.text import generate, next_token_distribution
-from genai_demo.tokens import tokenize
-from genai_demo.transformer import REACH_TOKENS, architecture
+from genai_demo.nets.char_model import CONTEXT, shipped_texts
+from genai_demo.text import attention
+from genai_demo.text.generation import generate, next_token_distribution
+from genai_demo.text.instruct import has_chat_template, user_turn
+from genai_demo.text.tokens import tokenize
+from genai_demo.text.transformer import REACH_TOKENS, architecture
 from genai_demo.ui import loaders
-from genai_demo.ui.attention import (
-    attention_heatmap,
-    attention_lines,
-    embedding_heatmap,
-    embedding_norms_chart,
-    logit_lens_chart,
-    token_label,
-)
 from genai_demo.ui.charts import show_chart
 from genai_demo.ui.inputs import PageInputs
 from genai_demo.ui.layout import page_intro
+from genai_demo.ui.literal import plain_markdown
 from genai_demo.ui.panels import input_notice
 from genai_demo.ui.progress import bring_into_view
-from genai_demo.ui.text import paced, plain_markdown, probability_chart, queue_note
+from genai_demo.ui.text.how_llms_work import (
+    architecture_dot,
+    attention_heatmap,
+    attention_lines,
+    cached_reach,
+    embedding_heatmap,
+    embedding_norms_chart,
+    logit_lens_chart,
+    parameter_chart,
+    reach_chart,
+    sizes_table,
+    token_label,
+)
+from genai_demo.ui.text.model_output import paced, probability_chart, queue_note
 from genai_demo.ui.tokens import token_chips
-from genai_demo.ui.transformer import architecture_dot, cached_reach, parameter_chart, reach_chart, sizes_table
 
 QUESTION = "What's the weather like today?"
 TEXT_MODEL = display_name(settings().text_model)  # the model this page runs, by name

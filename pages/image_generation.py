@@ -6,14 +6,14 @@ from dataclasses import replace
 
 import streamlit as st
 
-from genai_demo import images
 from genai_demo.config import settings
-from genai_demo.images import ImageSettings
-from genai_demo.ui import images as image_ui
+from genai_demo.images import diffusion
+from genai_demo.images.diffusion import ImageSettings
 from genai_demo.ui import loaders
+from genai_demo.ui.images import image_generation as image_ui
 from genai_demo.ui.inputs import PageInputs
 from genai_demo.ui.layout import page_intro
-from genai_demo.ui.progress import bring_into_view
+from genai_demo.ui.progress import bring_into_view, place_in_line
 
 page = page_intro(
     "image_generation",
@@ -23,7 +23,7 @@ page = page_intro(
 )
 
 bundle = loaders.image_pipeline()
-profile = images.model_profile(bundle)
+profile = diffusion.model_profile(bundle)
 st.caption(f"Model `{bundle.model_id}` on {bundle.device.upper()} ({str(bundle.dtype).removeprefix('torch.')})"
            + (" · safety checker on" if settings().public else ""))
 
@@ -34,7 +34,7 @@ def run_safely(action):  # type: ignore[no-untyped-def]
     """Run a drawing action; a full device gets an explanation instead of a crash."""
     try:
         return action()
-    except images.NotEnoughMemory as error:
+    except diffusion.NotEnoughMemory as error:
         st.error(str(error), icon=":material/memory:")
     except ValueError as error:
         st.warning(str(error), icon=":material/warning:")
@@ -56,10 +56,10 @@ def one_image(page: PageInputs, request: ImageSettings) -> None:
         if clicked:
             checked = image_ui.checked_or_warn(request, profile)
             if checked is not None:
-                window = images.prompt_window(bundle, checked.prompt)
+                window = diffusion.prompt_window(bundle, checked.prompt)
                 image_ui.prompt_cut_notice(window)
-                with image_ui.place_in_line() as on_wait, image_ui.live_progress(checked.steps) as on_step:
-                    result = run_safely(lambda: images.generate_image(bundle, checked, on_step=on_step,
+                with place_in_line() as on_wait, image_ui.live_progress(checked.steps) as on_step:
+                    result = run_safely(lambda: diffusion.generate_image(bundle, checked, on_step=on_step,
                                                                       on_wait=on_wait))
                 if result is not None:
                     st.session_state[page.key("picture")] = (result, window)
@@ -69,7 +69,7 @@ def one_image(page: PageInputs, request: ImageSettings) -> None:
                 st.caption(":material/history: Your last picture; the settings above have changed since. Press "
                            "**Generate** to draw them.")
             image_ui.show_result(result, key=page.key("download"))
-            image_ui.how_it_works(result, window, images.latent_grid_note(bundle, result.settings.width,
+            image_ui.how_it_works(result, window, diffusion.latent_grid_note(bundle, result.settings.width,
                                                                           result.settings.height))
         else:
             st.info("Press **Generate**. A progress bar and a preview follow every denoising step.")
@@ -78,7 +78,7 @@ def one_image(page: PageInputs, request: ImageSettings) -> None:
 @st.fragment
 def comparison_grid(page: PageInputs, request: ImageSettings) -> None:
     st.markdown("One row, one knob: everything else stays exactly as set above.")
-    knobs = [k for k in images.GRID_KNOBS if not (profile.few_step and k == "guidance")]
+    knobs = [k for k in diffusion.GRID_KNOBS if not (profile.few_step and k == "guidance")]
     left, right = st.columns(2)
     most = min(4, settings().limits.max_image_batch)
     with left:
@@ -89,11 +89,11 @@ def comparison_grid(page: PageInputs, request: ImageSettings) -> None:
     with result_area("grid_area", clicked):
         if clicked:
             checked = image_ui.checked_or_warn(request, profile)
-            values = checked and run_safely(lambda: images.grid_values(knob, checked, count, profile))
+            values = checked and run_safely(lambda: diffusion.grid_values(knob, checked, count, profile))
             if values:
                 bar = st.progress(0.0, text=f"Drawing 0 of {len(values)}")
-                with image_ui.place_in_line() as on_wait:
-                    row = run_safely(lambda: images.comparison_grid(
+                with place_in_line() as on_wait:
+                    row = run_safely(lambda: diffusion.comparison_grid(
                         bundle, checked, knob, values, on_wait=on_wait,
                         on_image=lambda i, _: bar.progress((i + 1) / len(values),
                                                            text=f"Drawing {i + 1} of {len(values)}")))
@@ -130,12 +130,12 @@ def clip_maker(page: PageInputs, request: ImageSettings) -> None:
     seed_b, prompt_b = None, None
     with left:
         if mode == "two seeds":
-            seed_b = int(page.number("Second seed", "clip_seed", 0, images.MAX_SEED,
-                                     (request.seed + 1) % (images.MAX_SEED + 1), 1))
+            seed_b = int(page.number("Second seed", "clip_seed", 0, diffusion.MAX_SEED,
+                                     (request.seed + 1) % (diffusion.MAX_SEED + 1), 1))
         else:
             prompt_b = page.text("Second prompt", "clip_prompt", "a lighthouse on a cliff in a snow storm, oil painting",
                                  settings().limits.max_prompt_chars, area=False)
-        small = [s for s in image_ui.SIZE_PRESETS if images.MIN_SIDE <= s <= min(profile.default_side, profile.max_side)]
+        small = [s for s in image_ui.SIZE_PRESETS if diffusion.MIN_SIDE <= s <= min(profile.default_side, profile.max_side)]
         default_side = min(small, key=lambda s: abs(s - (256 if bundle.device == "cpu" else profile.default_side)))
         side = page.choice("Frame size (px)", "clip_side", small, default_side,
                            help="Small frames keep a clip quick on a CPU.")
@@ -149,8 +149,8 @@ def clip_maker(page: PageInputs, request: ImageSettings) -> None:
             checked = image_ui.checked_or_warn(replace(request, width=side, height=side), profile)
             if checked is not None:
                 bar = st.progress(0.0, text=f"Frame 0 of {frames}")
-                with image_ui.place_in_line() as on_wait:
-                    gif = run_safely(lambda: images.gif_bytes(images.interpolation_clip(
+                with place_in_line() as on_wait:
+                    gif = run_safely(lambda: diffusion.gif_bytes(diffusion.interpolation_clip(
                         bundle, checked, frames, seed_b=seed_b, prompt_b=prompt_b, on_wait=on_wait,
                         on_frame=lambda i, _: bar.progress((i + 1) / frames, text=f"Frame {i + 1} of {frames}")),
                         bounce=bounce))

@@ -3,16 +3,12 @@ import streamlit as st
 
 from genai_demo.config import display_name, settings
 from genai_demo.ui import loaders
-from genai_demo.ui.challenges import (
-    cached_fact_checks,
-    confidence_correctness_chart,
-    other_challenges,
-    shown_answer,
-)
+from genai_demo.ui.challenges.links import other_challenges
+from genai_demo.ui.challenges.made_up_facts import cached_fact_checks, confidence_correctness_chart, shown_answer
 from genai_demo.ui.charts import show_chart
-from genai_demo.ui.embeddings import passage_index
 from genai_demo.ui.layout import page_intro
-from genai_demo.ui.text import confidence_view
+from genai_demo.ui.search.embeddings import passage_index
+from genai_demo.ui.text.model_output import confidence_view
 
 TEXT_MODEL = display_name(settings().text_model)  # the model this page runs, by name
 

@@ -2,12 +2,12 @@ import pandas as pd
 import streamlit as st
 
 from genai_demo.config import display_name, settings
-from genai_demo.overfitting import OVERFIT_STEPS, TINY_TEXT, overfit_demo
+from genai_demo.tuning.overfitting import OVERFIT_STEPS, TINY_TEXT, overfit_demo
 from genai_demo.ui import loaders
-from genai_demo.ui.challenges import other_challenges
+from genai_demo.ui.challenges.links import other_challenges
 from genai_demo.ui.layout import page_intro
+from genai_demo.ui.literal import plain_markdown
 from genai_demo.ui.progress import bring_into_view
-from genai_demo.ui.text import plain_markdown
 
 TEXT_MODEL = display_name(settings().text_model)  # the model this page runs, by name
 

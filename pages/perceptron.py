@@ -2,7 +2,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from genai_demo.neurons import (
+from genai_demo.nets.neurons import (
     DEFAULT_BIAS,
     DEFAULT_WEIGHTS,
     EMAIL_SETS,
@@ -16,13 +16,14 @@ from genai_demo.neurons import (
     predict,
     train_perceptron,
 )
-from genai_demo.spam_network import FEATURES, MAX_HIDDEN, SpamLayersConfig, SpamLayersTrainer
+from genai_demo.nets.spam_network import FEATURES, MAX_HIDDEN, SpamLayersConfig, SpamLayersTrainer
 from genai_demo.ui.charts import show_chart
 from genai_demo.ui.inputs import PageInputs
-from genai_demo.ui.labs import loss_chart
 from genai_demo.ui.layout import page_intro
-from genai_demo.ui.live_training import live_training, session_trainer
-from genai_demo.ui.neurons import (
+from genai_demo.ui.literal import plain_markdown
+from genai_demo.ui.nets.labs import loss_chart
+from genai_demo.ui.nets.live_training import live_training, session_trainer
+from genai_demo.ui.nets.neurons import (
     BLUE,
     ORANGE,
     hidden_weights_chart,
@@ -31,7 +32,6 @@ from genai_demo.ui.neurons import (
     perceptron_boundary_chart,
     perceptron_formula,
 )
-from genai_demo.ui.text import plain_markdown
 
 INPUT_NAMES = ("contains 'discount'", "many '!'")
 

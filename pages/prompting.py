@@ -5,15 +5,15 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from genai_demo import prompting
 from genai_demo.config import display_name, settings
 from genai_demo.engine import TextModel
-from genai_demo.instruct import has_chat_template
+from genai_demo.text import prompting
+from genai_demo.text.instruct import has_chat_template
 from genai_demo.ui import loaders
 from genai_demo.ui.layout import page_intro
+from genai_demo.ui.literal import plain_markdown
 from genai_demo.ui.progress import bring_into_view
-from genai_demo.ui.prompting import answers, scores
-from genai_demo.ui.text import plain_markdown
+from genai_demo.ui.text.prompting import answers, scores
 
 TEXT_MODEL = display_name(settings().text_model)  # the model this page runs, by name
 MODELS = (f"{TEXT_MODEL} (text model)", f"{display_name(settings().chat_model)} (chat model, instruction-tuned)")

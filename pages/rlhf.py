@@ -4,17 +4,17 @@ from __future__ import annotations
 
 import streamlit as st
 
-from genai_demo import dpo, rlhf
 from genai_demo.config import display_name, settings
 from genai_demo.engine import TextModel
-from genai_demo.instruct import has_chat_template
+from genai_demo.text.instruct import has_chat_template
+from genai_demo.tuning import dpo, rlhf
 from genai_demo.ui import loaders
 from genai_demo.ui.charts import show_chart
-from genai_demo.ui.labs_text import action_button, loss_chart, reward_chart
 from genai_demo.ui.layout import page_intro
+from genai_demo.ui.literal import plain_markdown
 from genai_demo.ui.progress import bring_into_view
-from genai_demo.ui.rlhf import completion_card, preference_table, reward_scores
-from genai_demo.ui.text import plain_markdown
+from genai_demo.ui.tuning.charts import action_button, loss_chart, reward_chart
+from genai_demo.ui.tuning.rlhf import completion_card, preference_table, reward_scores
 
 MAX_SIMULATED = 20
 DPO_SAMPLES = 3

@@ -6,24 +6,22 @@ import streamlit as st
 
 from genai_demo.config import display_name, settings
 from genai_demo.engine import SamplingSettings, TextModel
-from genai_demo.instruct import ended_turn, has_chat_template, user_turn
-from genai_demo.text import TokenConfidence, decode, generate, sample_next_token, token_confidences
+from genai_demo.text.generation import TokenConfidence, decode, generate, sample_next_token, token_confidences
+from genai_demo.text.instruct import ended_turn, has_chat_template, user_turn
 from genai_demo.ui import loaders
 from genai_demo.ui.layout import page_intro
+from genai_demo.ui.literal import plain_markdown, visible_piece, whole_characters
 from genai_demo.ui.panels import input_notice
 from genai_demo.ui.progress import bring_into_view
-from genai_demo.ui.text import (
+from genai_demo.ui.text.model_output import (
     confidence_view,
     continuation_html,
     next_token_view,
     numbers_missing_notice,
     paced,
     percent,
-    plain_markdown,
     probability_chart,
     queue_note,
-    visible_piece,
-    whole_characters,
 )
 
 EXAMPLES = (

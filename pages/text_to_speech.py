@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import streamlit as st
 
-from genai_demo import audio, speech
 from genai_demo.config import licence_note, settings
+from genai_demo.sound import audio, speech
 from genai_demo.ui import loaders
-from genai_demo.ui import sound as sound_ui
 from genai_demo.ui.layout import page_intro
 from genai_demo.ui.progress import bring_into_view
+from genai_demo.ui.sound import player as sound_ui
 
 page = page_intro(
     "text_to_speech",

@@ -2,10 +2,10 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from genai_demo import bpe, tokens
 from genai_demo.config import settings
 from genai_demo.engine import image_model_id
-from genai_demo.tokenizer_source import MAX_NAME_CHARS
+from genai_demo.text import bpe, tokens
+from genai_demo.text.tokenizer_source import MAX_NAME_CHARS
 from genai_demo.ui import loaders
 from genai_demo.ui.charts import show_chart
 from genai_demo.ui.layout import page_intro

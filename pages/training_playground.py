@@ -1,7 +1,7 @@
 import pandas as pd
 import streamlit as st
 
-from genai_demo.playground import (
+from genai_demo.nets.playground import (
     DATASETS,
     HIDDEN_ACTIVATIONS,
     MAX_LAYERS,
@@ -18,8 +18,8 @@ from genai_demo.playground import (
 )
 from genai_demo.ui.charts import show_chart, with_data
 from genai_demo.ui.layout import page_intro
-from genai_demo.ui.live_training import live_training, session_trainer
-from genai_demo.ui.neurons import loss_chart, neuron_maps_chart, number, region_chart
+from genai_demo.ui.nets.live_training import live_training, session_trainer
+from genai_demo.ui.nets.neurons import loss_chart, neuron_maps_chart, number, region_chart
 
 L2_CHOICES = [0.0, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0]
 

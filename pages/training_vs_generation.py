@@ -2,7 +2,8 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from genai_demo.char_model import (
+from genai_demo.config import settings
+from genai_demo.nets.char_model import (
     CONTEXT,
     DEFAULT_CHECKPOINTS,
     MAX_GENERATE_CHARS,
@@ -12,14 +13,13 @@ from genai_demo.char_model import (
     train_with_snapshots,
     uniform_loss,
 )
-from genai_demo.config import settings
 from genai_demo.ui.charts import show_chart
 from genai_demo.ui.inputs import PageInputs
 from genai_demo.ui.layout import page_intro
-from genai_demo.ui.neurons import number
+from genai_demo.ui.literal import plain_markdown
+from genai_demo.ui.nets.neurons import number
 from genai_demo.ui.panels import input_notice
 from genai_demo.ui.progress import bring_into_view
-from genai_demo.ui.text import plain_markdown
 
 OWN_TEXT = "own"
 

@@ -2,13 +2,13 @@ import numpy as np
 import streamlit as st
 
 from genai_demo.config import settings
+from genai_demo.nets.vae import VaeConfig, VaeTrainer, demo_picture, digits, sd_vae_round_trip
 from genai_demo.ui import loaders
 from genai_demo.ui.charts import show_chart
-from genai_demo.ui.labs import crisp_image, latent_map_chart, loss_chart
 from genai_demo.ui.layout import page_intro
-from genai_demo.ui.live_training import live_training, session_trainer
+from genai_demo.ui.nets.labs import crisp_image, latent_map_chart, loss_chart
+from genai_demo.ui.nets.live_training import live_training, session_trainer
 from genai_demo.ui.progress import bring_into_view
-from genai_demo.vae import VaeConfig, VaeTrainer, demo_picture, digits, sd_vae_round_trip
 
 page = page_intro(
     "vae_lab",

@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 import torch
 
-from genai_demo import attention, engine
+from genai_demo import engine
+from genai_demo.text import attention
 
 QUESTION = "What's the weather like today?"
 
@@ -122,11 +123,11 @@ def test_walkthroughs_during_generation_leave_the_text_unchanged(lm):
     """Maps requested while other learners write: their text is the same as without the maps."""
     import threading
 
-    from genai_demo import text
     from genai_demo.engine import SamplingSettings
+    from genai_demo.text import generation
 
     columns = [SamplingSettings(temperature=0.9, seed=7, max_new_tokens=40)]
-    alone = text.generate_texts(lm, "The weather today", columns)
+    alone = generation.generate_texts(lm, "The weather today", columns)
     maps_done = []
 
     def ask_for_maps() -> None:
@@ -136,7 +137,7 @@ def test_walkthroughs_during_generation_leave_the_text_unchanged(lm):
 
     thread = threading.Thread(target=ask_for_maps)
     thread.start()
-    together = text.generate_texts(lm, "The weather today", columns)
+    together = generation.generate_texts(lm, "The weather today", columns)
     thread.join()
     assert together == alone
     assert len(maps_done) == 6

@@ -16,8 +16,9 @@ import numpy as np
 import pytest
 import soundfile
 
-from genai_demo import audio, cli, engine, music, speech
+from genai_demo import cli, engine
 from genai_demo.config import settings
+from genai_demo.sound import audio, music, speech
 from tests.conftest import reset_app_state
 
 

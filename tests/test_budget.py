@@ -10,11 +10,12 @@ from dataclasses import dataclass
 import pytest
 import torch
 
-from genai_demo import engine, text
+from genai_demo import engine
 from genai_demo.engine import ImagePipeline, SamplingSettings, TurnQueue
 from genai_demo.engine.budget import MemoryBudget, NoRoom, reset_shared_budget
 from genai_demo.engine.loader import room_to_load
 from genai_demo.engine.sizes import folder_parameters, loaded_bytes, weight_files
+from genai_demo.text import generation
 from tests.conftest import reset_app_state, run_page
 
 KB = 1000
@@ -136,7 +137,7 @@ def test_unloading_a_text_model_stops_its_engine_worker(tiny_gpt2_dir, tiny_chat
     reset_shared_budget(MemoryBudget(limit=int(1.5 * engine.estimate_bytes("text", str(tiny_gpt2_dir))), wait_s=0))
     try:
         lm = engine.shared_model("text", "text model", str(tiny_gpt2_dir), engine.load_text_model)
-        text.generate_texts(lm, "Hello", [SamplingSettings(max_new_tokens=3)])
+        generation.generate_texts(lm, "Hello", [SamplingSettings(max_new_tokens=3)])
         worker = lm.engine._worker
         assert worker is not None and worker.is_alive()
         del lm  # the page's run is over: nothing holds the model any more

@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from genai_demo.bias import (
+from genai_demo.challenges.bias import (
     BiasTemplate,
     WordGroups,
     association_scores,
@@ -15,9 +15,9 @@ from genai_demo.bias import (
     make_template,
     probe,
 )
-from genai_demo.hallucination import FactQuestion, answer_question, is_correct, load_fact_questions
-from genai_demo.overfitting import TINY_TEXT, copied_share, overfit_demo
-from genai_demo.retrieval import PassageIndex, load_corpus
+from genai_demo.challenges.hallucination import FactQuestion, answer_question, is_correct, load_fact_questions
+from genai_demo.search.retrieval import PassageIndex, load_corpus
+from genai_demo.tuning.overfitting import TINY_TEXT, copied_share, overfit_demo
 from tests.conftest import run_page
 
 
@@ -254,7 +254,7 @@ def test_an_absurd_step_count_in_a_link_is_clamped_with_a_notice(app_env):
 def test_an_instruct_model_answers_every_fact_question(smollm2_dir):
     """Real SmolLM2-135M-Instruct: its answers come after a new line or end its turn; none may show as empty."""
     from genai_demo import engine
-    from genai_demo.hallucination import check_all
+    from genai_demo.challenges.hallucination import check_all
 
     smol = engine.load_text_model(str(smollm2_dir))
     checks = check_all(smol, load_fact_questions()[:6])

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from genai_demo import char_model
+from genai_demo.nets import char_model
 
 
 @pytest.fixture(scope="module")

@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 import torch
 
-from genai_demo import chat, engine
+from genai_demo import engine
 from genai_demo.engine import SamplingSettings
+from genai_demo.text import chat
 
 SYSTEM = "You are a helpful assistant."
 

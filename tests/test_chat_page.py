@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from genai_demo import chat, engine
+from genai_demo import engine
 from genai_demo.config import settings
+from genai_demo.text import chat
 from tests.conftest import run_page
 
 PAGE = "chat.py"

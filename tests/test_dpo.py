@@ -7,7 +7,8 @@ import math
 import pytest
 import torch
 
-from genai_demo import dpo, engine, rlhf
+from genai_demo import engine
+from genai_demo.tuning import dpo, rlhf
 
 TOKENS = 12
 FAST = dpo.DpoSettings(steps=10, learning_rate=1e-2)

@@ -8,8 +8,8 @@ import sys
 import numpy as np
 import pytest
 
-from genai_demo import rag
-from genai_demo.embeddings import (
+from genai_demo.search import rag
+from genai_demo.search.embeddings import (
     NO_GROUP,
     default_sentence_groups,
     default_sentences_text,
@@ -21,7 +21,7 @@ from genai_demo.embeddings import (
     similarity_matrix,
     token_counts,
 )
-from genai_demo.retrieval import (
+from genai_demo.search.retrieval import (
     FACTS_TOPIC,
     PassageIndex,
     build_plain_prompt,
@@ -235,7 +235,7 @@ def test_retrieval_imports_without_streamlit():
 
 def _update(lm, text: str, end: bool = False):  # type: ignore[no-untyped-def]
     """A finished generation update holding `text` as the model's tokens (plus its end token)."""
-    from genai_demo.text import GenerationUpdate, PreparedPrompt
+    from genai_demo.text.generation import GenerationUpdate, PreparedPrompt
 
     ids = list(lm.tokenizer(text, add_special_tokens=False)["input_ids"]) + ([min(lm.end_ids)] if end else [])
     return GenerationUpdate(len(ids), [text], [ids], [True], PreparedPrompt([1], [40], False, 0, False))

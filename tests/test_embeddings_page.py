@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from genai_demo import engine, rag
-from genai_demo.embeddings import default_sentence_groups, encode, similarity_matrix
-from genai_demo.retrieval import build_plain_prompt, load_corpus
-from genai_demo.ui.text import plain_markdown
+from genai_demo import engine
+from genai_demo.search import rag
+from genai_demo.search.embeddings import default_sentence_groups, encode, similarity_matrix
+from genai_demo.search.retrieval import build_plain_prompt, load_corpus
+from genai_demo.ui.literal import plain_markdown
 from tests.conftest import reset_app_state, run_page
 
 PAGE = "embeddings.py"

@@ -11,7 +11,7 @@ import pytest
 import torch
 
 from genai_demo.engine import EngineError, SamplingSettings, TextEngine, filter_logits, make_generator, sample_rows
-from genai_demo.text import generate, generate_texts, next_token_distribution
+from genai_demo.text.generation import generate, generate_texts, next_token_distribution
 
 PROMPTS = [f"Learner {i} asks about the {topic}" for i, topic in
            enumerate(["sea", "moon", "rain", "forest", "city", "music", "stars", "rivers"] * 2)]

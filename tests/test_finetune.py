@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 import torch
 
-from genai_demo import finetune
 from genai_demo.config import settings
-from genai_demo.text import SamplingSettings, generate_texts
+from genai_demo.text.generation import SamplingSettings, generate_texts
+from genai_demo.tuning import finetune
 
 TEXT = ("Preheat the oven to 180 degrees. Whisk two eggs with sugar until pale. Fold in the flour. "
         "Bake for twenty minutes until golden. ") * 3

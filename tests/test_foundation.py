@@ -68,7 +68,7 @@ def test_the_dtype_is_a_fixed_rule_so_one_machine_always_writes_the_same_text(mo
 
     from genai_demo.engine import device as device_rules
     from genai_demo.engine.sampling import SamplingSettings
-    from genai_demo.text import generate_texts
+    from genai_demo.text.generation import generate_texts
 
     monkeypatch.setenv("GENAI_DTYPE", "auto")
     settings.cache_clear()

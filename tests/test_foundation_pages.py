@@ -5,7 +5,7 @@ import math
 
 import pytest
 
-from genai_demo.neurons import sigmoid
+from genai_demo.nets.neurons import sigmoid
 from tests.conftest import reset_app_state, run_page
 
 

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from genai_demo.gan import (
+from genai_demo.nets.gan import (
     PLOT_RANGE,
     TARGETS,
     GanConfig,
@@ -15,7 +15,7 @@ from genai_demo.gan import (
     sample_target,
     trainer_for,
 )
-from genai_demo.training import TrainingDiverged, one_cpu_thread
+from genai_demo.nets.training import TrainingDiverged, one_cpu_thread
 
 
 def test_training_brings_generated_points_onto_the_ring():

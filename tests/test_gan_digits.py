@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from genai_demo.gan_digits import (
+from genai_demo.nets.gan_digits import (
     COLLAPSE_DIVERSITY,
     RECOGNISABLE_SHARE,
     DigitGanConfig,
@@ -14,8 +14,8 @@ from genai_demo.gan_digits import (
     diversity,
     judge,
 )
-from genai_demo.training import TrainingDiverged
-from genai_demo.vae import digits
+from genai_demo.nets.training import TrainingDiverged
+from genai_demo.nets.vae import digits
 
 
 def test_the_judge_recognises_real_digits_and_their_labels():

@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from genai_demo.playground import Network, new_run, points_frame, probability_grid
-from genai_demo.ui.neurons import BLUE, ORANGE, perceptron_boundary_chart, region_chart
+from genai_demo.nets.playground import Network, new_run, points_frame, probability_grid
+from genai_demo.ui.nets.neurons import BLUE, ORANGE, perceptron_boundary_chart, region_chart
 
 
 def _picture(frame) -> np.ndarray:

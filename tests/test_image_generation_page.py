@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from genai_demo.ui.text import plain_markdown
+from genai_demo.ui.literal import plain_markdown
 from tests.conftest import run_page
 
 PAGE = "image_generation.py"
@@ -162,13 +162,13 @@ def test_the_last_picture_and_the_settings_survive_a_visit_to_another_page(app_e
 
 
 def test_a_knob_in_one_tab_does_not_redraw_another_tabs_picture(app_env, monkeypatch):
-    from genai_demo import images
+    from genai_demo.images import diffusion
 
     at = small(run_page(PAGE))
     at.button(key=f"{KEY}_generate").click().run()
     calls = []
-    real = images.generate_image
-    monkeypatch.setattr(images, "generate_image", lambda *a, **k: calls.append(1) or real(*a, **k))
+    real = diffusion.generate_image
+    monkeypatch.setattr(diffusion, "generate_image", lambda *a, **k: calls.append(1) or real(*a, **k))
     at.session_state[f"{KEY}_tab"] = "Clip"
     at.run()
     at.slider(key=f"{KEY}_clip_frames").set_value(4).run()

@@ -10,8 +10,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from genai_demo import engine, images
-from genai_demo.images import ImageSettings
+from genai_demo import engine
+from genai_demo.images import diffusion
+from genai_demo.images.diffusion import ImageSettings
 
 SIDE = 64
 
@@ -26,12 +27,12 @@ def bundle(tiny_sd_dir: Path):
 
 @pytest.fixture(scope="module")
 def profile(bundle):
-    return images.model_profile(bundle)
+    return diffusion.model_profile(bundle)
 
 
 def request(profile, **changes) -> ImageSettings:
     base = ImageSettings("a lighthouse at dawn", steps=2, guidance_scale=5.0, seed=3, width=SIDE, height=SIDE)
-    return images.check_settings(dataclasses.replace(base, **changes), profile)
+    return diffusion.check_settings(dataclasses.replace(base, **changes), profile)
 
 
 def pixels(image) -> np.ndarray:
@@ -39,22 +40,22 @@ def pixels(image) -> np.ndarray:
 
 
 def test_same_seed_and_settings_give_identical_pixels(bundle, profile):
-    first = images.generate_image(bundle, request(profile))
-    second = images.generate_image(bundle, request(profile))
+    first = diffusion.generate_image(bundle, request(profile))
+    second = diffusion.generate_image(bundle, request(profile))
     assert first.image.size == (SIDE, SIDE)
     assert np.array_equal(pixels(first.image), pixels(second.image))
 
 
 def test_different_seeds_give_different_pictures(bundle, profile):
-    first = images.generate_image(bundle, request(profile, seed=1))
-    second = images.generate_image(bundle, request(profile, seed=2))
+    first = diffusion.generate_image(bundle, request(profile, seed=1))
+    second = diffusion.generate_image(bundle, request(profile, seed=2))
     assert not np.array_equal(pixels(first.image), pixels(second.image))
 
 
-@pytest.mark.parametrize("scheduler", list(images.SCHEDULERS))
+@pytest.mark.parametrize("scheduler", list(diffusion.SCHEDULERS))
 def test_one_preview_arrives_per_step_for_every_scheduler(bundle, profile, scheduler):
     seen = []
-    result = images.generate_image(bundle, request(profile, steps=3, scheduler=scheduler), on_step=seen.append)
+    result = diffusion.generate_image(bundle, request(profile, steps=3, scheduler=scheduler), on_step=seen.append)
     assert [p.step for p in seen] == [1, 2, 3]
     assert all(p.total == 3 for p in seen)
     latent_side = SIDE // bundle.pipeline.vae_scale_factor
@@ -67,20 +68,20 @@ def test_one_preview_arrives_per_step_for_every_scheduler(bundle, profile, sched
 def test_last_preview_is_the_final_latents_seen_through_the_rgb_map(bundle, profile):
     """Euler's last step lands exactly on its final estimate, so the last preview must show the final latents."""
     settings = request(profile, steps=3, guidance_scale=1.0, scheduler="Euler")
-    result = images.generate_image(bundle, settings)
+    result = diffusion.generate_image(bundle, settings)
     pipe = bundle.pipeline
-    embedding = images.encode_prompt(bundle, settings.prompt, with_negative=False)
+    embedding = diffusion.encode_prompt(bundle, settings.prompt, with_negative=False)
     import torch
 
     with torch.inference_mode():
-        final_latents = pipe(prompt_embeds=embedding.prompt, latents=images.initial_noise(bundle, 3, SIDE, SIDE),
+        final_latents = pipe(prompt_embeds=embedding.prompt, latents=diffusion.initial_noise(bundle, 3, SIDE, SIDE),
                              num_inference_steps=3, guidance_scale=1.0, width=SIDE, height=SIDE,
                              output_type="latent").images
-    expected = images.latents_to_preview(final_latents)
+    expected = diffusion.latents_to_preview(final_latents)
     difference = np.abs(pixels(result.previews[-1].image) - pixels(expected))
     assert difference.max() <= 4 and difference.mean() < 0.5  # bfloat16 rounding at most
     # ... while the starting noise looks different through the same map.
-    noise_preview = images.latents_to_preview(images.initial_noise(bundle, 3, SIDE, SIDE))
+    noise_preview = diffusion.latents_to_preview(diffusion.initial_noise(bundle, 3, SIDE, SIDE))
     assert np.abs(pixels(noise_preview) - pixels(expected)).mean() > 5
 
 
@@ -92,17 +93,17 @@ def test_latent_rgb_map_uses_the_published_factors():
     for channel, factors in published.items():
         latents = torch.zeros(1, 4, 2, 2)
         latents[0, channel] = 1.0  # only this latent channel is on
-        rgb = pixels(images.latents_to_preview(latents))[0, 0]
+        rgb = pixels(diffusion.latents_to_preview(latents))[0, 0]
         assert rgb.tolist() == [round((factor + 1) / 2 * 255) for factor in factors]
 
 
 def test_png_settings_round_trip(bundle, profile):
     settings = request(profile, negative_prompt="blurry, grey", scheduler="DDIM")
-    result = images.generate_image(bundle, settings)
-    data = images.png_bytes(result)
-    stored = images.read_png_settings(data)
+    result = diffusion.generate_image(bundle, settings)
+    data = diffusion.png_bytes(result)
+    stored = diffusion.read_png_settings(data)
     assert stored["model"] == bundle.model_id
-    assert images.settings_from_metadata(stored) == settings
+    assert diffusion.settings_from_metadata(stored) == settings
     from PIL import Image
 
     with Image.open(io.BytesIO(data)) as reopened:
@@ -112,24 +113,24 @@ def test_png_settings_round_trip(bundle, profile):
 
 def test_clip_has_the_requested_frames_and_starts_and_ends_on_the_two_seeds(bundle, profile):
     base = request(profile, seed=11)
-    frames = images.interpolation_clip(bundle, base, frames=4, seed_b=12)
+    frames = diffusion.interpolation_clip(bundle, base, frames=4, seed_b=12)
     assert len(frames) == 4
-    start = images.generate_image(bundle, base).image
-    end = images.generate_image(bundle, request(profile, seed=12)).image
+    start = diffusion.generate_image(bundle, base).image
+    end = diffusion.generate_image(bundle, request(profile, seed=12)).image
     assert np.array_equal(pixels(frames[0]), pixels(start))
     assert np.array_equal(pixels(frames[-1]), pixels(end))
     from PIL import Image
 
-    with Image.open(io.BytesIO(images.gif_bytes(frames))) as gif:
+    with Image.open(io.BytesIO(diffusion.gif_bytes(frames))) as gif:
         assert gif.n_frames == 4
         assert gif.info["loop"] == 0
 
 
 def test_prompt_clip_walks_between_two_prompts(bundle, profile):
     base = request(profile)
-    frames = images.interpolation_clip(bundle, base, frames=3, prompt_b="a red bicycle in the rain")
+    frames = diffusion.interpolation_clip(bundle, base, frames=3, prompt_b="a red bicycle in the rain")
     assert len(frames) == 3
-    end = images.generate_image(bundle, request(profile, prompt="a red bicycle in the rain")).image
+    end = diffusion.generate_image(bundle, request(profile, prompt="a red bicycle in the rain")).image
     assert np.array_equal(pixels(frames[-1]), pixels(end))
     assert not np.array_equal(pixels(frames[0]), pixels(frames[-1]))
 
@@ -139,27 +140,27 @@ def test_clip_refuses_too_many_frames_or_identical_ends(bundle, profile):
 
     too_many = settings().limits.max_clip_frames + 1
     with pytest.raises(ValueError, match="too many"):
-        images.interpolation_clip(bundle, request(profile), frames=too_many, seed_b=9)
+        diffusion.interpolation_clip(bundle, request(profile), frames=too_many, seed_b=9)
     with pytest.raises(ValueError, match="same"):
-        images.interpolation_clip(bundle, request(profile, seed=4), frames=3, seed_b=4)
+        diffusion.interpolation_clip(bundle, request(profile, seed=4), frames=3, seed_b=4)
 
 
 def test_grid_row_varies_one_knob_and_each_cell_is_reproducible(bundle, profile):
     base = request(profile)
-    seeds = images.grid_values("seed", base, 3, profile)
+    seeds = diffusion.grid_values("seed", base, 3, profile)
     assert seeds == [3, 4, 5]
-    row = images.comparison_grid(bundle, base, "seed", seeds)
+    row = diffusion.comparison_grid(bundle, base, "seed", seeds)
     assert [cell.settings.seed for cell in row] == seeds
     assert {cell.settings.steps for cell in row} == {base.steps}
-    alone = images.generate_image(bundle, request(profile, seed=4))
+    alone = diffusion.generate_image(bundle, request(profile, seed=4))
     assert np.array_equal(pixels(row[1].image), pixels(alone.image))
-    steps = images.grid_values("steps", base, 3, profile)
+    steps = diffusion.grid_values("steps", base, 3, profile)
     assert len(set(steps)) == len(steps) and all(1 <= s <= profile.max_steps for s in steps)
 
 
 def test_two_threads_with_different_step_counts_match_their_single_thread_results(bundle, profile):
     short, long = request(profile, steps=2, seed=21), request(profile, steps=5, seed=22, scheduler="DPM++ 2M")
-    alone = {s.steps: pixels(images.generate_image(bundle, s).image) for s in (short, long)}
+    alone = {s.steps: pixels(diffusion.generate_image(bundle, s).image) for s in (short, long)}
     together: dict[int, np.ndarray] = {}
     previews: dict[int, int] = {}
     errors: list[BaseException] = []
@@ -168,7 +169,7 @@ def test_two_threads_with_different_step_counts_match_their_single_thread_result
     def draw(settings: ImageSettings) -> None:
         try:
             barrier.wait()
-            result = images.generate_image(bundle, settings)
+            result = diffusion.generate_image(bundle, settings)
             together[settings.steps] = pixels(result.image)
             previews[settings.steps] = len(result.previews)
         except BaseException as error:  # noqa: BLE001 - reported by the main thread
@@ -189,7 +190,7 @@ def test_two_threads_with_different_step_counts_match_their_single_thread_result
 
 def test_a_second_learner_waits_their_turn_and_is_told_their_place(bundle, profile):
     settings = request(profile, seed=31)
-    alone = pixels(images.generate_image(bundle, settings).image)
+    alone = pixels(diffusion.generate_image(bundle, settings).image)
     heard: list[tuple[int, float]] = []
     told_to_wait = threading.Event()
     drawn: list[np.ndarray] = []
@@ -200,7 +201,7 @@ def test_a_second_learner_waits_their_turn_and_is_told_their_place(bundle, profi
             told_to_wait.set()
 
     second = threading.Thread(target=lambda: drawn.append(
-        pixels(images.generate_image(bundle, settings, on_wait=on_wait).image)))
+        pixels(diffusion.generate_image(bundle, settings, on_wait=on_wait).image)))
     with bundle.queue.turn():  # the first learner's picture is being drawn
         second.start()
         assert told_to_wait.wait(timeout=60)
@@ -241,12 +242,12 @@ def test_the_line_is_first_come_first_served_and_a_learner_who_leaves_loses_thei
 
 
 def test_long_prompt_is_cut_to_the_77_token_clip_window(bundle):
-    window = images.prompt_window(bundle, "tulip " * 1700)  # ~10,000 characters
+    window = diffusion.prompt_window(bundle, "tulip " * 1700)  # ~10,000 characters
     assert window.was_cut
     assert len(window.kept) == 77
     assert window.kept[0].token_id == 49406 and window.kept[-1].token_id == 49407
     assert window.dropped_text.startswith("tulip")
-    short = images.prompt_window(bundle, "a photo of a cat")
+    short = diffusion.prompt_window(bundle, "a photo of a cat")
     assert not short.was_cut
     assert [p.token_id for p in short.kept] == [49406, 320, 1125, 539, 320, 2368, 49407]
 
@@ -269,14 +270,14 @@ def test_bad_settings_get_a_plain_message(profile, changes, message):
 
 def test_a_turbo_model_ignores_guidance_and_allows_four_steps(bundle):
     turbo = dataclasses.replace(bundle, model_id="stabilityai/sd-turbo")
-    profile = images.model_profile(turbo)
+    profile = diffusion.model_profile(turbo)
     assert profile.few_step and profile.max_steps == 4 and profile.default_steps == 1
-    checked = images.check_settings(ImageSettings("a fox", steps=2, guidance_scale=7.5, width=SIDE, height=SIDE),
+    checked = diffusion.check_settings(ImageSettings("a fox", steps=2, guidance_scale=7.5, width=SIDE, height=SIDE),
                                     profile)
     assert checked.guidance_scale == 0.0 and not checked.uses_guidance
     with pytest.raises(ValueError, match="1 to 4"):
-        images.check_settings(ImageSettings("a fox", steps=8, width=SIDE, height=SIDE), profile)
-    result = images.generate_image(turbo, checked)
+        diffusion.check_settings(ImageSettings("a fox", steps=8, width=SIDE, height=SIDE), profile)
+    result = diffusion.generate_image(turbo, checked)
     assert len(result.previews) == 2
 
 
@@ -285,11 +286,11 @@ def test_out_of_memory_becomes_a_plain_error_that_suggests_a_smaller_size():
 
     for error in (torch.OutOfMemoryError("CUDA out of memory"), MemoryError(),
                   RuntimeError("DefaultCPUAllocator: not enough memory: you tried to allocate; out of memory")):
-        with pytest.raises(images.NotEnoughMemory, match="smaller size"):
-            with images._explain_out_of_memory(512, 512):
+        with pytest.raises(diffusion.NotEnoughMemory, match="smaller size"):
+            with diffusion._explain_out_of_memory(512, 512):
                 raise error
     with pytest.raises(RuntimeError, match="shape mismatch"):
-        with images._explain_out_of_memory(512, 512):
+        with diffusion._explain_out_of_memory(512, 512):
             raise RuntimeError("shape mismatch")
 
 
@@ -300,7 +301,7 @@ def test_public_mode_needs_the_safety_checker(monkeypatch, tiny_sd_dir, tmp_path
     monkeypatch.setenv("HF_HUB_CACHE", str(tmp_path / "empty-cache"))
     settings.cache_clear()
     try:
-        assert images.extra_models_to_prefetch() == {"safety checker": images.SAFETY_CHECKER_MODEL}
+        assert diffusion.extra_models_to_prefetch() == {"safety checker": diffusion.SAFETY_CHECKER_MODEL}
         with pytest.raises(engine.ModelUnavailable) as caught:
             engine.load_image_pipeline(str(tiny_sd_dir))
         assert "python -m genai_demo prefetch" in caught.value.fix

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from genai_demo import attention, engine
+from genai_demo import engine
 from genai_demo.config import display_name, settings
-from genai_demo.ui.text import plain_markdown
+from genai_demo.text import attention
+from genai_demo.ui.literal import plain_markdown
 from tests.conftest import run_page
 
 
@@ -156,8 +157,8 @@ def test_an_instruct_model_reads_the_question_as_a_user_turn_and_says_when_it_st
 
 
 def test_reach_and_attention_knobs_do_not_run_the_model_again(app_env, monkeypatch):
-    from genai_demo import transformer
     from genai_demo.engine.batching import TextEngine
+    from genai_demo.text import transformer
 
     attention.clear_cache()
     transformer.clear_cache()

@@ -79,7 +79,8 @@ def test_the_image_pipeline_maps_its_half_size_copy_and_draws_the_same_picture(t
     import psutil
     from diffusers import StableDiffusionPipeline
 
-    from genai_demo import engine, images
+    from genai_demo import engine
+    from genai_demo.images import diffusion
 
     bundle = engine.load_image_pipeline(str(tiny_sd_dir))
     mapped = {Path(region.path) for region in psutil.Process().memory_maps()}
@@ -87,15 +88,15 @@ def test_the_image_pipeline_maps_its_half_size_copy_and_draws_the_same_picture(t
     assert len(copies) == 1 and copies[0] in mapped  # the UNet's weights are the copy's pages
     assert tiny_sd_dir / "unet" / "diffusion_pytorch_model.safetensors" not in mapped
 
-    request = images.check_settings(images.ImageSettings("a lighthouse", steps=2, seed=3, width=64, height=64),
-                                    images.model_profile(bundle))
-    picture = images.generate_image(bundle, request, previews=False).image
+    request = diffusion.check_settings(diffusion.ImageSettings("a lighthouse", steps=2, seed=3, width=64, height=64),
+                                    diffusion.model_profile(bundle))
+    picture = diffusion.generate_image(bundle, request, previews=False).image
     # The same pipeline converted in memory from the float32 files, as before the copies.
     converted = StableDiffusionPipeline.from_pretrained(tiny_sd_dir, dtype=torch.bfloat16, safety_checker=None,
                                                         requires_safety_checker=False)
     converted.set_progress_bar_config(disable=True)
     before = engine.ImagePipeline(bundle.model_id, converted, "cpu", torch.bfloat16)
-    assert np.array_equal(np.asarray(images.generate_image(before, request, previews=False).image), np.asarray(picture))
+    assert np.array_equal(np.asarray(diffusion.generate_image(before, request, previews=False).image), np.asarray(picture))
 
 
 def _cache_safety_checker(cache: Path) -> None:
@@ -119,8 +120,9 @@ def _cache_safety_checker(cache: Path) -> None:
 def test_public_mode_maps_the_safety_checkers_half_size_copy_too(tiny_sd_dir, bfloat16_images, monkeypatch):
     import psutil
 
-    from genai_demo import engine, images
+    from genai_demo import engine
     from genai_demo.config import settings
+    from genai_demo.images import diffusion
 
     cache = bfloat16_images.parent / "hub-cache"
     _cache_safety_checker(cache)
@@ -134,6 +136,6 @@ def test_public_mode_maps_the_safety_checkers_half_size_copy_too(tiny_sd_dir, bf
     mapped = {Path(region.path) for region in psutil.Process().memory_maps()}
     copies = list(bfloat16_images.rglob("models--CompVis--*/model.safetensors"))
     assert len(copies) == 1 and copies[0] in mapped
-    request = images.check_settings(images.ImageSettings("a lighthouse", steps=1, width=64, height=64),
-                                    images.model_profile(bundle))
-    assert images.generate_image(bundle, request, previews=False).image.size == (64, 64)  # checked, and drawn
+    request = diffusion.check_settings(diffusion.ImageSettings("a lighthouse", steps=1, width=64, height=64),
+                                    diffusion.model_profile(bundle))
+    assert diffusion.generate_image(bundle, request, previews=False).image.size == (64, 64)  # checked, and drawn

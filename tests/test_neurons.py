@@ -7,7 +7,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from genai_demo import neurons
+from genai_demo.nets import neurons
 
 
 @pytest.mark.parametrize("bias", [-2.0, -1.5, -0.8, 0.0, 0.3])

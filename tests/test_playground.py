@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from genai_demo import playground
+from genai_demo.nets import playground
 
 
 @pytest.mark.parametrize("name", playground.DATASETS)

@@ -7,7 +7,8 @@ import math
 import pytest
 import torch
 
-from genai_demo import engine, prompting
+from genai_demo import engine
+from genai_demo.text import prompting
 
 
 def test_shipped_tasks_have_known_answers():

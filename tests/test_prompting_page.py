@@ -64,7 +64,7 @@ def test_prompting_on_the_chat_model_and_empty_input(app_env):
 
 
 def test_changing_the_input_does_not_rescore_the_task(app_env, monkeypatch):
-    from genai_demo import prompting
+    from genai_demo.text import prompting
 
     at = run_page("prompting.py")
     at.button(key=P + "score").click().run()

@@ -12,9 +12,10 @@ import threading
 import pytest
 import torch
 
-from genai_demo import chat, engine
+from genai_demo import engine
 from genai_demo.engine import SamplingSettings
-from genai_demo.text import generate, generate_texts, next_token_distribution, token_confidences
+from genai_demo.text import chat
+from genai_demo.text.generation import generate, generate_texts, next_token_distribution, token_confidences
 
 PROMPTS = ("Once upon a time, in a small village,", "The best way to learn programming is",
            "Photosynthesis is the process", "To make a cup of tea, you")

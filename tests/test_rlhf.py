@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from genai_demo import rlhf
+from genai_demo.tuning import rlhf
 
 TOKENS = 12
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from genai_demo.rlhf import word_count
+from genai_demo.tuning.rlhf import word_count
 from tests.conftest import reset_app_state, run_page
 
 R = "rlhf_"
@@ -52,7 +52,7 @@ def test_rlhf_page_full_loop(app_env):
 
 
 def test_reward_bars_put_the_best_sample_furthest_right():
-    from genai_demo.ui.labs_text import reward_chart
+    from genai_demo.ui.tuning.charts import reward_chart
 
     rewards = [-3.0, -1.0, -2.0]  # all negative: plotted raw, the best would have the shortest bar
     frame = reward_chart(rewards, ["a", "b", "c"], best_index=1).data

@@ -12,12 +12,13 @@ from pathlib import Path
 
 import pytest
 
-from genai_demo import chat, engine
+from genai_demo import engine
 from genai_demo.config import settings
 from genai_demo.engine import ModelUnavailable, SamplingSettings
 from genai_demo.engine.remote import IGNORED_KNOBS_NOTICE
-from genai_demo.instruct import user_turn
-from genai_demo.text import generate, generate_texts, next_token_distribution, token_confidences
+from genai_demo.text import chat
+from genai_demo.text.generation import generate, generate_texts, next_token_distribution, token_confidences
+from genai_demo.text.instruct import user_turn
 from tests import tiny_models
 from tests.browser import browser_page, chromium_path, free_port, running_app, wait_until_rendered
 from tests.conftest import reset_app_state, run_page

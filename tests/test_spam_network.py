@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from genai_demo.spam_network import FEATURES, SpamLayersConfig, SpamLayersTrainer, spam_features
+from genai_demo.nets.spam_network import FEATURES, SpamLayersConfig, SpamLayersTrainer, spam_features
 
 
 def test_features_follow_their_definitions():

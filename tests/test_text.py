@@ -10,7 +10,7 @@ import torch
 
 from genai_demo.config import settings
 from genai_demo.engine import SamplingSettings, filter_logits, load_text_model, penalize_repetition
-from genai_demo.text import (
+from genai_demo.text.generation import (
     generate,
     generate_texts,
     next_token_distribution,

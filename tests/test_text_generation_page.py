@@ -6,8 +6,8 @@ import pytest
 
 from genai_demo.config import settings
 from genai_demo.engine import SamplingSettings, TextEngine, load_text_model
-from genai_demo.text import generate_texts, next_token_distribution, sample_next_token
-from genai_demo.ui.text import whole_characters
+from genai_demo.text.generation import generate_texts, next_token_distribution, sample_next_token
+from genai_demo.ui.literal import whole_characters
 from tests.conftest import run_page
 
 PAGE = "text_generation.py"
@@ -231,7 +231,7 @@ def test_the_seed_widget_decides_the_sampled_columns_text(app_env):
 
 
 def test_step_mode_stops_when_the_model_chooses_end_of_text(app_env):
-    from genai_demo.text import TokenConfidence
+    from genai_demo.text.generation import TokenConfidence
 
     eos = 50256  # GPT-2's <|endoftext|>
     at = run_page(PAGE, link=STEPS, state={K + "steps_prompt": PROMPT,

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from genai_demo import tokens
 from genai_demo.config import settings
-from genai_demo.tokenizer_source import NOT_LOADED, REFUSED, TokenizerSource, tokenizer_source
+from genai_demo.text import tokens
+from genai_demo.text.tokenizer_source import NOT_LOADED, REFUSED, TokenizerSource, tokenizer_source
 from genai_demo.ui.tokens import MARK_CLASS
 from tests.conftest import run_page
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from genai_demo import engine, tokens
+from genai_demo import engine
+from genai_demo.text import tokens
 
 ROBOT = "🤖"
 CJK = "東京は日本の首都です。"
@@ -94,7 +95,7 @@ def test_lesson_examples_are_present():
 
 @pytest.mark.parametrize("word", ["discount", " discount", "unbelievably", "tokenization!!!", "東京", "café 🤖"])
 def test_bpe_replay_ends_at_the_tokenizers_own_pieces(gpt2_tokenizer, clip_tokenizer, word):
-    from genai_demo import bpe
+    from genai_demo.text import bpe
 
     for tokenizer in (gpt2_tokenizer, clip_tokenizer):
         histories = bpe.merge_steps(tokenizer, word)
@@ -109,7 +110,7 @@ def test_bpe_replay_ends_at_the_tokenizers_own_pieces(gpt2_tokenizer, clip_token
 
 
 def test_bpe_starts_from_single_bytes(gpt2_tokenizer):
-    from genai_demo import bpe
+    from genai_demo.text import bpe
 
     (history,) = bpe.merge_steps(gpt2_tokenizer, "🤖")
     assert len(history.steps[0].symbols) == 4  # four UTF-8 bytes
@@ -117,7 +118,7 @@ def test_bpe_starts_from_single_bytes(gpt2_tokenizer):
 
 
 def test_bpe_refuses_wordpiece_and_bad_words(gpt2_tokenizer, wordpiece_tokenizer):
-    from genai_demo import bpe
+    from genai_demo.text import bpe
 
     with pytest.raises(ValueError, match="WordPiece"):
         bpe.merge_steps(wordpiece_tokenizer, "discount")

@@ -6,11 +6,11 @@ import math
 
 import pytest
 
-from genai_demo.gan import trainer_for
-from genai_demo.playground import new_run
-from genai_demo.training import TrainingDiverged, diverged_message
-from genai_demo.ui.live_training import LiveState, train_one_frame
-from genai_demo.vae import VaeConfig, VaeTrainer
+from genai_demo.nets.gan import trainer_for
+from genai_demo.nets.playground import new_run
+from genai_demo.nets.training import TrainingDiverged, diverged_message
+from genai_demo.nets.vae import VaeConfig, VaeTrainer
+from genai_demo.ui.nets.live_training import LiveState, train_one_frame
 
 
 def test_one_frame_trains_for_about_its_time_and_learns_the_speed():
@@ -49,7 +49,7 @@ def test_every_lab_reports_a_blown_up_run_the_same_way(make):
 
 
 def test_a_redraw_without_training_runs_no_model_again():
-    from genai_demo.gan_digits import digit_trainer_for
+    from genai_demo.nets.gan_digits import digit_trainer_for
 
     vae, gan = VaeTrainer(VaeConfig()), digit_trainer_for("healthy")
     calls = {"vae": 0, "gan": 0}

@@ -5,8 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from genai_demo import attention, engine
-from genai_demo.transformer import _read_architecture, architecture, attention_reach
+from genai_demo import engine
+from genai_demo.text import attention
+from genai_demo.text.transformer import _read_architecture, architecture, attention_reach
 
 
 def test_gpt2_small_has_its_published_size_and_parts():

@@ -83,7 +83,7 @@ def test_a_session_that_leaves_mid_training_leaks_nothing(app_env):
     progress callback. The run must end there, leave the shared model untouched and keep no result."""
     from streamlit.runtime.scriptrunner_utils.exceptions import StopException
 
-    from genai_demo.finetune import fine_tune
+    from genai_demo.tuning.finetune import fine_tune
 
     model = shared_text_model().model
     weights = {name: tensor.clone() for name, tensor in model.state_dict().items()}

@@ -8,8 +8,8 @@ import torch
 from PIL import Image
 
 from genai_demo import engine
-from genai_demo.training import TrainingDiverged
-from genai_demo.vae import VaeConfig, VaeTrainer, demo_picture, digits, fit_for_vae, sd_vae_round_trip, upscale
+from genai_demo.nets.training import TrainingDiverged
+from genai_demo.nets.vae import VaeConfig, VaeTrainer, demo_picture, digits, fit_for_vae, sd_vae_round_trip, upscale
 
 
 @pytest.fixture(scope="module")

@@ -27,7 +27,13 @@ from genai_demo.engine import (
     SpeechModel,
     TextModel,
 )
-from genai_demo.tokenizer_source import NOT_LOADED, TOKENIZER_FILES, TokenizerSource, allowed_roots, tokenizer_source
+from genai_demo.text.tokenizer_source import (
+    NOT_LOADED,
+    TOKENIZER_FILES,
+    TokenizerSource,
+    allowed_roots,
+    tokenizer_source,
+)
 from genai_demo.ui.panels import model_unavailable_panel
 
 T = TypeVar("T")

@@ -7,7 +7,7 @@ from html import escape
 
 import streamlit as st
 
-from genai_demo.tokens import TextCounts, TokenPiece, byte_segments
+from genai_demo.text.tokens import TextCounts, TokenPiece, byte_segments
 
 # Soft backgrounds with dark text read well on light and dark themes and on a projector.
 PALETTE = ("#fde68a", "#bfdbfe", "#bbf7d0", "#fecaca", "#ddd6fe", "#fed7aa", "#a5f3fc", "#f5d0fe")

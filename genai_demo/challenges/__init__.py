@@ -1,0 +1,1 @@
+"""What goes wrong: bias probes and made-up facts."""

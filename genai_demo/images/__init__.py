@@ -1,0 +1,1 @@
+"""Pictures: Stable Diffusion's text-to-image pipeline, one visible step at a time."""

@@ -1,0 +1,1 @@
+"""Language models: writing text, tokens, attention and the transformer, chat and prompting."""

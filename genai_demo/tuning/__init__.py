@@ -1,0 +1,1 @@
+"""Changing a text model: LoRA fine-tuning, overfitting, reward models and DPO."""

@@ -1,0 +1,1 @@
+"""Views of the network pages and the live-training labs."""

@@ -1,0 +1,1 @@
+"""Views of the fine-tuning and RLHF pages."""
