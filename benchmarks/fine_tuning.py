@@ -32,7 +32,8 @@ def main() -> None:
 
     import torch
 
-    from genai_demo import engine
+    from genai_demo.engine import kinds
+    from genai_demo.engine.loader import load_model
     from genai_demo.tuning import finetune
 
     tune = finetune.TuneSettings()
@@ -45,7 +46,7 @@ def main() -> None:
           f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     with tempfile.TemporaryDirectory() as folder:
         start = time.perf_counter()
-        lm = engine.load_text_model(str(write_full_size_gpt2(Path(folder) / "gpt2-random")))
+        lm = load_model(kinds.TEXT, str(write_full_size_gpt2(Path(folder) / "gpt2-random")))
         print(f"model ready in {time.perf_counter() - start:.1f} s, dtype {lm.dtype}")
 
         def progress(report: finetune.StepReport) -> None:

@@ -24,15 +24,18 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import torch  # noqa: E402
 
-from genai_demo import engine  # noqa: E402
 from genai_demo.config import settings  # noqa: E402
-from genai_demo.engine import ImagePipeline  # noqa: E402
+from genai_demo.engine import kinds
+from genai_demo.engine.bundles import ImagePipeline
+from genai_demo.engine.device import pick_dtype
+from genai_demo.engine.loader import load_model
 from genai_demo.images import diffusion
 
 # Stable Diffusion 1.5 (UNet 860M, VAE 84M, CLIP ViT-L/14 text encoder 123M).
 SD15_UNET = dict(sample_size=64, in_channels=4, out_channels=4, layers_per_block=2,
                  block_out_channels=(320, 640, 1280, 1280), cross_attention_dim=768, attention_head_dim=8,
-                 down_block_types=("CrossAttnDownBlock2D", "CrossAttnDownBlock2D", "CrossAttnDownBlock2D", "DownBlock2D"),
+                 down_block_types=("CrossAttnDownBlock2D", "CrossAttnDownBlock2D", "CrossAttnDownBlock2D",
+                                   "DownBlock2D"),
                  up_block_types=("UpBlock2D", "CrossAttnUpBlock2D", "CrossAttnUpBlock2D", "CrossAttnUpBlock2D"))
 SD15_TEXT = dict(vocab_size=49408, hidden_size=768, intermediate_size=3072, num_hidden_layers=12,
                  num_attention_heads=12, max_position_embeddings=77, hidden_act="quick_gelu")
@@ -149,7 +152,7 @@ def main() -> None:
             for device in devices:
                 # A GPU draws the real thing (512 px, 20 steps); the CPU a few steps at a smaller size.
                 side, steps = (args.side or 256, args.steps or 2) if device == "cpu" else (512, 20)
-                bundle = full_size_bundle(device, engine.pick_dtype(device, "images"), tokenizer_dir)
+                bundle = full_size_bundle(device, pick_dtype(device, "images"), tokenizer_dir)
                 request = diffusion.ImageSettings("a lighthouse at dawn", steps=steps, guidance_scale=args.guidance,
                                                seed=0, width=side, height=side)
                 compare(bundle, request, repeats)
@@ -159,7 +162,7 @@ def main() -> None:
         for device in ["cpu"] + (["cuda"] if torch.cuda.is_available() and not args.quick else []):
             os.environ["GENAI_DEVICE"] = device
             settings.cache_clear()
-            bundle = engine.load_image_pipeline(model)
+            bundle = load_model(kinds.IMAGE, model)
             profile = diffusion.model_profile(bundle)
             request = diffusion.ImageSettings("a lighthouse at dawn", steps=args.steps or (4 if args.quick else 10),
                                            guidance_scale=args.guidance, seed=0,

@@ -134,7 +134,8 @@ def measure(page, frames: Frames, app,  # type: ignore[no-untyped-def]
 def write_baseline_app(folder: Path) -> Path:
     """A one-page app that only echoes a slider: Streamlit's own cost of a rerun."""
     page = folder / f"{IDLE_PAGE}.py"
-    page.write_text('import streamlit as st\nst.title("Baseline")\nx = st.slider("Baseline", 0, 100, 50)\nst.write(x)\n')
+    page.write_text('import streamlit as st\nst.title("Baseline")\n'
+                    'x = st.slider("Baseline", 0, 100, 50)\nst.write(x)\n')
     return page
 
 
@@ -163,7 +164,7 @@ def main() -> None:
             for slug, label, uses_model in chosen:
                 try:
                     ms, cpu, browser = measure(page, frames, app, slug, label)
-                except Exception as error:  # a renamed knob should not hide the other pages' numbers
+                except Exception as error:  # noqa: BLE001 - a renamed knob should not hide the other pages' numbers
                     print(f"{slug}: could not measure '{label}': {type(error).__name__}: {str(error)[:120]}")
                     continue
                 rows.append((slug, label, uses_model, ms, cpu, browser))

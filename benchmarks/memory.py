@@ -132,7 +132,7 @@ def visit_every_page() -> None:
     from streamlit.testing.v1 import AppTest
 
     from genai_demo import catalogue
-    from genai_demo.engine import shared_budget
+    from genai_demo.engine.budget import shared_budget
 
     process = psutil.Process()
     anonymous = AnonymousPeak()

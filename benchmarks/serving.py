@@ -39,7 +39,9 @@ def main() -> None:
 
     from benchmarks.classroom import sessions_at_once
     from genai_demo.config import TextServer
-    from genai_demo.engine import load_remote_text_model, load_text_model
+    from genai_demo.engine import kinds
+    from genai_demo.engine.loader import load_model
+    from genai_demo.engine.remote import load_remote_text_model
     from tests.text_server import sample_by_default, text_server
     from tests.tiny_models import write_full_size_gpt2, write_tiny_gpt2
 
@@ -47,7 +49,7 @@ def main() -> None:
         folder = Path(tmp) / "model"
         write_tiny_gpt2(folder) if args.tiny else write_full_size_gpt2(folder)
         sample_by_default(folder)
-        local = load_text_model(str(folder))
+        local = load_model(kinds.TEXT, str(folder))
         with text_server(folder, Path(tmp) / "serve.log", args.continuous_batching, threads=None) as url:
             served = load_remote_text_model(TextServer(url, str(folder), timeout_s=600))
             print(f"torch {torch.__version__}, {torch.get_num_threads()} threads; "

@@ -53,13 +53,15 @@ def main() -> None:
     import torch
     from transformers import AutoModelForCausalLM
 
-    from genai_demo.engine import SamplingSettings, load_text_model
+    from genai_demo.engine import kinds
+    from genai_demo.engine.loader import load_model
+    from genai_demo.engine.sampling import SamplingSettings
     from genai_demo.text.generation import generate
     from tests.tiny_models import write_full_size_gpt2
 
     with tempfile.TemporaryDirectory() as tmp:
         folder = write_full_size_gpt2(Path(tmp) / "gpt2-random")
-        lm = load_text_model(str(folder))
+        lm = load_model(kinds.TEXT, str(folder))
         raw = AutoModelForCausalLM.from_pretrained(folder, dtype=lm.dtype).eval()
         ids = lm.tokenizer(PROMPT, return_tensors="pt")["input_ids"]
         print(f"torch {torch.__version__}, {torch.get_num_threads()} threads; app dtype: {lm.dtype}; "

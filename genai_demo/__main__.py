@@ -1,3 +1,5 @@
+"""`python -m genai_demo`: the command line of cli.py (prefetch, doctor)."""
+
 import sys
 
 from genai_demo.cli import main

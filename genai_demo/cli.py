@@ -14,12 +14,13 @@ import shutil
 import sys
 from importlib import metadata
 from pathlib import Path
+from typing import Any
 
 from genai_demo.config import settings
+from genai_demo.engine import kinds
+from genai_demo.engine.device import machine_device
+from genai_demo.engine.model_kind import ModelKind
 
-KINDS = ("text", "chat", "embed", "image", "audio")
-# The models behind a kind, where they are more than one (the sound pages use a voice and a music model).
-KIND_OF_MODEL = {"tts": "audio", "music": "audio"}
 # Everything a model needs to load besides its weights: configs, tokenizers, chat templates. The weight
 # files themselves are chosen one by one (`sizes.weight_files`): one safetensors set per component, the
 # half-size .fp16 files where the GPU loader asks for them, no pickles, ONNX copies or single-file
@@ -28,20 +29,17 @@ SUPPORT_PATTERNS = ["*.json", "*.txt", "*.model", "*.jinja", "*/*.json", "*/*.tx
 
 
 def configured_models() -> dict[str, str]:
-    """model name (a kind, or a part of one: tts, music) -> model id or folder, as the app would load it here."""
-    from genai_demo.engine import image_model_id
-
-    config = settings()
-    return {"text": config.text_model, "chat": config.chat_model, "embed": config.embed_model,
-            "image": image_model_id(), "tts": config.tts_model, "music": config.music_model}
+    """kind name -> model id or folder, as the app would load it here, in the order of `kinds.KINDS`."""
+    return {kind.name: kind.model_id() for kind in kinds.KINDS}
 
 
-def download_patterns(kind: str, model_id: str, repo_files: list[str]) -> list[str]:
-    """What `prefetch` downloads of a repository: support files, and the weights this machine's loader reads."""
-    from genai_demo.engine.loader import machine_device, target_dtype, uses_fp16_files
+def download_patterns(kind: ModelKind[Any] | None, model_id: str, repo_files: list[str]) -> list[str]:
+    """What `prefetch` downloads of a repository: support files, and the weights this machine's loader reads
+    (`kind` None: a model that is no kind's, such as the public safety checker: its plain weights)."""
+    from genai_demo.engine.estimates import reads_fp16_files
     from genai_demo.engine.sizes import weight_files
 
-    fp16 = kind == "image" and uses_fp16_files(model_id, target_dtype(kind, machine_device()))
+    fp16 = kind is not None and reads_fp16_files(kind, model_id, machine_device())
     return SUPPORT_PATTERNS + weight_files(repo_files, fp16)
 
 
@@ -54,27 +52,28 @@ def extra_models() -> dict[str, str]:
     return extra_models_to_prefetch()
 
 
-def prefetch(kinds: list[str]) -> int:
+def prefetch(groups: list[str]) -> int:
+    """Download the configured models of the given prefetch groups; returns the exit status (1 if any failed)."""
     from huggingface_hub import HfApi, snapshot_download
 
-    wanted = configured_models()
-    targets = {name: model_id for name, model_id in wanted.items() if KIND_OF_MODEL.get(name, name) in kinds}
-    if set(kinds) == set(KINDS):
-        targets.update(extra_models())
+    targets: dict[str, tuple[ModelKind[Any] | None, str]] = {
+        kind.name: (kind, kind.model_id()) for kind in kinds.KINDS if kind.prefetch_group in groups}
+    if set(groups) == set(kinds.prefetch_groups()):
+        targets.update({name: (None, model_id) for name, model_id in extra_models().items()})
     failures = 0
-    for kind, model_id in targets.items():
+    for name, (kind, model_id) in targets.items():
         if Path(model_id).is_dir():
-            print(f"[{kind}] {model_id}: a local folder, nothing to download")
+            print(f"[{name}] {model_id}: a local folder, nothing to download")
             continue
-        print(f"[{kind}] downloading {model_id} …", flush=True)
+        print(f"[{name}] downloading {model_id} …", flush=True)
         try:
             patterns = download_patterns(kind, model_id, HfApi().list_repo_files(model_id))
             path = snapshot_download(model_id, allow_patterns=patterns)
         except Exception as error:  # noqa: BLE001 - report every model, then exit non-zero
             failures += 1
-            print(f"[{kind}] FAILED: {type(error).__name__}: {error}", file=sys.stderr)
+            print(f"[{name}] FAILED: {type(error).__name__}: {error}", file=sys.stderr)
             continue
-        print(f"[{kind}] ready in {path}")
+        print(f"[{name}] ready in {path}")
     if failures:
         print(f"{failures} model(s) could not be downloaded.", file=sys.stderr)
         return 1
@@ -83,6 +82,7 @@ def prefetch(kinds: list[str]) -> int:
 
 
 def model_status(model_id: str) -> str:
+    """Whether a model is a local folder, cached, or not downloaded yet, in a few words."""
     folder = Path(model_id)
     if folder.is_dir():
         has_weights = any(folder.rglob("*.safetensors"))
@@ -99,14 +99,15 @@ def model_status(model_id: str) -> str:
     return f"cached, {repo.size_on_disk / 1e9:.2f} GB"
 
 
-def _in_memory(kind: str, model_id: str) -> str:
-    from genai_demo.engine import estimate_bytes
+def _in_memory(kind: ModelKind[Any], model_id: str) -> str:
+    from genai_demo.engine.estimates import estimate_bytes
 
     size = estimate_bytes(kind, model_id)
     return "size in memory unknown until downloaded" if size is None else f"about {size / 1e9:.2f} GB in memory"
 
 
 def memory_budget_line() -> str:
+    """The doctor's line about the memory budget and the models it holds."""
     from genai_demo.engine.budget import shared_budget
 
     budget = shared_budget()
@@ -126,11 +127,12 @@ def _version(package: str) -> str:
 
 
 def doctor() -> int:
+    """Print the device, library versions, each configured model's status and free memory; returns 0."""
     import torch
 
-    from genai_demo.engine import describe_device, pick_device, pick_dtype
     from genai_demo.engine.batching import batch_cap
     from genai_demo.engine.budget import shared_budget
+    from genai_demo.engine.device import describe_device, pick_device, pick_dtype
 
     config = settings()
     print(f"python        {platform.python_version()} on {platform.platform()}")
@@ -144,8 +146,9 @@ def doctor() -> int:
     print(f"text engine   up to {batch_cap(device)} rows per decoding step, shared by every session (GENAI_MAX_BATCH)")
     print(f"cuda          {torch.cuda.is_available()}   threads: {torch.get_num_threads()}")
     print(f"offline       {config.offline}   public mode: {config.public}")
-    for kind, model_id in configured_models().items():
-        print(f"model {kind:<7} {model_id}: {model_status(model_id)}; {_in_memory(kind, model_id)}")
+    for kind in kinds.KINDS:
+        model_id = kind.model_id()
+        print(f"model {kind.name:<7} {model_id}: {model_status(model_id)}; {_in_memory(kind, model_id)}")
     print(memory_budget_line())
     for model in shared_budget().loaded():
         print(f"loaded        {model.name}: {model.size / 1e9:.2f} GB, {'in use' if model.in_use else 'idle'}")
@@ -162,16 +165,18 @@ def doctor() -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """The command line: parse `argv` and run prefetch or doctor; returns the exit status."""
     parser = argparse.ArgumentParser(prog="python -m genai_demo", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     commands = parser.add_subparsers(dest="command", required=True)
     fetch = commands.add_parser("prefetch", help="download every configured model for offline use")
-    fetch.add_argument("kinds", nargs="*", metavar="KIND", help=f"any of {', '.join(KINDS)} (default: all)")
+    groups = kinds.prefetch_groups()
+    fetch.add_argument("kinds", nargs="*", metavar="KIND", help=f"any of {', '.join(groups)} (default: all)")
     commands.add_parser("doctor", help="print device, versions, model availability and free memory")
     args = parser.parse_args(argv)
     if args.command == "prefetch":
-        unknown = sorted(set(args.kinds) - set(KINDS))
+        unknown = sorted(set(args.kinds) - set(groups))
         if unknown:
-            parser.error(f"unknown model kind {', '.join(unknown)}; choose from {', '.join(KINDS)}")
-        return prefetch(args.kinds or list(KINDS))
+            parser.error(f"unknown model kind {', '.join(unknown)}; choose from {', '.join(groups)}")
+        return prefetch(args.kinds or groups)
     return doctor()

@@ -33,6 +33,10 @@ SAFETY_CHECKER_MODEL = "CompVis/stable-diffusion-safety-checker"
 DEFAULT_TTS_MODEL = "facebook/mms-tts-eng"
 DEFAULT_MUSIC_MODEL = "facebook/musicgen-small"
 
+# Every seed box of the app runs from 0 to this: a browser's number box holds it exactly (2**53 would be its
+# limit), and numpy's and scikit-learn's random states take any seed up to it.
+MAX_SEED = 2**32 - 1
+
 DEVICES = ("auto", "cpu", "cuda", "mps")
 DTYPES = ("auto", "float32", "bfloat16", "float16")
 
@@ -102,6 +106,8 @@ class TextServer:
 
 @dataclass(frozen=True)
 class Settings:
+    """Every model id, device choice, limit and flag, read once from the environment."""
+
     text_model: str
     embed_model: str
     chat_model: str

@@ -1,11 +1,15 @@
+"""Activations: the step, sigmoid, ReLU, tanh and GELU functions drawn side by side, each explained
+(genai_demo.nets.neurons, ui.nets.neurons)."""
+
 import streamlit as st
 
 from genai_demo.nets.neurons import ACTIVATIONS, activate
 from genai_demo.ui.charts import show_chart
+from genai_demo.ui.colours import SERIES
 from genai_demo.ui.layout import page_intro
 from genai_demo.ui.nets.neurons import activation_chart, number
 
-PALETTE = ["#4c78a8", "#f58518", "#e45756", "#54a24b", "#b279a2"]
+PALETTE = list(SERIES)  # one colour per activation function, in the order of NAMES
 NAMES = {"step": "step", "sigmoid": "sigmoid", "relu": "ReLU", "tanh": "tanh", "gelu": "GELU"}
 ABOUT = {
     "step": "A light switch: 1 when the sum is above 0, otherwise 0. The original perceptron's choice; "

@@ -1,3 +1,6 @@
+"""Applications: what generative AI does for text, pictures, sound, video and conversation, each with the page
+that tries it live here (text and links only, no model)."""
+
 import streamlit as st
 
 from genai_demo.config import display_name, settings

@@ -1,8 +1,12 @@
+"""Bias: the text model's next-word probabilities for filled-in templates, and the embedder's word associations
+(genai_demo.challenges.bias, ui.challenges.bias)."""
+
 import pandas as pd
 import streamlit as st
 
 from genai_demo.challenges.bias import PLACEHOLDER, default_templates, default_word_groups, make_template
 from genai_demo.config import display_name, settings
+from genai_demo.engine import kinds
 from genai_demo.ui import loaders
 from genai_demo.ui.challenges.bias import (
     association_chart,
@@ -50,7 +54,7 @@ else:
     template = templates[chosen]
 st.caption(filled_templates_caption(template))
 
-lm = loaders.text_model()
+lm = loaders.model(kinds.TEXT)
 rows = cached_probe(lm, lm.model_id, template)
 show_chart(next_word_chart(rows), width="stretch")
 with st.expander("The numbers"):
@@ -70,7 +74,7 @@ st.markdown(
 )
 groups_by_name = {groups.name: groups for groups in default_word_groups()}
 groups = groups_by_name[page.choice("Word groups", "groups", list(groups_by_name), next(iter(groups_by_name)))]
-embedder = loaders.embedder_or_none()
+embedder = loaders.model_or_none(kinds.EMBED)
 if embedder is not None:
     scores = cached_associations(embedder, embedder.model_id, groups)
     show_chart(association_chart(scores, groups), width="stretch")

@@ -1,8 +1,12 @@
+"""Chat: a conversation with the instruction-tuned model, its reply streamed and the chat-templated tokens it read
+on show (genai_demo.text.chat, text.generation)."""
+
 from dataclasses import replace
 
 import streamlit as st
 
 from genai_demo.config import display_name, settings
+from genai_demo.engine import kinds
 from genai_demo.text import chat
 from genai_demo.text.generation import generate
 from genai_demo.text.tokens import piece_for_id
@@ -10,6 +14,7 @@ from genai_demo.ui import loaders
 from genai_demo.ui.layout import page_intro
 from genai_demo.ui.literal import plain_markdown, whole_characters
 from genai_demo.ui.panels import input_notice
+from genai_demo.ui.text.chat import ChatMessage, ChatState
 from genai_demo.ui.text.model_output import paced, queue_note
 from genai_demo.ui.tokens import token_chips
 
@@ -39,15 +44,7 @@ with st.expander("How a next-word predictor became an assistant"):
     )
 
 limits = settings().limits
-HISTORY = page.key("history")
-PENDING = page.key("pending")  # sent messages not answered yet, oldest first
-st.session_state.setdefault(HISTORY, [])
-
-
-def clear_chat() -> None:
-    st.session_state[HISTORY] = []
-    st.session_state[PENDING] = []
-
+state = page.state(ChatState)
 
 with st.container(border=True):
     system_prompt = page.text("System prompt", "system", chat.DEFAULT_SYSTEM_PROMPT, max_chars=MAX_SYSTEM_CHARS,
@@ -73,21 +70,20 @@ with st.container(border=True):
                               help="Above 1, tokens already in the chat get less likely: stops a reply that keeps "
                                    "repeating itself.")
     with seed_col:
-        seed = page.number("Seed", "seed", 0, 1_000_000, 0)
-    st.button("Clear chat", key=page.key("clear"), on_click=clear_chat, icon=":material/delete:")
+        seed = page.seed("Seed", "seed", 0)
+    st.button("Clear chat", key=page.key("clear"), on_click=state.clear, icon=":material/delete:")
 
 lm = loaders.chat_writer()
 sampling = replace(chat.DEFAULT_SETTINGS, temperature=temperature, repetition_penalty=penalty,
-                   max_new_tokens=reply_tokens, seed=int(seed))
+                   max_new_tokens=reply_tokens, seed=seed)
 
 
-def show_model_input(message: dict) -> None:
+def show_model_input(message: ChatMessage) -> None:
     """The exact template text and token ids this reply was generated from."""
-    with st.expander(f"What the model read for this reply ({len(message['prompt_ids'])} tokens)"):
+    with st.expander(f"What the model read for this reply ({len(message.prompt_ids)} tokens)"):
         # st.code drops one leading and one trailing line break: pad so the text shown is the text fed.
-        st.code(f"\n{message['prompt_text']}\n", language=None, wrap_lines=True)
-        with lm.lock:
-            pieces = [piece_for_id(lm.tokenizer, token_id) for token_id in message["prompt_ids"]]
+        st.code(f"\n{message.prompt_text}\n", language=None, wrap_lines=True)
+        pieces = [piece_for_id(lm.tokenizer, token_id) for token_id in message.prompt_ids]
         token_chips(pieces, show_ids=True)
         st.caption("Dashed chips are the template's special markers. The model's reply continues right "
                    "after the last one, and stops when it writes the end marker itself.")
@@ -97,28 +93,28 @@ def show_gpt2(text: str, box) -> None:  # type: ignore[no-untyped-def]
     box.markdown(f"**{plain_markdown(TEXT_MODEL)}** (no chat template)\n\n{plain_markdown(text)}")
 
 
-def show_assistant(message: dict) -> None:
+def show_assistant(message: ChatMessage) -> None:
     with st.chat_message("assistant"):
-        if "gpt2" in message:
+        if message.base_reply is not None:
             mine, base = st.columns(2)
-            mine.markdown(f"**Instruct model**\n\n{plain_markdown(message['content'])}")
-            show_gpt2(message["gpt2"], base)
+            mine.markdown(f"**Instruct model**\n\n{plain_markdown(message.content)}")
+            show_gpt2(message.base_reply, base)
         else:
-            st.markdown(plain_markdown(message["content"]))
-        if message.get("dropped"):
-            st.caption(f"{message['dropped']} older messages did not fit the model's window and were left out.")
+            st.markdown(plain_markdown(message.content))
+        if message.dropped:
+            st.caption(f"{message.dropped} older messages did not fit the model's window and were left out.")
         if show_template:
             show_model_input(message)
 
 
-for message in st.session_state[HISTORY]:
-    if message["role"] == "user":
+for message in state.history:
+    if message.role == "user":
         with st.chat_message("user"):
-            st.markdown(plain_markdown(message["content"]))
+            st.markdown(plain_markdown(message.content))
     else:
         show_assistant(message)
 
-if not st.session_state[HISTORY]:
+if not state.history:
     st.caption("Try *What's the weather like today?* – a model without internet access cannot know.")
 
 # No max_chars on the box: Streamlit would drop a longer paste without a word. It is cut here, with a notice.
@@ -126,7 +122,7 @@ user_text = st.chat_input("Message the model", key=page.key("input"))
 max_message_chars = limits.max_prompt_chars // 4
 # Messages wait here until answered: one sent while a reply is still streaming restarts this script, and
 # the unfinished reply is then written again before the new message's, so no message goes unanswered.
-pending: list[str] = st.session_state.setdefault(PENDING, [])
+pending = state.pending
 if user_text is not None:
     if len(user_text) > max_message_chars:
         input_notice(f"Your message had {len(user_text):,} characters; the first {max_message_chars:,} were sent.")
@@ -134,8 +130,8 @@ if user_text is not None:
     pending.append(user_text)
 while pending:
     user_text = pending[0]
-    history = st.session_state[HISTORY]
-    conversation = [{"role": m["role"], "content": m["content"]} for m in history]
+    history = state.history
+    conversation = [m.turn() for m in history]
     conversation.append({"role": "user", "content": user_text})
     try:
         prompt = chat.build_prompt(lm, system_prompt, conversation, reply_tokens)
@@ -150,8 +146,7 @@ while pending:
                      f"oldest {prompt.dropped_messages} messages were left out of what it reads.")
     if prompt.system_merged:
         st.caption("This model's template has no system role, so the system prompt was put into the first message.")
-    reply = {"role": "assistant", "content": "", "prompt_text": prompt.text, "prompt_ids": prompt.token_ids,
-             "dropped": prompt.dropped_messages}
+    reply = ChatMessage("assistant", "", prompt.text, prompt.token_ids, prompt.dropped_messages)
     with st.chat_message("assistant"):
         mine, base = st.columns(2) if compare else (st.container(), None)
         box = mine.empty()
@@ -162,10 +157,10 @@ while pending:
         for update in paced(chat.stream_reply(lm, prompt, sampling)):
             text = whole_characters(update.texts[0])
             box.markdown(f"{label}{queue_note(update)}" if update.waiting else f"{label}{plain_markdown(text)}▌")
-        reply["content"] = text.strip() or "(the model ended its turn without writing anything)"
-        box.markdown(f"{label}{plain_markdown(reply['content'])}")
+        reply.content = text.strip() or "(the model ended its turn without writing anything)"
+        box.markdown(f"{label}{plain_markdown(reply.content)}")
         if compare:
-            gpt2 = loaders.text_model_or_none()
+            gpt2 = loaders.model_or_none(kinds.TEXT)
             if gpt2 is not None:
                 transcript = chat.plain_transcript(system_prompt, conversation)
                 gpt2_box = base.empty()
@@ -173,12 +168,12 @@ while pending:
                 for update in paced(generate(gpt2, transcript, [sampling])):
                     gpt2_text = whole_characters(update.texts[0])
                     show_gpt2(queue_note(update) if update.waiting else gpt2_text + "▌", gpt2_box)
-                reply["gpt2"] = gpt2_text.strip() or "(nothing)"
-                show_gpt2(reply["gpt2"], gpt2_box)
+                reply.base_reply = gpt2_text.strip() or "(nothing)"
+                show_gpt2(reply.base_reply, gpt2_box)
                 st.caption(f"{TEXT_MODEL} only continues the text: it often answers oddly, then writes the next "
                            "'User:' line itself, because it never learned where its turn ends.")
         if show_template:
             show_model_input(reply)
-    history.append({"role": "user", "content": user_text})
+    history.append(ChatMessage("user", user_text))
     history.append(reply)
     pending.pop(0)

@@ -6,7 +6,8 @@ import numpy as np
 import streamlit as st
 
 from genai_demo.config import display_name, settings
-from genai_demo.engine import Embedder, TextModel
+from genai_demo.engine import kinds
+from genai_demo.engine.bundles import Embedder, TextModel
 from genai_demo.search import embeddings as emb
 from genai_demo.search import rag
 from genai_demo.text.generation import generate
@@ -19,6 +20,7 @@ from genai_demo.ui.literal import plain_markdown
 from genai_demo.ui.panels import input_notice, model_unavailable_panel
 from genai_demo.ui.progress import bring_into_view
 from genai_demo.ui.search import embeddings as ui
+from genai_demo.ui.search.embeddings import EmbeddingsState, LibrarySearch, RagAnswers
 from genai_demo.ui.text.model_output import paced, queue_note
 
 STRIP_DIMENSIONS = 48
@@ -33,7 +35,7 @@ page = page_intro(
     "recommendations and chatbots that read your documents are all built on this one idea.",
 )
 limits = settings().limits
-embedder = loaders.embedder()
+embedder = loaders.model(kinds.EMBED)
 
 
 def explain_cuts(embedder: Embedder, texts: list[str], what: str) -> None:
@@ -106,8 +108,8 @@ def sentences_lab(page: PageInputs, embedder: Embedder) -> None:
             method_name = page.choice("Projection", "projection", ["PCA", "t-SNE"], "PCA", widget=st.radio,
                                       horizontal=True)
             method = "pca" if method_name == "PCA" else "tsne"
-            seed = page.number("t-SNE seed", "tsne_seed", 0, 2**31 - 1, 0) if method == "tsne" else 0
-            points = ui.projected(vectors, method, int(seed))
+            seed = page.seed("t-SNE seed", "tsne_seed", 0) if method == "tsne" else 0
+            points = ui.projected(vectors, method, seed)
             map_labels = [ui.short_label(number, sentence, width=14) for number, sentence in enumerate(sentences, 1)]
             show_chart(ui.projection_scatter(points, map_labels, groups, sentences, method), width="stretch")
             st.caption(f"{dimensions} numbers cannot be drawn, so they are squashed to 2. Click a point or a "
@@ -171,19 +173,19 @@ def search_lab(page: PageInputs, embedder: Embedder) -> None:
     if not query.strip():
         area.info("Type a question or a few words to search the library.")
         return
-    last = st.session_state.get(page.key("last_search"))
-    if last is None or last["query"] != query:  # showing more or fewer passages needs no new search
+    state = page.state(EmbeddingsState)
+    last = state.search
+    if last is None or last.query != query:  # showing more or fewer passages needs no new search
         if last is not None:  # the learner asked for a new search (the first one runs as the page opens)
             bring_into_view(page.key("result"))
         with area, st.spinner("Searching: embedding your question and comparing it with every passage…"):
             index = ui.passage_index(embedder, embedder.model_id)
-            last = {"query": query, "hits": ui.search(index, embedder.model_id, query, MAX_PASSAGES),
-                    "size": len(index)}
-        st.session_state[page.key("last_search")] = last
+            last = state.search = LibrarySearch(query, ui.search(index, embedder.model_id, query, MAX_PASSAGES),
+                                                len(index))
     with area:
         explain_cuts(embedder, [query], "query")
-        st.caption(f"The {top_k} closest of {last['size']} passages, by cosine similarity to your question:")
-        for rank, (passage, score) in enumerate(last["hits"][:top_k], start=1):
+        st.caption(f"The {top_k} closest of {last.size} passages, by cosine similarity to your question:")
+        for rank, (passage, score) in enumerate(last.hits[:top_k], start=1):
             st.markdown(f"**{rank}.** `{score:.3f}` {plain_markdown(passage.text)}  \n"
                         f":gray[{passage.topic} · {passage.passage_id}]")
     with st.expander("Why is this better than keyword search?"):
@@ -222,28 +224,27 @@ def rag_lab(page: PageInputs, embedder: Embedder) -> None:
         st.caption(f"{name} is an instruction-tuned model, so the prompt is wrapped in its chat template as your "
                    "message; the markers are part of what it reads.")
     request = (model_id, with_context, without_context)
-    clicked = st.button("Answer with and without the context", key=page.key("go"), type="primary")
-    area = st.container(key=page.key("answers_area"))
-    answers = st.session_state.get(page.key("answers"))
-    if clicked:
-        bring_into_view(page.key("answers_area"))
+    state = page.state(EmbeddingsState)
+    answer = page.action("Answer with and without the context", "go", area="answers_area", type="primary")
+    area = answer.area
+    if answer.clicked:
         with area:
             lm = loaders.text_writer_or_none()
             if lm is not None:
-                answers = {"request": request, "chat": chat,
-                           **stream_answers(lm, chat, {"without": without_context, "with": with_context})}
-                st.session_state[page.key("answers")] = answers
-    if answers and answers["request"] == request:
+                written = stream_answers(lm, chat, {"without": without_context, "with": with_context})
+                state.answers = RagAnswers(request, chat, written["without"], written["with"])
+    answers = state.answers
+    if answers and answers.request == request:
         with area:
             without_column, with_column = st.columns(2)
             with without_column:
                 st.markdown("**Without context**")
                 st.code(without_context, language=None, wrap_lines=True)
-                ui.answer_box(answers["without"], rag.ANSWER_SETTINGS.max_new_tokens)
+                ui.answer_box(answers.without, rag.ANSWER_SETTINGS.max_new_tokens)
             with with_column:
                 st.markdown("**With the retrieved passages**")
                 st.caption(f"Prompt above ({len(hits)} passage{'s' if len(hits) > 1 else ''} + the question)")
-                ui.answer_box(answers["with"], rag.ANSWER_SETTINGS.max_new_tokens)
+                ui.answer_box(answers.with_context, rag.ANSWER_SETTINGS.max_new_tokens)
             st.caption(f"Same model ({name}), greedy decoding (temperature 0, always the most likely token), at "
                        f"most {rag.ANSWER_SETTINGS.max_new_tokens} new tokens, so the only difference is the "
                        "context.")

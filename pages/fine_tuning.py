@@ -5,7 +5,9 @@ from __future__ import annotations
 import streamlit as st
 
 from genai_demo.config import display_name, settings
-from genai_demo.engine import SamplingSettings, TextModel
+from genai_demo.engine import kinds
+from genai_demo.engine.bundles import TextModel
+from genai_demo.engine.sampling import SamplingSettings
 from genai_demo.text.generation import generate_texts
 from genai_demo.text.instruct import has_chat_template
 from genai_demo.tuning import finetune
@@ -14,8 +16,8 @@ from genai_demo.ui.charts import show_chart
 from genai_demo.ui.layout import page_intro
 from genai_demo.ui.literal import plain_markdown
 from genai_demo.ui.panels import input_notice
-from genai_demo.ui.progress import bring_into_view
-from genai_demo.ui.tuning.charts import action_button, loss_chart, shift_chart
+from genai_demo.ui.tuning.charts import loss_chart, shift_chart
+from genai_demo.ui.tuning.fine_tuning import Comparison, FineTuningState, TunedCopy
 
 OWN_TEXT = "My own text"
 DEFAULT_SAMPLE = "Recipes"  # the catalogue's "try this" starts from it
@@ -31,7 +33,8 @@ page = page_intro(
     "verse. Here you do it for real, on a copy that only you see, in about a minute.",
 )
 
-lm = loaders.text_model()
+lm = loaders.model(kinds.TEXT)
+state = page.state(FineTuningState)
 
 
 def _use_sample() -> None:
@@ -67,28 +70,25 @@ def training(lm: TextModel, text: str) -> None:
         with b:
             batch_size = page.choice("Snippets per step", "batch", [1, 2, 4, 8], defaults.batch_size)
         with c:
-            seed = int(page.number("Seed", "seed", 0, 2**31 - 1, defaults.seed))
+            seed = page.seed("Seed", "seed", defaults.seed)
         st.markdown(
             f"Each snippet is {defaults.sequence_length} tokens long. Adapters sit in the attention layers of "
             f"the top {defaults.top_layers} transformer blocks; the rest of {TEXT_MODEL} stays frozen."
         )
     tune = finetune.TuneSettings(steps=steps, learning_rate=float(learning_rate), rank=int(rank),
                                  alpha=2 * int(rank), batch_size=int(batch_size), seed=seed)
-    clicked = action_button("Fine-tune a copy of the model", type="primary", key=page.key("train"),
-                            icon=":material/tune:")
-    area = st.container(key=page.key("train_result"))
-    if clicked:
-        bring_into_view(page.key("train_result"))
-        with area:
+    tuning = page.action("Fine-tune a copy of the model", "train", area="train_result", keep_click=True,
+                         type="primary", icon=":material/tune:")
+    if tuning.clicked:
+        with tuning.area:
             train(lm, text, tune)
-    result: finetune.TuneResult | None = st.session_state.get(page.key("result"))
-    with area:
-        if result is None:
+    with tuning.area:
+        if state.tuned is None:
             st.info("No fine-tuned model in this session yet. Press the button above: the loss curve appears live.")
             return
+        result, before, after = state.tuned.result, state.tuned.loss_before, state.tuned.loss_after
         for notice in result.notices:
             input_notice(notice)
-        before, after = st.session_state[page.key("losses")]
         show_chart(loss_chart(result.losses, result.settings.steps), width="stretch")
         m1, m2, m3 = st.columns(3)
         m1.metric("Loss on your text, before", f"{before:.3f}")
@@ -103,8 +103,7 @@ def training(lm: TextModel, text: str) -> None:
 
 def train(lm: TextModel, text: str, tune: finetune.TuneSettings) -> None:
     """One run with a live loss curve; the result replaces the session's previous tuned copy."""
-    for name in ("result", "comparison"):
-        st.session_state.pop(page.key(name), None)  # one tuned model per session: the old one goes first
+    state.tuned = None  # one tuned model per session: the old one goes first
     progress = st.progress(0.0, text="Copying the model…")
     chart = st.empty()
     losses: list[float] = []
@@ -123,20 +122,18 @@ def train(lm: TextModel, text: str, tune: finetune.TuneSettings) -> None:
         st.warning(str(error))
         return
     progress.progress(1.0, text="Measuring the loss on your text before and after…")
-    losses_before_after = (finetune.text_loss(lm, result.text), finetune.text_loss(result.tuned, result.text))
-    st.session_state[page.key("result")] = result
-    st.session_state[page.key("losses")] = losses_before_after
+    state.tuned = TunedCopy(result, finetune.text_loss(lm, result.text), finetune.text_loss(result.tuned, result.text))
     st.rerun()  # the whole page: the comparison below needs the new copy
 
 
 @st.fragment
-def comparison(lm: TextModel, result: finetune.TuneResult) -> None:
+def comparison(lm: TextModel, tuned: TunedCopy) -> None:
     st.subheader("3. Before vs after")
     p1, p2, p3 = st.columns([3, 1, 1])
     with p1:
         prompt = page.text("Prompt for both models", "prompt", samples[DEFAULT_SAMPLE].prompt, 500, area=False)
     with p2:
-        seed = int(page.number("Seed", "compare_seed", 0, 2**31 - 1, 0))
+        seed = page.seed("Seed", "compare_seed", 0)
     with p3:
         new_tokens = int(page.number("New tokens", "new_tokens", 5, min(80, limits.max_new_tokens), 30))
     if has_chat_template(lm.tokenizer):
@@ -145,16 +142,16 @@ def comparison(lm: TextModel, result: finetune.TuneResult) -> None:
     if not prompt.strip():
         st.warning("Type a prompt to compare the two models.")
         return
+    result = tuned.result
     request = (id(result), prompt, seed, new_tokens)
-    shown = st.session_state.get(page.key("comparison"))
-    if shown is None or shown[0] != request:
+    shown = tuned.comparison
+    if shown is None or shown.request != request:
         columns = [SamplingSettings(max_new_tokens=new_tokens, seed=seed)]
         with st.spinner("Both models are writing, with the same prompt and seed…"):
             texts = (generate_texts(lm, prompt, columns)[0], generate_texts(result.tuned, prompt, columns)[0])
-            shifts = finetune.probability_shifts(lm, result.tuned, prompt)
-        shown = (request, texts, shifts)
-        st.session_state[page.key("comparison")] = shown
-    _, (base_text, tuned_text), (risers, fallers) = shown
+            risers, fallers = finetune.probability_shifts(lm, result.tuned, prompt)
+        shown = tuned.comparison = Comparison(request, *texts, risers, fallers)
+    base_text, tuned_text, risers, fallers = shown.base_text, shown.tuned_text, shown.risers, shown.fallers
     c1, c2 = st.columns(2)
     with c1.container(border=True):
         st.markdown(f"**Base {plain_markdown(TEXT_MODEL)}** (shared by everyone)")
@@ -165,15 +162,14 @@ def comparison(lm: TextModel, result: finetune.TuneResult) -> None:
     st.markdown("**Next-token probabilities that moved most** after the prompt (green rose, red fell):")
     show_chart(shift_chart(risers, fallers), width="stretch")
 
-    if action_button("Forget my fine-tuned model", key=page.key("forget"), icon=":material/delete:"):
-        for name in ("result", "losses", "comparison"):
-            st.session_state.pop(page.key(name), None)
+    if page.button("Forget my fine-tuned model", "forget", keep_click=True, icon=":material/delete:"):
+        state.tuned = None
         st.rerun()
 
 
 training(lm, text)
-if page.key("result") in st.session_state:
-    comparison(lm, st.session_state[page.key("result")])
+if state.tuned is not None:
+    comparison(lm, state.tuned)
 
 with st.expander("What happened? LoRA in plain words"):
     st.markdown(

@@ -1,3 +1,6 @@
+"""GAN lab: a generator and a discriminator trained live against each other, on 2-D points and on handwritten
+digits (genai_demo.nets.gan, nets.gan_digits, ui.nets.labs)."""
+
 from dataclasses import replace
 
 import streamlit as st
@@ -12,9 +15,10 @@ from genai_demo.nets.gan_digits import (
 )
 from genai_demo.nets.gan_digits import PRESETS as DIGIT_PRESETS
 from genai_demo.ui.charts import show_chart
+from genai_demo.ui.colours import FAKE, REAL
 from genai_demo.ui.inputs import PageInputs
 from genai_demo.ui.layout import page_intro, presenter_mode
-from genai_demo.ui.nets.labs import FAKE_COLOR, REAL_COLOR, digit_sheet, gan_field_chart, loss_chart
+from genai_demo.ui.nets.labs import digit_sheet, gan_field_chart, loss_chart
 from genai_demo.ui.nets.live_training import live_training, session_trainer
 
 page = page_intro(
@@ -26,7 +30,7 @@ page = page_intro(
 )
 
 LIMIT = settings().limits.max_train_steps
-LOSSES = {"discriminator": REAL_COLOR, "generator": FAKE_COLOR}
+LOSSES = {"discriminator": REAL, "generator": FAKE}
 MODES = ("2-D points", "Digit images")
 
 
@@ -125,7 +129,7 @@ def points_lab() -> None:
     with target_col:
         target = page.choice("Target distribution", "target", TARGETS, base.target)
     with seed_col:
-        seed = page.number("Seed", "seed", 0, 2**31 - 1, 0, 1)
+        seed = page.seed("Seed", "seed", 0)
     with st.expander("Learning rates and network details"):
         g_lr, d_lr = learning_rates(page, base)
         d_steps = page.number("D updates per G update", "dsteps", 1, 10, base.discriminator_steps, 1)
@@ -134,7 +138,7 @@ def points_lab() -> None:
     try:
         config = GanConfig(target=target, noise_dim=base.noise_dim, hidden=base.hidden, generator_lr=g_lr,
                            discriminator_lr=d_lr, discriminator_steps=int(d_steps), batch=base.batch,
-                           seed=int(seed)).validated()
+                           seed=seed).validated()
     except ValueError as error:
         st.warning(str(error), icon=":material/warning:")
         return
@@ -199,14 +203,14 @@ def digits_lab() -> None:
                                          "slower discriminator.")
     base = DIGIT_PRESETS[preset]
     with seed_col:
-        seed = digits_page.number("Seed", "seed", 0, 2**31 - 1, 0, 1)
+        seed = digits_page.seed("Seed", "seed", 0)
     with st.expander("Learning rates and network details"):
         g_lr, d_lr = learning_rates(digits_page, base)
         st.caption(f"Noise input: {base.noise_dim} numbers per drawing · generator and discriminator: 2 hidden "
                    f"layers of {base.hidden} neurons · {base.batch} real and {base.batch} drawn digits per update · "
                    f"{base.generator_steps} generator update(s) per discriminator update.")
     try:
-        config = replace(base, generator_lr=g_lr, discriminator_lr=d_lr, seed=int(seed)).validated()
+        config = replace(base, generator_lr=g_lr, discriminator_lr=d_lr, seed=seed).validated()
     except ValueError as error:
         st.warning(str(error), icon=":material/warning:")
         return

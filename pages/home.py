@@ -1,3 +1,5 @@
+"""Start here: what generative AI is, training beside generation, and a map of every page (genai_demo.catalogue)."""
+
 import streamlit as st
 
 from genai_demo.catalogue import GROUPS, PAGES

@@ -1,7 +1,13 @@
+"""How ChatGPT answers: one prompt through the language model step by step: tokens, embeddings, attention and its
+reach, the transformer as built, the logit lens, the next token, the answer (genai_demo.text.attention,
+text.transformer, ui.text.how_llms_work)."""
+
 import streamlit as st
 
 from genai_demo.config import display_name, settings
-from genai_demo.engine import SamplingSettings, TextModel
+from genai_demo.engine import kinds
+from genai_demo.engine.bundles import TextModel
+from genai_demo.engine.sampling import SamplingSettings
 from genai_demo.nets.char_model import CONTEXT, shipped_texts
 from genai_demo.text import attention
 from genai_demo.text.generation import generate, next_token_distribution
@@ -14,8 +20,9 @@ from genai_demo.ui.inputs import PageInputs
 from genai_demo.ui.layout import page_intro
 from genai_demo.ui.literal import plain_markdown
 from genai_demo.ui.panels import input_notice
-from genai_demo.ui.progress import bring_into_view
 from genai_demo.ui.text.how_llms_work import (
+    Continuation,
+    HowLlmsWorkState,
     architecture_dot,
     attention_heatmap,
     attention_lines,
@@ -51,13 +58,12 @@ if not text.strip():
     st.info("Type a question or a sentence above to start the walk-through.", icon=":material/edit:")
     st.stop()
 
-lm = loaders.text_model()
+lm = loaders.model(kinds.TEXT)
 window = attention.token_window(lm, text)
 if window.truncated:
     input_notice(f"Your text has {window.total_tokens:,} tokens. The walk-through shows only its first "
                  f"{len(window.token_ids)}, so the maps stay readable; everything below uses those.")
-with lm.lock:
-    read_text = lm.tokenizer.decode(window.token_ids) if window.truncated else text
+read_text = lm.decode(window.token_ids) if window.truncated else text
 
 
 def walk_or_stop() -> attention.Walkthrough:
@@ -71,8 +77,7 @@ def walk_or_stop() -> attention.Walkthrough:
 
 def show_tokens() -> None:
     st.subheader("1 · The text becomes tokens")
-    with lm.lock:
-        pieces = tokenize(lm.tokenizer, text)[: len(window.token_ids)]
+    pieces = tokenize(lm.tokenizer, text)[: len(window.token_ids)]  # tokenize locks the tokenizer itself
     token_chips(pieces, show_ids=True)
     st.caption(f"{len(pieces)} tokens. The model never sees letters: it sees these numbers, one per piece. "
                "Common words are one token; rare words are split into several.")
@@ -200,8 +205,7 @@ def show_reach(page: PageInputs) -> None:
     long_text = page.text("A long text to read (the Alice passage the character model also learns from)",
                           "long_text", LONG_TEXT.text, max_chars=limits.max_prompt_chars, height=120)
     skip_first = page.toggle("Leave out attention to the first token (the resting place)", "skip_first", True)
-    with lm.lock:
-        ids = lm.tokenizer(long_text, add_special_tokens=False)["input_ids"]
+    ids = lm.encode(long_text)
     keep = min(REACH_TOKENS, lm.context_window)
     if len(ids) < 2:
         st.info("Type or paste a longer text: attention needs at least two tokens to reach back.",
@@ -212,8 +216,7 @@ def show_reach(page: PageInputs) -> None:
                      "attention, which grows with the square of the length).")
         ids = ids[:keep]
     reach = cached_reach(lm, lm.model_id, tuple(ids))
-    with lm.lock:
-        chars = len(lm.tokenizer.decode(ids))
+    chars = len(lm.decode(ids))
     window_tokens = CONTEXT * len(ids) / max(chars, 1)
     show_chart(reach_chart(reach, skip_first, window_tokens), width="stretch")
     beyond = reach.share_beyond(window_tokens, skip_first)
@@ -267,27 +270,24 @@ def show_continuation(page: PageInputs, model: TextModel, prompt: str) -> None:
         temperature = page.slider("Temperature", "temperature", 0.0, 1.5, 0.7, 0.1,
                                   help="0 always takes the most likely token; higher is more adventurous.")
     with knobs_right:
-        seed = page.number("Seed", "seed", 0, 1_000_000, 0, help="The same seed gives the same text for the same "
-                           "settings.")
-    clicked = st.button("Generate a continuation", key=page.key("go"), type="primary")
-    area = st.container(key=page.key("result"))
-    setup = (prompt, temperature, int(seed))
-    if clicked:
-        bring_into_view(page.key("result"))
-        sampling = SamplingSettings(temperature=temperature, max_new_tokens=min(40, limits.max_new_tokens),
-                                    seed=int(seed))
-        box = area.empty()
+        seed = page.seed("Seed", "seed", 0, help="The same seed gives the same text for the same settings.")
+    state = page.state(HowLlmsWorkState)
+    write = page.action("Generate a continuation", "go", type="primary")
+    setup = (prompt, temperature, seed)
+    if write.clicked:
+        sampling = SamplingSettings(temperature=temperature, max_new_tokens=min(40, limits.max_new_tokens), seed=seed)
+        box = write.area.empty()
         for update in paced(generate(model, prompt, [sampling])):
             written = update.texts[0]
-            st.session_state[page.key("continuation")] = (setup, written, False)  # survives leaving mid-run
+            state.continuation = Continuation(setup, written)  # survives leaving mid-run
             show_written(box, written, update.done, queue_note(update) if update.waiting else "")
         ended = bool(update.token_ids[0]) and update.token_ids[0][-1] in model.end_ids
-        st.session_state[page.key("continuation")] = (setup, update.texts[0], ended)
+        state.continuation = Continuation(setup, update.texts[0], ended)
         show_written(box, update.texts[0], True, ended=ended)
     else:
-        kept = st.session_state.get(page.key("continuation"))
-        if kept is not None and kept[0] == setup:
-            show_written(area.empty(), kept[1], True, ended=kept[2])
+        kept = state.continuation
+        if kept is not None and kept.setup == setup:
+            show_written(write.area.empty(), kept.text, True, ended=kept.ended)
 
 
 def show_written(box, written: str, done: bool, waiting: str = "", ended: bool = False) -> None:  # type: ignore[no-untyped-def]

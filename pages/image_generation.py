@@ -6,14 +6,16 @@ from dataclasses import replace
 
 import streamlit as st
 
-from genai_demo.config import settings
+from genai_demo.config import MAX_SEED, settings
+from genai_demo.engine import kinds
 from genai_demo.images import diffusion
 from genai_demo.images.diffusion import ImageSettings
 from genai_demo.ui import loaders
 from genai_demo.ui.images import image_generation as image_ui
+from genai_demo.ui.images.image_generation import Clip, GridRow, ImageGenerationState, Picture
 from genai_demo.ui.inputs import PageInputs
 from genai_demo.ui.layout import page_intro
-from genai_demo.ui.progress import bring_into_view, place_in_line
+from genai_demo.ui.progress import place_in_line
 
 page = page_intro(
     "image_generation",
@@ -22,12 +24,13 @@ page = page_intro(
     "Watch the picture appear step by step, then compare settings side by side.",
 )
 
-bundle = loaders.image_pipeline()
+bundle = loaders.model(kinds.IMAGE)
 profile = diffusion.model_profile(bundle)
 st.caption(f"Model `{bundle.model_id}` on {bundle.device.upper()} ({str(bundle.dtype).removeprefix('torch.')})"
            + (" · safety checker on" if settings().public else ""))
 
 request = image_ui.image_settings(page, profile)
+state = page.state(ImageGenerationState)
 
 
 def run_safely(action):  # type: ignore[no-untyped-def]
@@ -41,19 +44,11 @@ def run_safely(action):  # type: ignore[no-untyped-def]
     return None
 
 
-def result_area(name: str, clicked: bool):  # type: ignore[no-untyped-def]
-    """The container right under an action button; on the click's run the browser scrolls it into view."""
-    key = page.key(name)
-    if clicked:
-        bring_into_view(key)
-    return st.container(key=key)
-
-
 @st.fragment
 def one_image(page: PageInputs, request: ImageSettings) -> None:
-    clicked = st.button("Generate", key=page.key("generate"), type="primary", icon=":material/brush:")
-    with result_area("picture_area", clicked):
-        if clicked:
+    draw = page.action("Generate", "generate", area="picture_area", type="primary", icon=":material/brush:")
+    with draw.area:
+        if draw.clicked:
             checked = image_ui.checked_or_warn(request, profile)
             if checked is not None:
                 window = diffusion.prompt_window(bundle, checked.prompt)
@@ -62,9 +57,9 @@ def one_image(page: PageInputs, request: ImageSettings) -> None:
                     result = run_safely(lambda: diffusion.generate_image(bundle, checked, on_step=on_step,
                                                                       on_wait=on_wait))
                 if result is not None:
-                    st.session_state[page.key("picture")] = (result, window)
-        if page.key("picture") in st.session_state:
-            result, window = st.session_state[page.key("picture")]
+                    state.picture = Picture(result, window)
+        if state.picture is not None:
+            result, window = state.picture.result, state.picture.window
             if result.settings != image_ui.checked_quietly(request, profile):
                 st.caption(":material/history: Your last picture; the settings above have changed since. Press "
                            "**Generate** to draw them.")
@@ -85,9 +80,9 @@ def comparison_grid(page: PageInputs, request: ImageSettings) -> None:
         knob = page.choice("Vary", "grid_knob", knobs, knobs[0])
     with right:
         count = page.slider("Pictures in the row", "grid_count", 2, most, min(3, most))
-    clicked = st.button("Draw the row", key=page.key("grid_go"), icon=":material/grid_view:")
-    with result_area("grid_area", clicked):
-        if clicked:
+    draw = page.action("Draw the row", "grid_go", area="grid_area", icon=":material/grid_view:")
+    with draw.area:
+        if draw.clicked:
             checked = image_ui.checked_or_warn(request, profile)
             values = checked and run_safely(lambda: diffusion.grid_values(knob, checked, count, profile))
             if values:
@@ -99,9 +94,9 @@ def comparison_grid(page: PageInputs, request: ImageSettings) -> None:
                                                            text=f"Drawing {i + 1} of {len(values)}")))
                 bar.empty()
                 if row is not None:
-                    st.session_state[page.key("grid")] = (knob, row)
-        if page.key("grid") in st.session_state:
-            knob_shown, row = st.session_state[page.key("grid")]
+                    state.grid = GridRow(knob, row)
+        if state.grid is not None:
+            knob_shown, row = state.grid.knob, state.grid.pictures
             for column, cell in zip(st.columns(len(row)), row):
                 value = {"seed": cell.settings.seed, "guidance": cell.settings.guidance_scale,
                          "steps": cell.settings.steps}[knob_shown]
@@ -130,12 +125,13 @@ def clip_maker(page: PageInputs, request: ImageSettings) -> None:
     seed_b, prompt_b = None, None
     with left:
         if mode == "two seeds":
-            seed_b = int(page.number("Second seed", "clip_seed", 0, diffusion.MAX_SEED,
-                                     (request.seed + 1) % (diffusion.MAX_SEED + 1), 1))
+            seed_b = page.seed("Second seed", "clip_seed", (request.seed + 1) % (MAX_SEED + 1))
         else:
-            prompt_b = page.text("Second prompt", "clip_prompt", "a lighthouse on a cliff in a snow storm, oil painting",
+            prompt_b = page.text("Second prompt", "clip_prompt",
+                                 "a lighthouse on a cliff in a snow storm, oil painting",
                                  settings().limits.max_prompt_chars, area=False)
-        small = [s for s in image_ui.SIZE_PRESETS if diffusion.MIN_SIDE <= s <= min(profile.default_side, profile.max_side)]
+        small = [s for s in image_ui.SIZE_PRESETS
+                 if diffusion.MIN_SIDE <= s <= min(profile.default_side, profile.max_side)]
         default_side = min(small, key=lambda s: abs(s - (256 if bundle.device == "cpu" else profile.default_side)))
         side = page.choice("Frame size (px)", "clip_side", small, default_side,
                            help="Small frames keep a clip quick on a CPU.")
@@ -143,9 +139,9 @@ def clip_maker(page: PageInputs, request: ImageSettings) -> None:
         frames_limit = settings().limits.max_clip_frames
         frames = page.slider("Frames", "clip_frames", 2, frames_limit, min(8, frames_limit))
         bounce = page.toggle("Play forward and back", "clip_bounce", True)
-    clicked = st.button("Make the clip", key=page.key("clip_go"), icon=":material/movie:")
-    with result_area("clip_area", clicked):
-        if clicked:
+    make = page.action("Make the clip", "clip_go", area="clip_area", icon=":material/movie:")
+    with make.area:
+        if make.clicked:
             checked = image_ui.checked_or_warn(replace(request, width=side, height=side), profile)
             if checked is not None:
                 bar = st.progress(0.0, text=f"Frame 0 of {frames}")
@@ -156,9 +152,9 @@ def clip_maker(page: PageInputs, request: ImageSettings) -> None:
                         bounce=bounce))
                 bar.empty()
                 if gif is not None:
-                    st.session_state[page.key("clip")] = (gif, frames)
-        if page.key("clip") in st.session_state:
-            gif, made = st.session_state[page.key("clip")]
+                    state.clip = Clip(gif, frames)
+        if state.clip is not None:
+            gif, made = state.clip.gif, state.clip.frames
             st.image(gif, caption=f"{made} frames", width="content")
             st.download_button("Download GIF", gif, file_name="clip.gif", mime="image/gif",
                                key=page.key("clip_download"), icon=":material/download:")

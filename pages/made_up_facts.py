@@ -1,7 +1,11 @@
+"""Made-up facts: the text model answers fact questions, with or without retrieved passages, and its confidence
+is set against whether it was right (genai_demo.challenges.hallucination, ui.challenges.made_up_facts)."""
+
 import pandas as pd
 import streamlit as st
 
 from genai_demo.config import display_name, settings
+from genai_demo.engine import kinds
 from genai_demo.ui import loaders
 from genai_demo.ui.challenges.links import other_challenges
 from genai_demo.ui.challenges.made_up_facts import cached_fact_checks, confidence_correctness_chart, shown_answer
@@ -21,11 +25,11 @@ page = page_intro(
 )
 
 with_context = page.toggle("Add retrieved context (paste the closest fact passages above each question)", "context")
-lm = loaders.text_model()
+lm = loaders.model(kinds.TEXT)
 checks = cached_fact_checks(lm, lm.model_id, None, False)
 context_checks = []
 if with_context:
-    embedder = loaders.embedder()
+    embedder = loaders.model(kinds.EMBED)
     index = passage_index(embedder, embedder.model_id)
     context_checks = cached_fact_checks(lm, lm.model_id, index, True)
 if checks[0].chat:

@@ -1,3 +1,6 @@
+"""Model families: LLMs, GANs, VAEs and diffusion models side by side: how each learns and generates (text only,
+with links to the labs)."""
+
 import streamlit as st
 
 from genai_demo.config import display_name, settings

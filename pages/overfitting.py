@@ -1,13 +1,17 @@
+"""Overfitting: a copy of the text model trained too long on a tiny text only repeats it, beside the base model
+(genai_demo.tuning.overfitting)."""
+
 import pandas as pd
 import streamlit as st
 
 from genai_demo.config import display_name, settings
+from genai_demo.engine import kinds
 from genai_demo.tuning.overfitting import OVERFIT_STEPS, TINY_TEXT, overfit_demo
 from genai_demo.ui import loaders
 from genai_demo.ui.challenges.links import other_challenges
+from genai_demo.ui.challenges.overfitting import OverfittingState
 from genai_demo.ui.layout import page_intro
 from genai_demo.ui.literal import plain_markdown
-from genai_demo.ui.progress import bring_into_view
 
 TEXT_MODEL = display_name(settings().text_model)  # the model this page runs, by name
 
@@ -25,12 +29,11 @@ st.markdown(
 )
 tiny_text = page.text("The tiny training text", "tiny_text", TINY_TEXT, max_chars=2_000, height=90)
 steps = page.slider("Training steps", "steps", 10, 120, OVERFIT_STEPS, step=10)
-clicked = st.button("Overfit a copy of the model", type="primary", key=page.key("run"))
-area = st.container(key=page.key("result"))
-if clicked:
-    bring_into_view(page.key("result"))
-    lm = loaders.text_model()
-    with area:
+state = page.state(OverfittingState)
+run = page.action("Overfit a copy of the model", "run", type="primary")
+if run.clicked:
+    lm = loaders.model(kinds.TEXT)
+    with run.area:
         progress = st.progress(0.0, text="Training…")
         try:
             demo = overfit_demo(lm, tiny_text, steps=steps, on_step=lambda report: progress.progress(
@@ -38,12 +41,12 @@ if clicked:
         except ValueError as problem:
             st.warning(str(problem))
         else:
-            st.session_state[page.key("demo")] = demo
+            state.demo = demo
         progress.empty()
 
-demo = st.session_state.get(page.key("demo"))
+demo = state.demo
 if demo is not None:
-    with area:
+    with run.area:
         st.line_chart(pd.DataFrame({"training loss": demo.losses}), height=160, x_label="step", y_label="loss")
         for prompt, before, after, share_before, share_after in zip(
                 demo.prompts, demo.before, demo.after, demo.copied_before, demo.copied_after):

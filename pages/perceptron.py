@@ -1,3 +1,6 @@
+"""Perceptron: one neuron decides whether an email is spam, first set by hand, then trained, then helped by a hidden
+layer (genai_demo.nets.neurons, nets.spam_network, ui.nets.neurons)."""
+
 import altair as alt
 import pandas as pd
 import streamlit as st
@@ -57,7 +60,8 @@ def by_hand() -> None:
         w1 = page.slider("Weight 1 (discount)", "w1", -2.0, 2.0, DEFAULT_WEIGHTS[0], 0.1)
         w2 = page.slider("Weight 2 (exclamation marks)", "w2", -2.0, 2.0, DEFAULT_WEIGHTS[1], 0.1)
         bias = page.slider("Bias", "bias", -2.0, 2.0, DEFAULT_BIAS, 0.1,
-                           help="A constant added to the sum. Negative: the neuron needs more evidence before it fires.")
+                           help="A constant added to the sum. Negative: the neuron needs more evidence before it "
+                                "fires.")
         activation = page.choice("Activation function", "activation", PERCEPTRON_ACTIVATIONS, "step")
     with result_column:
         result = fire((x1, x2), (w1, w2), bias, activation)
@@ -69,7 +73,8 @@ def by_hand() -> None:
     st.subheader("Where does the neuron say spam?")
     show_chart(perceptron_boundary_chart((w1, w2), bias, activation), width="stretch")
     st.caption("Colour is the neuron's output for every mix of inputs; the dashed line is where the weighted sum is "
-               "exactly 0. Real inputs are only the four corners: one straight line splits them into spam and not spam.")
+               "exactly 0. Real inputs are only the four corners: one straight line splits them into spam and not "
+               "spam.")
     with st.expander("Why a straight line?"):
         st.markdown(
             "The weighted sum `w1·x1 + w2·x2 + bias` is a flat slope over the input square. The neuron fires "
@@ -227,8 +232,8 @@ with hidden_col:
     hidden = layers_page.slider("Hidden neurons", "hidden", 1, MAX_HIDDEN, 2, 1,
                                 help="With one hidden neuron the network is no better than a single neuron.")
 with seed_col:
-    layers_seed = layers_page.number("Seed", "seed", 0, 10_000, 0, 1, help="The random starting weights.")
-layers_config = SpamLayersConfig(hidden=int(hidden), seed=int(layers_seed))
+    layers_seed = layers_page.seed("Seed", "seed", 0, help="The random starting weights.")
+layers_config = SpamLayersConfig(hidden=int(hidden), seed=layers_seed)
 spam_trainer = session_trainer(layers_page, layers_config, lambda: SpamLayersTrainer(layers_config))
 
 

@@ -6,14 +6,14 @@ import pandas as pd
 import streamlit as st
 
 from genai_demo.config import display_name, settings
-from genai_demo.engine import TextModel
+from genai_demo.engine import kinds
+from genai_demo.engine.bundles import TextModel
 from genai_demo.text import prompting
 from genai_demo.text.instruct import has_chat_template
 from genai_demo.ui import loaders
 from genai_demo.ui.layout import page_intro
 from genai_demo.ui.literal import plain_markdown
-from genai_demo.ui.progress import bring_into_view
-from genai_demo.ui.text.prompting import answers, scores
+from genai_demo.ui.text.prompting import PromptingState, answers, scores
 
 TEXT_MODEL = display_name(settings().text_model)  # the model this page runs, by name
 MODELS = (f"{TEXT_MODEL} (text model)", f"{display_name(settings().chat_model)} (chat model, instruction-tuned)")
@@ -30,7 +30,7 @@ page = page_intro(
 tasks = {task.id: task for task in prompting.load_tasks()}
 task = tasks[page.choice("Task", "task", list(tasks), next(iter(tasks)), format_func=lambda i: tasks[i].title)]
 model_name = page.choice("Model", "model", MODELS, MODELS[0], widget=st.radio, horizontal=True)
-lm = loaders.chat_model() if model_name == MODELS[1] else loaders.text_model()
+lm = loaders.model(kinds.CHAT) if model_name == MODELS[1] else loaders.model(kinds.TEXT)
 is_chat = has_chat_template(lm.tokenizer)  # an instruction-tuned model is asked inside its chat template
 if is_chat:
     st.caption(f"{display_name(lm.model_id)} is instruction-tuned: each prompt is sent as one user message "
@@ -74,15 +74,13 @@ def one_input(lm: TextModel, task: prompting.Task, is_chat: bool) -> None:
 @st.fragment
 def score_all(lm: TextModel, task: prompting.Task, is_chat: bool) -> None:
     st.subheader("Score each style on every test input")
-    result_key = page.key(f"scores_{task.id}_{is_chat}")
-    clicked = st.button("Score all three styles", key=page.key("score"), type="primary")
-    area = st.container(key=page.key("score_result"))
-    if clicked:
-        bring_into_view(page.key("score_result"))
-        with area, st.spinner(f"Running {len(task.items) * len(prompting.STYLES)} prompts…"):
-            st.session_state[result_key] = scores(task.id, lm.model_id, is_chat, lm)
-    results = st.session_state.get(result_key)
-    with area:
+    kept = page.state(PromptingState).scores
+    score = page.action("Score all three styles", "score", area="score_result", type="primary")
+    if score.clicked:
+        with score.area, st.spinner(f"Running {len(task.items) * len(prompting.STYLES)} prompts…"):
+            kept[task.id, is_chat] = scores(task.id, lm.model_id, is_chat, lm)
+    results = kept.get((task.id, is_chat))
+    with score.area:
         if results is None:
             st.caption("Press the button to run every test input through each prompt style.")
             return

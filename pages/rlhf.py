@@ -5,16 +5,27 @@ from __future__ import annotations
 import streamlit as st
 
 from genai_demo.config import display_name, settings
-from genai_demo.engine import TextModel
+from genai_demo.engine import kinds
+from genai_demo.engine.bundles import TextModel
 from genai_demo.text.instruct import has_chat_template
 from genai_demo.tuning import dpo, rlhf
 from genai_demo.ui import loaders
 from genai_demo.ui.charts import show_chart
 from genai_demo.ui.layout import page_intro
 from genai_demo.ui.literal import plain_markdown
-from genai_demo.ui.progress import bring_into_view
-from genai_demo.ui.tuning.charts import action_button, loss_chart, reward_chart
-from genai_demo.ui.tuning.rlhf import completion_card, preference_table, reward_scores
+from genai_demo.ui.tuning.charts import loss_chart, reward_chart
+from genai_demo.ui.tuning.rlhf import (
+    BestOfNRun,
+    DpoComparison,
+    DpoCopy,
+    ProposedPair,
+    RewardHack,
+    RlhfState,
+    Taste,
+    completion_card,
+    preference_table,
+    reward_scores,
+)
 
 MAX_SIMULATED = 20
 DPO_SAMPLES = 3
@@ -31,46 +42,43 @@ page = page_intro(
     "the model itself on your choices.",
 )
 
-lm = loaders.text_model()
-preferences: list[rlhf.Preference] = st.session_state.setdefault(page.key("preferences"), [])
+lm = loaders.model(kinds.TEXT)
+state = page.state(RlhfState)
 length, about_model = st.columns([1, 3], vertical_alignment="bottom")
 with length:
     new_tokens = int(page.number("Max new tokens per completion", "tokens", rlhf.MIN_NEW_TOKENS, max_tokens, 30))
 if has_chat_template(lm.tokenizer):
-    about_model.caption(f"{TEXT_MODEL} is an instruction-tuned model: each prompt is sent as a user message in its chat "
-               "template, and a completion ends where the model ends its turn.")
+    about_model.caption(f"{TEXT_MODEL} is an instruction-tuned model: each prompt is sent as a user message in its "
+                        "chat template, and a completion ends where the model ends its turn.")
 
 
 # --- 1. collect preferences ---------------------------------------------------------------------
 
 @st.fragment
-def collect(lm: TextModel, preferences: list[rlhf.Preference], new_tokens: int) -> None:
+def collect(lm: TextModel, state: RlhfState, new_tokens: int) -> None:
     st.subheader("1. Which completion is better?")
+    preferences = state.taste.preferences
     left, right = st.columns([3, 1])
     with left:
         prompt = page.choice("Prompt", "prompt", prompts, prompts[0])
     with right:
-        seed = int(page.number("Seed", "seed", 0, 10_000, 0))
-    rounds = page.key("round")
-    if action_button("Propose two completions", key=page.key("propose"), icon=":material/casino:"):
+        seed = page.seed("Seed", "seed", 0)
+    if page.button("Propose two completions", "propose", keep_click=True, icon=":material/casino:"):
         with st.spinner(f"{TEXT_MODEL} writes two completions with different seeds and lengths…"):
-            (a, a_ended), (b, b_ended) = rlhf.sample_with_endings(
-                lm, prompt, 2, seed + 2 * st.session_state.get(rounds, 0), new_tokens)
-        st.session_state[page.key("pair")] = (prompt, a, b)
-        st.session_state[page.key("pair_ended")] = (a_ended, b_ended)
+            (a, a_ended), (b, b_ended) = rlhf.sample_with_endings(lm, prompt, 2, seed + 2 * state.rounds, new_tokens)
+        state.pair = ProposedPair(prompt, a, b, (a_ended, b_ended))
 
-    pair = st.session_state.get(page.key("pair"))
+    pair = state.pair
     if pair:
-        pair_prompt, a, b = pair
-        endings = st.session_state.get(page.key("pair_ended"), (False, False))
-        for column, name, text, ended, choice in zip(st.columns(2), "AB", (a, b), endings, (0, 1)):
+        for column, name, text, ended, choice in zip(st.columns(2), "AB", (pair.a, pair.b), pair.endings, (0, 1)):
             with column:
-                completion_card(f"**{name}** · {rlhf.word_count(text)} words", pair_prompt, text, ended)
+                completion_card(f"**{name}** · {rlhf.word_count(text)} words", pair.prompt, text, ended)
                 if st.button(f"{name} is better", key=page.key(f"pick_{name.lower()}"), width="stretch"):
                     # A second click before the page redrew finds the pair already labelled and gone.
-                    if st.session_state.pop(page.key("pair"), None) is not None:
-                        preferences.append(rlhf.preference(pair_prompt, a, b, choice))
-                        st.session_state[rounds] = st.session_state.get(rounds, 0) + 1
+                    if state.pair is not None:
+                        state.pair = None
+                        preferences.append(rlhf.preference(pair.prompt, pair.a, pair.b, choice))
+                        state.rounds += 1
                     st.rerun()  # the whole page: the sections below count the pairs
 
     with st.expander("No time to click? Let a simulated labeller choose", expanded=not preferences):
@@ -80,7 +88,7 @@ def collect(lm: TextModel, preferences: list[rlhf.Preference], new_tokens: int) 
                                    "shorter answers")
         with s2:
             count = int(page.number("Pairs", "count", 1, MAX_SIMULATED, 6))
-        if action_button("Simulate the labeller", key=page.key("simulate"), icon=":material/smart_toy:"):
+        if page.button("Simulate the labeller", "simulate", keep_click=True, icon=":material/smart_toy:"):
             progress = st.progress(0.0, text="Proposing pairs…")
             # Seeds go on from the pairs already collected, so pressing again adds new pairs, not the same ones.
             preferences.extend(rlhf.simulate_preferences(
@@ -92,21 +100,20 @@ def collect(lm: TextModel, preferences: list[rlhf.Preference], new_tokens: int) 
     if preferences:
         st.markdown(f"**{len(preferences)} preferences collected**")
         preference_table(preferences)
-        if action_button("Forget my preferences", key=page.key("clear")):
-            for name in ("preferences", "reward", "best", "hack", "dpo", "dpo_comparison"):
-                st.session_state.pop(page.key(name), None)
+        if page.button("Forget my preferences", "clear", keep_click=True):
+            state.taste = Taste()  # and the reward model, best-of-n, reward hacking and DPO copy learned from them
             st.rerun()
     else:
         st.info("No preferences yet: pick A or B above, or let the simulated labeller choose.")
 
 
-collect(lm, preferences, new_tokens)
+collect(lm, state, new_tokens)
 
 # --- 2. reward model ----------------------------------------------------------------------------
 
 
 @st.fragment
-def reward_section(preferences: list[rlhf.Preference]) -> None:
+def reward_section(state: RlhfState) -> None:
     st.subheader("2. Train the reward model")
     st.markdown(
         "Each completion becomes numbers: its sentence embedding (384 numbers for its meaning) plus its "
@@ -116,20 +123,19 @@ def reward_section(preferences: list[rlhf.Preference]) -> None:
     )
     use_embeddings = page.toggle("Use sentence embeddings (off: only length and repetition)", "use_embeddings",
                                  True)
-    if action_button("Train the reward model", type="primary", key=page.key("train"),
-                     icon=":material/model_training:"):
-        if len(preferences) < 2:
+    taste = state.taste
+    if page.button("Train the reward model", "train", keep_click=True, type="primary",
+                   icon=":material/model_training:"):
+        if len(taste.preferences) < 2:
             st.warning("Collect at least two preferences first: one choice says too little about your taste.")
         else:
-            embedder = loaders.embedder() if use_embeddings else None
+            embedder = loaders.model(kinds.EMBED) if use_embeddings else None
             with st.spinner("Embedding the completions and fitting the reward model…"):
-                st.session_state[page.key("reward")] = rlhf.train_reward_model(embedder, list(preferences),
-                                                                               use_embeddings)
-            for name in ("best", "hack"):
-                st.session_state.pop(page.key(name), None)
+                taste.reward = rlhf.train_reward_model(embedder, list(taste.preferences), use_embeddings)
+            taste.best = taste.hack = None  # they were scored by the old one
             st.rerun()  # the whole page: best-of-n and DPO use the new reward model
 
-    reward: rlhf.RewardModel | None = st.session_state.get(page.key("reward"))
+    reward = taste.reward
     if reward is not None:
         weights = reward.plain_weights
         m1, m2, m3 = st.columns(3)
@@ -140,8 +146,8 @@ def reward_section(preferences: list[rlhf.Preference]) -> None:
         m3.metric("Weight on repetition", f"{weights[rlhf.PLAIN_FEATURES[1]]:+.2f}")
 
 
-reward_section(preferences)
-reward: rlhf.RewardModel | None = st.session_state.get(page.key("reward"))
+reward_section(state)
+reward = state.taste.reward
 
 # --- 3. best-of-n -------------------------------------------------------------------------------
 
@@ -155,26 +161,25 @@ def reward_bars(pick: rlhf.BestOfN) -> None:
 
 
 @st.fragment
-def best_of_n(lm: TextModel, reward: rlhf.RewardModel, new_tokens: int) -> None:
+def best_of_n(lm: TextModel, taste: Taste, reward: rlhf.RewardModel, new_tokens: int) -> None:
     b1, b2, b3 = st.columns([3, 1, 1])
     with b1:
         best_prompt = page.choice("Prompt", "best_prompt", prompts, prompts[-1])
     with b2:
         n = int(page.number("n (samples)", "n", 2, 8, 4))
     with b3:
-        best_seed = int(page.number("Seed", "best_seed", 0, 10_000, 7))
-    clicked = action_button("Sample n and keep the best", key=page.key("sample"), icon=":material/filter_alt:")
-    area = st.container(key=page.key("best_result"))
-    if clicked:
-        bring_into_view(page.key("best_result"))
-        embedder = loaders.embedder() if reward.use_embeddings else None
-        with area, st.spinner(f"{TEXT_MODEL} writes {n} completions; the reward model scores each…"):
+        best_seed = page.seed("Seed", "best_seed", 7)
+    sample = page.action("Sample n and keep the best", "sample", area="best_result", keep_click=True,
+                         icon=":material/filter_alt:")
+    if sample.clicked:
+        embedder = loaders.model(kinds.EMBED) if reward.use_embeddings else None
+        with sample.area, st.spinner(f"{TEXT_MODEL} writes {n} completions; the reward model scores each…"):
             candidates = rlhf.sample_completions(lm, best_prompt, n, best_seed, new_tokens)
-            st.session_state[page.key("best")] = (best_prompt, rlhf.pick_best(reward, embedder, candidates))
-    if page.key("best") not in st.session_state:
+            taste.best = BestOfNRun(best_prompt, rlhf.pick_best(reward, embedder, candidates))
+    if taste.best is None:
         return
-    shown_prompt, best = st.session_state[page.key("best")]
-    with area:
+    shown_prompt, best = taste.best.prompt, taste.best.pick
+    with sample.area:
         before, after = st.columns(2)
         with before:
             completion_card(f"**Plain sampling** (sample 1) · reward {best.rewards[0]:+.2f}", shown_prompt,
@@ -192,13 +197,13 @@ st.subheader("3. Best-of-n: let the reward model choose")
 if reward is None:
     st.info("Train the reward model first; then it can score new completions.")
 else:
-    best_of_n(lm, reward, new_tokens)
+    best_of_n(lm, state.taste, reward, new_tokens)
 
 # --- 4. reward hacking --------------------------------------------------------------------------
 
 
 @st.fragment
-def reward_hacking(preferences: list[rlhf.Preference]) -> None:
+def reward_hacking(state: RlhfState) -> None:
     st.subheader("4. Reward hacking: when the reward learns the wrong thing")
     st.markdown(
         "Suppose your labellers, without noticing, always liked the *longer* answer. The reward model then "
@@ -206,16 +211,16 @@ def reward_hacking(preferences: list[rlhf.Preference]) -> None:
         "or not it makes sense. The button below relabels your pairs that way and reruns best-of-n on the "
         "same samples as step 3."
     )
-    if action_button("Show reward hacking", key=page.key("hack_go"), icon=":material/warning:"):
-        if len(preferences) < 2 or page.key("best") not in st.session_state:
+    taste = state.taste
+    if page.button("Show reward hacking", "hack_go", keep_click=True, icon=":material/warning:"):
+        if len(taste.preferences) < 2 or taste.best is None:
             st.warning("First collect at least two preferences and run best-of-n in step 3.")
         else:
-            hacked = rlhf.train_reward_model(None, rlhf.relabel(list(preferences), "longer answers"), False)
-            _, best = st.session_state[page.key("best")]
-            st.session_state[page.key("hack")] = (hacked, rlhf.pick_best(hacked, None, best.candidates))
-    if page.key("hack") not in st.session_state:
+            hacked = rlhf.train_reward_model(None, rlhf.relabel(list(taste.preferences), "longer answers"), False)
+            taste.hack = RewardHack(hacked, rlhf.pick_best(hacked, None, taste.best.pick.candidates))
+    if taste.hack is None:
         return
-    hacked, pick = st.session_state[page.key("hack")]
+    hacked, pick = taste.hack.reward, taste.hack.pick
     st.metric("Weight the 'length' feature learned", f"{hacked.plain_weights[rlhf.PLAIN_FEATURES[0]]:+.2f}")
     reward_bars(pick)
     completion_card(f"**The length-loving reward picks sample {pick.best_index + 1}** "
@@ -224,13 +229,13 @@ def reward_hacking(preferences: list[rlhf.Preference]) -> None:
                "answers, and a penalty for drifting too far from the original model (step 5 measures it).")
 
 
-reward_hacking(preferences)
+reward_hacking(state)
 
 # --- 5. DPO: change the model -------------------------------------------------------------------
 
 
 @st.fragment
-def dpo_training(lm: TextModel, preferences: list[rlhf.Preference]) -> None:
+def dpo_training(lm: TextModel, taste: Taste) -> None:
     st.subheader("5. DPO: change the model itself")
     st.markdown(
         f"Best-of-n only filters. **DPO** (direct preference optimisation) trains a copy of {TEXT_MODEL} on "
@@ -247,22 +252,20 @@ def dpo_training(lm: TextModel, preferences: list[rlhf.Preference]) -> None:
         learning_rate = page.choice("Learning rate", "dpo_lr", [1e-3, 3e-3, 1e-2, 3e-2], dpo_defaults.learning_rate,
                                     format_func=lambda v: f"{v:g}")
     with c4:
-        seed = int(page.number("Training seed", "dpo_seed", 0, 10_000, dpo_defaults.seed))
+        seed = page.seed("Training seed", "dpo_seed", dpo_defaults.seed)
     st.caption("Try a learning rate of 0.01 or more: the reward may rise further while the drift (KL) grows and "
                "the answers fall apart. That is why real RLHF keeps the tuned model close to the original.")
-    clicked = action_button(f"Train a copy with DPO on your {len(preferences)} pairs", type="primary",
-                            key=page.key("dpo_train"), icon=":material/thumb_up:")
-    area = st.container(key=page.key("dpo_result"))
-    if clicked:
-        bring_into_view(page.key("dpo_result"))
-        with area:
-            run_dpo(lm, preferences, dpo.DpoSettings(steps=steps, beta=float(beta), learning_rate=float(learning_rate),
-                                                     seed=seed))
-    result: dpo.DpoResult | None = st.session_state.get(page.key("dpo"))
-    with area:
-        if result is None:
+    train = page.action(f"Train a copy with DPO on your {len(taste.preferences)} pairs", "dpo_train",
+                        area="dpo_result", keep_click=True, type="primary", icon=":material/thumb_up:")
+    if train.clicked:
+        with train.area:
+            run_dpo(lm, taste, dpo.DpoSettings(steps=steps, beta=float(beta), learning_rate=float(learning_rate),
+                                               seed=seed))
+    with train.area:
+        if taste.tuned is None:
             st.info("No DPO copy yet. Collect at least two pairs, then train: the loss curve appears live.")
             return
+        result = taste.tuned.result
         show_chart(loss_chart(result.losses, result.settings.steps, "DPO loss on a batch of pairs"),
                         width="stretch")
         st.caption(f"{len(result.losses)} steps on {result.pairs} pairs in {result.seconds:.0f} s. The loss starts "
@@ -270,10 +273,9 @@ def dpo_training(lm: TextModel, preferences: list[rlhf.Preference]) -> None:
                    "chosen answers gain on the rejected ones. The copy lives only in this browser session.")
 
 
-def run_dpo(lm: TextModel, preferences: list[rlhf.Preference], tune: dpo.DpoSettings) -> None:
+def run_dpo(lm: TextModel, taste: Taste, tune: dpo.DpoSettings) -> None:
     """Train with a live loss curve; keep the result in the session (one DPO copy per session)."""
-    for name in ("dpo", "dpo_comparison"):
-        st.session_state.pop(page.key(name), None)
+    taste.tuned = None
     progress = st.progress(0.0, text="Copying the model and scoring your pairs with the base…")
     chart = st.empty()
     losses: list[float] = []
@@ -285,35 +287,36 @@ def run_dpo(lm: TextModel, preferences: list[rlhf.Preference], tune: dpo.DpoSett
         show_chart(loss_chart(losses, report.steps, "DPO loss on a batch of pairs"), where=chart, width="stretch")
 
     try:
-        result = dpo.train_dpo(lm, preferences, tune, on_step=on_step)
+        result = dpo.train_dpo(lm, taste.preferences, tune, on_step=on_step)
     except ValueError as error:
         progress.empty()
         chart.empty()
         st.warning(str(error))
     else:
-        st.session_state[page.key("dpo")] = result
+        taste.tuned = DpoCopy(result)
         st.rerun()  # the whole page: the before/after comparison below needs the new copy
 
 
 @st.fragment
-def dpo_comparison(lm: TextModel, result: dpo.DpoResult, reward: rlhf.RewardModel | None, new_tokens: int) -> None:
+def dpo_comparison(lm: TextModel, taste: Taste, tuned: DpoCopy, reward: rlhf.RewardModel | None,
+                   new_tokens: int) -> None:
     st.markdown(f"**Before and after DPO**: {DPO_SAMPLES} samples from each model with the same seeds.")
     p1, p2 = st.columns([3, 1])
     with p1:
         prompt = page.choice("Prompt", "dpo_prompt", prompts, prompts[1])
     with p2:
-        seed = int(page.number("Seed", "dpo_sample_seed", 0, 10_000, 11))
+        seed = page.seed("Seed", "dpo_sample_seed", 11)
+    result = tuned.result
     request = (id(result), id(reward), prompt, seed, new_tokens)
-    comparison = st.session_state.get(page.key("dpo_comparison"))
-    if comparison is None or comparison[0] != request:
+    comparison = tuned.comparison
+    if comparison is None or comparison.request != request:
         with st.spinner("The base and the DPO copy write with the same seeds; the reward model scores both…"):
             before = rlhf.sample_with_endings(lm, prompt, DPO_SAMPLES, seed, new_tokens, vary_length=False)
             after = rlhf.sample_with_endings(result.tuned, prompt, DPO_SAMPLES, seed, new_tokens, vary_length=False)
             scores = reward_scores(reward, [t for t, _ in before], [t for t, _ in after])
             kl = dpo.kl_from_base(lm, result.tuned, prompt, [t for t, _ in after])
-        comparison = (request, before, after, scores, kl)
-        st.session_state[page.key("dpo_comparison")] = comparison
-    _, before, after, scores, kl = comparison
+        comparison = tuned.comparison = DpoComparison(request, before, after, scores, kl)
+    before, after, scores, kl = comparison.before, comparison.after, comparison.scores, comparison.kl
     words = [sum(rlhf.word_count(t) for t, _ in texts) / len(texts) for texts in (before, after)]
     m1, m2, m3 = st.columns(3)
     if scores is not None:
@@ -336,15 +339,14 @@ def dpo_comparison(lm: TextModel, result: dpo.DpoResult, reward: rlhf.RewardMode
             score = "" if scores is None else f" · reward {scores[index][i]:+.2f}"
             with column:
                 completion_card(f"**{name}**, seed {seed + i}{score}", prompt, text, ended)
-    if action_button("Forget my DPO copy", key=page.key("dpo_forget"), icon=":material/delete:"):
-        for name in ("dpo", "dpo_comparison"):
-            st.session_state.pop(page.key(name), None)
+    if page.button("Forget my DPO copy", "dpo_forget", keep_click=True, icon=":material/delete:"):
+        taste.tuned = None
         st.rerun()
 
 
-dpo_training(lm, preferences)
-if page.key("dpo") in st.session_state:
-    dpo_comparison(lm, st.session_state[page.key("dpo")], reward, new_tokens)
+dpo_training(lm, state.taste)
+if state.taste.tuned is not None:
+    dpo_comparison(lm, state.taste, state.taste.tuned, reward, new_tokens)
 
 # --- explanations -------------------------------------------------------------------------------
 

@@ -5,14 +5,14 @@ from __future__ import annotations
 import streamlit as st
 
 from genai_demo.config import display_name, settings
-from genai_demo.engine import SamplingSettings, TextModel
+from genai_demo.engine.bundles import TextModel
+from genai_demo.engine.sampling import SamplingSettings
 from genai_demo.text.generation import TokenConfidence, decode, generate, sample_next_token, token_confidences
 from genai_demo.text.instruct import ended_turn, has_chat_template, user_turn
 from genai_demo.ui import loaders
 from genai_demo.ui.layout import page_intro
 from genai_demo.ui.literal import plain_markdown, visible_piece, whole_characters
 from genai_demo.ui.panels import input_notice
-from genai_demo.ui.progress import bring_into_view
 from genai_demo.ui.text.model_output import (
     confidence_view,
     continuation_html,
@@ -23,6 +23,7 @@ from genai_demo.ui.text.model_output import (
     probability_chart,
     queue_note,
 )
+from genai_demo.ui.text.text_generation import Generation, TextGenerationState
 
 EXAMPLES = (
     "What's the weather like today?",
@@ -50,6 +51,7 @@ page = page_intro(
 )
 
 lm = loaders.text_writer()
+state = page.state(TextGenerationState)
 
 
 def _use_example() -> None:
@@ -88,7 +90,7 @@ with st.expander("What do temperature, top-k, top-p and repetition penalty do?")
             "(role markers around each turn) and to end its turn with a special token. Given a bare text it "
             "may end its turn at once. With the template on, your prompt becomes a user's message and the "
             "model writes the assistant's reply; the grey text before the answer shows the markers it reads.")
-    st.caption(f"The model runs in {str(lm.dtype).removeprefix('torch.')} on {lm.device.upper()}: the text it "
+    st.caption(f"The model runs {lm.describe()}: the text it "
                "writes and every probability on this page come from the same weights. Everyone using this app "
                "shares one copy of the model, and their texts are written together in one batch, step by step; "
                "your seed still gives your text, whoever else is writing.")
@@ -121,10 +123,9 @@ def _note(knobs: SamplingSettings, ids: list[int], finished: bool) -> str:
     return note
 
 
-def _show_columns(boxes: list, result: dict) -> None:  # type: ignore[type-arg]
-    for box, knobs, text, ids, finished in zip(boxes, result["knobs"], result["texts"], result["ids"],
-                                               result["finished"]):
-        box.html(continuation_html(result["context"], whole_characters(text), _note(knobs, ids, finished)))
+def _show_columns(boxes: list, result: Generation) -> None:  # type: ignore[type-arg]
+    for box, knobs, text, ids, finished in zip(boxes, result.knobs, result.texts, result.ids, result.finished):
+        box.html(continuation_html(result.context, whole_characters(text), _note(knobs, ids, finished)))
 
 
 # --- side by side -------------------------------------------------------------------------------
@@ -141,17 +142,17 @@ def _column_knobs(index: int, seed: int, max_new_tokens: int) -> SamplingSetting
                             max_new_tokens=max_new_tokens, seed=seed)
 
 
-def _confidences(lm: TextModel, result: dict) -> None:  # type: ignore[type-arg]
+def _confidences(lm: TextModel, result: Generation) -> None:
     with st.expander("Confidence view: how sure was the model of each token?", expanded=False):
-        which = st.selectbox("Column", range(len(result["texts"])), key=page.key("confidence_column"),
-                             format_func=lambda i: f"Column {i + 1} ({_describe(result['knobs'][i])})")
-        ids = [i for i in result["ids"][which] if i not in lm.end_ids]
+        which = st.selectbox("Column", range(len(result.texts)), key=page.key("confidence_column"),
+                             format_func=lambda i: f"Column {i + 1} ({_describe(result.knobs[i])})")
+        ids = [i for i in result.ids[which] if i not in lm.end_ids]
         if numbers_missing_notice(lm, st):  # a serving engine sends text, not the model's probabilities
             return
         if ids:
-            scored = result.setdefault("confidences", {})  # scored once per column and result
+            scored = result.confidences  # scored once per column and result
             if which not in scored:
-                scored[which] = token_confidences(lm, result["context"], "", continuation_ids=ids)
+                scored[which] = token_confidences(lm, result.context, "", continuation_ids=ids)
             confidence_view(scored[which], key=page.key("confidence_token"))
         else:
             st.info("This column ended at once with the end token.")
@@ -166,7 +167,7 @@ def side_by_side(lm: TextModel, context: str) -> None:
         max_new_tokens = page.slider("Max new tokens", "max_new_tokens", 1, limits.max_new_tokens,
                                      min(40, limits.max_new_tokens))
     with shared[1]:
-        seed = int(page.number("Seed", "seed", 0, 2**31 - 1, 0))
+        seed = page.seed("Seed", "seed", 0)
     with shared[2]:
         count = page.choice("Columns", "columns", list(range(1, limits.max_columns + 1)),
                             min(2, limits.max_columns), widget=st.segmented_control)
@@ -175,11 +176,9 @@ def side_by_side(lm: TextModel, context: str) -> None:
         with column:
             st.markdown(f"**Column {index + 1}**")
             knobs_per_column.append(_column_knobs(index, seed, max_new_tokens))
-    run = st.button("Generate", key=page.key("generate"), type="primary", icon=":material/play_arrow:")
-    area = st.container(key=page.key("output"))
-    result_key = page.key("result")
-    if run:
-        bring_into_view(page.key("output"))
+    generation = page.action("Generate", "generate", area="output", type="primary", icon=":material/play_arrow:")
+    area = generation.area
+    if generation.clicked:
         with area:
             progress = st.progress(0.0, text="Reading your prompt…")
             boxes = [column.empty() for column in st.columns(count, border=True)]
@@ -189,9 +188,9 @@ def side_by_side(lm: TextModel, context: str) -> None:
                     for box in boxes:
                         box.info(queue_note(update))
                     continue
-                result = {"prompt": prompt, "context": context, "knobs": knobs_per_column, "texts": update.texts,
-                          "ids": update.token_ids, "finished": update.finished, "notices": update.prompt.notices}
-                st.session_state[result_key] = result  # kept even if the learner leaves mid-run
+                result = Generation(prompt, context, knobs_per_column, update.texts, update.token_ids, update.finished,
+                                    update.prompt.notices)
+                state.result = result  # kept even if the learner leaves mid-run
                 written = sum(len(ids) for ids in update.token_ids)
                 planned = sum(update.prompt.max_new_tokens)
                 progress.progress(min(1.0, written / max(1, planned)),
@@ -202,20 +201,20 @@ def side_by_side(lm: TextModel, context: str) -> None:
             progress.empty()
             area.warning(str(error))
             return
-    result = st.session_state.get(result_key)
+    result = state.result
     if result is None:
         area.caption("Press **Generate**: every column continues the same prompt with the same seed, "
                       "in one batch, and its text appears as the tokens arrive.")
         return
     with area:
-        if not run:
-            _show_columns([column.empty() for column in st.columns(len(result["texts"]), border=True)], result)
-            if result["prompt"] != prompt or result["context"] != context:
+        if not generation.clicked:
+            _show_columns([column.empty() for column in st.columns(len(result.texts), border=True)], result)
+            if result.prompt != prompt or result.context != context:
                 st.caption("This is your last result, written for an earlier prompt.")
-        if not all(result["finished"]):
+        if not all(result.finished):
             st.caption(":orange[:material/pause_circle: Stopped before the end (the page was left or rerun "
                        "while the model was writing). Press Generate to write it again.]")
-        for notice in result["notices"]:
+        for notice in result.notices:
             input_notice(notice)
         _confidences(lm, result)
 
@@ -249,9 +248,9 @@ def next_token_tab(lm: TextModel, context: str) -> None:
                 "the model's own probabilities, dark bars what is left to sample from, grey bars are cut off.")
     knobs = _knob_row("view_")
     extra: list[int] = []
-    generated = st.session_state.get(page.key("result"))
-    if generated and generated["context"] == context:
-        ids = [i for i in generated["ids"][0] if i not in lm.end_ids]
+    generated = state.result
+    if generated and generated.context == context:
+        ids = [i for i in generated.ids[0] if i not in lm.end_ids]
         if len(ids) > 1:
             upto = page.slider("Stop column 1's generation after this many tokens", "view_position", 0,
                                len(ids) - 1, 0)
@@ -274,13 +273,11 @@ def next_token_tab(lm: TextModel, context: str) -> None:
 def step_tab(lm: TextModel, context: str) -> None:
     st.markdown("Build the continuation yourself, one token at a time: click a candidate, or let the "
                 "computer pick (**sample** draws with the knobs, **greedy** takes the top one).")
-    steps_key = page.key("steps")
-    if st.session_state.get(page.key("steps_prompt")) != context:
-        st.session_state[steps_key] = []
-        st.session_state[page.key("steps_prompt")] = context
-    steps: list[TokenConfidence] = st.session_state.setdefault(steps_key, [])
+    if state.steps_context != context:
+        state.steps, state.steps_context = [], context
+    steps = state.steps
     knobs = _knob_row("step_")
-    step_seed = int(page.number("Seed", "step_seed", 0, 2**31 - 1, 0))
+    step_seed = page.seed("Seed", "step_seed", 0)
     knobs = SamplingSettings(temperature=knobs.temperature, top_k=knobs.top_k, top_p=knobs.top_p, seed=step_seed)
     chosen_ids = [c.token_id for c in steps]
     dist = next_token_view(lm, context, knobs, top=8, extra_ids=chosen_ids)

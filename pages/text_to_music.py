@@ -5,12 +5,13 @@ from __future__ import annotations
 import streamlit as st
 
 from genai_demo.config import licence_note, settings
-from genai_demo.sound import audio, music
+from genai_demo.engine import kinds
+from genai_demo.sound import music
 from genai_demo.ui import loaders
 from genai_demo.ui.charts import show_chart
 from genai_demo.ui.layout import page_intro
-from genai_demo.ui.progress import bring_into_view
 from genai_demo.ui.sound import player as sound_ui
+from genai_demo.ui.sound.text_to_music import TextToMusicState
 
 page = page_intro(
     "text_to_music",
@@ -18,9 +19,9 @@ page = page_intro(
     "fiftieth of a second, and the model predicts the next token again and again, exactly as a text model "
     "predicts the next word piece. Watch the grid of tokens fill in, then listen.",
 )
-RESULT, PAIR = page.key("result"), page.key("pair")
+state = page.state(TextToMusicState)
 
-bundle = loaders.music_model()
+bundle = loaders.model(kinds.MUSIC)
 limits = settings().limits
 st.caption(f"Model `{bundle.model_id}` on {bundle.device.upper()} ({str(bundle.dtype).removeprefix('torch.')}) · "
            f"{bundle.codebooks} codebooks × {bundle.frame_rate} frames per second · "
@@ -37,7 +38,7 @@ with middle:
     top_k = page.number("Top-k", "top_k", 1, music.MAX_TOP_K, 250, 10,
                         help="Sample only among the k likeliest tokens at each step.")
 with right:
-    seed = page.number("Seed", "seed", 0, audio.MAX_SEED, 0, 1, help="Same seed + same settings = the same clip.")
+    seed = page.seed("Seed", "seed", 0, help="Same seed + same settings = the same clip.")
 
 
 def knobs(place, suffix: str, guidance: float, temperature: float) -> music.MusicSettings:  # type: ignore[no-untyped-def]
@@ -49,7 +50,7 @@ def knobs(place, suffix: str, guidance: float, temperature: float) -> music.Musi
     with temperature_box:
         t = page.slider("Temperature", f"temperature{suffix}", *music.TEMPERATURE_RANGE, temperature, 0.05,
                         help="Below 1: safer, more repetitive; above 1: more surprising.")
-    return music.MusicSettings(prompt, float(seconds), float(g), float(t), int(top_k), int(seed))
+    return music.MusicSettings(prompt, float(seconds), float(g), float(t), int(top_k), seed)
 
 
 def compose(request: music.MusicSettings) -> music.Music | None:
@@ -77,16 +78,14 @@ one, pair = page.tabs(["One clip", "Side by side"])
 with one:
     if one.open:
         request = knobs(st, "", 3.0, 1.0)
-        clicked = st.button("Compose", key=page.key("compose"), type="primary", icon=":material/music_note:")
-        area = st.container(key=page.key("output"))
-        with area:
-            if clicked:
-                bring_into_view(page.key("output"))
+        composing = page.action("Compose", "compose", area="output", type="primary", icon=":material/music_note:")
+        with composing.area:
+            if composing.clicked:
                 clip = compose(request)
                 if clip is not None:
-                    st.session_state[RESULT] = clip
-            if RESULT in st.session_state:
-                show(st.session_state[RESULT], key=page.key("download"))
+                    state.clip = clip
+            if state.clip is not None:
+                show(state.clip, key=page.key("download"))
             else:
                 st.info("Press **Compose**. The grid of audio tokens fills in while the model predicts them.")
 
@@ -95,16 +94,14 @@ with pair:
         st.markdown("Same prompt, seed, length and top-k; only guidance and temperature differ.")
         columns = st.columns(2)
         requests = [knobs(columns[0], "_a", 1.0, 1.0), knobs(columns[1], "_b", 5.0, 1.0)]
-        clicked = st.button("Compose both", key=page.key("pair_go"), icon=":material/compare:")
-        area = st.container(key=page.key("pair_output"))
-        with area:
-            if clicked:
-                bring_into_view(page.key("pair_output"))
-                clips = [compose(r) for r in requests]
-                if all(clips):
-                    st.session_state[PAIR] = clips
-            if PAIR in st.session_state:
-                for column, clip, name in zip(st.columns(2), st.session_state[PAIR], "AB"):
+        composing = page.action("Compose both", "pair_go", area="pair_output", icon=":material/compare:")
+        with composing.area:
+            if composing.clicked:
+                a, b = [compose(r) for r in requests]
+                if a and b:
+                    state.pair = (a, b)
+            if state.pair is not None:
+                for column, clip, name in zip(st.columns(2), state.pair, "AB"):
                     with column:
                         s = clip.settings
                         st.markdown(f"**{name}**: guidance {s.guidance_scale:g}, temperature {s.temperature:g}")
@@ -127,4 +124,5 @@ with st.expander("EnCodec: an autoencoder for sound"):
         "replaced by the number of its nearest entry in a learned codebook, and a decoder turns the numbers back "
         "into a waveform. MusicGen never sees the waveform: it writes the numbers, and EnCodec's decoder plays them."
     )
-    st.page_link("pages/vae_lab.py", label="VAE lab: squeeze digits into two numbers and back", icon=":material/blur_on:")
+    st.page_link("pages/vae_lab.py", label="VAE lab: squeeze digits into two numbers and back",
+                 icon=":material/blur_on:")

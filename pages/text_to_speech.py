@@ -5,20 +5,21 @@ from __future__ import annotations
 import streamlit as st
 
 from genai_demo.config import licence_note, settings
-from genai_demo.sound import audio, speech
+from genai_demo.engine import kinds
+from genai_demo.sound import speech
 from genai_demo.ui import loaders
 from genai_demo.ui.layout import page_intro
-from genai_demo.ui.progress import bring_into_view
 from genai_demo.ui.sound import player as sound_ui
+from genai_demo.ui.sound.text_to_speech import TextToSpeechState
 
 page = page_intro(
     "text_to_speech",
     "A speech model turns written text into sound. This one, a VITS voice, reads your sentence letter by letter, "
     "decides how long each sound lasts, and produces the whole waveform in one pass, faster than you can say it.",
 )
-RESULT = page.key("result")
+state = page.state(TextToSpeechState)
 
-bundle = loaders.speech_model()
+bundle = loaders.model(kinds.TTS)
 st.caption(f"Voice `{bundle.model_id}` on {bundle.device.upper()} · {bundle.sample_rate:,} samples per second · "
            f"{licence_note(bundle.model_id)} (GENAI_TTS_MODEL picks another)")
 
@@ -35,21 +36,19 @@ with right:
     duration_noise = page.slider("Rhythm noise", "duration_noise", *speech.NOISE_RANGE, 0.8, 0.05,
                                  help="Randomness in how long each sound lasts.")
 with last:
-    seed = page.number("Seed", "seed", 0, audio.MAX_SEED, 0, 1, help="Same seed + same settings = the same recording.")
-request = speech.SpeechSettings(text, float(rate), float(noise), float(duration_noise), int(seed))
+    seed = page.seed("Seed", "seed", 0, help="Same seed + same settings = the same recording.")
+request = speech.SpeechSettings(text, float(rate), float(noise), float(duration_noise), seed)
 
-clicked = st.button("Speak", key=page.key("speak"), type="primary", icon=":material/record_voice_over:")
-area = st.container(key=page.key("output"))
-if clicked:
-    bring_into_view(page.key("output"))
+speak = page.action("Speak", "speak", area="output", type="primary", icon=":material/record_voice_over:")
+if speak.clicked:
     try:
-        with area, sound_ui.speech_line() as on_wait, st.spinner("Speaking…"):
-            st.session_state[RESULT] = speech.speak(bundle, request, on_wait=on_wait)
+        with speak.area, sound_ui.speech_line() as on_wait, st.spinner("Speaking…"):
+            state.speech = speech.speak(bundle, request, on_wait=on_wait)
     except ValueError as error:
-        area.warning(str(error), icon=":material/warning:")
+        speak.area.warning(str(error), icon=":material/warning:")
 
-result: speech.Speech | None = st.session_state.get(RESULT)
-with area:
+result = state.speech
+with speak.area:
     if result is None:
         st.info("Press **Speak** to hear the sentence, see its waveform and its spectrogram.")
     else:

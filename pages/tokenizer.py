@@ -1,9 +1,12 @@
+"""Tokenizer: a text as token chips and counts, several tokenizers compared, one token looked up, and BPE's merges
+step by step (genai_demo.text.tokens, text.bpe, ui.tokens)."""
+
 import altair as alt
 import pandas as pd
 import streamlit as st
 
 from genai_demo.config import settings
-from genai_demo.engine import image_model_id
+from genai_demo.engine import kinds
 from genai_demo.text import bpe, tokens
 from genai_demo.text.tokenizer_source import MAX_NAME_CHARS
 from genai_demo.ui import loaders
@@ -90,7 +93,7 @@ candidates = [
     ("Text model", text_model_id),
     ("Sentence embedder", settings().embed_model),
     # The image model this machine uses (on a GPU not the CPU's): the one `prefetch` downloaded.
-    ("Image model (CLIP)", image_model_id()),
+    ("Image model (CLIP)", kinds.IMAGE.model_id()),
 ]
 if custom_id:
     candidates.append(("Your tokenizer", custom_id))
@@ -134,7 +137,8 @@ for column, (label, model_id) in zip(columns, candidates):
             st.warning(problems[label])
             continue
         window = tokens.context_window(loaded[label], model_id)
-        st.caption(tokens.tokenizer_style(loaded[label]).name + (f" · its model reads {window:,} tokens" if window else ""))
+        st.caption(tokens.tokenizer_style(loaded[label]).name
+                   + (f" · its model reads {window:,} tokens" if window else ""))
         if label not in compared:
             st.caption("No text yet.")
             continue

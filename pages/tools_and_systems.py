@@ -1,3 +1,6 @@
+"""Tools and systems: the companies, platforms and products behind generative AI, each with the page that shows the
+same idea and what this app uses from it (text and links only, no model)."""
+
 import streamlit as st
 
 from genai_demo.config import display_name, settings

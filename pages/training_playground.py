@@ -1,3 +1,6 @@
+"""Training playground: a network with hidden layers learns, live, to colour the plane blue and orange, with a map
+of what each hidden neuron responds to (genai_demo.nets.playground, ui.nets.neurons)."""
+
 import pandas as pd
 import streamlit as st
 
@@ -82,7 +85,7 @@ def playground() -> None:
                                  int(DEFAULT["validation_fraction"] * 100), 5,
                                  help="These points are never used for training: they show how well the network "
                                       "does on data it has not seen.")
-        seed = int(page.number("Seed", "seed", 0, 10_000, 0, 1))
+        seed = page.seed("Seed", "seed", 0)
     with network_column:
         st.markdown("**Network**")
         layers = int(page.number("Hidden layers", "layers", 1, MAX_LAYERS, len(DEFAULT["hidden_layers"]), 1))

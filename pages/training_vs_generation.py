@@ -1,3 +1,6 @@
+"""Training vs generation: a tiny character model trains on a text you pick, writes at each stage, and shows the
+fixed window it reads (genai_demo.nets.char_model)."""
+
 import altair as alt
 import pandas as pd
 import streamlit as st
@@ -14,12 +17,13 @@ from genai_demo.nets.char_model import (
     uniform_loss,
 )
 from genai_demo.ui.charts import show_chart
+from genai_demo.ui.colours import COMPARED_LOSS, TRAINING_LOSS
 from genai_demo.ui.inputs import PageInputs
 from genai_demo.ui.layout import page_intro
 from genai_demo.ui.literal import plain_markdown
 from genai_demo.ui.nets.neurons import number
+from genai_demo.ui.nets.training_vs_generation import TrainingRun, TrainingVsGenerationState, Written
 from genai_demo.ui.panels import input_notice
-from genai_demo.ui.progress import bring_into_view
 
 OWN_TEXT = "own"
 
@@ -57,7 +61,7 @@ max_steps = limits.max_train_steps
 with settings_column:
     steps = page.slider("Training steps", "steps", 10, max_steps, min(500, max_steps), 10,
                         help="Each step shows the model 64 random snippets and corrects it once.")
-    seed = int(page.number("Seed", "seed", 0, 10_000, 0))
+    seed = page.seed("Seed", "seed", 0)
 with prompt_column:
     prompt = page.text("Start the text with", "prompt", text[:CONTEXT].strip() or text[:CONTEXT], max_chars=200,
                        area=False)
@@ -65,10 +69,10 @@ with prompt_column:
                               help="Low: the safest next character. High: more surprising picks.")
 
 signature = (text, steps, seed, prompt, temperature)
-clicked = st.button("Train, then write at each stage", key=page.key("train"), type="primary", icon=":material/school:")
-area = st.container(key=page.key("result"))
-if clicked:
-    bring_into_view(page.key("result"))
+state = page.state(TrainingVsGenerationState)
+training = page.action("Train, then write at each stage", "train", type="primary", icon=":material/school:")
+area = training.area
+if training.clicked:
     progress = area.progress(0.0, text="Training…")
 
     def on_step(step: int, loss: float) -> None:
@@ -78,18 +82,18 @@ if clicked:
     checkpoints = tuple(c for c in DEFAULT_CHECKPOINTS if c < steps)
     model, snapshots = train_with_snapshots(text, steps, prompt, checkpoints, seed=seed, on_step=on_step)
     progress.empty()
-    st.session_state[page.key("trained")] = {"model": model, "snapshots": snapshots, "signature": signature}
+    state.trained = TrainingRun(model, snapshots, signature)
 
-result = st.session_state.get(page.key("trained"))
+result = state.trained
 if result is None:
     area.info("Press **Train** to watch a model go from random letters to something that sounds like the text.",
               icon=":material/play_arrow:")
     st.stop()
-model, snapshots = result["model"], result["snapshots"]
+model, snapshots = result.model, result.snapshots
 
 
 def show_training() -> None:
-    if result["signature"] != signature:
+    if result.signature != signature:
         st.caption(":material/info: The settings changed since this training run; press Train again to use them.")
     st.subheader("The same prompt, the same seed, at each stage of training")
     stage_columns = st.columns(2)
@@ -101,9 +105,9 @@ def show_training() -> None:
     curve["loss (smoothed)"] = curve["loss"].rolling(10, min_periods=1).mean()
     baseline = uniform_loss(model)
     show_chart(alt.layer(
-        alt.Chart(curve).mark_line(color="#2c3e50").encode(x=alt.X("step:Q", title="training step"),
+        alt.Chart(curve).mark_line(color=TRAINING_LOSS).encode(x=alt.X("step:Q", title="training step"),
                                                            y=alt.Y("loss (smoothed):Q", title="loss")),
-        alt.Chart(pd.DataFrame({"loss": [baseline]})).mark_rule(strokeDash=[4, 4], color="#e45756").encode(
+        alt.Chart(pd.DataFrame({"loss": [baseline]})).mark_rule(strokeDash=[4, 4], color=COMPARED_LOSS).encode(
             y=alt.Y("loss:Q")),
     ).properties(height=220), width="stretch")
     st.caption(f"Dashed: the loss of blind guessing among the {len(model.vocab)} characters of the text "
@@ -121,17 +125,16 @@ def let_it_create(page: PageInputs) -> None:
     with length_column:
         length = page.slider("Characters to write", "length", 20, min(MAX_GENERATE_CHARS, 600), 300, 20)
     with seed_column:
-        sample_seed = int(page.number("Sampling seed", "sample_seed", 0, 10_000, 1))
+        sample_seed = page.seed("Sampling seed", "sample_seed", 1)
     setup = (id(model), prompt, length, temperature, sample_seed)
-    if st.button("Write", key=page.key("write"), icon=":material/edit:"):
+    if page.button("Write", "write", icon=":material/edit:"):
         unknown = sorted({ch for ch in prompt if ch not in model.vocab})
         if unknown:
             input_notice(f"The model never saw {', '.join(repr(ch) for ch in unknown)}; those characters are skipped.")
-        st.session_state[page.key("written")] = (setup, prompt + generate(model, prompt, length, temperature,
-                                                                          sample_seed))
-    written = st.session_state.get(page.key("written"))
-    if written is not None and written[0] == setup:
-        st.code(written[1], language=None, wrap_lines=True)
+        state.written = Written(setup, prompt + generate(model, prompt, length, temperature, sample_seed))
+    written = state.written
+    if written is not None and written.setup == setup:
+        st.code(written.text, language=None, wrap_lines=True)
 
 
 let_it_create(page)
@@ -140,9 +143,9 @@ st.subheader("What it can see: a fixed window")
 seen = prompt[-CONTEXT:]
 st.markdown(
     f"To choose each next character this model reads only the **last {CONTEXT} characters**, never more: here "
-    f"that is **{plain_markdown(repr(seen))}**. Everything earlier is invisible to it, which is why its sentences wander after a few "
-    "words. A transformer's attention can reach back to any earlier token of its window in one step; the "
-    "walk-through measures how far each layer of a real model actually looks, on the Alice passage."
+    f"that is **{plain_markdown(repr(seen))}**. Everything earlier is invisible to it, which is why its sentences "
+    "wander after a few words. A transformer's attention can reach back to any earlier token of its window in one "
+    "step; the walk-through measures how far each layer of a real model actually looks, on the Alice passage."
 )
 st.page_link("pages/how_llms_work.py", label="How ChatGPT answers → Reach: how far back attention looks",
              icon=":material/hub:", query_params={"how_llms_work_step": "Reach"})

@@ -1,14 +1,19 @@
+"""VAE lab: a VAE trained live on digits, its 2-number latent space walked and morphed, and Stable Diffusion's own
+VAE round trip (genai_demo.nets.vae, ui.nets.labs)."""
+
 import numpy as np
 import streamlit as st
 
 from genai_demo.config import settings
+from genai_demo.engine import kinds
 from genai_demo.nets.vae import VaeConfig, VaeTrainer, demo_picture, digits, sd_vae_round_trip
 from genai_demo.ui import loaders
 from genai_demo.ui.charts import show_chart
+from genai_demo.ui.colours import KL, RECONSTRUCTION
 from genai_demo.ui.layout import page_intro
 from genai_demo.ui.nets.labs import crisp_image, latent_map_chart, loss_chart
 from genai_demo.ui.nets.live_training import live_training, session_trainer
-from genai_demo.ui.progress import bring_into_view
+from genai_demo.ui.nets.vae_lab import VaeLabState
 
 page = page_intro(
     "vae_lab",
@@ -19,15 +24,15 @@ page = page_intro(
 )
 
 LIMIT = settings().limits.max_train_steps
-LOSSES = {"reconstruction": "#1f77b4", "kl": "#ff7f0e"}
+LOSSES = {"reconstruction": RECONSTRUCTION, "kl": KL}
 
 lr_col, seed_col = st.columns(2)
 with lr_col:
     lr = page.number("Learning rate", "lr", 0.0, 10.0, 0.002, 0.0005, format="%.4f")
 with seed_col:
-    seed = page.number("Seed", "seed", 0, 2**31 - 1, 0, 1)
+    seed = page.seed("Seed", "seed", 0)
 try:
-    config = VaeConfig(lr=float(lr), seed=int(seed)).validated()
+    config = VaeConfig(lr=float(lr), seed=seed).validated()
 except ValueError as error:
     st.warning(str(error), icon=":material/warning:")
     st.stop()
@@ -134,12 +139,12 @@ st.markdown(
     "of 4 channels (8 times smaller each way for the real model), the diffusion model works in that small "
     "latent space, and the VAE decoder turns the result back into pixels."
 )
-bundle = loaders.image_pipeline_if_loaded()
+bundle = loaders.model_if_loaded(kinds.IMAGE)
 if bundle is None:
     st.info("The image model is not loaded yet. It is large, so this page only borrows it once another page "
             "(or this button) has loaded it.", icon=":material/download:")
     if st.button("Load the image model", key="vae_lab_load_sd", icon=":material/download:"):
-        bundle = loaders.image_pipeline()
+        bundle = loaders.model(kinds.IMAGE)
 if bundle is not None:
     limits = settings().limits
     sides = [side for side in (128, 256, 512) if side <= limits.max_image_side]
@@ -148,11 +153,10 @@ if bundle is not None:
                                       key="vae_lab_upload")
     with side_col:
         side = page.choice("Longest side (px)", "side", sides, sides[min(1, len(sides) - 1)])
-    clicked = st.button("Encode and decode", key=page.key("round_trip"), type="primary", icon=":material/compress:")
-    area = st.container(key=page.key("sd_area"))
-    if clicked:
-        with area:
-            bring_into_view(page.key("sd_area"))
+    state = page.state(VaeLabState)
+    trip = page.action("Encode and decode", "round_trip", area="sd_area", type="primary", icon=":material/compress:")
+    if trip.clicked:
+        with trip.area:
             picture = demo_picture(side)
             if upload is not None:
                 from PIL import Image, UnidentifiedImageError
@@ -167,9 +171,9 @@ if bundle is not None:
                     st.warning("That picture has too many pixels to open safely; using the test picture instead.")
                     picture = demo_picture(side)
             with st.spinner("Encoding and decoding…"):
-                st.session_state[page.key("sd_result")] = sd_vae_round_trip(bundle, picture, side)
-    with area:
-        result = st.session_state.get(page.key("sd_result"))
+                state.round_trip = sd_vae_round_trip(bundle, picture, side)
+    with trip.area:
+        result = state.round_trip
         if result:
             channels, height, width = result.latent_shape
             shape_m, ratio_m = st.columns(2)

@@ -207,14 +207,16 @@ def run_page(page: str, timeout: float = 120, state: dict | None = None, link: d
 @pytest.fixture(scope="session")
 def lm(tiny_gpt2_dir):
     """The tiny GPT-2 loaded through the app's own loader (shared by the tests that only read it)."""
-    from genai_demo import engine
+    from genai_demo.engine import kinds
+    from genai_demo.engine.loader import load_model
 
-    return engine.load_text_model(str(tiny_gpt2_dir))
+    return load_model(kinds.TEXT, str(tiny_gpt2_dir))
 
 
 @pytest.fixture(scope="session")
 def embedder(minilm_dir):
     """The real all-MiniLM-L6-v2, loaded through the app's own loader."""
-    from genai_demo import engine
+    from genai_demo.engine import kinds
+    from genai_demo.engine.loader import load_model
 
-    return engine.load_embedder(str(minilm_dir))
+    return load_model(kinds.EMBED, str(minilm_dir))

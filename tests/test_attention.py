@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 import torch
 
-from genai_demo import engine
+from genai_demo.engine import kinds
+from genai_demo.engine.loader import load_model
 from genai_demo.text import attention
 
 QUESTION = "What's the weather like today?"
@@ -14,7 +15,7 @@ QUESTION = "What's the weather like today?"
 
 @pytest.fixture(scope="module")
 def lm(tiny_gpt2_dir):
-    return engine.load_text_model(str(tiny_gpt2_dir))
+    return load_model(kinds.TEXT, str(tiny_gpt2_dir))
 
 
 @pytest.fixture(scope="module")
@@ -123,7 +124,7 @@ def test_walkthroughs_during_generation_leave_the_text_unchanged(lm):
     """Maps requested while other learners write: their text is the same as without the maps."""
     import threading
 
-    from genai_demo.engine import SamplingSettings
+    from genai_demo.engine.sampling import SamplingSettings
     from genai_demo.text import generation
 
     columns = [SamplingSettings(temperature=0.9, seed=7, max_new_tokens=40)]

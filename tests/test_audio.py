@@ -16,20 +16,23 @@ import numpy as np
 import pytest
 import soundfile
 
-from genai_demo import cli, engine
+from genai_demo import cli
 from genai_demo.config import settings
+from genai_demo.engine import kinds
+from genai_demo.engine.errors import ModelUnavailable
+from genai_demo.engine.loader import load_model
 from genai_demo.sound import audio, music, speech
 from tests.conftest import reset_app_state
 
 
 @pytest.fixture(scope="module")
 def voice(tiny_vits_dir):
-    return engine.load_speech_model(str(tiny_vits_dir))
+    return load_model(kinds.TTS, str(tiny_vits_dir))
 
 
 @pytest.fixture(scope="module")
 def composer(tiny_musicgen_dir):
-    return engine.load_music_model(str(tiny_musicgen_dir))
+    return load_model(kinds.MUSIC, str(tiny_musicgen_dir))
 
 
 def read_wav(data: bytes):  # type: ignore[no-untyped-def]
@@ -247,7 +250,7 @@ def test_prefetch_audio_names_both_sound_models(sound_env, capsys):
 
 
 def test_a_sound_model_missing_offline_names_the_prefetch_audio_command(missing_models_env):
-    for load in (engine.load_speech_model, engine.load_music_model):
-        with pytest.raises(engine.ModelUnavailable) as caught:
-            load()
+    for kind in (kinds.TTS, kinds.MUSIC):
+        with pytest.raises(ModelUnavailable) as caught:
+            load_model(kind)
         assert "python -m genai_demo prefetch audio" in caught.value.fix

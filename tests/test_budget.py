@@ -10,10 +10,15 @@ from dataclasses import dataclass
 import pytest
 import torch
 
-from genai_demo import engine
-from genai_demo.engine import ImagePipeline, SamplingSettings, TurnQueue
-from genai_demo.engine.budget import MemoryBudget, NoRoom, reset_shared_budget
-from genai_demo.engine.loader import room_to_load
+from genai_demo.engine import kinds
+from genai_demo.engine.budget import MemoryBudget, NoRoom, reset_shared_budget, shared_budget
+from genai_demo.engine.bundles import ImagePipeline
+from genai_demo.engine.errors import ModelUnavailable
+from genai_demo.engine.estimates import estimate_bytes, room_to_load
+from genai_demo.engine.loader import load_model
+from genai_demo.engine.queue import TurnQueue
+from genai_demo.engine.sampling import SamplingSettings
+from genai_demo.engine.shared import loaded_model, shared_model
 from genai_demo.engine.sizes import folder_parameters, loaded_bytes, weight_files
 from genai_demo.text import generation
 from tests.conftest import reset_app_state, run_page
@@ -107,10 +112,10 @@ def test_an_unloaded_bundle_lets_its_weights_go_even_if_something_still_holds_it
 
 
 def test_size_is_read_before_loading_and_matches_the_loaded_model(tiny_gpt2_dir, tiny_sd_dir):
-    expected = engine.estimate_bytes("text", str(tiny_gpt2_dir))
-    lm = engine.load_text_model(str(tiny_gpt2_dir))
+    expected = estimate_bytes(kinds.TEXT, str(tiny_gpt2_dir))
+    lm = load_model(kinds.TEXT, str(tiny_gpt2_dir))
     assert expected == loaded_bytes(lm) == 4 * sum(p.numel() for p in lm.model.parameters())
-    pipeline = engine.load_image_pipeline(str(tiny_sd_dir))
+    pipeline = load_model(kinds.IMAGE, str(tiny_sd_dir))
     parts = [pipeline.pipeline.unet, pipeline.pipeline.vae, pipeline.pipeline.text_encoder]
     assert folder_parameters(tiny_sd_dir) == sum(p.numel() for part in parts for p in part.parameters())
 
@@ -134,15 +139,15 @@ def test_one_set_of_weights_per_component_and_the_half_size_files_on_a_gpu():
 
 
 def test_unloading_a_text_model_stops_its_engine_worker(tiny_gpt2_dir, tiny_chat_dir):
-    reset_shared_budget(MemoryBudget(limit=int(1.5 * engine.estimate_bytes("text", str(tiny_gpt2_dir))), wait_s=0))
+    reset_shared_budget(MemoryBudget(limit=int(1.5 * estimate_bytes(kinds.TEXT, str(tiny_gpt2_dir))), wait_s=0))
     try:
-        lm = engine.shared_model("text", "text model", str(tiny_gpt2_dir), engine.load_text_model)
+        lm = shared_model(kinds.TEXT, str(tiny_gpt2_dir))
         generation.generate_texts(lm, "Hello", [SamplingSettings(max_new_tokens=3)])
         worker = lm.engine._worker
         assert worker is not None and worker.is_alive()
         del lm  # the page's run is over: nothing holds the model any more
-        engine.shared_model("chat", "chat model", str(tiny_chat_dir), engine.load_chat_model)
-        assert engine.loaded_model("text", str(tiny_gpt2_dir)) is None
+        shared_model(kinds.CHAT, str(tiny_chat_dir))
+        assert loaded_model(kinds.TEXT, str(tiny_gpt2_dir)) is None
         assert not worker.is_alive()
     finally:
         reset_shared_budget()
@@ -154,7 +159,7 @@ def test_unloading_a_text_model_stops_its_engine_worker(tiny_gpt2_dir, tiny_chat
 @pytest.fixture
 def tiny_budget(app_env, tiny_gpt2_dir):
     """Room for one tiny text model at a time, beside nothing else."""
-    one_model = engine.estimate_bytes("text", str(tiny_gpt2_dir))
+    one_model = estimate_bytes(kinds.TEXT, str(tiny_gpt2_dir))
     reset_shared_budget(MemoryBudget(limit=int(1.5 * one_model), wait_s=0.5))
     yield
     reset_app_state()
@@ -163,17 +168,17 @@ def tiny_budget(app_env, tiny_gpt2_dir):
 def test_a_learner_moving_between_pages_unloads_the_model_they_left(tiny_budget, tiny_gpt2_dir, tiny_chat_dir):
     at = run_page("text_generation.py")
     assert not at.exception and not at.error
-    assert engine.loaded_model("text", str(tiny_gpt2_dir)) is not None
+    assert loaded_model(kinds.TEXT, str(tiny_gpt2_dir)) is not None
     at.switch_page("pages/chat.py").run()
     assert not at.exception and not at.error
-    assert engine.loaded_model("chat", str(tiny_chat_dir)) is not None
-    assert engine.loaded_model("text", str(tiny_gpt2_dir)) is None
+    assert loaded_model(kinds.CHAT, str(tiny_chat_dir)) is not None
+    assert loaded_model(kinds.TEXT, str(tiny_gpt2_dir)) is None
 
 
 def test_a_page_whose_model_must_wait_says_so(tiny_budget, tiny_gpt2_dir):
     other_learner = ("another session", "text page")
-    engine.shared_budget().get(("held",), "text model `GPT-2` (another learner)",
-                               lambda: engine.load_text_model(str(tiny_gpt2_dir)),
+    shared_budget().get(("held",), "text model `GPT-2` (another learner)",
+                               lambda: load_model(kinds.TEXT, str(tiny_gpt2_dir)),
                                lambda: None, other_learner)
     at = run_page("chat.py")
     assert not at.exception
@@ -184,24 +189,24 @@ def test_a_page_whose_model_must_wait_says_so(tiny_budget, tiny_gpt2_dir):
 
 
 def test_image_page_loads_through_the_budget(app_env, tiny_sd_dir):
-    reset_shared_budget(MemoryBudget(limit=int(1.2 * room_to_load("image", str(tiny_sd_dir))), wait_s=0.5))
+    reset_shared_budget(MemoryBudget(limit=int(1.2 * room_to_load(kinds.IMAGE, str(tiny_sd_dir))), wait_s=0.5))
     at = run_page("image_generation.py")
     assert not at.exception
-    assert isinstance(engine.loaded_model("image", str(tiny_sd_dir)), ImagePipeline)
+    assert isinstance(loaded_model(kinds.IMAGE, str(tiny_sd_dir)), ImagePipeline)
 
 
 def test_loading_the_image_model_makes_room_for_a_picture_not_only_its_weights(app_env, tiny_gpt2_dir, tiny_sd_dir):
     """The text model fits beside the image model's weights, but not beside what drawing then needs too."""
-    text_bytes = engine.estimate_bytes("text", str(tiny_gpt2_dir))
-    weights, room = engine.estimate_bytes("image", str(tiny_sd_dir)), room_to_load("image", str(tiny_sd_dir))
+    text_bytes = estimate_bytes(kinds.TEXT, str(tiny_gpt2_dir))
+    weights, room = estimate_bytes(kinds.IMAGE, str(tiny_sd_dir)), room_to_load(kinds.IMAGE, str(tiny_sd_dir))
     assert room > weights
     assert text_bytes // 2 < room - weights  # so text + weights fit in the limit below, text + room do not
     reset_shared_budget(MemoryBudget(limit=room + text_bytes // 2, wait_s=0.5))
     try:
-        engine.shared_model("text", "text model", str(tiny_gpt2_dir), engine.load_text_model)
-        engine.shared_model("image", "image model", str(tiny_sd_dir), engine.load_image_pipeline)
-        assert engine.loaded_model("text", str(tiny_gpt2_dir)) is None
-        assert engine.loaded_model("image", str(tiny_sd_dir)) is not None
+        shared_model(kinds.TEXT, str(tiny_gpt2_dir))
+        shared_model(kinds.IMAGE, str(tiny_sd_dir))
+        assert loaded_model(kinds.TEXT, str(tiny_gpt2_dir)) is None
+        assert loaded_model(kinds.IMAGE, str(tiny_sd_dir)) is not None
     finally:
         reset_shared_budget()
 
@@ -209,17 +214,15 @@ def test_loading_the_image_model_makes_room_for_a_picture_not_only_its_weights(a
 def test_the_room_for_a_picture_stays_reserved_while_the_image_model_is_loaded(app_env, tiny_gpt2_dir, tiny_sd_dir):
     """A learner on the image page holds its model; a text model that would fit beside the weights alone
     must not take the room the next picture needs."""
-    text_bytes = engine.estimate_bytes("text", str(tiny_gpt2_dir))
-    room = room_to_load("image", str(tiny_sd_dir))
+    text_bytes = estimate_bytes(kinds.TEXT, str(tiny_gpt2_dir))
+    room = room_to_load(kinds.IMAGE, str(tiny_sd_dir))
     reset_shared_budget(MemoryBudget(limit=room + text_bytes // 2, wait_s=0.3))
     try:
-        engine.shared_model("image", "image model", str(tiny_sd_dir), engine.load_image_pipeline,
-                            holder=("drawing learner", "image page"))
-        with pytest.raises(engine.ModelUnavailable):
-            engine.shared_model("text", "text model", str(tiny_gpt2_dir), engine.load_text_model,
-                                holder=("writing learner", "text page"))
-        assert engine.loaded_model("image", str(tiny_sd_dir)) is not None
-        assert engine.loaded_model("text", str(tiny_gpt2_dir)) is None
+        shared_model(kinds.IMAGE, str(tiny_sd_dir), holder=("drawing learner", "image page"))
+        with pytest.raises(ModelUnavailable):
+            shared_model(kinds.TEXT, str(tiny_gpt2_dir), holder=("writing learner", "text page"))
+        assert loaded_model(kinds.IMAGE, str(tiny_sd_dir)) is not None
+        assert loaded_model(kinds.TEXT, str(tiny_gpt2_dir)) is None
     finally:
         reset_shared_budget()
 

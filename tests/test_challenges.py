@@ -201,7 +201,7 @@ def test_challenge_pages_run_on_a_llama_architecture_model(app_env, tiny_llama_d
     if page == "overfitting.py":
         at.button(key="overfitting_run").click().run()
         assert not at.exception
-        assert len(at.session_state["overfitting_demo"].losses) == 10
+        assert len(at.session_state["overfitting_state"].demo.losses) == 10
     else:
         assert at.metric[0].value.endswith(f"of {len(load_fact_questions())}")
     assert "tiny-llama" in _texts(at.markdown)
@@ -238,10 +238,22 @@ def test_overfitting_page_trains_a_session_copy_and_compares(app_env):
     assert not at.exception
     captions = _texts(at.caption)
     assert "Before:" in captions and "After overfitting:" in captions
-    assert len(at.session_state["overfitting_demo"].losses) == 20
+    assert len(at.session_state["overfitting_state"].demo.losses) == 20
     at.text_area(key="overfitting_tiny_text").set_value("   ")
     at.button(key="overfitting_run").click().run()
     assert "empty" in _texts(at.warning)
+
+
+def test_the_overfitting_result_survives_a_rerun_and_a_visit_to_another_page(app_env):
+    at = run_page("overfitting.py", timeout=180, link={"overfitting_steps": "10"})
+    at.button(key="overfitting_run").click().run()
+    demo = at.session_state["overfitting_state"].demo
+    at.run()  # a rerun without a click: the kept result is shown again, not trained again
+    at.switch_page("pages/home.py").run()
+    at.switch_page("pages/overfitting.py").run()
+    assert not at.exception
+    assert at.session_state["overfitting_state"].demo is demo
+    assert "After overfitting:" in _texts(at.caption)
 
 
 def test_an_absurd_step_count_in_a_link_is_clamped_with_a_notice(app_env):
@@ -253,10 +265,11 @@ def test_an_absurd_step_count_in_a_link_is_clamped_with_a_notice(app_env):
 
 def test_an_instruct_model_answers_every_fact_question(smollm2_dir):
     """Real SmolLM2-135M-Instruct: its answers come after a new line or end its turn; none may show as empty."""
-    from genai_demo import engine
     from genai_demo.challenges.hallucination import check_all
+    from genai_demo.engine import kinds
+    from genai_demo.engine.loader import load_model
 
-    smol = engine.load_text_model(str(smollm2_dir))
+    smol = load_model(kinds.TEXT, str(smollm2_dir))
     checks = check_all(smol, load_fact_questions()[:6])
     assert all(check.chat for check in checks), "the question went in through the chat template"
     assert all(check.answer for check in checks), [check.answer for check in checks]

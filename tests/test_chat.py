@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 import torch
 
-from genai_demo import engine
-from genai_demo.engine import SamplingSettings
+from genai_demo.engine import kinds
+from genai_demo.engine.loader import load_model
+from genai_demo.engine.sampling import SamplingSettings
 from genai_demo.text import chat
 
 SYSTEM = "You are a helpful assistant."
@@ -14,7 +15,7 @@ SYSTEM = "You are a helpful assistant."
 
 @pytest.fixture(scope="module")
 def lm(tiny_chat_dir):
-    return engine.load_chat_model(str(tiny_chat_dir))
+    return load_model(kinds.CHAT, str(tiny_chat_dir))
 
 
 def test_prompt_is_the_templates_text_and_its_tokens(lm):
@@ -80,7 +81,7 @@ def test_bad_conversations_are_refused_plainly(lm, history):
 
 
 def test_a_tokenizer_without_template_is_not_a_chat_model(tiny_gpt2_dir):
-    base = engine.load_text_model(str(tiny_gpt2_dir))
+    base = load_model(kinds.TEXT, str(tiny_gpt2_dir))
     with pytest.raises(ValueError, match="no chat template"):
         chat.build_prompt(base, SYSTEM, [{"role": "user", "content": "hi"}], reply_tokens=10)
 

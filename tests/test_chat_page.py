@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from genai_demo import engine
 from genai_demo.config import settings
+from genai_demo.engine import kinds
+from genai_demo.engine.loader import load_model
 from genai_demo.text import chat
+from genai_demo.ui.text.chat import ChatMessage, ChatState
 from tests.conftest import run_page
 
 PAGE = "chat.py"
@@ -18,9 +20,8 @@ def _bubbles(at) -> list[str]:
 
 
 def test_typed_and_written_text_is_shown_literally(app_env):
-    history = [{"role": "user", "content": "# Big *words* $E=mc^2$"},
-               {"role": "assistant", "content": MARKDOWN_REPLY, "prompt_text": "", "prompt_ids": [], "dropped": 0}]
-    at = run_page(PAGE, state={"chat_history": history})
+    history = [ChatMessage("user", "# Big *words* $E=mc^2$"), ChatMessage("assistant", MARKDOWN_REPLY)]
+    at = run_page(PAGE, state={"chat_state": ChatState(history)})
     assert not at.exception
     shown = _bubbles(at)
     assert "\\# Big \\*words\\* \\$E=mc^2\\$" in shown
@@ -36,15 +37,15 @@ def test_a_link_reproduces_the_setup_and_the_reply(app_env, tiny_chat_dir):
     assert at.text_area(key="chat_system").value == "Answer like a pirate."
     assert at.toggle(key="chat_show_template").value is True
     at.chat_input(key="chat_input").set_value("Hello").run()
-    reply = at.session_state["chat_history"][-1]
-    lm = engine.load_chat_model(str(tiny_chat_dir))
+    reply = at.session_state["chat_state"].history[-1]
+    lm = load_model(kinds.CHAT, str(tiny_chat_dir))
     prompt = chat.build_prompt(lm, "Answer like a pirate.", [{"role": "user", "content": "Hello"}], 10)
     sampling = replace(chat.DEFAULT_SETTINGS, temperature=0.7, max_new_tokens=10, seed=4)
     last = None
     for last in chat.stream_reply(lm, prompt, sampling):
         pass
-    assert reply["content"] == (last.texts[0].strip() or "(the model ended its turn without writing anything)")
-    assert reply["prompt_text"] == prompt.text
+    assert reply.content == (last.texts[0].strip() or "(the model ended its turn without writing anything)")
+    assert reply.prompt_text == prompt.text
 
 
 def test_bad_link_values_get_a_notice(app_env):
@@ -77,7 +78,7 @@ def test_the_conversation_and_settings_survive_a_visit_to_another_page(app_env):
     at.switch_page(f"pages/{PAGE}").run()
     assert not at.exception
     assert at.slider(key="chat_reply_tokens").value == 8
-    assert [m["role"] for m in at.session_state["chat_history"]] == ["user", "assistant"]
+    assert [m.role for m in at.session_state["chat_state"].history] == ["user", "assistant"]
     assert "Hello" in _bubbles(at)
 
 
@@ -87,5 +88,5 @@ def test_a_tiny_llama_answers_beside_the_chat_model(app_env, tiny_llama_dir):
     at = run_page(PAGE, link={"chat_compare": "true", "chat_reply_tokens": "8"})
     at.chat_input(key="chat_input").set_value("What's the weather like today?").run()
     assert not at.exception
-    reply = at.session_state["chat_history"][-1]
-    assert reply["gpt2"] and reply["content"]
+    reply = at.session_state["chat_state"].history[-1]
+    assert reply.base_reply and reply.content

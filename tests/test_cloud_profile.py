@@ -66,7 +66,7 @@ def test_public_mode_draws_pictures_in_bfloat16_even_without_bfloat16_units(monk
     import torch
 
     from genai_demo.engine import device as device_rules
-    from genai_demo.engine import pick_dtype
+    from genai_demo.engine.device import pick_dtype
 
     monkeypatch.setattr(device_rules, "cpu_has_bfloat16_units", lambda: False)
     monkeypatch.setenv("GENAI_PUBLIC", "1")

@@ -7,7 +7,8 @@ import math
 import pytest
 import torch
 
-from genai_demo import engine
+from genai_demo.engine import kinds
+from genai_demo.engine.loader import load_model
 from genai_demo.tuning import dpo, rlhf
 
 TOKENS = 12
@@ -26,7 +27,7 @@ def test_dpo_loss_matches_the_formula_on_known_numbers():
 
 @pytest.fixture(scope="module", params=["tiny_gpt2_dir", "tiny_llama_dir"])
 def model_and_pairs(request):
-    lm = engine.load_text_model(str(request.getfixturevalue(request.param)))
+    lm = load_model(kinds.TEXT, str(request.getfixturevalue(request.param)))
     pairs = rlhf.simulate_preferences(lm, rlhf.load_prompts(), "shorter answers", 6, seed=0, max_new_tokens=TOKENS)
     return lm, pairs
 
@@ -58,7 +59,8 @@ def test_kl_is_zero_for_the_base_and_grows_with_training(model_and_pairs):
     tuned = dpo.train_dpo(lm, pairs, FAST).tuned
     texts = rlhf.sample_completions(tuned, pairs[0].prompt, 3, seed=5, max_new_tokens=TOKENS, vary_length=False)
     assert dpo.kl_from_base(lm, lm, pairs[0].prompt, texts) == pytest.approx(0.0, abs=1e-6)
-    small = dpo.kl_from_base(lm, dpo.train_dpo(lm, pairs, dpo.DpoSettings(steps=2, learning_rate=1e-2)).tuned, pairs[0].prompt, texts)
+    lightly_tuned = dpo.train_dpo(lm, pairs, dpo.DpoSettings(steps=2, learning_rate=1e-2)).tuned
+    small = dpo.kl_from_base(lm, lightly_tuned, pairs[0].prompt, texts)
     large = dpo.kl_from_base(lm, tuned, pairs[0].prompt, texts)
     assert 0 < small < large
 

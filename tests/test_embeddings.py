@@ -226,7 +226,8 @@ def test_rag_prompt_holds_the_passages_then_the_question(index):
 
 
 def test_retrieval_imports_without_streamlit():
-    code = "import sys, genai_demo.retrieval, genai_demo.embeddings; assert 'streamlit' not in sys.modules"
+    code = ("import sys, genai_demo.search.retrieval, genai_demo.search.embeddings; "
+            "assert 'streamlit' not in sys.modules")
     subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT)
 
 
@@ -256,21 +257,22 @@ def test_a_character_cut_between_tokens_is_not_shown_as_a_replacement_sign(lm):
 
 
 def test_the_prompt_is_plain_for_a_base_model_and_a_user_turn_for_an_instruct_model(lm, tiny_chat_dir, index):
-    from genai_demo import engine
+    from genai_demo.engine.loader import load_tokenizer
 
     question = "Who released GPT-2?"
     hits = index.search(question, k=2)
     assert rag.model_prompt(lm.tokenizer, question, hits) == build_rag_prompt(question, hits)
     assert rag.model_prompt(lm.tokenizer, question) == build_plain_prompt(question)
-    wrapped = rag.model_prompt(engine.load_tokenizer(str(tiny_chat_dir)), question, hits)
+    wrapped = rag.model_prompt(load_tokenizer(str(tiny_chat_dir)), question, hits)
     assert wrapped == f"<|im_start|>user\n{build_rag_prompt(question, hits)}<|im_end|>\n<|im_start|>assistant\n"
 
 
 def test_real_smollm2_answers_from_the_passages_and_guesses_without_them(smollm2_dir, index):
     """The case of issue 20: an instruct model used to answer '(nothing)' to the bare 'Question: ... Answer:'."""
-    from genai_demo import engine
+    from genai_demo.engine import kinds
+    from genai_demo.engine.loader import load_model
 
-    lm = engine.load_text_model(str(smollm2_dir))
+    lm = load_model(kinds.TEXT, str(smollm2_dir))
     question = "Who released GPT-2, and in which year?"
     with_context = rag.answer(lm, rag.model_prompt(lm.tokenizer, question, index.search(question, k=2)))
     without = rag.answer(lm, rag.model_prompt(lm.tokenizer, question))

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from genai_demo import engine
+from genai_demo.engine import kinds
+from genai_demo.engine.loader import load_model
+from genai_demo.engine.shared import loaded_model
 from genai_demo.search import rag
 from genai_demo.search.embeddings import default_sentence_groups, encode, similarity_matrix
 from genai_demo.search.retrieval import build_plain_prompt, load_corpus
@@ -159,10 +161,10 @@ def test_a_pasted_query_over_the_limit_is_cut_and_still_searched(page_env):
     assert any(text.startswith("**1.**") for text in texts(at.markdown))
 
 
-def rag_answers(at) -> dict:  # type: ignore[type-arg]
+def rag_answers(at):  # type: ignore[no-untyped-def]
     at.button(key="embeddings_go").click().run()
     assert not at.exception
-    return at.session_state["embeddings_answers"]
+    return at.session_state["embeddings_state"].answers
 
 
 def test_rag_answers_with_and_without_context_on_a_base_model(page_env, tiny_gpt2_dir, embedder):
@@ -171,14 +173,14 @@ def test_rag_answers_with_and_without_context_on_a_base_model(page_env, tiny_gpt
     assert "GPT-2 was released by OpenAI in 2019." in prompt_block
     assert prompt_block.endswith("Question: Who released GPT-2, and in which year?\nAnswer:")
     answers = rag_answers(at)
-    lm = engine.load_text_model(str(tiny_gpt2_dir))
-    assert answers["with"] == rag.answer(lm, prompt_block)
+    lm = load_model(kinds.TEXT, str(tiny_gpt2_dir))
+    assert answers.with_context == rag.answer(lm, prompt_block)
     plain = build_plain_prompt("Who released GPT-2, and in which year?")
-    assert answers["without"] == rag.answer(lm, plain)
+    assert answers.without == rag.answer(lm, plain)
     assert [c.value for c in at.code] == [prompt_block, plain]
     assert any(text == "**Without context**" for text in texts(at.markdown))
     # What the model wrote is shown literally: Markdown characters are escaped, never rendered.
-    for answer in (answers["with"], answers["without"]):
+    for answer in (answers.with_context, answers.without):
         assert answer.text and plain_markdown(answer.text) in texts(at.markdown)
     # A new question makes the old answers stale instead of showing them under the wrong prompt.
     at.text_input(key="embeddings_question").set_value("Where is the Eiffel Tower?").run()
@@ -191,8 +193,8 @@ def test_rag_on_a_llama_architecture_base_model(monkeypatch, page_env, tiny_llam
     reset_app_state()
     at = run_page(PAGE)
     answers = rag_answers(at)
-    lm = engine.load_text_model(str(tiny_llama_dir))
-    assert answers["with"] == rag.answer(lm, at.code[0].value) and not answers["chat"]
+    lm = load_model(kinds.TEXT, str(tiny_llama_dir))
+    assert answers.with_context == rag.answer(lm, at.code[0].value) and not answers.chat
     assert any("tiny-llama" in c.value for c in at.caption)
 
 
@@ -206,9 +208,9 @@ def test_rag_on_an_instruct_model_uses_its_chat_template_and_says_when_it_ended(
     assert prompt_block.endswith("<|im_end|>\n<|im_start|>assistant")
     assert any("chat template" in c.value for c in at.caption)
     answers = rag_answers(at)
-    assert answers["chat"]
+    assert answers.chat
     notes = " ".join(c.value for c in at.caption)
-    for answer in (answers["with"], answers["without"]):
+    for answer in (answers.with_context, answers.without):
         assert answer.ended_turn or answer.tokens == rag.ANSWER_SETTINGS.max_new_tokens
         assert ("ended its turn" in notes) if answer.ended_turn else ("token limit" in notes)
 
@@ -267,8 +269,8 @@ def test_the_last_search_and_answers_survive_a_visit_to_another_page(page_env):
     assert not at.exception
     assert at.text_input(key="embeddings_query").value == "mode collapse in GANs"
     assert "gans-05" in next(text for text in texts(at.markdown) if text.startswith("**1.**"))
-    assert at.session_state["embeddings_answers"] == answers
-    assert plain_markdown(answers["with"].text) in texts(at.markdown)
+    assert at.session_state["embeddings_state"].answers == answers
+    assert plain_markdown(answers.with_context.text) in texts(at.markdown)
 
 
 def test_a_knob_reruns_only_its_own_model_work(page_env, embedder, monkeypatch):
@@ -303,13 +305,10 @@ def test_opening_the_page_shows_the_prompt_without_loading_the_text_model(page_e
     from genai_demo.config import settings
 
     settings.cache_clear()
-    loads: list[str] = []
-    real_load = engine.load_text_model
-    monkeypatch.setattr(engine, "load_text_model", lambda model_id, **kw: loads.append(model_id) or real_load(model_id, **kw))
     at = run_page(PAGE)
     assert not at.exception
     assert at.code[0].value.endswith("Question: Who released GPT-2, and in which year?\nAnswer:")
-    assert loads == []  # the page opened and showed the prompt from the tokenizer alone
+    assert loaded_model(kinds.TEXT, str(fresh)) is None  # the page showed the prompt from the tokenizer alone
     rag_answers(at)
-    assert loads == [str(fresh)]
+    assert loaded_model(kinds.TEXT, str(fresh)) is not None
     settings.cache_clear()

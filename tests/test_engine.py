@@ -10,7 +10,8 @@ import threading
 import pytest
 import torch
 
-from genai_demo.engine import EngineError, SamplingSettings, TextEngine, filter_logits, make_generator, sample_rows
+from genai_demo.engine.batching import EngineError, TextEngine
+from genai_demo.engine.sampling import SamplingSettings, filter_logits, make_generator, sample_rows
 from genai_demo.text.generation import generate, generate_texts, next_token_distribution
 
 PROMPTS = [f"Learner {i} asks about the {topic}" for i, topic in

@@ -57,7 +57,7 @@ def test_vae_lab_loads_and_uses_the_stable_diffusion_vae_on_request(app_env):
     at.selectbox(key="vae_lab_side").select(128)
     at.button(key="vae_lab_round_trip").click().run()
     assert not at.exception
-    result = at.session_state["vae_lab_sd_result"]
+    result = at.session_state["vae_lab_state"].round_trip
     assert result.decoded.size == result.original.size == (128, 128)
     channels, height, width = result.latent_shape
     assert metric(at, "Latent shape") == f"{channels} × {height} × {width}" and channels == 4
@@ -80,7 +80,7 @@ def test_vae_lab_falls_back_to_the_test_picture_for_files_it_cannot_open(app_env
         at.button(key="vae_lab_round_trip").click().run()
         assert not at.exception
         assert any(message in w.value for w in at.warning)
-        assert at.session_state["vae_lab_sd_result"].original.size == (128, 128)  # the test picture
+        assert at.session_state["vae_lab_state"].round_trip.original.size == (128, 128)  # the test picture
 
 
 @pytest.mark.parametrize("family_page", ["text_generation", "gan_lab", "vae_lab", "image_generation"])

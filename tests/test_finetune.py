@@ -105,11 +105,19 @@ def test_overfitting_hook_trains_more_of_the_model_on_one_tiny_text(lm):
     assert overfit.trainable_parameters > 2 * normal.trainable_parameters
 
 
+def test_a_loss_that_doubles_or_is_not_a_number_counts_as_diverged():
+    finetune.check_not_diverged([5.6, 2.6, 0.5, 9.0], 0.01)  # noisy but not blown up
+    for losses in ([5.6, 14.1], [5.6, float("nan")], [5.6, float("inf")]):
+        with pytest.raises(finetune.Diverged, match=r"Lower the learning rate \(it was 0.01\)"):
+            finetune.check_not_diverged(losses, 0.01)
+
+
 def test_fine_tuning_and_overfitting_work_on_a_llama_architecture_too(tiny_llama_dir):
     """LoRA's targets come from the architecture: Llama's q_proj/v_proj, not GPT-2's c_attn."""
-    from genai_demo.engine import load_text_model
+    from genai_demo.engine import kinds
+    from genai_demo.engine.loader import load_model
 
-    llama = load_text_model(str(tiny_llama_dir))
+    llama = load_model(kinds.TEXT, str(tiny_llama_dir))
     before = snapshot(llama)
     loss_before = finetune.text_loss(llama, TEXT)
     result = finetune.fine_tune(llama, TEXT, 20, FAST)

@@ -8,9 +8,12 @@ import sys
 
 import pytest
 
-from genai_demo import engine
 from genai_demo.catalogue import PAGES
 from genai_demo.config import FULL_LIMITS, PUBLIC_LIMITS, settings
+from genai_demo.engine import kinds
+from genai_demo.engine.device import pick_dtype
+from genai_demo.engine.errors import ModelUnavailable
+from genai_demo.engine.loader import load_model, load_tokenizer
 from tests.conftest import ROOT, reset_app_state, run_page
 
 
@@ -51,9 +54,9 @@ def test_unknown_device_or_dtype_is_a_clear_error(monkeypatch, name, value):
 
 
 def test_text_model_loads_from_a_local_folder_through_the_shared_loader(tiny_gpt2_dir):
-    lm = engine.load_text_model(str(tiny_gpt2_dir))
+    lm = load_model(kinds.TEXT, str(tiny_gpt2_dir))
     assert lm.device == "cpu"
-    assert lm.dtype == engine.pick_dtype("cpu")
+    assert lm.dtype == pick_dtype("cpu")
     assert next(lm.model.parameters()).dtype == lm.dtype
     assert lm.context_window == 1024
     # GPT-2 has no pad token: the loader pads with end-of-text, on the left, for batched generation.
@@ -73,37 +76,37 @@ def test_the_dtype_is_a_fixed_rule_so_one_machine_always_writes_the_same_text(mo
     monkeypatch.setenv("GENAI_DTYPE", "auto")
     settings.cache_clear()
     # Text in float32 on any CPU; pictures in bfloat16 exactly where the CPU has bfloat16 units.
-    assert engine.pick_dtype("cpu", "generation") == torch.float32
+    assert pick_dtype("cpu", "generation") == torch.float32
     for has_units, expected in ((True, torch.bfloat16), (False, torch.float32)):
         monkeypatch.setattr(device_rules, "cpu_has_bfloat16_units", lambda has=has_units: has)
-        assert engine.pick_dtype("cpu", "images") == expected
-    assert engine.pick_dtype("cuda", "generation") == torch.float16
+        assert pick_dtype("cpu", "images") == expected
+    assert pick_dtype("cuda", "generation") == torch.float16
     # Two starts of the app (two fresh loads) write the same sampled text for the same seed.
     knobs = [SamplingSettings(temperature=1.0, top_k=0, top_p=1.0, max_new_tokens=12, seed=9)]
-    first = generate_texts(engine.load_text_model(str(tiny_gpt2_dir)), "Once upon a time", knobs)
-    assert generate_texts(engine.load_text_model(str(tiny_gpt2_dir)), "Once upon a time", knobs) == first
+    first = generate_texts(load_model(kinds.TEXT, str(tiny_gpt2_dir)), "Once upon a time", knobs)
+    assert generate_texts(load_model(kinds.TEXT, str(tiny_gpt2_dir)), "Once upon a time", knobs) == first
 
 
 def test_dtype_override_is_honoured(monkeypatch, tiny_gpt2_dir):
     import torch
 
     monkeypatch.setenv("GENAI_DTYPE", "float32")
-    assert engine.load_text_model(str(tiny_gpt2_dir)).dtype == torch.float32
+    assert load_model(kinds.TEXT, str(tiny_gpt2_dir)).dtype == torch.float32
     monkeypatch.setenv("GENAI_DTYPE", "bfloat16")
     settings.cache_clear()
-    assert next(engine.load_text_model(str(tiny_gpt2_dir)).model.parameters()).dtype == torch.bfloat16
+    assert next(load_model(kinds.TEXT, str(tiny_gpt2_dir)).model.parameters()).dtype == torch.bfloat16
 
 
 def test_a_nonexistent_folder_gives_a_plain_message(tmp_path):
-    with pytest.raises(engine.ModelUnavailable) as caught:
-        engine.load_text_model(str(tmp_path / "no-such-model"))
+    with pytest.raises(ModelUnavailable) as caught:
+        load_model(kinds.TEXT, str(tmp_path / "no-such-model"))
     assert "does not exist" in caught.value.title
     assert "python -m genai_demo prefetch text" in caught.value.fix
 
 
 def test_a_pickle_only_folder_is_refused(pickle_only_dir):
-    with pytest.raises(engine.ModelUnavailable) as caught:
-        engine.load_text_model(str(pickle_only_dir))
+    with pytest.raises(ModelUnavailable) as caught:
+        load_model(kinds.TEXT, str(pickle_only_dir))
     assert "safetensors" in caught.value.title
     assert "pickle" in caught.value.reason
 
@@ -113,35 +116,34 @@ def test_a_corrupt_folder_is_explained(tmp_path, tiny_gpt2_dir):
     broken.mkdir()
     (broken / "config.json").write_text((tiny_gpt2_dir / "config.json").read_text())
     (broken / "model.safetensors").write_bytes(b"not really safetensors")
-    with pytest.raises(engine.ModelUnavailable) as caught:
-        engine.load_text_model(str(broken))
+    with pytest.raises(ModelUnavailable) as caught:
+        load_model(kinds.TEXT, str(broken))
     assert "could not be loaded" in caught.value.title
 
 
 def test_a_hub_model_that_is_not_downloaded_offline_names_the_prefetch_command(missing_models_env):
-    for load, kind in [(engine.load_text_model, "text"), (engine.load_embedder, "embed"),
-                       (engine.load_chat_model, "chat"), (engine.load_image_pipeline, "image")]:
-        with pytest.raises(engine.ModelUnavailable) as caught:
-            load()
+    for record, kind in [(kinds.TEXT, "text"), (kinds.EMBED, "embed"), (kinds.CHAT, "chat"), (kinds.IMAGE, "image")]:
+        with pytest.raises(ModelUnavailable) as caught:
+            load_model(record)
         assert "not downloaded" in caught.value.title
         assert f"python -m genai_demo prefetch {kind}" in caught.value.fix
 
 
 def test_the_memory_budget_refuses_a_model_that_does_not_fit(monkeypatch, tiny_gpt2_dir):
     monkeypatch.setenv("GENAI_MEMORY_BUDGET_GB", "0.000001")
-    with pytest.raises(engine.ModelUnavailable, match="does not fit"):
-        engine.load_text_model(str(tiny_gpt2_dir))
+    with pytest.raises(ModelUnavailable, match="does not fit"):
+        load_model(kinds.TEXT, str(tiny_gpt2_dir))
 
 
 def test_tokenizer_alone_loads_from_a_pipeline_folder(tiny_sd_dir):
-    tokenizer = engine.load_tokenizer(str(tiny_sd_dir))
+    tokenizer = load_tokenizer(str(tiny_sd_dir))
     assert tokenizer("a photo of a cat").input_ids == [49406, 320, 1125, 539, 320, 2368, 49407]
 
 
 def test_image_pipeline_and_embedder_load_through_the_shared_loader(tiny_sd_dir, minilm_dir):
-    pipeline = engine.load_image_pipeline(str(tiny_sd_dir))
+    pipeline = load_model(kinds.IMAGE, str(tiny_sd_dir))
     assert pipeline.pipeline.safety_checker is None  # only public deployments keep it
-    embedder = engine.load_embedder(str(minilm_dir))
+    embedder = load_model(kinds.EMBED, str(minilm_dir))
     assert embedder.model.get_embedding_dimension() == 384
 
 
@@ -273,16 +275,16 @@ def test_the_memory_budget_also_applies_to_models_in_the_hub_cache(monkeypatch, 
     (tmp_path / "models--someone--tiny-gpt2" / "refs").mkdir()
     (tmp_path / "models--someone--tiny-gpt2" / "refs" / "main").write_text("0123456789abcdef")
     monkeypatch.setattr(constants, "HF_HUB_CACHE", str(tmp_path))
-    assert engine.load_text_model("someone/tiny-gpt2").context_window == 1024  # found in the cache
+    assert load_model(kinds.TEXT, "someone/tiny-gpt2").context_window == 1024  # found in the cache
     monkeypatch.setenv("GENAI_MEMORY_BUDGET_GB", "0.000001")
     settings.cache_clear()
-    with pytest.raises(engine.ModelUnavailable, match="does not fit"):
-        engine.load_text_model("someone/tiny-gpt2")
+    with pytest.raises(ModelUnavailable, match="does not fit"):
+        load_model(kinds.TEXT, "someone/tiny-gpt2")
 
 
 def test_a_text_model_and_its_tokenizer_share_one_lock(lm):
     """Pages reach the shared tokenizer both through the model bundle and through the tokenizer tools."""
-    from genai_demo.engine import tokenizer_lock
+    from genai_demo.engine.threads import tokenizer_lock
 
     assert lm.lock is tokenizer_lock(lm.tokenizer)
     with lm.lock, tokenizer_lock(lm.tokenizer):  # re-entrant: text code may tokenize while holding it

@@ -182,7 +182,8 @@ def test_playground_link_reproduces_the_setup_and_bad_values_get_a_notice():
     run = first.session_state["training_playground_trainer"]
     assert run.network.hidden_layers == (5, 5) and run.steps == 20
     assert run.train_loss == second.session_state["training_playground_trainer"].train_loss  # same link, same run
-    bad = run_page("training_playground.py", link={"training_playground_noise": "7", "training_playground_dataset": "x"})
+    bad = run_page("training_playground.py",
+                   link={"training_playground_noise": "7", "training_playground_dataset": "x"})
     assert not bad.exception and len(bad.toast) == 2
     assert bad.slider(key="training_playground_noise").value == 1.0
 
@@ -234,6 +235,18 @@ def test_a_link_reproduces_the_training_run_and_its_samples():
         assert not at.exception
         samples.append([c.value for c in at.code])
     assert samples[0] == samples[1] and len(samples[0]) == 3  # steps 0, 50 and 60: the same text both times
+
+
+def test_both_seeds_of_training_vs_generation_take_the_apps_one_range():
+    from genai_demo.config import MAX_SEED
+
+    at = run_page(TVG, link={"training_vs_generation_seed": "20000", "training_vs_generation_steps": "10",
+                             "training_vs_generation_sample_seed": str(MAX_SEED + 1)})
+    assert not at.exception
+    assert at.number_input(key="training_vs_generation_seed").value == 20000  # inside the range every seed has
+    at.button(key="training_vs_generation_train").click().run()
+    assert not at.exception
+    assert f"the range is 0 to {MAX_SEED}, so {MAX_SEED} is used" in _texts(at.toast)
 
 
 def test_training_vs_generation_bad_link_values_get_a_notice():

@@ -10,14 +10,14 @@ import pytest
 
 from genai_demo import cli
 from genai_demo.config import DEFAULT_IMAGE_MODEL_CPU, DEFAULT_IMAGE_MODEL_GPU
-from genai_demo.engine import loader
+from genai_demo.engine import device, kinds
 from tests.conftest import reset_app_state, run_page
 from tests.test_budget import SD15_FILES
 
 
 @pytest.fixture
 def gpu_machine(monkeypatch):
-    monkeypatch.setattr(loader, "pick_device", lambda: "cuda")
+    monkeypatch.setattr(device, "resolve_device", lambda: "cuda")  # the sidebar still says CPU
 
 
 @pytest.fixture
@@ -50,7 +50,7 @@ def test_tokenizer_page_on_a_cpu_asks_for_the_cpu_image_model(cache_with_the_gpu
 
 
 def test_prefetch_on_a_gpu_downloads_the_fp16_image_weights(gpu_machine):
-    patterns = cli.download_patterns("image", DEFAULT_IMAGE_MODEL_GPU, SD15_FILES)
+    patterns = cli.download_patterns(kinds.IMAGE, DEFAULT_IMAGE_MODEL_GPU, SD15_FILES)
     assert "unet/diffusion_pytorch_model.fp16.safetensors" in patterns
     assert "unet/diffusion_pytorch_model.safetensors" not in patterns
     assert "text_encoder/model.fp16.safetensors" in patterns and "*/*.json" in patterns
@@ -59,7 +59,7 @@ def test_prefetch_on_a_gpu_downloads_the_fp16_image_weights(gpu_machine):
 
 
 def test_prefetch_on_a_cpu_downloads_the_full_precision_image_weights():
-    patterns = cli.download_patterns("image", DEFAULT_IMAGE_MODEL_GPU, SD15_FILES)
+    patterns = cli.download_patterns(kinds.IMAGE, DEFAULT_IMAGE_MODEL_GPU, SD15_FILES)
     assert "unet/diffusion_pytorch_model.safetensors" in patterns
     assert not [p for p in patterns if ".fp16." in p]
 
@@ -73,4 +73,4 @@ def test_prefetch_asks_the_hub_for_exactly_those_files(gpu_machine, monkeypatch)
     monkeypatch.setattr(huggingface_hub, "snapshot_download",
                         lambda repo_id, allow_patterns: asked.setdefault(repo_id, allow_patterns) and "/cache")
     assert cli.prefetch(["image"]) == 0
-    assert asked[DEFAULT_IMAGE_MODEL_GPU] == cli.download_patterns("image", DEFAULT_IMAGE_MODEL_GPU, SD15_FILES)
+    assert asked[DEFAULT_IMAGE_MODEL_GPU] == cli.download_patterns(kinds.IMAGE, DEFAULT_IMAGE_MODEL_GPU, SD15_FILES)

@@ -11,6 +11,11 @@ PAGE = "image_generation.py"
 KEY = "image_generation"
 
 
+def page_state(at):  # type: ignore[no-untyped-def]
+    """The page's state: the last result of each tab, under the page's one state key."""
+    return at.session_state[f"{KEY}_state"]
+
+
 def small(at):  # type: ignore[no-untyped-def]
     """Tiny, fast settings: 64 px, 2 steps."""
     at.number_input(key=f"{KEY}_steps").set_value(2)
@@ -30,7 +35,7 @@ def test_default_render_shows_the_knobs_and_no_picture_yet(app_env):
     assert at.number_input(key=f"{KEY}_width").value == 64  # the tiny model's native size
     assert at.selectbox(key=f"{KEY}_scheduler").options == ["Euler", "Euler ancestral", "DDIM", "DPM++ 2M"]
     assert "Generate" in texts(at.info)
-    assert f"{KEY}_picture" not in at.session_state
+    assert page_state(at).picture is None
 
 
 def test_generate_shows_the_picture_the_steps_and_the_how_it_works_strip(app_env):
@@ -39,7 +44,7 @@ def test_generate_shows_the_picture_the_steps_and_the_how_it_works_strip(app_env
     at.button(key=f"{KEY}_generate").click().run()
     assert not at.exception
     assert not at.warning and not at.error, texts(at.warning) + texts(at.error) + texts(at.info)
-    result, window = at.session_state[f"{KEY}_picture"]
+    result, window = page_state(at).picture.result, page_state(at).picture.window
     assert result.image.size == (64, 64)
     assert [p.step for p in result.previews] == [1, 2]
     assert [p.token_id for p in window.kept] == [49406, 320, 1125, 539, 320, 2368, 49407]
@@ -59,7 +64,7 @@ def test_grid_varies_the_seed_across_a_row(app_env):
     at.number_input(key=f"{KEY}_seed").set_value(7)
     at.button(key=f"{KEY}_grid_go").click().run()
     assert not at.exception
-    knob, row = at.session_state[f"{KEY}_grid"]
+    knob, row = page_state(at).grid.knob, page_state(at).grid.pictures
     assert knob == "seed"
     assert [cell.settings.seed for cell in row] == [7, 8]
     assert row[0].image.tobytes() != row[1].image.tobytes()
@@ -75,7 +80,7 @@ def test_clip_between_two_seeds_has_the_requested_frames(app_env):
 
     from PIL import Image
 
-    gif, frames = at.session_state[f"{KEY}_clip"]
+    gif, frames = page_state(at).clip.gif, page_state(at).clip.frames
     assert frames == 3
     with Image.open(io.BytesIO(gif)) as clip:
         assert clip.n_frames == 3
@@ -94,7 +99,7 @@ def test_bad_input_gets_a_clear_message_and_no_picture(app_env, widget, value, m
     at.button(key=f"{KEY}_generate").click().run()
     assert not at.exception
     assert message in texts(at.warning)
-    assert f"{KEY}_picture" not in at.session_state
+    assert page_state(at).picture is None
 
 
 @pytest.mark.parametrize(("knob", "typed", "used"), [("steps", 0, 1), ("steps", 10_000, 100), ("height", 8192, 1024)])
@@ -121,7 +126,7 @@ def picture_from_link(link: dict) -> bytes:  # type: ignore[type-arg]
     at = run_page(PAGE, link=link)
     at.button(key=f"{KEY}_generate").click().run()
     assert not at.exception
-    result, _ = at.session_state[f"{KEY}_picture"]
+    result = page_state(at).picture.result
     assert (result.settings.prompt, result.settings.seed, result.settings.steps) == ("a red boat", 5, 2)
     return result.image.tobytes()
 
@@ -143,19 +148,32 @@ def test_bad_link_values_get_a_notice_not_a_traceback(app_env):
     assert "Steps: -5 is outside 1 to 100, so 1 is used" in texts(at.caption)
     assert at.selectbox(key=f"{KEY}_scheduler").value == "Euler"
     at.button(key=f"{KEY}_generate").click().run()  # draws with the value the page said it uses
-    assert not at.exception and at.session_state[f"{KEY}_picture"][0].settings.steps == 1
+    assert not at.exception and page_state(at).picture.result.settings.steps == 1
+
+
+def test_both_seed_boxes_take_the_apps_one_seed_range(app_env):
+    from genai_demo.config import MAX_SEED
+
+    at = run_page(PAGE, link={f"{KEY}_seed": str(MAX_SEED + 1), f"{KEY}_tab": "Clip", f"{KEY}_clip_seed": "1e12"})
+    assert not at.exception
+    toasts = " ".join(str(t.value) for t in at.toast)
+    assert f"Seed = {MAX_SEED + 1}; the range is 0 to {MAX_SEED}, so {MAX_SEED} is used" in toasts
+    assert f"Second seed = 1e12; the range is 0 to {MAX_SEED}, so {MAX_SEED} is used" in toasts
+    captions = texts(at.caption)
+    assert f"Seed: {MAX_SEED + 1:,} is outside 0 to {MAX_SEED:,}, so {MAX_SEED:,} is used" in captions
+    assert f"Second seed: 1,000,000,000,000 is outside 0 to {MAX_SEED:,}, so {MAX_SEED:,} is used" in captions
 
 
 def test_the_last_picture_and_the_settings_survive_a_visit_to_another_page(app_env):
     at = small(run_page(PAGE))
     at.number_input(key=f"{KEY}_seed").set_value(9)
     at.button(key=f"{KEY}_generate").click().run()
-    picture = at.session_state[f"{KEY}_picture"][0].image.tobytes()
+    picture = page_state(at).picture.result.image.tobytes()
     at.switch_page("pages/activations.py").run()
     at.switch_page(f"pages/{PAGE}").run()
     assert not at.exception
     assert at.number_input(key=f"{KEY}_seed").value == 9
-    assert at.session_state[f"{KEY}_picture"][0].image.tobytes() == picture
+    assert page_state(at).picture.result.image.tobytes() == picture
     assert "How it works" in texts(at.subheader)
     at.number_input(key=f"{KEY}_seed").set_value(10).run()  # changed since: the old picture says so
     assert "settings above have changed" in texts(at.caption)
@@ -174,7 +192,7 @@ def test_a_knob_in_one_tab_does_not_redraw_another_tabs_picture(app_env, monkeyp
     at.slider(key=f"{KEY}_clip_frames").set_value(4).run()
     at.toggle(key=f"{KEY}_clip_bounce").set_value(False).run()
     assert not at.exception and calls == []
-    assert f"{KEY}_clip" not in at.session_state
+    assert page_state(at).clip is None
 
 
 def test_a_10000_character_prompt_is_cut_to_77_tokens_and_says_so(app_env):
@@ -185,6 +203,6 @@ def test_a_10000_character_prompt_is_cut_to_77_tokens_and_says_so(app_env):
     assert not at.exception
     notice = texts(at.info)
     assert "77 tokens" in notice and "were cut" in notice
-    result, window = at.session_state[f"{KEY}_picture"]
+    result, window = page_state(at).picture.result, page_state(at).picture.window
     assert len(window.kept) == 77 and window.was_cut
     assert result.image.size == (64, 64)

@@ -10,7 +10,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from genai_demo import engine
+from genai_demo.engine import kinds
+from genai_demo.engine.errors import ModelUnavailable
+from genai_demo.engine.loader import load_model
+from genai_demo.engine.queue import TurnQueue
 from genai_demo.images import diffusion
 from genai_demo.images.diffusion import ImageSettings
 
@@ -22,7 +25,7 @@ def bundle(tiny_sd_dir: Path):
     from genai_demo.config import settings
 
     settings.cache_clear()
-    return engine.load_image_pipeline(str(tiny_sd_dir))
+    return load_model(kinds.IMAGE, str(tiny_sd_dir))
 
 
 @pytest.fixture(scope="module")
@@ -212,7 +215,7 @@ def test_a_second_learner_waits_their_turn_and_is_told_their_place(bundle, profi
 
 
 def test_the_line_is_first_come_first_served_and_a_learner_who_leaves_loses_their_place():
-    line = engine.TurnQueue()
+    line = TurnQueue()
     order: list[str] = []
     queued = {name: threading.Event() for name in ("b", "c", "gone")}
 
@@ -302,8 +305,8 @@ def test_public_mode_needs_the_safety_checker(monkeypatch, tiny_sd_dir, tmp_path
     settings.cache_clear()
     try:
         assert diffusion.extra_models_to_prefetch() == {"safety checker": diffusion.SAFETY_CHECKER_MODEL}
-        with pytest.raises(engine.ModelUnavailable) as caught:
-            engine.load_image_pipeline(str(tiny_sd_dir))
+        with pytest.raises(ModelUnavailable) as caught:
+            load_model(kinds.IMAGE, str(tiny_sd_dir))
         assert "python -m genai_demo prefetch" in caught.value.fix
     finally:
         monkeypatch.delenv("GENAI_PUBLIC")

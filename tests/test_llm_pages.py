@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from genai_demo import engine
 from genai_demo.config import display_name, settings
+from genai_demo.engine import kinds
+from genai_demo.engine.loader import load_model, load_tokenizer
 from genai_demo.text import attention
 from genai_demo.ui.literal import plain_markdown
+from genai_demo.ui.text.chat import ChatState
 from tests.conftest import run_page
 
 
@@ -58,7 +60,8 @@ def test_a_link_reproduces_the_attention_view_and_the_generated_text(app_env):
         assert at.number_input(key="how_llms_work_seed").value == 3
         at.button(key="how_llms_work_go").click().run()
         assert not at.exception
-        setup, text, _ = at.session_state["how_llms_work_continuation"]
+        kept = at.session_state["how_llms_work_state"].continuation
+        setup, text = kept.setup, kept.text
         assert setup == ("What's the weather like today?", 0.9, 3) and text
         written.append(text)
     assert written[0] == written[1]
@@ -102,7 +105,7 @@ def any_causal_lm(request, app_env):
     from tests.conftest import reset_app_state
 
     reset_app_state()
-    return engine.load_text_model(str(folder))
+    return load_model(kinds.TEXT, str(folder))
 
 
 def test_transformer_step_draws_the_loaded_models_real_architecture(any_causal_lm):
@@ -138,7 +141,7 @@ def test_every_step_runs_on_both_architectures(any_causal_lm):
         assert not at.warning, step
     at.button(key="how_llms_work_go").click().run()
     assert not at.exception
-    assert at.session_state["how_llms_work_continuation"][1]
+    assert at.session_state["how_llms_work_state"].continuation.text
 
 
 def test_an_instruct_model_reads_the_question_as_a_user_turn_and_says_when_it_stops(app_env, tiny_chat_dir):
@@ -152,7 +155,7 @@ def test_an_instruct_model_reads_the_question_as_a_user_turn_and_says_when_it_st
     assert at.code[0].value.startswith("<|im_start|>user\nWhat's the weather like today?")
     at.button(key="how_llms_work_go").click().run()
     assert not at.exception
-    _, written, ended = at.session_state["how_llms_work_continuation"]
+    ended = at.session_state["how_llms_work_state"].continuation.ended
     assert ended == ("ended its turn" in _texts(at.caption))
 
 
@@ -187,21 +190,23 @@ def test_chat_streams_a_reply_and_shows_what_the_model_reads(app_env, tiny_chat_
     at.toggle(key="chat_show_template").set_value(True)
     at.chat_input(key="chat_input").set_value("What's the weather like today?").run()
     assert not at.exception
-    history = at.session_state["chat_history"]
-    assert [m["role"] for m in history] == ["user", "assistant"]
-    assert history[1]["content"]
-    tokenizer = engine.load_tokenizer(str(tiny_chat_dir))
+    history = at.session_state["chat_state"].history
+    assert [m.role for m in history] == ["user", "assistant"]
+    assert history[1].content
+    tokenizer = load_tokenizer(str(tiny_chat_dir))
     expected = tokenizer.apply_chat_template(
         [{"role": "system", "content": at.text_area(key="chat_system").value},
          {"role": "user", "content": "What's the weather like today?"}],
         tokenize=False, add_generation_prompt=True)
     # The template text on screen is the one that was tokenized and fed.
-    assert at.code[0].value == expected == history[1]["prompt_text"]
-    assert history[1]["prompt_ids"] == tokenizer(expected, add_special_tokens=False)["input_ids"]
-    assert f"({len(history[1]['prompt_ids'])} tokens)" in at.expander[-1].label
+    assert at.code[0].value == expected == history[1].prompt_text
+    assert history[1].prompt_ids == tokenizer(expected, add_special_tokens=False)["input_ids"]
+    assert f"({len(history[1].prompt_ids)} tokens)" in at.expander[-1].label
 
     at.button(key="chat_clear").click().run()
-    assert at.session_state["chat_history"] == []
+    assert at.session_state["chat_state"].history == []
+    at.run()  # a rerun after clearing shows an empty chat
+    assert not at.exception and not at.chat_message and at.session_state["chat_state"].history == []
 
 
 def test_chat_with_gpt2_side_by_side(app_env):
@@ -210,8 +215,8 @@ def test_chat_with_gpt2_side_by_side(app_env):
     at.toggle(key="chat_compare").set_value(True)
     at.chat_input(key="chat_input").set_value("Hello").run()
     assert not at.exception
-    reply = at.session_state["chat_history"][-1]
-    assert reply["gpt2"]
+    reply = at.session_state["chat_state"].history[-1]
+    assert reply.base_reply
     # The comparison names the text model actually loaded (here the test's folder), not "GPT-2".
     name = plain_markdown(display_name(settings().text_model))
     assert name == "tiny\\-gpt2"
@@ -221,15 +226,15 @@ def test_chat_with_gpt2_side_by_side(app_env):
 def test_a_message_sent_while_a_reply_streams_is_answered_after_it_not_dropped(app_env):
     # A second message during a reply restarts the page script mid-reply: the first message is then
     # still waiting (this state), and the new run must answer it before the new one.
-    at = run_page("chat.py", state={"chat_pending": ["What is the capital of France?"]})
+    at = run_page("chat.py", state={"chat_state": ChatState(pending=["What is the capital of France?"])})
     at.slider(key="chat_reply_tokens").set_value(8)
     at.chat_input(key="chat_input").set_value("And of Spain?").run()
     assert not at.exception
-    history = at.session_state["chat_history"]
-    assert [(m["role"], m["content"]) for m in history if m["role"] == "user"] == [
+    history = at.session_state["chat_state"].history
+    assert [(m.role, m.content) for m in history if m.role == "user"] == [
         ("user", "What is the capital of France?"), ("user", "And of Spain?")]
-    assert [m["role"] for m in history] == ["user", "assistant", "user", "assistant"]
-    assert at.session_state["chat_pending"] == []
+    assert [m.role for m in history] == ["user", "assistant", "user", "assistant"]
+    assert at.session_state["chat_state"].pending == []
 
 
 def test_chat_model_missing_shows_the_panel(app_env, tmp_path):

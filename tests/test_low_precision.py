@@ -79,10 +79,12 @@ def test_the_image_pipeline_maps_its_half_size_copy_and_draws_the_same_picture(t
     import psutil
     from diffusers import StableDiffusionPipeline
 
-    from genai_demo import engine
+    from genai_demo.engine import kinds
+    from genai_demo.engine.bundles import ImagePipeline
+    from genai_demo.engine.loader import load_model
     from genai_demo.images import diffusion
 
-    bundle = engine.load_image_pipeline(str(tiny_sd_dir))
+    bundle = load_model(kinds.IMAGE, str(tiny_sd_dir))
     mapped = {Path(region.path) for region in psutil.Process().memory_maps()}
     copies = list(bfloat16_images.rglob("unet/diffusion_pytorch_model.safetensors"))
     assert len(copies) == 1 and copies[0] in mapped  # the UNet's weights are the copy's pages
@@ -95,8 +97,9 @@ def test_the_image_pipeline_maps_its_half_size_copy_and_draws_the_same_picture(t
     converted = StableDiffusionPipeline.from_pretrained(tiny_sd_dir, dtype=torch.bfloat16, safety_checker=None,
                                                         requires_safety_checker=False)
     converted.set_progress_bar_config(disable=True)
-    before = engine.ImagePipeline(bundle.model_id, converted, "cpu", torch.bfloat16)
-    assert np.array_equal(np.asarray(diffusion.generate_image(before, request, previews=False).image), np.asarray(picture))
+    before = ImagePipeline(bundle.model_id, converted, "cpu", torch.bfloat16)
+    again = diffusion.generate_image(before, request, previews=False).image
+    assert np.array_equal(np.asarray(again), np.asarray(picture))
 
 
 def _cache_safety_checker(cache: Path) -> None:
@@ -120,8 +123,9 @@ def _cache_safety_checker(cache: Path) -> None:
 def test_public_mode_maps_the_safety_checkers_half_size_copy_too(tiny_sd_dir, bfloat16_images, monkeypatch):
     import psutil
 
-    from genai_demo import engine
     from genai_demo.config import settings
+    from genai_demo.engine import kinds
+    from genai_demo.engine.loader import load_model
     from genai_demo.images import diffusion
 
     cache = bfloat16_images.parent / "hub-cache"
@@ -131,7 +135,7 @@ def test_public_mode_maps_the_safety_checkers_half_size_copy_too(tiny_sd_dir, bf
     monkeypatch.setattr(constants, "HF_HUB_CACHE", str(cache))  # read when the library was imported
     monkeypatch.setenv("GENAI_PUBLIC", "1")
     settings.cache_clear()
-    bundle = engine.load_image_pipeline(str(tiny_sd_dir))
+    bundle = load_model(kinds.IMAGE, str(tiny_sd_dir))
     assert bundle.pipeline.safety_checker is not None
     mapped = {Path(region.path) for region in psutil.Process().memory_maps()}
     copies = list(bfloat16_images.rglob("models--CompVis--*/model.safetensors"))

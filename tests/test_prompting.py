@@ -7,7 +7,8 @@ import math
 import pytest
 import torch
 
-from genai_demo import engine
+from genai_demo.engine import kinds
+from genai_demo.engine.loader import load_model
 from genai_demo.text import prompting
 
 
@@ -101,7 +102,7 @@ def test_answer_normalisation():
 
 
 def test_chat_model_prompts_go_through_its_template(tiny_chat_dir):
-    chat_lm = engine.load_chat_model(str(tiny_chat_dir))
+    chat_lm = load_model(kinds.CHAT, str(tiny_chat_dir))
     task = prompting.task_by_id("review_sentiment")
     prompt = prompting.build_prompt("zero-shot", task, "Lovely.", chat_tokenizer=chat_lm.tokenizer)
     assert prompt.startswith("<|im_start|>user\nDecide whether") and prompt.endswith("<|im_start|>assistant\n")

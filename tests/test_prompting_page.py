@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from genai_demo.text.prompting import load_tasks
 from tests.conftest import reset_app_state, run_page
 
 P = "prompting_"
@@ -23,11 +24,24 @@ def test_prompting_three_styles_and_scores(app_env):
     assert not at.exception
     scores = at.metric[3:]
     assert [m.label for m in scores] == ["zero-shot", "few-shot", "template"]
-    results = at.session_state[P + "scores_review_sentiment_False"]
+    results = at.session_state[P + "state"].scores["review_sentiment", False]  # per task and kind of model
     assert [s.value for s in scores] == [f"{r.correct}/6" for r in results]
     table = at.table[-1].value  # every column of the score table is there, texts wrapped, nothing cut
     assert list(table.columns) == ["input", "known answer", "zero-shot", "few-shot", "template"]
     assert len(table) == 6
+
+
+def test_each_tasks_scores_are_kept_and_shown_again_without_a_click(app_env):
+    at = run_page("prompting.py")
+    at.button(key=P + "score").click().run()
+    shown = [m.value for m in at.metric[3:]]
+    first, other = [task.id for task in load_tasks()][:2]
+    at.selectbox(key=P + "task").set_value(other).run()  # another task: its scores were never asked for
+    assert not at.exception and len(at.metric) == 3
+    assert any("Press the button" in caption.value for caption in at.caption)
+    at.selectbox(key=P + "task").set_value(first).run()  # back: the kept scores, with no new click
+    assert [m.value for m in at.metric[3:]] == shown
+    assert list(at.session_state[P + "state"].scores) == [("review_sentiment", False)]
 
 
 def test_a_link_opens_the_same_task_input_and_tab(app_env):

@@ -12,8 +12,9 @@ import threading
 import pytest
 import torch
 
-from genai_demo import engine
-from genai_demo.engine import SamplingSettings
+from genai_demo.engine import kinds
+from genai_demo.engine.loader import load_model
+from genai_demo.engine.sampling import SamplingSettings
 from genai_demo.text import chat
 from genai_demo.text.generation import generate, generate_texts, next_token_distribution, token_confidences
 
@@ -23,7 +24,7 @@ PROMPTS = ("Once upon a time, in a small village,", "The best way to learn progr
 
 @pytest.fixture(scope="module")
 def smollm2(smollm2_dir):
-    return engine.load_text_model(str(smollm2_dir))
+    return load_model(kinds.TEXT, str(smollm2_dir))
 
 
 def test_the_chat_answers_a_plain_question_from_the_real_weights(smollm2):
@@ -78,3 +79,25 @@ def test_the_probabilities_shown_belong_to_the_text_shown(smollm2):
     scored = token_confidences(smollm2, prompt, "", continuation_ids=written)
     assert all(c.prob >= max(p for _, p in c.alternatives) - 1e-6 for c in scored)
     assert torch.get_default_dtype() == torch.float32 and smollm2.dtype == torch.float32
+
+
+def test_overfitting_makes_the_real_model_repeat_its_tiny_text(smollm2):
+    """The Overfitting page's defaults on real weights: the copy repeats the tiny text after its own start and
+    after an unrelated prompt (an earlier learning rate blew the loss up to ~100 and wrote "keeper keeper")."""
+    from genai_demo.tuning.overfitting import overfit_demo
+
+    demo = overfit_demo(smollm2)
+    assert not any("blew up" in notice for notice in demo.notices)  # the first run did not diverge
+    assert demo.losses[-1] < 0.1 * demo.losses[0]
+    for before, after in zip(demo.copied_before, demo.copied_after):
+        assert after >= before + 0.4
+
+
+def test_a_learning_rate_too_high_for_the_real_model_stops_with_a_message(smollm2):
+    """The old overfitting settings (3e-2 on every linear layer) blow SmolLM2's loss up within a few steps."""
+    from genai_demo.tuning import finetune
+
+    tune = finetune.TuneSettings(learning_rate=3e-2, rank=16, alpha=32, targets=("all-linear",), batch_size=1,
+                                 top_layers=0)
+    with pytest.raises(finetune.Diverged, match="the loss rose to"):
+        finetune.fine_tune(smollm2, "The lighthouse keeper counted seven ships at dawn.", 20, tune)

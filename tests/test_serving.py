@@ -12,10 +12,13 @@ from pathlib import Path
 
 import pytest
 
-from genai_demo import engine
 from genai_demo.config import settings
-from genai_demo.engine import ModelUnavailable, SamplingSettings
-from genai_demo.engine.remote import IGNORED_KNOBS_NOTICE
+from genai_demo.engine import kinds
+from genai_demo.engine.errors import ModelUnavailable
+from genai_demo.engine.loader import load_model
+from genai_demo.engine.remote import IGNORED_KNOBS_NOTICE, load_remote_text_model
+from genai_demo.engine.sampling import SamplingSettings
+from genai_demo.engine.writer import TextWriter, Written
 from genai_demo.text import chat
 from genai_demo.text.generation import generate, generate_texts, next_token_distribution, token_confidences
 from genai_demo.text.instruct import user_turn
@@ -50,7 +53,7 @@ def _point_at(monkeypatch: pytest.MonkeyPatch, url: str, model: str, key: str = 
 @pytest.fixture
 def served(monkeypatch: pytest.MonkeyPatch, server_url: str, served_dir: Path):
     _point_at(monkeypatch, server_url, str(served_dir))
-    yield engine.load_remote_text_model(settings().text_server)
+    yield load_remote_text_model(settings().text_server)
     reset_app_state()
 
 
@@ -76,7 +79,7 @@ def test_columns_stream_from_the_server_each_with_its_own_knobs_and_seed(served,
     # Streamed: the texts grew over several updates, not in one answer.
     assert len({tuple(u.texts) for u in updates}) > 2
     # The greedy column is exactly what the same weights write inside the app.
-    local = engine.load_text_model(str(served_dir))
+    local = load_model(kinds.TEXT, str(served_dir))
     assert last.texts[0] == generate_texts(local, PROMPT, [greedy])[0]
     assert last.texts[1] != last.texts[0]
     # The same seed gives the same sampled text; another seed another text.
@@ -95,11 +98,28 @@ def test_chat_reply_streams_from_the_server_with_the_same_template(served, serve
     sampling = SamplingSettings(temperature=0.0, max_new_tokens=6)
     updates = list(chat.stream_reply(served, prompt, sampling))
     assert len(updates) > 1 and updates[-1].done and updates[-1].texts[0]
-    local = engine.load_chat_model(str(served_dir))
-    local_prompt = chat.build_prompt(local, "You are a helpful assistant.", [{"role": "user", "content": "Hi there"}], 6)
+    local = load_model(kinds.CHAT, str(served_dir))
+    local_prompt = chat.build_prompt(local, "You are a helpful assistant.",
+                                     [{"role": "user", "content": "Hi there"}], 6)
     assert local_prompt.token_ids == prompt.token_ids
     local_reply = list(chat.stream_reply(local, local_prompt, sampling))[-1].texts[0]
     assert updates[-1].texts[0] == local_reply
+
+
+def test_the_served_model_is_a_text_writer_without_the_weights(served, served_dir):
+    assert isinstance(served, TextWriter)
+    assert not served.has_weights and "serving engine" in served.describe()
+    assert not hasattr(served, "device") and not hasattr(served, "dtype")  # no made-up device to print
+    local = load_model(kinds.TEXT, str(served_dir))
+    assert isinstance(local, TextWriter) and local.has_weights
+    ids = served.encode(PROMPT)
+    assert ids == local.encode(PROMPT) and served.decode(ids) == PROMPT and served.pieces(ids) == local.pieces(ids)
+    greedy = SamplingSettings(temperature=0.0, max_new_tokens=5)
+    parts = list(served.generate(ids, [greedy], [5]))
+    assert len(parts) > 1 and all(isinstance(part, Written) for part in parts) and parts[-1].finished == [True]
+    assert parts[-1].token_ids[0] == served.encode(parts[-1].texts[0])
+    # The same contract, the same text: the server and the weights inside the app write alike.
+    assert parts[-1].texts == list(local.generate(ids, [greedy], [5]))[-1].texts
 
 
 def test_views_that_need_probabilities_say_what_is_missing(served):
@@ -113,7 +133,7 @@ def test_views_that_need_probabilities_say_what_is_missing(served):
 def test_a_server_that_is_down_gives_a_plain_error_without_the_key(monkeypatch, served_dir):
     url = _down_url()
     _point_at(monkeypatch, url, str(served_dir), key=SECRET)
-    lm = engine.load_remote_text_model(settings().text_server)
+    lm = load_remote_text_model(settings().text_server)
     with pytest.raises(ModelUnavailable) as caught:
         generate_texts(lm, PROMPT, [SamplingSettings(max_new_tokens=3)])
     error = caught.value
@@ -128,7 +148,7 @@ def test_a_server_error_is_reported_with_the_servers_own_words(monkeypatch, serv
     other = tmp_path / "another-model"
     shutil.copytree(served_dir, other)
     _point_at(monkeypatch, server_url, str(other))
-    lm = engine.load_remote_text_model(settings().text_server)
+    lm = load_remote_text_model(settings().text_server)
     with pytest.raises(ModelUnavailable) as caught:
         list(generate(lm, PROMPT, [SamplingSettings(max_new_tokens=3)]))
     assert caught.value.title == "The text server refused the request"
@@ -139,7 +159,7 @@ def test_a_server_error_is_reported_with_the_servers_own_words(monkeypatch, serv
 def test_a_served_model_without_its_tokenizer_here_is_explained(monkeypatch, server_url, tmp_path):
     _point_at(monkeypatch, server_url, str(tmp_path / "not-here"))
     with pytest.raises(ModelUnavailable) as caught:
-        engine.load_remote_text_model(settings().text_server)
+        load_remote_text_model(settings().text_server)
     assert caught.value.title == "The served model's tokenizer is not here"
     assert "GENAI_TEXT_SERVER_MODEL" in caught.value.fix
     reset_app_state()
@@ -163,11 +183,11 @@ def test_text_page_writes_its_columns_through_the_server(served_app):
     at.slider(key="text_generation_max_new_tokens").set_value(5)
     at.button(key="text_generation_generate").click().run()
     assert not at.exception
-    result = at.session_state["text_generation_result"]
-    assert len(result["texts"]) == 2 and all(result["texts"])
-    served = engine.load_remote_text_model(settings().text_server)
+    result = at.session_state["text_generation_state"].result
+    assert len(result.texts) == 2 and all(result.texts)
+    served = load_remote_text_model(settings().text_server)
     # What the model read (the prompt as a user turn where the served model has a chat template).
-    assert result["texts"][0] == generate_texts(served, result["context"], [result["knobs"][0]])[0]
+    assert result.texts[0] == generate_texts(served, result.context, [result.knobs[0]])[0]
     infos = " ".join(i.value for i in at.info)
     assert "sends back the words it writes but not the model's scores" in infos
     assert not at.get("vega_lite_chart")  # no probability chart of numbers the server never sent
@@ -178,13 +198,13 @@ def test_chat_page_talks_to_the_server(served_app):
     at.slider(key="chat_reply_tokens").set_value(8)
     at.chat_input(key="chat_input").set_value("What's the weather like today?").run()
     assert not at.exception
-    history = at.session_state["chat_history"]
-    assert [m["role"] for m in history] == ["user", "assistant"]
-    served = engine.load_remote_text_model(settings().text_server)
-    prompt = chat.build_prompt(served, at.text_area(key="chat_system").value, history[:1], 8)
-    assert history[1]["prompt_ids"] == prompt.token_ids
+    history = at.session_state["chat_state"].history
+    assert [m.role for m in history] == ["user", "assistant"]
+    served = load_remote_text_model(settings().text_server)
+    prompt = chat.build_prompt(served, at.text_area(key="chat_system").value, [history[0].turn()], 8)
+    assert history[1].prompt_ids == prompt.token_ids
     sampling = SamplingSettings(temperature=0.0, top_k=50, top_p=0.95, max_new_tokens=8)
-    assert history[1]["content"] == list(chat.stream_reply(served, prompt, sampling))[-1].texts[0].strip()
+    assert history[1].content == list(chat.stream_reply(served, prompt, sampling))[-1].texts[0].strip()
 
 
 def test_rag_answers_come_from_the_server(served_app):
@@ -193,8 +213,8 @@ def test_rag_answers_come_from_the_server(served_app):
     rag_prompt = next(code.value for code in at.code if question in code.value)  # the exact text the model reads
     at.button(key="embeddings_go").click().run()
     assert not at.exception
-    answers = at.session_state["embeddings_answers"]
-    assert answers["with"].tokens and answers["without"].tokens  # both written by the server
+    answers = at.session_state["embeddings_state"].answers
+    assert answers.with_context.tokens and answers.without.tokens  # both written by the server
     assert "Question:" in rag_prompt
 
 

@@ -24,7 +24,7 @@ def test_speech_page_opens_with_its_knobs_and_no_recording_yet(sound_env):
     assert at.slider(key=f"{SPEECH}_rate").value == 1.0
     assert at.number_input(key=f"{SPEECH}_seed").value == 0
     assert "Press **Speak**" in texts(at.info)
-    assert not at.get("audio") and f"{SPEECH}_result" not in at.session_state
+    assert not at.get("audio") and at.session_state[f"{SPEECH}_state"].speech is None
 
 
 def test_speaking_plays_the_sentence_and_shows_its_pictures_and_characters(sound_env):
@@ -34,7 +34,7 @@ def test_speaking_plays_the_sentence_and_shows_its_pictures_and_characters(sound
     assert not at.exception and not at.warning
     assert len(at.get("audio")) == 1
     assert charts(at) == 2  # waveform and spectrogram
-    result = at.session_state[f"{SPEECH}_result"]
+    result = at.session_state[f"{SPEECH}_state"].speech
     assert "".join(c for c, _ in result.read.characters) == "hello class"
     assert "11 characters" in texts(at.caption)  # under the chips
     assert at.metric[0].value == f"{result.audio_s:.1f} s"
@@ -76,7 +76,7 @@ def test_composing_plays_a_clip_and_shows_its_full_token_grid(sound_env):
     at.slider(key=f"{MUSIC}_seconds").set_value(0.5)
     at.button(key=f"{MUSIC}_compose").click().run()
     assert not at.exception and not at.warning
-    clip = at.session_state[f"{MUSIC}_result"]
+    clip = at.session_state[f"{MUSIC}_state"].clip
     assert clip.codes.shape == (4, 25) and (clip.codes >= 0).all()
     assert len(at.get("audio")) == 1
     assert charts(at) == 3  # waveform, spectrogram, token grid
@@ -88,7 +88,7 @@ def test_side_by_side_uses_one_prompt_and_seed_with_two_guidance_values(sound_en
     at.slider(key=f"{MUSIC}_seconds").set_value(0.5)
     at.button(key=f"{MUSIC}_pair_go").click().run()
     assert not at.exception and not at.warning
-    a, b = at.session_state[f"{MUSIC}_pair"]
+    a, b = at.session_state[f"{MUSIC}_state"].pair
     assert (a.settings.guidance_scale, b.settings.guidance_scale) == (1.0, 5.0)
     assert a.settings.seed == b.settings.seed and a.settings.prompt == b.settings.prompt
     assert (a.codes != b.codes).any()
@@ -102,7 +102,18 @@ def test_an_empty_music_prompt_gets_a_plain_message(sound_env):
     at.button(key=f"{MUSIC}_compose").click().run()
     assert not at.exception
     assert "Describe the music first" in texts(at.warning)
-    assert f"{MUSIC}_result" not in at.session_state
+    assert at.session_state[f"{MUSIC}_state"].clip is None
+
+
+@pytest.mark.parametrize("page", [SPEECH, MUSIC])
+def test_a_linked_seed_past_the_apps_range_is_clamped_with_a_notice(sound_env, page):
+    from genai_demo.config import MAX_SEED
+
+    at = run_page(f"{page}.py", link={f"{page}_seed": str(2**40)})
+    assert not at.exception
+    toasts = " ".join(str(toast.value) for toast in at.toast)
+    assert f"Seed = {2**40}; the range is 0 to {MAX_SEED}, so {MAX_SEED} is used" in toasts
+    assert f"so {MAX_SEED:,} is used" in texts(at.caption)  # the seed the page uses
 
 
 @pytest.mark.parametrize("page", [f"{SPEECH}.py", f"{MUSIC}.py"])

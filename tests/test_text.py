@@ -9,13 +9,14 @@ import pytest
 import torch
 
 from genai_demo.config import settings
-from genai_demo.engine import SamplingSettings, filter_logits, load_text_model, penalize_repetition
+from genai_demo.engine import kinds
+from genai_demo.engine.loader import load_model
+from genai_demo.engine.sampling import SamplingSettings, filter_logits, penalize_repetition
 from genai_demo.text.generation import (
     generate,
     generate_texts,
     next_token_distribution,
     prepare_prompt,
-    readable_piece,
     token_confidences,
 )
 
@@ -25,7 +26,7 @@ PROMPT = "What's the weather like today?"
 @pytest.fixture(scope="module")
 def lm(tiny_gpt2_dir):
     settings.cache_clear()
-    return load_text_model(str(tiny_gpt2_dir))
+    return load_model(kinds.TEXT, str(tiny_gpt2_dir))
 
 
 def _last_logits(lm, text: str) -> torch.Tensor:
@@ -244,10 +245,10 @@ def test_emoji_cjk_and_rtl_prompts_generate_and_show_honest_pieces(lm, prompt):
 
 def test_byte_pieces_of_an_emoji_show_its_utf8_bytes(lm):
     ids = lm.tokenizer("😀")["input_ids"]
-    pieces = [readable_piece(lm.tokenizer, i) for i in ids]
+    pieces = lm.pieces(ids)
     assert len(ids) > 1  # GPT-2 splits this emoji into byte pieces
     shown = [bytes.fromhex(p.strip("<>").replace(" ", "")) for p in pieces]
-    assert b"".join(shown) == "😀".encode("utf-8")
+    assert b"".join(shown) == "😀".encode()
 
 
 @pytest.mark.parametrize("knobs, word", [

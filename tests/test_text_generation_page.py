@@ -5,13 +5,28 @@ from __future__ import annotations
 import pytest
 
 from genai_demo.config import settings
-from genai_demo.engine import SamplingSettings, TextEngine, load_text_model
+from genai_demo.engine import kinds
+from genai_demo.engine.batching import TextEngine
+from genai_demo.engine.loader import load_model
+from genai_demo.engine.sampling import SamplingSettings
 from genai_demo.text.generation import generate_texts, next_token_distribution, sample_next_token
 from genai_demo.ui.literal import whole_characters
+from genai_demo.ui.text.text_generation import Generation, TextGenerationState
 from tests.conftest import run_page
 
 PAGE = "text_generation.py"
 K = "text_generation_"
+
+
+def page_state(at):  # type: ignore[no-untyped-def]
+    """The page's state: the one session key of the text generation page."""
+    return at.session_state[K + "state"]
+
+
+def with_result(text: str, ids: list[int], finished: bool = True) -> dict:
+    """Session state of a learner whose last Generate wrote one greedy column."""
+    result = Generation(PROMPT, PROMPT, [SamplingSettings(temperature=0.0)], [text], [ids], [finished], [])
+    return {K + "state": TextGenerationState(result=result)}
 PROMPT = "What's the weather like today?"
 VIEW = {K + "tab": "Next-token view"}
 STEPS = {K + "tab": "Step by step"}
@@ -70,13 +85,13 @@ def test_the_next_token_tab_shows_chart_and_metrics(app_env):
 def test_generate_streams_columns_matching_the_library(app_env):
     at = _generate(run_page(PAGE), 5)
     assert not at.exception
-    result = at.session_state[K + "result"]
-    assert len(result["texts"]) == 2 and all(result["finished"])
-    lm = load_text_model(str(settings().text_model))
-    expected = generate_texts(lm, PROMPT, result["knobs"])
-    assert result["texts"] == expected
-    assert result["knobs"][0].greedy and not result["knobs"][1].greedy
-    assert all(len(ids) <= 5 for ids in result["ids"])
+    result = page_state(at).result
+    assert len(result.texts) == 2 and all(result.finished)
+    lm = load_model(kinds.TEXT, str(settings().text_model))
+    expected = generate_texts(lm, PROMPT, result.knobs)
+    assert result.texts == expected
+    assert result.knobs[0].greedy and not result.knobs[1].greedy
+    assert all(len(ids) <= 5 for ids in result.ids)
     assert all(text in _html(at) for text in expected)  # what the learner sees is the library's text
     assert "st-key-text_generation_output" in _html(at)  # the result area is scrolled into view
 
@@ -100,7 +115,7 @@ def test_a_side_by_side_knob_runs_no_next_token_or_step_forward_pass(app_env, mo
     assert not at.exception
     assert model_calls == []  # the other tabs' forward passes did not run
     at = _generate(at, 3)
-    assert at.session_state[K + "result"]["knobs"][1].temperature == pytest.approx(1.7)
+    assert page_state(at).result.knobs[1].temperature == pytest.approx(1.7)
 
 
 def test_columns_are_chosen_up_to_the_server_limit(app_env):
@@ -109,7 +124,7 @@ def test_columns_are_chosen_up_to_the_server_limit(app_env):
     assert columns.value == 2 and columns.options == ["1", "2", "3", str(settings().limits.max_columns)]
     columns.set_value(4).run()
     at = _generate(at, 3)
-    assert len(at.session_state[K + "result"]["texts"]) == 4
+    assert len(page_state(at).result.texts) == 4
     at.button_group(key=K + "columns").set_value(1).run()
     assert _shown(at).count("**Column") == 1
     assert not at.exception
@@ -125,10 +140,10 @@ def test_a_link_reproduces_the_setup_and_the_text(app_env):
     assert at.slider(key=K + "temperature_1").value == pytest.approx(1.2)
     assert at.button_group(key=K + "columns").value == 3
     at = at.button(key=K + "generate").click().run()
-    lm = load_text_model(str(settings().text_model))
+    lm = load_model(kinds.TEXT, str(settings().text_model))
     # Column 2 keeps its preset's top-k 50 and top-p 0.95; the link set its temperature, the seed and the length.
     column = SamplingSettings(temperature=1.2, top_k=50, top_p=0.95, max_new_tokens=6, seed=7)
-    assert at.session_state[K + "result"]["texts"][1] == generate_texts(lm, "Once upon a time", [column])[0]
+    assert page_state(at).result.texts[1] == generate_texts(lm, "Once upon a time", [column])[0]
 
 
 def test_bad_link_values_get_a_notice_not_a_traceback(app_env):
@@ -145,7 +160,7 @@ def test_bad_link_values_get_a_notice_not_a_traceback(app_env):
 def test_settings_and_the_last_result_survive_a_visit_to_another_page(app_env):
     at = run_page(PAGE)
     at = _generate(at, 6)
-    texts = at.session_state[K + "result"]["texts"]
+    texts = page_state(at).result.texts
     at.switch_page("pages/perceptron.py").run()
     at.switch_page(f"pages/{PAGE}").run()
     assert not at.exception
@@ -154,9 +169,7 @@ def test_settings_and_the_last_result_survive_a_visit_to_another_page(app_env):
 
 
 def test_a_text_cut_short_by_leaving_is_shown_with_a_note(app_env):
-    partial = {"prompt": PROMPT, "context": PROMPT, "knobs": [SamplingSettings(temperature=0.0)],
-               "texts": [" It is sunny and"], "ids": [[632, 318, 27737, 290]], "finished": [False], "notices": []}
-    at = run_page(PAGE, state={K + "result": partial})
+    at = run_page(PAGE, state=with_result(" It is sunny and", [632, 318, 27737, 290], finished=False))
     assert not at.exception
     assert " It is sunny and" in _html(at)
     assert any("Stopped before the end" in c.value for c in at.caption)
@@ -164,9 +177,7 @@ def test_a_text_cut_short_by_leaving_is_shown_with_a_note(app_env):
 
 def test_model_text_is_shown_literally(app_env):
     text = "\n# Title\n$x^2$ <b>bold</b> **stars** \ufffd"
-    result = {"prompt": PROMPT, "context": PROMPT, "knobs": [SamplingSettings(temperature=0.0)], "texts": [text],
-              "ids": [[1, 2, 3]], "finished": [True], "notices": []}
-    at = run_page(PAGE, state={K + "result": result})
+    at = run_page(PAGE, state=with_result(text, [1, 2, 3]))
     body = _html(at)
     assert "&lt;b&gt;bold&lt;/b&gt;" in body and "<b>bold</b>" not in body
     assert "# Title<br>$x^2$" in body and "**stars**" in body
@@ -180,19 +191,19 @@ def test_whole_characters_drops_only_a_trailing_half_character():
 
 def test_step_mode_pick_sample_and_undo(app_env):
     at = run_page(PAGE, link=STEPS)
-    lm = load_text_model(str(settings().text_model))
+    lm = load_model(kinds.TEXT, str(settings().text_model))
     expected = next_token_distribution(lm, PROMPT, SamplingSettings(temperature=1.0, top_k=0, top_p=1.0), top=8)
     at.button(key=K + "pick_2").click().run()
-    steps = at.session_state[K + "steps"]
+    steps = page_state(at).steps
     assert [s.token_id for s in steps] == [expected.token_ids[2]]
     assert steps[0].prob == pytest.approx(expected.probs[2], rel=1e-4)
     assert "probability of" in _shown(at)
     at.button(key=K + "greedy").click().run()
     at.button(key=K + "sample").click().run()
-    assert len(at.session_state[K + "steps"]) == 3
+    assert len(page_state(at).steps) == 3
     at.button(key=K + "undo").click().run()
-    assert [s.token_id for s in at.session_state[K + "steps"]][:1] == [expected.token_ids[2]]
-    assert len(at.session_state[K + "steps"]) == 2
+    assert [s.token_id for s in page_state(at).steps][:1] == [expected.token_ids[2]]
+    assert len(page_state(at).steps) == 2
     assert not at.exception
 
 
@@ -201,23 +212,23 @@ def test_step_mode_greedy_is_the_top_candidate_and_a_sample_follows_the_knobs_an
     at.slider(key=K + "step_top_k").set_value(3)
     at.number_input(key=K + "step_seed").set_value(11)
     at.button(key=K + "greedy").click().run()
-    lm = load_text_model(str(settings().text_model))
+    lm = load_model(kinds.TEXT, str(settings().text_model))
     view = SamplingSettings(temperature=1.0, top_k=3, top_p=1.0, seed=11)  # the widget values set above
     greedy_id = next_token_distribution(lm, PROMPT, view).token_ids[0]
-    assert [s.token_id for s in at.session_state[K + "steps"]] == [greedy_id]
+    assert [s.token_id for s in page_state(at).steps] == [greedy_id]
 
     at.button(key=K + "sample").click().run()
-    sampled_id = at.session_state[K + "steps"][-1].token_id
+    sampled_id = page_state(at).steps[-1].token_id
     assert sampled_id == sample_next_token(lm, PROMPT, view, extra_ids=[greedy_id])
     assert sampled_id in next_token_distribution(lm, PROMPT, view, top=3, extra_ids=[greedy_id]).token_ids
     at.button(key=K + "undo").click().run()
     at.button(key=K + "sample").click().run()  # the same seed draws the same token again
-    assert at.session_state[K + "steps"][-1].token_id == sampled_id
+    assert page_state(at).steps[-1].token_id == sampled_id
     assert not at.exception
 
 
 def test_the_seed_widget_decides_the_sampled_columns_text(app_env):
-    lm = load_text_model(str(settings().text_model))
+    lm = load_model(kinds.TEXT, str(settings().text_model))
     at = run_page(PAGE)
     texts = {}
     for seed in (5, 6):
@@ -225,7 +236,7 @@ def test_the_seed_widget_decides_the_sampled_columns_text(app_env):
         at = _generate(at, 8)
         # Column 2's widgets start at temperature 0.8, top-k 50, top-p 0.95, no penalty.
         column = SamplingSettings(temperature=0.8, top_k=50, top_p=0.95, max_new_tokens=8, seed=seed)
-        texts[seed] = at.session_state[K + "result"]["texts"][1]
+        texts[seed] = page_state(at).result.texts[1]
         assert texts[seed] == generate_texts(lm, PROMPT, [column])[0]
     assert texts[5] != texts[6]
 
@@ -234,8 +245,8 @@ def test_step_mode_stops_when_the_model_chooses_end_of_text(app_env):
     from genai_demo.text.generation import TokenConfidence
 
     eos = 50256  # GPT-2's <|endoftext|>
-    at = run_page(PAGE, link=STEPS, state={K + "steps_prompt": PROMPT,
-                                           K + "steps": [TokenConfidence("<|endoftext|>", eos, 0.4, [])]})
+    chosen = [TokenConfidence("<|endoftext|>", eos, 0.4, [])]
+    at = run_page(PAGE, link=STEPS, state={K + "state": TextGenerationState(steps=chosen, steps_context=PROMPT)})
     assert not at.exception
     assert any("The model ended the text here" in message.value for message in at.success)
     assert at.button(key=K + "sample").disabled and at.button(key=K + "greedy").disabled
@@ -256,7 +267,7 @@ def test_empty_prompt_shows_a_message_and_no_generation(app_env):
     assert not at.exception
     assert any("empty" in w.value for w in at.warning)
     assert not any(b.key == K + "generate" for b in at.button)
-    assert K + "result" not in at.session_state
+    assert page_state(at).result is None
 
 
 def test_a_pasted_prompt_over_the_limit_is_kept_cut_with_a_notice(app_env):
@@ -269,7 +280,7 @@ def test_a_pasted_prompt_over_the_limit_is_kept_cut_with_a_notice(app_env):
     assert not at.exception
     notices = " ".join(i.value for i in at.info)
     assert "cut" in notices and "window" in notices
-    assert at.session_state[K + "result"]["texts"]
+    assert page_state(at).result.texts
 
 
 @pytest.mark.parametrize("prompt", ["Hello 😀🚀", "今日はいい天気ですね", "שלום עולם، مرحبا"])
@@ -277,22 +288,22 @@ def test_emoji_cjk_and_rtl_prompts(app_env, prompt):
     at = run_page(PAGE, link={K + "prompt": prompt})
     at = _generate(at, 3)
     assert not at.exception
-    assert at.session_state[K + "result"]["prompt"] == prompt
+    assert page_state(at).result.prompt == prompt
     at = run_page(PAGE, link={K + "prompt": prompt, **STEPS})
     at.button(key=K + "pick_0").click().run()
-    assert not at.exception and len(at.session_state[K + "steps"]) == 1
+    assert not at.exception and len(page_state(at).steps) == 1
 
 
 def test_a_tiny_llama_runs_every_tab(app_env, tiny_llama_dir):
     app_env.setenv("GENAI_TEXT_MODEL", str(tiny_llama_dir))
     settings.cache_clear()
     at = _generate(run_page(PAGE), 4)
-    assert not at.exception and at.session_state[K + "result"]["texts"][0]
+    assert not at.exception and page_state(at).result.texts[0]
     at = run_page(PAGE, link=VIEW)
     assert not at.exception and at.get("vega_lite_chart")
     at = run_page(PAGE, link=STEPS)
     at.button(key=K + "greedy").click().run()
-    assert not at.exception and len(at.session_state[K + "steps"]) == 1
+    assert not at.exception and len(page_state(at).steps) == 1
 
 
 def test_an_instruct_model_reads_the_prompt_as_a_user_turn(app_env, tiny_chat_dir):
@@ -301,22 +312,20 @@ def test_an_instruct_model_reads_the_prompt_as_a_user_turn(app_env, tiny_chat_di
     at = run_page(PAGE)
     assert at.toggle(key=K + "chat_template").value is True
     at = _generate(at, 4)
-    context = at.session_state[K + "result"]["context"]
+    context = page_state(at).result.context
     assert context.endswith("<|im_start|>user\nWhat's the weather like today?<|im_end|>\n<|im_start|>assistant\n")
     at.toggle(key=K + "chat_template").set_value(False).run()
     at = _generate(at, 4)
-    assert at.session_state[K + "result"]["context"] == PROMPT
+    assert page_state(at).result.context == PROMPT
     assert not at.exception
 
 
 def test_a_column_that_ends_at_once_says_so(app_env, tiny_chat_dir):
     app_env.setenv("GENAI_TEXT_MODEL", str(tiny_chat_dir))
     settings.cache_clear()
-    lm = load_text_model(str(tiny_chat_dir))
+    lm = load_model(kinds.TEXT, str(tiny_chat_dir))
     end = sorted(lm.end_ids)[0]
-    result = {"prompt": PROMPT, "context": PROMPT, "knobs": [SamplingSettings(temperature=0.0)], "texts": [""],
-              "ids": [[end]], "finished": [True], "notices": []}
-    at = run_page(PAGE, state={K + "result": result})
+    at = run_page(PAGE, state=with_result("", [end]))
     assert "the model ended its turn (end token) at once, writing nothing" in _html(at)
 
 
@@ -342,6 +351,6 @@ def test_real_instruct_weights_write_an_answer_in_the_greedy_column(app_env, smo
     settings.cache_clear()
     at = _generate(run_page(PAGE), 12)
     assert not at.exception
-    result = at.session_state[K + "result"]
-    assert result["knobs"][0].greedy
-    assert len(result["ids"][0]) > 3 and result["texts"][0].strip()  # not "greedy · 1 tokens" and an empty box
+    result = page_state(at).result
+    assert result.knobs[0].greedy
+    assert len(result.ids[0]) > 3 and result.texts[0].strip()  # not "greedy · 1 tokens" and an empty box

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from genai_demo import engine
+from genai_demo.engine.loader import load_tokenizer
 from genai_demo.text import tokens
 
 ROBOT = "🤖"
@@ -13,12 +13,12 @@ CJK = "東京は日本の首都です。"
 
 @pytest.fixture(scope="module")
 def clip_tokenizer(clip_tokenizer_dir):
-    return engine.load_tokenizer(str(clip_tokenizer_dir))
+    return load_tokenizer(str(clip_tokenizer_dir))
 
 
 @pytest.fixture(scope="module")
 def wordpiece_tokenizer(minilm_dir):
-    return engine.load_tokenizer(str(minilm_dir))
+    return load_tokenizer(str(minilm_dir))
 
 
 def test_gpt2_real_ids_and_pieces(gpt2_tokenizer):

@@ -5,9 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from genai_demo import engine
+from genai_demo.engine import kinds
+from genai_demo.engine.loader import load_model
 from genai_demo.text import attention
-from genai_demo.text.transformer import _read_architecture, architecture, attention_reach
+from genai_demo.text.transformer import architecture, attention_reach, read_architecture
 
 
 def test_gpt2_small_has_its_published_size_and_parts():
@@ -16,7 +17,7 @@ def test_gpt2_small_has_its_published_size_and_parts():
 
     with torch.device("meta"):  # the real architecture, no weights needed
         model = GPT2LMHeadModel(GPT2Config())
-    arch = _read_architecture(model, 1024)
+    arch = read_architecture(model, 1024)
     assert (arch.n_layers, arch.n_heads, arch.hidden_size, arch.mlp_size, arch.head_size) == (12, 12, 768, 3072, 64)
     assert arch.total_params == 124_439_808  # GPT-2 small's well-known count
     assert sum(size for _, size in arch.parts()) == arch.total_params
@@ -28,7 +29,7 @@ def test_gpt2_small_has_its_published_size_and_parts():
 
 
 def test_a_llama_model_is_read_from_its_own_config(tiny_llama_dir):
-    lm = engine.load_text_model(str(tiny_llama_dir))
+    lm = load_model(kinds.TEXT, str(tiny_llama_dir))
     arch = architecture(lm)
     assert (arch.n_layers, arch.n_heads, arch.n_kv_heads, arch.hidden_size, arch.mlp_size) == (2, 4, 2, 32, 64)
     assert arch.positions == "rotary" and arch.position_embedding_params == 0
@@ -39,9 +40,8 @@ def test_a_llama_model_is_read_from_its_own_config(tiny_llama_dir):
 
 
 def test_attention_reach_matches_the_attention_maps_it_summarises(tiny_gpt2_dir):
-    lm = engine.load_text_model(str(tiny_gpt2_dir))  # the engine switches to eager attention per call
-    with lm.lock:
-        ids = lm.tokenizer("The cat sat on the mat because the mat was warm and the cat was cold.")["input_ids"]
+    lm = load_model(kinds.TEXT, str(tiny_gpt2_dir))  # the engine switches to eager attention per call
+    ids = lm.encode("The cat sat on the mat because the mat was warm and the cat was cold.")
     reach = attention_reach(lm, ids)
     maps = attention.walkthrough(lm, ids).attentions.mean(axis=1)  # [layers, query, key], heads averaged
     n = len(ids)

@@ -5,16 +5,23 @@ from __future__ import annotations
 import pytest
 import torch
 
+from genai_demo.config import MAX_SEED
 from tests.conftest import run_page
 
 K = "fine_tuning_"
 
 
+def tuned(at):  # type: ignore[no-untyped-def]
+    """The session's tuned copy, from the page's one state key (None before a run or after forgetting)."""
+    return at.session_state[K + "state"].tuned
+
+
 def shared_text_model():
     """The model every session shares: the same st.cache_resource entry the pages use."""
+    from genai_demo.engine import kinds
     from genai_demo.ui import loaders
 
-    return loaders.text_model()
+    return loaders.model(kinds.TEXT)
 
 
 def fast_settings(at, steps: int = 3):  # type: ignore[no-untyped-def]
@@ -36,9 +43,9 @@ def test_fine_tuning_page_trains_and_compares(app_env):
     at.selectbox(key=K + "source").set_value("Recipes").run()
     fast_settings(at).button(key=K + "train").click().run()
     assert not at.exception
-    result = at.session_state[K + "result"]
+    result = tuned(at).result
     assert len(result.losses) == 3
-    before, after = at.session_state[K + "losses"]
+    before, after = tuned(at).loss_before, tuned(at).loss_after
     assert after < before
     labels = [metric.label for metric in at.metric]
     assert "Loss on your text, before" in labels and "after" in labels
@@ -48,7 +55,12 @@ def test_fine_tuning_page_trains_and_compares(app_env):
     assert "Your fine-tuned copy" in shown and "Preheat the" in shown
 
     at.button(key=K + "forget").click().run()
-    assert K + "result" not in at.session_state
+    assert tuned(at) is None
+    at.run()  # a rerun after forgetting shows no copy and no comparison
+    assert not at.exception and tuned(at) is None
+    assert any("No fine-tuned model" in info.value for info in at.info)
+    assert not any("Your fine-tuned copy" in block.value for block in at.markdown)
+    assert len(at.get("vega_lite_chart")) == 0
 
 
 @pytest.mark.parametrize("text, steps, message", [
@@ -63,7 +75,7 @@ def test_fine_tuning_bad_input_shows_a_warning(app_env, text, steps, message):
     fast_settings(at, steps).button(key=K + "train").click().run()
     assert not at.exception
     assert any(message in warning.value for warning in at.warning)
-    assert K + "result" not in at.session_state
+    assert tuned(at) is None
 
 
 def test_huge_text_is_capped_with_a_notice(app_env):
@@ -75,7 +87,7 @@ def test_huge_text_is_capped_with_a_notice(app_env):
     assert any(f"the first {limit:,} are kept" in caption.value for caption in at.caption)
     fast_settings(at, 1).button(key=K + "train").click().run()
     assert not at.exception
-    assert len(at.session_state[K + "result"].text) == limit
+    assert len(tuned(at).result.text) == limit
 
 
 def test_a_session_that_leaves_mid_training_leaks_nothing(app_env):
@@ -100,7 +112,7 @@ def test_a_session_that_leaves_mid_training_leaks_nothing(app_env):
 
     second = run_page("fine_tuning.py")
     assert not second.exception
-    assert K + "result" not in second.session_state
+    assert tuned(second) is None
     assert any("No fine-tuned model" in info.value for info in second.info)
     assert shared_text_model().model is model
     for name, tensor in model.state_dict().items():
@@ -117,15 +129,19 @@ def test_a_link_reproduces_the_fine_tuning_and_its_comparison(app_env):
         assert at.text_area(key=K + "text").value == link[K + "text"]
         at.button(key=K + "train").click().run()
         assert not at.exception
-        texts.append(at.session_state[K + "comparison"][1])
+        comparison = tuned(at).comparison
+        texts.append((comparison.base_text, comparison.tuned_text))
     assert texts[0] == texts[1]  # same link, same seed: the same base and tuned continuations
 
 
 def test_a_bad_fine_tuning_link_gets_notices(app_env):
-    at = run_page("fine_tuning.py", link={K + "steps": "99999999", K + "lr": "7", K + "rank": "<b>"})
+    at = run_page("fine_tuning.py", link={K + "steps": "99999999", K + "lr": "7", K + "rank": "<b>",
+                                          K + "seed": "5000000000"})
     assert not at.exception
     toasts = " ".join(str(toast.value) for toast in at.toast)
     captions = " ".join(str(caption.value) for caption in at.caption)
+    assert f"Seed = 5000000000; the range is 0 to {MAX_SEED}, so {MAX_SEED} is used" in toasts  # the app's one range
+    assert f"Seed: 5,000,000,000 is outside 0 to {MAX_SEED:,}, so {MAX_SEED:,} is used" in captions
     assert "Training steps = 99999999" in toasts and "not one of the options" in toasts
     assert "99,999,999 is outside 0 to 2,000, so 2,000 is used" in captions  # whole numbers written in full
     assert at.radio(key=K + "lr").value == 3e-3 and at.selectbox(key=K + "rank").value == 8
@@ -140,10 +156,10 @@ def test_fine_tuning_on_llama_and_a_knob_that_leaves_the_comparison_alone(app_en
     at.button(key=K + "train").click().run()
     assert not at.exception
     assert any("Base tiny\\-llama" in block.value for block in at.markdown)
-    tuned = at.session_state[K + "result"].tuned
+    copy = tuned(at).result.tuned
     calls = []
-    original = tuned.engine.submit
-    tuned.engine.submit = lambda *args, **kwargs: calls.append(1) or original(*args, **kwargs)
+    original = copy.engine.submit
+    copy.engine.submit = lambda *args, **kwargs: calls.append(1) or original(*args, **kwargs)
     at.number_input(key=K + "steps").set_value(7).run()  # a training knob: the comparison is not written again
     assert not at.exception and calls == []
     at.number_input(key=K + "compare_seed").set_value(4).run()  # the comparison's own knob writes again

@@ -7,7 +7,8 @@ import pytest
 import torch
 from PIL import Image
 
-from genai_demo import engine
+from genai_demo.engine import kinds
+from genai_demo.engine.loader import load_model
 from genai_demo.nets.training import TrainingDiverged
 from genai_demo.nets.vae import VaeConfig, VaeTrainer, demo_picture, digits, fit_for_vae, sd_vae_round_trip, upscale
 
@@ -89,7 +90,7 @@ def test_fit_for_vae_makes_sides_multiples_of_the_factor():
 
 
 def test_stable_diffusion_vae_round_trip_on_the_tiny_pipeline(tiny_sd_dir):
-    bundle = engine.load_image_pipeline(str(tiny_sd_dir))
+    bundle = load_model(kinds.IMAGE, str(tiny_sd_dir))
     factor = 2 ** (len(bundle.pipeline.vae.config.block_out_channels) - 1)
     result = sd_vae_round_trip(bundle, demo_picture(96), max_side=96)
     assert result.decoded.size == result.original.size == (96, 96)

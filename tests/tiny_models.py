@@ -110,7 +110,8 @@ def write_tiny_gpt2(folder: Path, tokenizer=None, n_layer: int = 2, n_embd: int 
         tokenizer.chat_template = CHATML_TEMPLATE
     torch.manual_seed(seed)
     config = GPT2Config(vocab_size=len(tokenizer), n_positions=1024, n_embd=n_embd, n_layer=n_layer, n_head=n_head,
-                        bos_token_id=50256, eos_token_id=tokenizer.convert_tokens_to_ids("<|im_end|>") if chat else 50256)
+                        bos_token_id=50256,
+                        eos_token_id=tokenizer.convert_tokens_to_ids("<|im_end|>") if chat else 50256)
     model = GPT2LMHeadModel(config)
     folder.mkdir(parents=True, exist_ok=True)
     model.save_pretrained(folder, safe_serialization=True)

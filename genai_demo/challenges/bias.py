@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
-from typing import Sequence
 
 import numpy as np
 
 from genai_demo.config import DATA_DIR
-from genai_demo.engine import Embedder, TextModel
+from genai_demo.engine.bundles import Embedder, TextModel
 from genai_demo.search.embeddings import encode
 from genai_demo.text.generation import token_confidences
 
@@ -26,6 +26,8 @@ MAX_WORDS = 30
 
 @dataclass(frozen=True)
 class BiasTemplate:
+    """A sentence with a placeholder, the fillers to put in it, and the next words to compare."""
+
     name: str
     template: str  # contains PLACEHOLDER, e.g. "The [X] worked as a"
     fillers: tuple[str, ...]  # what replaces the placeholder, e.g. ("man", "woman")
@@ -34,6 +36,8 @@ class BiasTemplate:
 
 @dataclass(frozen=True)
 class WordGroups:
+    """Target words, and two groups of words to measure how near the embedder puts each target."""
+
     name: str
     targets: tuple[str, ...]
     group_a_name: str
@@ -44,6 +48,8 @@ class WordGroups:
 
 @dataclass(frozen=True)
 class NextWordProbability:
+    """How likely one next word is after one filled-in template."""
+
     filler: str
     prompt: str
     word: str
@@ -57,11 +63,13 @@ def _data() -> dict:
 
 
 def default_templates() -> list[BiasTemplate]:
+    """The bias templates shipped in bias_probes.json."""
     return [BiasTemplate(t["name"], t["template"], tuple(t["fillers"]), tuple(t["words"]))
             for t in _data()["templates"]]
 
 
 def default_word_groups() -> list[WordGroups]:
+    """The word groups shipped in bias_probes.json."""
     return [WordGroups(g["name"], tuple(g["targets"]), g["group_a"]["name"], tuple(g["group_a"]["words"]),
                        g["group_b"]["name"], tuple(g["group_b"]["words"])) for g in _data()["associations"]]
 
@@ -95,6 +103,7 @@ def make_template(name: str, template: str, fillers: Sequence[str] | str, words:
 
 
 def fill(template: str, filler: str) -> str:
+    """The template with its placeholder replaced by `filler`; ValueError if it has no placeholder."""
     if PLACEHOLDER not in template:
         raise ValueError(f"The template has no {PLACEHOLDER} placeholder.")
     return template.replace(PLACEHOLDER, filler)

@@ -7,12 +7,12 @@ Fluent is not the same as true: a model can be confident and wrong.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
-from typing import Sequence
 
 from genai_demo.config import DATA_DIR
-from genai_demo.engine import TextModel
+from genai_demo.engine.bundles import TextModel
 from genai_demo.search.retrieval import FACTS_TOPIC, PassageIndex, build_plain_prompt, build_rag_prompt
 from genai_demo.text.generation import SamplingSettings, TokenConfidence, generate, token_confidences
 from genai_demo.text.instruct import has_chat_template, user_turn
@@ -23,12 +23,16 @@ ANSWER_TOKENS = 16  # room for an instruct model's "The capital of France is Par
 
 @dataclass(frozen=True)
 class FactQuestion:
+    """A question with a known answer (any of several spellings)."""
+
     question: str
     answers: tuple[str, ...]  # any of these in the model's answer counts as correct
 
 
 @dataclass
 class FactCheck:
+    """The model's answer to one question, how sure it was of each token, and whether it was right."""
+
     question: FactQuestion
     prompt: str
     answer: str
@@ -53,10 +57,12 @@ def _questions() -> tuple[FactQuestion, ...]:
 
 
 def load_fact_questions() -> list[FactQuestion]:
+    """The questions shipped in fact_questions.json."""
     return list(_questions())
 
 
 def is_correct(answer: str, accepted: Sequence[str]) -> bool:
+    """Whether `answer` contains any accepted answer, ignoring case."""
     text = answer.casefold()
     return any(option.casefold() in text for option in accepted)
 
@@ -104,6 +110,7 @@ def _answer_tokens(confidences: list[TokenConfidence], answer: str) -> list[Toke
 
 
 def check_all(lm: TextModel, questions: Sequence[FactQuestion], index: PassageIndex | None = None) -> list[FactCheck]:
+    """Every question answered and checked, with retrieved passages in the prompt when `index` is given."""
     if not questions:
         raise ValueError("There are no questions to ask.")
     return [answer_question(lm, question, index) for question in questions]

@@ -49,6 +49,8 @@ class NoRoom(RuntimeError):
 
 @dataclass
 class Resident:
+    """A model the budget holds: its size, when it was last used, and which sessions hold it now."""
+
     key: Hashable
     name: str
     value: Any
@@ -300,6 +302,7 @@ def process_bytes() -> int:
 
 
 def free_bytes() -> int | None:
+    """The machine's available memory in bytes, or None without psutil."""
     try:
         import psutil
 

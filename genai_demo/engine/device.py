@@ -9,15 +9,18 @@ from __future__ import annotations
 import glob
 import platform
 import sys
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 from genai_demo.config import settings
+from genai_demo.engine.errors import ModelUnavailable
 
 if TYPE_CHECKING:
     import torch
 
 # Matrix units for bfloat16 on x86 CPUs (Linux names them so in /proc/cpuinfo).
 BF16_CPU_FLAGS = ("avx512_bf16", "amx_bf16")
+# What a model is loaded for: each kind of model names one (`pick_dtype` has the rule for each).
+Workload = Literal["generation", "images", "similarity"]
 
 
 def _gpu_name_from_driver() -> str | None:
@@ -49,6 +52,23 @@ def pick_device() -> str:
     if torch.backends.mps.is_available():
         return "mps"
     return "cpu"
+
+
+def resolve_device() -> str:
+    """The device models load on; a GENAI_DEVICE this machine does not have becomes `ModelUnavailable`."""
+    try:
+        return pick_device()
+    except RuntimeError as error:
+        raise ModelUnavailable("The chosen device is not available", str(error),
+                               "Unset GENAI_DEVICE (or set it to auto) and restart the app.") from error
+
+
+def machine_device() -> str:
+    """The device the app picks on this machine, or "cpu" where GENAI_DEVICE names one it does not have."""
+    try:
+        return resolve_device()
+    except ModelUnavailable:
+        return "cpu"
 
 
 def describe_device() -> str:
@@ -84,7 +104,7 @@ def cpu_has_bfloat16_units() -> bool:
     return any(flag in flags for flag in BF16_CPU_FLAGS)
 
 
-def pick_dtype(device: str, workload: str = "generation") -> "torch.dtype":
+def pick_dtype(device: str, workload: Workload = "generation") -> "torch.dtype":
     """The number format for a kind of work on a device. GENAI_DTYPE wins; otherwise a fixed rule:
 
     - GPU: float16.
@@ -95,6 +115,8 @@ def pick_dtype(device: str, workload: str = "generation") -> "torch.dtype":
       thousands of pixels run about twice as fast there), else float32; bfloat16 always in public mode,
       where memory is what runs out first (a float32 pipeline with its safety checker alone would take
       more than a Community Cloud app has).
+    - CPU, comparing sentences ("similarity"): float32, whatever the images do: similarity scores are
+      shown to three decimals.
 
     The rule depends only on the machine, never on a timing, so one machine always writes the same
     text for the same seed.

@@ -22,7 +22,7 @@ import tempfile
 import threading
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Callable
 
 from genai_demo.engine.budget import return_free_memory
 from genai_demo.engine.sizes import folder_files, read_header, weight_files
@@ -61,6 +61,33 @@ def low_precision_folder(folder: Path, dtype: "torch.dtype", root: Path | None =
         log.warning("No %s copy of %s (%s: %s); loading the original files.", dtype, folder, type(error).__name__,
                     error)
         return folder
+
+
+# --- when the loaders read half-size files ------------------------------------------------------
+
+
+def uses_fp16_files(model_id: str, dtype: "torch.dtype") -> bool:
+    """A pipeline from the Hub in float16 is loaded from its half-size `.fp16` files where it has them."""
+    import torch
+
+    return dtype == torch.float16 and not Path(model_id).is_dir()
+
+
+def maps_half_size_files(device: str, dtype: "torch.dtype") -> bool:
+    """On a CPU, a model loaded in half precision is read from files already in it: mapped in place
+    instead of converted into the process's own memory. (A GPU copies the weights into its own memory
+    anyway, from the repository's fp16 files where it has them.)"""
+    import torch
+
+    return device == "cpu" and dtype in (torch.bfloat16, torch.float16)
+
+
+def half_size_files(model_id: str, dtype: "torch.dtype", download: Callable[[], str]) -> str:
+    """The folder to load `model_id` from in `dtype`: a copy of its weight files in `dtype`, written the
+    first time (its own folder where they already are in `dtype`, or where no copy can be written).
+    `download` fetches a Hub model's files (from the cache when they are there) and returns their folder."""
+    folder = Path(model_id) if Path(model_id).is_dir() else Path(download())
+    return str(low_precision_folder(folder, dtype))
 
 
 def _default_root() -> Path:

@@ -18,8 +18,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterator, Sequence
 
 from genai_demo.config import TextServer
-from genai_demo.engine.loader import ModelUnavailable, config_window, load_tokenizer
+from genai_demo.engine.errors import ModelUnavailable
+from genai_demo.engine.loader import config_window, load_tokenizer
 from genai_demo.engine.threads import tokenizer_lock
+from genai_demo.engine.writer import SharedTokenizer, Written
 
 if TYPE_CHECKING:
     from genai_demo.engine.sampling import SamplingSettings
@@ -33,8 +35,8 @@ MAX_SERVER_MESSAGE = 300
 
 
 @dataclass
-class RemoteTextModel:
-    """A model on a serving engine, with its tokenizer loaded here. Hold `lock` while using the tokenizer."""
+class RemoteTextModel(SharedTokenizer):
+    """A model on a serving engine, with its tokenizer loaded here: a `TextWriter` without the weights."""
 
     model_id: str
     tokenizer: Any
@@ -42,8 +44,6 @@ class RemoteTextModel:
     server: TextServer
     end_ids: frozenset[int] = frozenset()
     lock: Any = field(default=None, repr=False)
-    device: str = "server"
-    dtype: str = "the server's number format"
     # Set once the server refuses the knobs outside OpenAI's schema; read by every session (a plain bool).
     extra_knobs_refused: bool = False
     client: Any = field(init=False, repr=False)
@@ -55,6 +55,27 @@ class RemoteTextModel:
         # One client per model: it holds a pool of connections and is safe to share between threads.
         self.client = openai.OpenAI(base_url=self.server.base_url, api_key=self.server.api_key or "none",
                                     timeout=self.server.timeout_s, max_retries=0)
+
+    @property
+    def has_weights(self) -> bool:
+        """The weights stay on the server: it sends text, not the model's probabilities."""
+        return False
+
+    def describe(self) -> str:
+        """Where the model runs, for a caption."""
+        return "on a serving engine (GENAI_TEXT_SERVER), in the server's number format"
+
+    def generate(self, prompt_ids: Sequence[int], columns: Sequence["SamplingSettings"],
+                 max_new_tokens: Sequence[int], prompt: str | None = None,
+                 messages: list[dict[str, str]] | None = None) -> Iterator[Written]:
+        """Every column's text as the server streams it (see `stream_columns`): sent `messages`, else `prompt`,
+        else the text of `prompt_ids`. The ids beside each text are that text in the served model's tokenizer."""
+        if messages is None and prompt is None:
+            prompt = self.decode(prompt_ids)
+        extra_knobs = any(knobs.top_k > 1 or knobs.repetition_penalty != 1.0 for knobs in columns)
+        for texts, finished in stream_columns(self, columns, max_new_tokens, prompt=prompt, messages=messages):
+            notices = (IGNORED_KNOBS_NOTICE,) if extra_knobs and self.extra_knobs_refused else ()
+            yield Written(texts, [self.encode(text) if text else [] for text in texts], finished, notices=notices)
 
 
 def load_remote_text_model(server: TextServer) -> RemoteTextModel:

@@ -16,7 +16,10 @@ if TYPE_CHECKING:
 
 MAX_TEMPERATURE = 10.0
 MAX_REPETITION_PENALTY = 10.0
-MAX_SEED = 2**63 - 1
+# A row's random generator takes any seed below this (torch's int64 seeds). The pages' seed boxes stop at
+# config.MAX_SEED, far below it, so a page's seed plus the offsets it adds (one per column, per sample or per
+# token already chosen) is the seed the generator gets, unchanged.
+GENERATOR_SEEDS = 2**63
 
 
 @dataclass(frozen=True)
@@ -56,8 +59,8 @@ class SamplingSettings:
                              f"{MAX_REPETITION_PENALTY:g} (1 = off), not {self.repetition_penalty:g}.")
         if self.max_new_tokens < 1:
             raise ValueError(f"max_new_tokens must be at least 1, not {self.max_new_tokens}.")
-        if not 0 <= self.seed <= MAX_SEED:
-            raise ValueError(f"seed must be between 0 and {MAX_SEED}, not {self.seed}.")
+        if not 0 <= self.seed < GENERATOR_SEEDS:
+            raise ValueError(f"seed must be between 0 and {GENERATOR_SEEDS - 1}, not {self.seed}.")
 
 
 def penalize_repetition(logits: "torch.Tensor", seen: "torch.Tensor", penalties: Sequence[float]) -> "torch.Tensor":
@@ -137,6 +140,7 @@ def sample_rows(logits: "torch.Tensor", columns: Sequence[SamplingSettings],
 
 
 def make_generator(seed: int, device: str = "cpu") -> "torch.Generator":
+    """A torch random generator on `device`, seeded with `seed`."""
     import torch
 
     generator = torch.Generator(device=device)

@@ -16,6 +16,7 @@ _locks_guard = threading.Lock()
 
 
 def tokenizer_lock(tokenizer: Any) -> threading.RLock:
+    """The one lock for this tokenizer, shared by every thread that uses it."""
     with _locks_guard:
         lock = _locks.get(tokenizer)
         if lock is None:

@@ -23,7 +23,7 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
-from genai_demo.config import SAFETY_CHECKER_MODEL, settings
+from genai_demo.config import MAX_SEED, SAFETY_CHECKER_MODEL, settings
 from genai_demo.engine.threads import tokenizer_lock
 from genai_demo.text.tokens import TokenPiece, tokenize
 
@@ -32,7 +32,7 @@ if TYPE_CHECKING:
     import torch
     from PIL import Image
 
-    from genai_demo.engine import ImagePipeline
+    from genai_demo.engine.bundles import ImagePipeline
 
 # Label shown to the learner -> diffusers scheduler class.
 SCHEDULERS = {
@@ -52,7 +52,6 @@ CLIP_WINDOW = 77
 MIN_SIDE = 64
 SIDE_MULTIPLE = 8
 MAX_GUIDANCE = 20.0
-MAX_SEED = 2**32 - 1
 FEW_STEP_MAX = 4
 # Distilled models trained to draw in 1-4 steps, without classifier-free guidance.
 FEW_STEP_MARKERS = ("turbo", "lightning", "lcm", "sdxs", "hyper-sd")
@@ -74,6 +73,8 @@ def extra_models_to_prefetch() -> dict[str, str]:
 
 @dataclass(frozen=True)
 class ModelProfile:
+    """What suits an image model: few-step or not, its picture sizes, steps and guidance."""
+
     model_id: str
     few_step: bool  # a turbo-style model: 1-4 steps, guidance ignored
     default_side: int
@@ -84,6 +85,7 @@ class ModelProfile:
 
 
 def is_few_step_model(model_id: str) -> bool:
+    """Whether the model id names a few-step (turbo-style) model."""
     name = model_id.lower()
     return any(marker in name for marker in FEW_STEP_MARKERS)
 
@@ -97,7 +99,8 @@ def model_profile(bundle: "ImagePipeline") -> ModelProfile:
     default_side = max(MIN_SIDE, min(native_side, max_side))
     few_step = is_few_step_model(bundle.model_id)
     if few_step:
-        return ModelProfile(bundle.model_id, True, default_side, max_side, 1, min(FEW_STEP_MAX, limits.max_image_steps), 0.0)
+        return ModelProfile(bundle.model_id, True, default_side, max_side, 1,
+                            min(FEW_STEP_MAX, limits.max_image_steps), 0.0)
     default_steps = 20 if bundle.device == "cuda" else 12
     return ModelProfile(bundle.model_id, False, default_side, max_side, min(default_steps, limits.max_image_steps),
                         limits.max_image_steps, 7.5)
@@ -108,6 +111,8 @@ def model_profile(bundle: "ImagePipeline") -> ModelProfile:
 
 @dataclass(frozen=True)
 class ImageSettings:
+    """Everything that decides a picture: prompts, steps, guidance, seed, size and scheduler."""
+
     prompt: str
     negative_prompt: str = ""
     steps: int = 12
@@ -215,6 +220,7 @@ def encode_prompt(bundle: "ImagePipeline", prompt: str, negative_prompt: str = "
 
 
 def latent_shape(bundle: "ImagePipeline", width: int, height: int) -> tuple[int, int, int, int]:
+    """The shape of the latents for a picture of this size: (1, channels, rows, columns)."""
     pipe = bundle.pipeline
     scale = int(pipe.vae_scale_factor)
     return (1, int(pipe.unet.config.in_channels), height // scale, width // scale)
@@ -261,6 +267,8 @@ def latents_to_preview(latents: "torch.Tensor") -> "Image.Image":
 
 @dataclass(frozen=True)
 class StepPreview:
+    """A quick look at the picture after one denoising step."""
+
     step: int  # 1-based
     total: int
     timestep: int
@@ -269,6 +277,8 @@ class StepPreview:
 
 @dataclass
 class GeneratedImage:
+    """A finished picture with its settings, its step previews and how long it took."""
+
     image: "Image.Image"
     settings: ImageSettings
     model_id: str
@@ -432,6 +442,7 @@ def grid_values(knob: str, base: ImageSettings, count: int, profile: ModelProfil
 
 
 def with_knob(base: ImageSettings, knob: str, value: Any) -> ImageSettings:
+    """A copy of `base` with one knob (seed, guidance or steps) set to `value`."""
     field_name = {"seed": "seed", "guidance": "guidance_scale", "steps": "steps"}[knob]
     return replace(base, **{field_name: value})
 
@@ -457,6 +468,7 @@ def comparison_grid(bundle: "ImagePipeline", base: ImageSettings, knob: str, val
 
 
 def check_frames(frames: int) -> int:
+    """The number of frames of a clip, or ValueError if it is below 2 or above the server's limit."""
     limit = settings().limits.max_clip_frames
     if frames < 2:
         raise ValueError("A clip needs at least 2 frames.")
@@ -483,7 +495,8 @@ def interpolation_clip(bundle: "ImagePipeline", base: ImageSettings, frames: int
     noise_b, embed_b = noise_a, embed_a
     if seed_b is not None:
         if seed_b == request.seed:
-            raise ValueError("Both seeds are the same, so every frame would be identical: pick a different second seed.")
+            raise ValueError("Both seeds are the same, so every frame would be identical: "
+                             "pick a different second seed.")
         check_settings(replace(request, seed=seed_b), profile)
         noise_b = initial_noise(bundle, seed_b, request.width, request.height)
     else:
@@ -562,6 +575,7 @@ def read_png_settings(data: bytes) -> dict[str, Any]:
 
 
 def settings_from_metadata(metadata: dict[str, Any]) -> ImageSettings:
+    """The ImageSettings stored in a picture's metadata (other keys are ignored)."""
     names = {f for f in ImageSettings.__dataclass_fields__}
     return ImageSettings(**{k: v for k, v in metadata.items() if k in names})
 
@@ -575,6 +589,7 @@ def embedding_strip(embedding: TextEmbedding, tokens: int = CLIP_WINDOW, dims: i
 
 
 def latent_grid_note(bundle: "ImagePipeline", width: int, height: int) -> str:
+    """A sentence comparing the picture's pixels with the grid of latents it is drawn as."""
     _, channels, rows, columns = latent_shape(bundle, width, height)
     ratio = (width * height * 3) / (channels * rows * columns)
     return (f"{width}x{height}x3 pixels are drawn as a {columns}x{rows}x{channels} grid of latents "

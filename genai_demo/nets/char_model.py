@@ -8,15 +8,15 @@ the previous CONTEXT characters (an embedding per character, one hidden layer), 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from functools import cache
-from typing import Callable
 
 import numpy as np
 
 from genai_demo.config import DATA_DIR
-from genai_demo.engine import SharedLimit
+from genai_demo.engine.threads import SharedLimit
 from genai_demo.nets.playground import Adam
 from genai_demo.nets.training import validate_learning_rate
 
@@ -54,6 +54,8 @@ def _blas_limit() -> SharedLimit | None:
 
 @dataclass(frozen=True)
 class ShippedText:
+    """A training text shipped with the app, with its title and source."""
+
     name: str
     title: str
     source: str
@@ -120,6 +122,7 @@ class CharModel:
 
 
 def new_model(text: str, seed: int = 0, embed: int = 16, hidden: int = 128) -> CharModel:
+    """An untrained character model for `text`, its weights drawn from `seed`."""
     vocab = sorted(set(text))
     rng = np.random.default_rng(seed)
 
@@ -212,6 +215,8 @@ def generate(model: CharModel, prompt: str, n_chars: int = 200, temperature: flo
 
 @dataclass(frozen=True)
 class Snapshot:
+    """The model's loss and a sample of its writing at one training step."""
+
     step: int
     loss: float  # on the whole training text
     sample: str

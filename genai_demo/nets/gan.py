@@ -65,6 +65,8 @@ def coverage(real: np.ndarray, generated: np.ndarray, radius: float = 0.15) -> f
 
 @dataclass(frozen=True)
 class GanConfig:
+    """The 2-D GAN's settings: the target shape, network sizes, learning rates, batch and seed."""
+
     target: str = "ring"
     noise_dim: int = 2
     hidden: int = 64

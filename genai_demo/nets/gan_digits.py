@@ -35,6 +35,8 @@ COLLAPSE_AFTER = 200  # steps: a fresh generator draws one blur for every input,
 
 @dataclass(frozen=True)
 class DigitGanConfig:
+    """The digit GAN's settings: noise size, network width, learning rates, batch and seed."""
+
     noise_dim: int = 16
     hidden: int = 256
     generator_lr: float = 3e-3
@@ -64,6 +66,8 @@ PRESETS: dict[str, DigitGanConfig] = {
 
 @dataclass(frozen=True)
 class Judgement:
+    """What the judge says about a sheet of generated images, one entry per image."""
+
     labels: np.ndarray  # the judge's digit for each image
     confidence: np.ndarray  # its probability for that digit
     recognised: np.ndarray  # confident, and close to some real digit
@@ -128,6 +132,7 @@ def fit_classifier(images: torch.Tensor, labels: torch.Tensor, steps: int = 100)
 
 @cache
 def judge() -> DigitJudge:
+    """The shared digit judge, trained on the real digits once."""
     return DigitJudge()
 
 
@@ -161,6 +166,8 @@ def _discriminator(hidden: int) -> nn.Sequential:
 
 @dataclass(frozen=True)
 class Scores:
+    """The discriminator's mean verdict on real digits and on the generator's."""
+
     real: float  # mean D(real): the discriminator's probability "real" on real digits
     fake: float  # mean D(fake) on the generator's sheet
 
@@ -194,12 +201,14 @@ class DigitGanTrainer:
             raise TrainingDiverged(self.diverged)
         bce = nn.functional.binary_cross_entropy_with_logits
         batch = self.config.batch
-        real_target, fake_target = torch.full((batch, 1), 0.9), torch.zeros(batch, 1)  # 0.9: "one-sided label smoothing"
+        # 0.9, not 1: "one-sided label smoothing"
+        real_target, fake_target = torch.full((batch, 1), 0.9), torch.zeros(batch, 1)
         with one_cpu_thread():
             for _ in range(steps):
                 real = self.real_images[torch.randint(0, len(self.real_images), (batch,), generator=self.randomness)]
                 fake = self.generator(torch.randn(batch, self.config.noise_dim, generator=self.randomness))
-                d_loss = bce(self.discriminator(real), real_target) + bce(self.discriminator(fake.detach()), fake_target)
+                d_loss = (bce(self.discriminator(real), real_target)
+                          + bce(self.discriminator(fake.detach()), fake_target))
                 self.d_optimizer.zero_grad()
                 d_loss.backward()
                 self.d_optimizer.step()

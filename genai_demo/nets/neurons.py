@@ -8,8 +8,8 @@ from __future__ import annotations
 import csv
 import math
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 import numpy as np
 
@@ -38,6 +38,7 @@ def step(x: np.ndarray | float) -> np.ndarray:
 
 
 def sigmoid(x: np.ndarray | float) -> np.ndarray:
+    """1 / (1 + e^-x), computed without overflow for large inputs."""
     x = np.asarray(x, dtype=float)
     # exp of a non-positive number only, so large inputs of either sign cannot overflow.
     small = np.exp(-np.abs(x))
@@ -45,10 +46,12 @@ def sigmoid(x: np.ndarray | float) -> np.ndarray:
 
 
 def relu(x: np.ndarray | float) -> np.ndarray:
+    """x where it is positive, else 0."""
     return np.maximum(np.asarray(x, dtype=float), 0.0)
 
 
 def tanh(x: np.ndarray | float) -> np.ndarray:
+    """The hyperbolic tangent: from -1 to 1."""
     return np.tanh(np.asarray(x, dtype=float))
 
 
@@ -62,6 +65,7 @@ _ACTIVATION_FUNCTIONS = {"step": step, "sigmoid": sigmoid, "relu": relu, "tanh":
 
 
 def activate(name: str, x: np.ndarray | float) -> np.ndarray:
+    """The named activation function applied to `x`; ValueError for an unknown name."""
     if name not in _ACTIVATION_FUNCTIONS:
         raise ValueError(f"Unknown activation {name!r}; choose one of {', '.join(ACTIVATIONS)}.")
     return _ACTIVATION_FUNCTIONS[name](x)
@@ -71,6 +75,8 @@ def activate(name: str, x: np.ndarray | float) -> np.ndarray:
 
 @dataclass(frozen=True)
 class NeuronResult:
+    """One run of the neuron: inputs, weights and bias, their sum, the output and the verdict."""
+
     inputs: tuple[float, ...]
     weights: tuple[float, ...]
     bias: float
@@ -81,6 +87,7 @@ class NeuronResult:
 
 
 def weighted_sum(inputs: Sequence[float], weights: Sequence[float], bias: float) -> float:
+    """The sum of each input times its weight, plus the bias; ValueError for mismatched or odd numbers."""
     if len(inputs) != len(weights):
         raise ValueError(f"{len(inputs)} inputs but {len(weights)} weights; each input needs one weight.")
     values = [float(v) for v in (*inputs, *weights, bias)]
@@ -113,6 +120,8 @@ def decision_grid(weights: Sequence[float], bias: float, activation: str = "step
 
 @dataclass(frozen=True)
 class EmailFeatures:
+    """The two yes/no inputs the neuron reads from an email, and the count of exclamation marks."""
+
     contains_discount: int
     many_exclamations: int
     exclamation_count: int
@@ -133,6 +142,8 @@ def email_features(text: str) -> EmailFeatures:
 
 @dataclass(frozen=True)
 class LabelledEmail:
+    """An email and whether it is spam (1) or not (0)."""
+
     text: str
     spam: int
 
@@ -151,6 +162,7 @@ LAYERS_EMAIL_SET = "layers"  # the spam network's emails: spam is an offer *and*
 
 
 def load_emails(email_set: str = "inbox") -> list[LabelledEmail]:
+    """The labelled emails of one set in emails.csv."""
     if email_set not in (*EMAIL_SETS, LAYERS_EMAIL_SET):
         raise ValueError(f"Unknown email set {email_set!r}; choose one of {', '.join(EMAIL_SETS)}.")
     with EMAILS_FILE.open(encoding="utf-8", newline="") as handle:
@@ -162,6 +174,8 @@ def load_emails(email_set: str = "inbox") -> list[LabelledEmail]:
 
 @dataclass(frozen=True)
 class LearningStep:
+    """One update of the perceptron rule: the example, the prediction, the error, the new weights."""
+
     inputs: tuple[int, ...]
     label: int
     prediction: int
@@ -171,6 +185,7 @@ class LearningStep:
 
 
 def predict(inputs: Sequence[float], weights: Sequence[float], bias: float) -> int:
+    """1 (spam) when the weighted sum is above 0, else 0."""
     return int(weighted_sum(inputs, weights, bias) > 0)
 
 
@@ -186,6 +201,7 @@ def learning_step(inputs: Sequence[int], label: int, weights: Sequence[float], b
 
 
 def accuracy(examples: Sequence[tuple[Sequence[int], int]], weights: Sequence[float], bias: float) -> float:
+    """The share of examples the weights and bias classify right."""
     if not examples:
         raise ValueError("There are no examples to score.")
     return sum(predict(x, weights, bias) == y for x, y in examples) / len(examples)
@@ -193,6 +209,8 @@ def accuracy(examples: Sequence[tuple[Sequence[int], int]], weights: Sequence[fl
 
 @dataclass(frozen=True)
 class PerceptronFit:
+    """The outcome of the perceptron rule: final weights and bias, epochs, accuracy and every step."""
+
     weights: tuple[float, ...]
     bias: float
     epochs: int

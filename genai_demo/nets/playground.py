@@ -28,6 +28,8 @@ MAX_STEPS = 5_000  # per run; a page stops live training here
 
 @dataclass(frozen=True)
 class Dataset:
+    """The playground's points, split into training and validation, each labelled 0 or 1."""
+
     x_train: np.ndarray  # (n, 2)
     y_train: np.ndarray  # (n,) of 0/1
     x_val: np.ndarray
@@ -43,8 +45,9 @@ def _raw_points(name: str, n: int, rng: np.random.Generator) -> tuple[np.ndarray
         points = np.c_[radius * np.cos(angle), radius * np.sin(angle)]
     elif name == "moons":
         t = rng.uniform(0, np.pi, n)
-        upper = np.c_[np.cos(t) - 0.5, np.sin(t) - 0.25]
-        lower = np.c_[0.5 - np.cos(t), 0.25 - np.sin(t)]
+        # annotated: np.c_ is typed Any, which makes mypy read where() below as its one-argument overload
+        upper: np.ndarray = np.c_[np.cos(t) - 0.5, np.sin(t) - 0.25]
+        lower: np.ndarray = np.c_[0.5 - np.cos(t), 0.25 - np.sin(t)]
         points = np.where(labels[:, None] == 0, upper, lower) * 0.9
     elif name == "xor":
         points = rng.uniform(-1.3, 1.3, (n, 2))
@@ -185,6 +188,7 @@ class Network:
             grads_b.append(delta.sum(axis=0))
             if layer:
                 delta = (delta @ self.weights[layer].T) * _hidden_slope(self.activation, activations[layer])
+        assert self._optimizer is not None  # __post_init__ always sets it
         self._optimizer.step(grads_w[::-1] + grads_b[::-1], learning_rate)
         self.steps += 1
 
@@ -236,6 +240,7 @@ class TrainingRun:
 def new_run(dataset: str = "circles", n_points: int = 500, noise: float = 0.1, validation_fraction: float = 0.3,
             hidden_layers: tuple[int, ...] = (8, 8), activation: str = "tanh", learning_rate: float = 0.03,
             l2: float = 0.0, seed: int = 0) -> TrainingRun:
+    """A training run on a fresh dataset with a fresh network, after checking the settings."""
     check_settings(hidden_layers, activation, learning_rate, l2)
     data = make_dataset(dataset, n_points, noise, validation_fraction, seed)
     return TrainingRun(data, Network(tuple(hidden_layers), activation, seed), learning_rate, l2)
@@ -245,6 +250,8 @@ def new_run(dataset: str = "circles", n_points: int = 500, noise: float = 0.1, v
 
 @dataclass(frozen=True)
 class Preset:
+    """A ready set of playground settings, with its label, description and steps to train."""
+
     label: str
     description: str
     settings: dict
@@ -296,6 +303,7 @@ def neuron_grids(network: Network, resolution: int = 14) -> dict[str, np.ndarray
 
 
 def points_frame(data: Dataset) -> pd.DataFrame:
+    """The training and validation points in one table, with each point's colour name."""
     frame = pd.concat([
         pd.DataFrame({"x": data.x_train[:, 0], "y": data.x_train[:, 1], "label": data.y_train, "split": "training"}),
         pd.DataFrame({"x": data.x_val[:, 0], "y": data.x_val[:, 1], "label": data.y_val, "split": "validation"}),

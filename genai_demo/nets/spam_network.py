@@ -39,6 +39,8 @@ def spam_features(text: str) -> np.ndarray:
 
 @dataclass(frozen=True)
 class SpamLayersConfig:
+    """The spam network's settings: hidden neurons, learning rate and seed."""
+
     hidden: int = 2
     learning_rate: float = 0.1
     seed: int = 0
@@ -52,6 +54,8 @@ class SpamLayersConfig:
 
 @dataclass(frozen=True)
 class EmailVerdict:
+    """One email as judged by the single neuron and by the network with a hidden layer."""
+
     text: str
     spam: bool
     neuron: float  # the single neuron's probability of spam

@@ -10,7 +10,7 @@ import math
 
 import torch
 
-from genai_demo.engine import SharedLimit
+from genai_demo.engine.threads import SharedLimit
 
 MAX_LEARNING_RATE = 1.0
 
@@ -38,6 +38,7 @@ one_cpu_thread = SharedLimit(torch.get_num_threads, torch.set_num_threads, 1)
 
 
 def validate_learning_rate(lr: float, name: str = "learning rate", maximum: float = MAX_LEARNING_RATE) -> float:
+    """`lr`, or ValueError if it is not above 0 or above `maximum`."""
     if not math.isfinite(lr) or lr <= 0:
         raise ValueError(f"The {name} must be above 0: with {lr:g} the weights never move, so nothing is learned.")
     if lr > maximum:
@@ -49,6 +50,7 @@ def validate_learning_rate(lr: float, name: str = "learning rate", maximum: floa
 
 
 def validate_steps(steps: int, limit: int) -> int:
+    """`steps`, or ValueError if it is below 1 or above `limit`."""
     if steps < 1:
         raise ValueError("Choose at least 1 training step: with 0 steps nothing changes.")
     if steps > limit:

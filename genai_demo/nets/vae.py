@@ -25,7 +25,7 @@ from genai_demo.nets.training import (
 if TYPE_CHECKING:
     from PIL import Image
 
-    from genai_demo.engine import ImagePipeline
+    from genai_demo.engine.bundles import ImagePipeline
 
 LATENT_DIM = 2
 IMAGE_SIDE = 8
@@ -41,6 +41,8 @@ def digits() -> tuple[np.ndarray, np.ndarray]:
 
 
 class DigitVAE(nn.Module):
+    """The VAE for 8x8 digits: an encoder to a 2-number code's mean and spread, and a decoder back."""
+
     def __init__(self, hidden: int = 256) -> None:
         super().__init__()
         self.encoder = nn.Sequential(nn.Linear(64, hidden), nn.ReLU(), nn.Linear(hidden, hidden), nn.ReLU())
@@ -60,6 +62,8 @@ class DigitVAE(nn.Module):
 
 @dataclass(frozen=True)
 class VaeConfig:
+    """The VAE's training settings: learning rate, batch, KL weight and seed."""
+
     lr: float = 2e-3
     batch: int = 128
     beta: float = 1.0  # weight of the KL term that keeps the latent map tidy
@@ -74,6 +78,8 @@ class VaeConfig:
 
 @dataclass
 class Losses:
+    """The two parts of the VAE's loss, per image."""
+
     reconstruction: float  # binary cross-entropy summed over the 64 pixels, per image
     kl: float  # how far the encoder's clouds are from a standard normal, per image
 
@@ -84,6 +90,8 @@ class Losses:
 
 @dataclass
 class VaeTrainer:
+    """A VAE trained step by step on the digits, with its loss history."""
+
     config: VaeConfig
     step: int = 0
     history: list[dict[str, float]] = field(default_factory=list)
@@ -147,7 +155,7 @@ class VaeTrainer:
         with one_cpu_thread():
             codes = self.model.encode(batch)[0].numpy()
         if images is None:
-            self._codes = (self.step, codes)
+            self._codes: tuple[int, np.ndarray] = (self.step, codes)
         return codes
 
     @torch.no_grad()
@@ -185,6 +193,8 @@ def upscale(image: np.ndarray, factor: int) -> np.ndarray:
 
 @dataclass
 class RoundTrip:
+    """A picture through Stable Diffusion's VAE: the original, the decoded copy and the latents between."""
+
     original: Image.Image
     decoded: Image.Image
     latent_shape: tuple[int, ...]  # (channels, height, width)
@@ -227,10 +237,13 @@ def sd_vae_round_trip(bundle: ImagePipeline, image: Image.Image, max_side: int =
     factor = 2 ** (len(vae.config.block_out_channels) - 1)
     picture = fit_for_vae(image, max_side, factor)
     pixels = torch.from_numpy(np.asarray(picture, np.float32) / 127.5 - 1).permute(2, 0, 1)[None]
-    with bundle.lock, torch.inference_mode():
-        pixels = pixels.to(bundle.device, vae.dtype)
-        latent = vae.encode(pixels).latent_dist.mode()
-        decoded = vae.decode(latent).sample
+
+    def round_trip() -> tuple[torch.Tensor, torch.Tensor]:
+        with torch.inference_mode():
+            latent = vae.encode(pixels.to(bundle.device, vae.dtype)).latent_dist.mode()
+            return latent, vae.decode(latent).sample
+
+    latent, decoded = bundle.run_alone(round_trip)
     latent = latent.float().cpu()[0]
     decoded_pixels = ((decoded.float().cpu()[0].permute(1, 2, 0).clamp(-1, 1) + 1) * 127.5).round().byte().numpy()
     low, high = latent.amin(dim=(1, 2), keepdim=True), latent.amax(dim=(1, 2), keepdim=True)

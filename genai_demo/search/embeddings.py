@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Sequence
 
 import numpy as np
 
 from genai_demo.config import DATA_DIR
-from genai_demo.engine import Embedder
+from genai_demo.engine.bundles import Embedder
 
 NO_GROUP = "(no group)"
 PROJECTIONS = ("pca", "tsne")
@@ -29,20 +29,14 @@ def encode(embedder: Embedder, sentences: Sequence[str]) -> np.ndarray:
     if not sentences:
         dim = embedder.model.get_embedding_dimension() or 0
         return np.zeros((0, dim), dtype=np.float32)
-    with embedder.lock:
-        vectors = embedder.model.encode(
-            sentences, batch_size=32, normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False
-        )
-    return np.asarray(vectors, dtype=np.float32)
+    return np.asarray(embedder.encode(sentences), dtype=np.float32)
 
 
 def token_counts(embedder: Embedder, sentences: Sequence[str]) -> list[int]:
     """How many tokens (special tokens included) each sentence has before the model's window cuts it."""
     if not sentences:
         return []
-    with embedder.lock:
-        encoded = embedder.model.tokenizer(list(sentences), add_special_tokens=True, truncation=False, verbose=False)
-    return [len(ids) for ids in encoded["input_ids"]]
+    return [len(ids) for ids in embedder.token_ids(list(sentences))]
 
 
 def similarity_matrix(vectors: np.ndarray) -> np.ndarray:

@@ -8,10 +8,12 @@ its turn with its end token.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import Any
 
-from genai_demo.engine import SamplingSettings, TextModel
+from genai_demo.engine.bundles import TextModel
+from genai_demo.engine.sampling import SamplingSettings
 from genai_demo.search.retrieval import Passage, build_plain_prompt, build_rag_prompt
 from genai_demo.text.generation import GenerationUpdate, generate
 from genai_demo.text.instruct import has_chat_template, user_turn

@@ -7,13 +7,13 @@ question, find the nearest stored passages, paste them into the prompt above the
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
-from typing import Sequence
 
 import numpy as np
 
-from genai_demo.engine import Embedder
+from genai_demo.engine.bundles import Embedder
 from genai_demo.search.embeddings import DATA_DIR, encode
 
 CORPUS_FILE = DATA_DIR / "passages.json"
@@ -22,6 +22,8 @@ FACTS_TOPIC = "facts"
 
 @dataclass(frozen=True)
 class Passage:
+    """One passage of the library, with its id and topic."""
+
     passage_id: str
     topic: str
     text: str

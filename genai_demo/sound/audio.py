@@ -14,7 +14,6 @@ from dataclasses import dataclass
 import numpy as np
 
 WAV_SOFTWARE = "genai_demo"
-MAX_SEED = 2**32 - 1  # a seed box a browser can hold exactly
 
 
 @dataclass(frozen=True)

@@ -14,9 +14,9 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
-from genai_demo.config import settings
-from genai_demo.engine import MusicModel
-from genai_demo.sound.audio import MAX_SEED, TimedSound, as_mono_float, wav_bytes
+from genai_demo.config import MAX_SEED, settings
+from genai_demo.engine.bundles import MusicModel
+from genai_demo.sound.audio import TimedSound, as_mono_float, wav_bytes
 
 MIN_SECONDS = 0.5
 MAX_PROMPT_CHARS = 500  # MusicGen learned from one- or two-sentence descriptions; T5's cost grows with length
@@ -32,6 +32,8 @@ class MusicStopped(RuntimeError):
 
 @dataclass(frozen=True)
 class MusicSettings:
+    """Everything that decides a clip: the prompt, its length, guidance, temperature, top-k and seed."""
+
     prompt: str
     seconds: float = 3.0
     guidance_scale: float = 3.0
@@ -42,6 +44,8 @@ class MusicSettings:
 
 @dataclass(frozen=True)
 class Music(TimedSound):
+    """A composed clip with its settings and the EnCodec tokens it was decoded from."""
+
     samples: np.ndarray
     sample_rate: int
     settings: MusicSettings
@@ -83,6 +87,7 @@ class TokenGrid:
 
 
 def frames_for(bundle: MusicModel, seconds: float) -> int:
+    """How many token frames make `seconds` of music (at least one)."""
     return max(1, round(seconds * bundle.frame_rate))
 
 
@@ -116,7 +121,7 @@ def check_music(request: MusicSettings) -> MusicSettings:
                          int(request.top_k), int(request.seed))
 
 
-def _grid_watcher(grid: TokenGrid, codebooks: int, on_step: Callable[[TokenGrid], None] | None):  # type: ignore[no-untyped-def]
+def _grid_watcher(grid: TokenGrid, codebooks: int, on_step: Callable[[TokenGrid], None] | None):
     """A stopping criterion that never stops the model itself: it copies each step's tokens into the grid.
 
     (MusicGen's generate() does not feed a streamer in this transformers version; stopping criteria see
@@ -126,7 +131,8 @@ def _grid_watcher(grid: TokenGrid, codebooks: int, on_step: Callable[[TokenGrid]
     from transformers import StoppingCriteria
 
     class Watcher(StoppingCriteria):
-        def __call__(self, input_ids: torch.LongTensor, scores: torch.FloatTensor, **kwargs: object) -> torch.BoolTensor:
+        def __call__(self, input_ids: torch.LongTensor, scores: torch.FloatTensor,
+                     **kwargs: object) -> torch.Tensor:
             if grid.steps < grid.total_steps:
                 grid.add_step(input_ids[:codebooks, -1].tolist())
                 if on_step is not None:

@@ -13,9 +13,9 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from genai_demo.config import settings
-from genai_demo.engine import SpeechModel
-from genai_demo.sound.audio import MAX_SEED, TimedSound, as_mono_float, wav_bytes
+from genai_demo.config import MAX_SEED, settings
+from genai_demo.engine.bundles import SpeechModel
+from genai_demo.sound.audio import TimedSound, as_mono_float, wav_bytes
 
 SPEAKING_RATE_RANGE = (0.5, 2.0)
 NOISE_RANGE = (0.0, 1.5)
@@ -23,6 +23,8 @@ NOISE_RANGE = (0.0, 1.5)
 
 @dataclass(frozen=True)
 class SpeechSettings:
+    """Everything that decides a spoken sentence: the text, speaking rate, noise and seed."""
+
     text: str
     speaking_rate: float = 1.0
     noise_scale: float = 0.667  # MMS-TTS's own defaults
@@ -47,7 +49,8 @@ class ReadText:
             notes.append(f"Digits ({' '.join(self.digits)}) were left out: this voice learned from words, so spell "
                          "numbers out (“twenty one”, not “21”).")
         if self.unreadable:
-            notes.append(f"These characters are not in this voice's alphabet and were skipped: {_shown(self.unreadable)}. "
+            notes.append("These characters are not in this voice's alphabet and were skipped: "
+                         f"{_shown(self.unreadable)}. "
                          "A voice reads only the script it was trained on; the default one reads English. Text in "
                          "another script needs a voice for that language (MMS-TTS has one per language, for "
                          "example facebook/mms-tts-fra, set with GENAI_TTS_MODEL).")
@@ -56,6 +59,8 @@ class ReadText:
 
 @dataclass(frozen=True)
 class Speech(TimedSound):
+    """A spoken sentence with its settings and what the voice could read of the text."""
+
     samples: np.ndarray
     sample_rate: int
     settings: SpeechSettings

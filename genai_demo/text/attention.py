@@ -1,8 +1,8 @@
 """Looking inside a causal language model: attention maps, the logit lens and input embeddings.
 
 One forward pass of the shared text model, switched to eager attention for that call only (so it
-returns its attention weights), gives everything the walk-through page draws. Results are cached per (model, dtype, token ids), because a
-Streamlit page reruns on every click while the text stays the same.
+returns its attention weights), gives everything the walk-through page draws. Results are cached per
+(model, dtype, token ids), because a Streamlit page reruns on every click while the text stays the same.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 if TYPE_CHECKING:
-    from genai_demo.engine import TextModel
+    from genai_demo.engine.bundles import TextModel
 
 # The walk-through draws one row and column per token: beyond this the maps stop being readable.
 WALKTHROUGH_TOKENS = 64
@@ -84,8 +84,7 @@ def token_window(lm: "TextModel", text: str, max_tokens: int = WALKTHROUGH_TOKEN
         raise ValueError("The walk-through needs room for at least one token.")
     if not text.strip():
         raise ValueError("Type some text first: there is nothing to look at yet.")
-    with lm.lock:
-        ids = lm.tokenizer(text, add_special_tokens=False)["input_ids"]
+    ids = lm.encode(text)
     keep = min(max_tokens, lm.context_window)
     return TokenWindow(list(ids[:keep]), len(ids))
 
@@ -117,8 +116,6 @@ def walkthrough(lm: "TextModel", token_ids: list[int], lens_positions: int = LEN
 def _compute_walkthrough(lm: "TextModel", token_ids: list[int], lens_positions: int) -> Walkthrough:
     import torch
 
-    from genai_demo.text.generation import readable_piece
-
     ids = torch.tensor([token_ids], device=lm.device)
     positions = list(range(max(0, len(token_ids) - lens_positions), len(token_ids)))
 
@@ -132,10 +129,9 @@ def _compute_walkthrough(lm: "TextModel", token_ids: list[int], lens_positions: 
     attentions, lens_logits = lm.engine.run(forward, attention="eager")
     probs = torch.softmax(lens_logits, dim=-1)
     top_probs, top_ids = probs.topk(LENS_TOP, dim=-1)
-    with lm.lock:
-        # A token holding part of a character is shown as its bytes (`<F0 9F>`), as on the tokenizer page.
-        top_tokens = [[[readable_piece(lm.tokenizer, i) for i in row] for row in layer] for layer in top_ids.tolist()]
-        tokens = [readable_piece(lm.tokenizer, i) for i in token_ids]
+    # A token holding part of a character is shown as its bytes (`<F0 9F>`), as on the tokenizer page.
+    top_tokens = [[lm.pieces(row) for row in layer] for layer in top_ids.tolist()]
+    tokens = lm.pieces(token_ids)
     return Walkthrough(
         model_id=lm.model_id,
         token_ids=list(token_ids),
@@ -235,5 +231,6 @@ def head_weights(walk: Walkthrough, layer: int, head: int | None) -> np.ndarray:
 
 
 def clear_cache() -> None:
+    """Forget every cached walk-through."""
     with _cache_lock:
         _cache.clear()

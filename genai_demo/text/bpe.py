@@ -18,6 +18,8 @@ MAX_WORD_CHARS = 64
 
 @dataclass(frozen=True)
 class MergeStep:
+    """One step of BPE on a word: its pieces after the step and the pair merged in it."""
+
     symbols: tuple[str, ...]  # the word's pieces after this step, in the tokenizer's own spelling
     pair: tuple[str, str] | None  # the pair merged in this step (None for the starting symbols)
     rank: int | None  # its position in the learned merge list (0 = learned first)
@@ -25,6 +27,8 @@ class MergeStep:
 
 @dataclass(frozen=True)
 class WordMerges:
+    """Every BPE step for one pre-token, from single symbols to the final pieces."""
+
     word: str  # one pre-token, in the tokenizer's spelling ("Ġdiscount")
     steps: tuple[MergeStep, ...]
 

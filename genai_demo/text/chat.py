@@ -7,14 +7,15 @@ role markers (e.g. `<|im_start|>user ... <|im_end|>`); the reply is the model co
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Iterator, Sequence
+from typing import TYPE_CHECKING, Any
 
 from genai_demo.config import settings
-from genai_demo.engine import SamplingSettings
+from genai_demo.engine.sampling import SamplingSettings
 
 if TYPE_CHECKING:
-    from genai_demo.engine import TextModel
+    from genai_demo.engine.writer import TextWriter
     from genai_demo.text.generation import GenerationUpdate
 
 ROLES = ("system", "user", "assistant")
@@ -59,11 +60,6 @@ def render_template(tokenizer: Any, messages: list[dict[str, str]]) -> str:
     return tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
 
 
-def encode_template(tokenizer: Any, text: str) -> list[int]:
-    """Tokenize the rendered template as it stands: its markers are already in the text, add nothing."""
-    return list(tokenizer(text, add_special_tokens=False)["input_ids"])
-
-
 def _with_system(system_prompt: str, messages: list[dict[str, str]], merge: bool) -> list[dict[str, str]]:
     if not system_prompt.strip():
         return messages
@@ -73,7 +69,8 @@ def _with_system(system_prompt: str, messages: list[dict[str, str]], merge: bool
     return [{"role": first["role"], "content": f"{system_prompt}\n\n{first['content']}"}] + messages[1:]
 
 
-def _render(tokenizer: Any, system_prompt: str, messages: list[dict[str, str]]) -> tuple[list[dict[str, str]], str, bool]:
+def _render(tokenizer: Any, system_prompt: str,
+            messages: list[dict[str, str]]) -> tuple[list[dict[str, str]], str, bool]:
     try:
         full = _with_system(system_prompt, messages, merge=False)
         return full, render_template(tokenizer, full), False
@@ -84,7 +81,7 @@ def _render(tokenizer: Any, system_prompt: str, messages: list[dict[str, str]]) 
         return full, render_template(tokenizer, full), True
 
 
-def build_prompt(lm: "TextModel", system_prompt: str, history: Sequence[dict[str, str]],
+def build_prompt(lm: "TextWriter", system_prompt: str, history: Sequence[dict[str, str]],
                  reply_tokens: int) -> ChatPrompt:
     """Render and tokenize the conversation, dropping the oldest turns until it and the reply fit."""
     messages = check_messages(history)
@@ -94,9 +91,8 @@ def build_prompt(lm: "TextModel", system_prompt: str, history: Sequence[dict[str
         raise ValueError(f"A {reply_tokens}-token reply does not fit in this model's {lm.context_window}-token window.")
     dropped = 0
     while True:
-        with lm.lock:
-            full, text, merged = _render(lm.tokenizer, system_prompt, messages)
-            ids = encode_template(lm.tokenizer, text)
+        full, text, merged = _render(lm.tokenizer, system_prompt, messages)
+        ids = lm.encode(text)  # the markers are already in the text: add nothing
         if len(ids) <= room and len(text) <= max_chars:
             return ChatPrompt(text, ids, full, dropped, merged)
         if len(messages) == 1:
@@ -109,7 +105,7 @@ def build_prompt(lm: "TextModel", system_prompt: str, history: Sequence[dict[str
         dropped += cut
 
 
-def stream_reply(lm: "TextModel", prompt: ChatPrompt, sampling: SamplingSettings) -> Iterator["GenerationUpdate"]:
+def stream_reply(lm: "TextWriter", prompt: ChatPrompt, sampling: SamplingSettings) -> Iterator["GenerationUpdate"]:
     """The assistant's reply as it grows (`update.texts[0]`), or its place in line while it waits.
 
     Feeds exactly `prompt.token_ids` (a serving engine gets `prompt.messages` and renders the same

@@ -1,33 +1,31 @@
 """Text generation with a causal language model: next-token distributions, batched streaming
 generation with per-column sampling knobs, and the probability the model gave each token of a text.
 
-Works with any `TextModel` (GPT-2, a fine-tuned copy, a chat model). The shared model is never
-changed, and this module never runs it from the session's thread: writing joins the model's engine
-(one continuous batch for every session) and single forward passes run between the engine's steps.
-With a `RemoteTextModel` (GENAI_TEXT_SERVER) the writing streams from the serving engine instead, in
-the same `GenerationUpdate`s; the views that need the weights raise `ModelUnavailable` saying so.
+Writing works with any `TextWriter` (GPT-2, a fine-tuned copy, a chat model, or a model on a serving
+engine, GENAI_TEXT_SERVER), streamed in the same `GenerationUpdate`s. The shared model is never changed,
+and this module never runs it from the session's thread: writing joins the model's engine (one continuous
+batch for every session) and single forward passes run between the engine's steps. The views that need
+the weights take a `TextModel`; a writer without them (`has_weights`) raises `ModelUnavailable` saying so.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Iterator, Sequence
+from typing import TYPE_CHECKING, AbstractSet, Iterator, Sequence
 
 from genai_demo.config import settings
-from genai_demo.engine import (
-    MAX_SEED,
-    ModelUnavailable,
-    RemoteTextModel,
+from genai_demo.engine.bundles import TextModel
+from genai_demo.engine.errors import ModelUnavailable
+from genai_demo.engine.sampling import (
+    GENERATOR_SEEDS,
     SamplingSettings,
-    TextModel,
     entropy_bits,
     filter_logits,
     make_generator,
     penalize_repetition,
     sample_rows,
 )
-from genai_demo.engine.remote import IGNORED_KNOBS_NOTICE, stream_columns
-from genai_demo.text.tokens import byte_decoder
+from genai_demo.engine.writer import TextWriter
 
 if TYPE_CHECKING:
     import torch
@@ -36,7 +34,7 @@ __all__ = [
     "SamplingSettings", "NextTokenDistribution", "GenerationUpdate", "PreparedPrompt", "TokenConfidence",
     "next_token_distribution", "distribution_from_logits", "context_ids", "sample_next_token", "generate",
     "generate_texts", "token_confidences", "prepare_prompt",
-    "readable_piece", "decode", "eos_ids", "last_logits", "generate_reply", "missing_numbers",
+    "decode", "eos_ids", "last_logits", "generate_reply", "missing_numbers",
 ]
 
 # Room always left for the output when a long prompt is cut (unless fewer new tokens were asked for).
@@ -95,29 +93,12 @@ class GenerationUpdate:
 
 @dataclass
 class TokenConfidence:
+    """One written token, the probability the model gave it, and its top alternatives."""
+
     piece: str
     token_id: int
     prob: float
     alternatives: list[tuple[str, float]]  # the model's top candidates at that position
-
-
-# --- pieces ------------------------------------------------------------------------------------
-
-
-def readable_piece(tokenizer, token_id: int) -> str:  # type: ignore[no-untyped-def]
-    """A token as text; a token that holds only part of a character shows its bytes (e.g. `<F0 9F>`)."""
-    piece = tokenizer.decode([token_id], clean_up_tokenization_spaces=False)
-    if "\ufffd" not in piece:
-        return piece
-    raw = tokenizer.convert_ids_to_tokens(token_id)
-    decoder = byte_decoder()
-    if isinstance(raw, str) and raw and all(char in decoder for char in raw):
-        data = bytes(decoder[char] for char in raw)
-        text = data.decode("utf-8", errors="backslashreplace")
-        if "\\x" in text:
-            return "<" + " ".join(f"{b:02X}" for b in data) + ">"
-        return text
-    return str(raw)
 
 
 # --- prompt preparation -------------------------------------------------------------------------
@@ -137,12 +118,7 @@ def _checked_columns(columns: Sequence[SamplingSettings]) -> list[SamplingSettin
     return columns
 
 
-def _encode(lm: TextModel, text: str) -> list[int]:
-    with lm.lock:
-        return list(lm.tokenizer(text, add_special_tokens=False)["input_ids"])
-
-
-def prepare_prompt(lm: TextModel, prompt: str, columns: Sequence[SamplingSettings]) -> PreparedPrompt:
+def prepare_prompt(lm: TextWriter, prompt: str, columns: Sequence[SamplingSettings]) -> PreparedPrompt:
     """Tokenize the prompt and apply every limit: characters, the model's window, new tokens per column."""
     if not isinstance(prompt, str) or not prompt.strip():
         raise ValueError("The prompt is empty: type a few words for the model to continue.")
@@ -159,7 +135,7 @@ def prepare_prompt(lm: TextModel, prompt: str, columns: Sequence[SamplingSetting
     window = lm.context_window
     asked = [min(knobs.max_new_tokens, limits.max_new_tokens, window - 1) for knobs in columns]
     capped = any(a < knobs.max_new_tokens for a, knobs in zip(asked, columns))
-    ids = _encode(lm, prompt)
+    ids = lm.encode(prompt)
     room = window - min(max(asked), MAX_OUTPUT_RESERVE)
     dropped = max(0, len(ids) - room)
     if dropped:
@@ -178,9 +154,9 @@ def prepare_prompt(lm: TextModel, prompt: str, columns: Sequence[SamplingSetting
 # --- the model ----------------------------------------------------------------------------------
 
 
-def missing_numbers(lm: TextModel | RemoteTextModel) -> str | None:
+def missing_numbers(lm: TextWriter) -> str | None:
     """What a page cannot show because the model writes on a server (None when the weights are here)."""
-    if not isinstance(lm, RemoteTextModel):
+    if lm.has_weights:
         return None
     return (f"The text comes from `{lm.model_id}` on a serving engine (GENAI_TEXT_SERVER), which sends back "
             "the words it writes but not the model's scores: the probability of each candidate token, the "
@@ -188,7 +164,7 @@ def missing_numbers(lm: TextModel | RemoteTextModel) -> str | None:
             "be shown here.")
 
 
-def _needs_weights(lm: TextModel | RemoteTextModel) -> None:
+def _needs_weights(lm: TextWriter) -> None:
     missing = missing_numbers(lm)
     if missing:
         raise ModelUnavailable("This view needs the model's probabilities", missing,
@@ -203,7 +179,7 @@ def last_logits(lm: TextModel, ids: Sequence[int]) -> "torch.Tensor":
     import torch
 
     _needs_weights(lm)
-    def forward(model) -> "torch.Tensor":  # type: ignore[no-untyped-def]
+    def forward(model) -> "torch.Tensor":
         out = model(input_ids=torch.tensor([list(ids)], device=lm.device), use_cache=False, logits_to_keep=1)
         return out.logits[:, -1, :].float().cpu()
 
@@ -217,14 +193,14 @@ def _tail_logits(lm: TextModel, ids: list[int], keep: int) -> "torch.Tensor":
     import torch
 
     _needs_weights(lm)
-    def forward(model) -> "torch.Tensor":  # type: ignore[no-untyped-def]
+    def forward(model) -> "torch.Tensor":
         out = model(input_ids=torch.tensor([ids], device=lm.device), use_cache=False, logits_to_keep=keep)
         return out.logits[0].float().cpu()
 
     return lm.engine.run(forward)
 
 
-def eos_ids(lm: TextModel) -> set[int]:
+def eos_ids(lm: TextWriter) -> AbstractSet[int]:
     """The token ids that end a text (a chat model may have several); `generate` stops at any of them."""
     return lm.end_ids
 
@@ -232,13 +208,13 @@ def eos_ids(lm: TextModel) -> set[int]:
 # --- next-token view ----------------------------------------------------------------------------
 
 
-def context_ids(lm: TextModel, text: str, extra_ids: Sequence[int]) -> tuple[list[int], bool]:
+def context_ids(lm: TextWriter, text: str, extra_ids: Sequence[int]) -> tuple[list[int], bool]:
     """Token ids of `text` followed by `extra_ids`, cut from the left to the model's window."""
     if not isinstance(text, str) or not text.strip():
         raise ValueError("The text is empty: type a few words to see what the model expects next.")
     limit = settings().limits.max_prompt_chars
     truncated = len(text) > limit
-    ids = _encode(lm, text[-limit:]) + [int(i) for i in extra_ids]
+    ids = lm.encode(text[-limit:]) + [int(i) for i in extra_ids]
     if len(ids) > lm.context_window:
         ids = ids[-lm.context_window:]
         truncated = True
@@ -269,7 +245,7 @@ def next_token_distribution(lm: TextModel, text: str, sampling: SamplingSettings
     return distribution_from_logits(lm, ids, truncated, last_logits(lm, ids), sampling, top)
 
 
-def distribution_from_logits(lm: TextModel, ids: Sequence[int], truncated: bool, logits: "torch.Tensor",
+def distribution_from_logits(lm: TextWriter, ids: Sequence[int], truncated: bool, logits: "torch.Tensor",
                              sampling: SamplingSettings, top: int = 20) -> NextTokenDistribution:
     """The distribution the knobs leave of the model's logits after `ids` (no model call: a page that keeps
     the logits redraws a knob change without running the model again)."""
@@ -285,11 +261,9 @@ def distribution_from_logits(lm: TextModel, ids: Sequence[int], truncated: bool,
     top = min(top, probs.shape[0])
     top_probs, top_ids = torch.topk(probs, top)
     token_ids = top_ids.tolist()
-    with lm.lock:
-        pieces = [readable_piece(lm.tokenizer, i) for i in token_ids]
     return NextTokenDistribution(
         token_ids=token_ids,
-        pieces=pieces,
+        pieces=lm.pieces(token_ids),
         probs=top_probs.tolist(),
         adjusted_probs=adjusted[top_ids].tolist(),
         kept=kept_all[top_ids].tolist(),
@@ -310,14 +284,14 @@ def sample_next_token(lm: TextModel, text: str, sampling: SamplingSettings, extr
     """
     sampling.check()
     _, _, logits = _next_logits(lm, text, extra_ids, sampling)
-    generator = make_generator((sampling.seed + len(extra_ids)) % (MAX_SEED + 1))
+    generator = make_generator((sampling.seed + len(extra_ids)) % GENERATOR_SEEDS)
     return sample_rows(logits, [sampling], [generator])[0]
 
 
 # --- batched generation -------------------------------------------------------------------------
 
 
-def generate(lm: TextModel, prompt: str, columns: Sequence[SamplingSettings]) -> Iterator[GenerationUpdate]:
+def generate(lm: TextWriter, prompt: str, columns: Sequence[SamplingSettings]) -> Iterator[GenerationUpdate]:
     """Continue `prompt` once per column, streaming every column's text as its tokens arrive.
 
     The columns join the model's engine, where they decode in one batch with every other session's
@@ -329,58 +303,37 @@ def generate(lm: TextModel, prompt: str, columns: Sequence[SamplingSettings]) ->
     engine each column is its own streamed request with its knobs and seed.
     """
     prepared = prepare_prompt(lm, prompt, columns)
-    if isinstance(lm, RemoteTextModel):
-        sent = decode(lm, prepared.ids) if prepared.truncated else prompt
-        return _remote_updates(lm, prepared, list(columns), prompt=sent)
-    return _updates(lm, prepared, list(columns))
+    # A server is sent the prompt itself, or (once it was cut) the text of the ids that were kept.
+    return _updates(lm, prepared, list(columns), prompt=None if prepared.truncated else prompt)
 
 
-def generate_reply(lm: TextModel | RemoteTextModel, prompt_text: str, messages: list[dict[str, str]],
+def generate_reply(lm: TextWriter, prompt_text: str, messages: list[dict[str, str]],
                    sampling: SamplingSettings) -> Iterator[GenerationUpdate]:
     """A chat model's reply to `messages`, whose chat template gives `prompt_text`, as it grows.
 
     Inside the app the model continues `prompt_text`; a serving engine is sent the messages and applies
     the same template (from the same tokenizer files) itself."""
-    if not isinstance(lm, RemoteTextModel):
-        return generate(lm, prompt_text, [sampling])
-    return _remote_updates(lm, prepare_prompt(lm, prompt_text, [sampling]), [sampling], messages=messages)
+    return _updates(lm, prepare_prompt(lm, prompt_text, [sampling]), [sampling], messages=messages)
 
 
-def _remote_updates(lm: RemoteTextModel, prepared: PreparedPrompt, columns: list[SamplingSettings],
-                    prompt: str | None = None,
-                    messages: list[dict[str, str]] | None = None) -> Iterator[GenerationUpdate]:
-    # The server sends text; the token ids shown beside it are that text in the served model's tokenizer.
-    extra_knobs = any(knobs.top_k > 1 or knobs.repetition_penalty != 1.0 for knobs in columns)
-    for texts, finished in stream_columns(lm, columns, prepared.max_new_tokens, prompt=prompt, messages=messages):
-        if extra_knobs and lm.extra_knobs_refused and IGNORED_KNOBS_NOTICE not in prepared.notices:
-            prepared.notices.append(IGNORED_KNOBS_NOTICE)
-        token_ids = [_encode(lm, text) if text else [] for text in texts]
-        yield GenerationUpdate(max(len(ids) for ids in token_ids), texts, token_ids, finished, prepared)
+def _updates(lm: TextWriter, prepared: PreparedPrompt, columns: list[SamplingSettings], prompt: str | None = None,
+             messages: list[dict[str, str]] | None = None) -> Iterator[GenerationUpdate]:
+    # Closing this iterator closes the writer's, which stops the work.
+    for part in lm.generate(prepared.ids, columns, prepared.max_new_tokens, prompt, messages):
+        for notice in part.notices:  # e.g. the knobs a server ignores, said once
+            if notice not in prepared.notices:
+                prepared.notices.append(notice)
+        step = max(len(ids) for ids in part.token_ids)
+        yield GenerationUpdate(step, part.texts, part.token_ids, part.finished, prepared, part.rows_ahead,
+                               part.expected_wait_s)
 
 
-def _updates(lm: TextModel, prepared: PreparedPrompt, columns: list[SamplingSettings]) -> Iterator[GenerationUpdate]:
-    # Submitted on the first read: an iterator nobody reads leaves no work behind.
-    job = lm.engine.submit(prepared.ids, columns, prepared.max_new_tokens)
-    eos = eos_ids(lm)
-    for state in job.updates():
-        with lm.lock:
-            texts = [_decode_text(lm, ids, eos) for ids in state.tokens]
-        step = max(len(ids) for ids in state.tokens)
-        yield GenerationUpdate(step, texts, state.tokens, state.finished, prepared, state.rows_ahead,
-                               state.expected_wait_s)
+def decode(lm: TextWriter, ids: Sequence[int]) -> str:
+    """Token ids back to text (the writer locks its shared tokenizer itself)."""
+    return lm.decode(ids)
 
 
-def _decode_text(lm: TextModel, ids: list[int], eos: set[int]) -> str:
-    return lm.tokenizer.decode([i for i in ids if i not in eos], clean_up_tokenization_spaces=False)
-
-
-def decode(lm: TextModel, ids: Sequence[int]) -> str:
-    """Token ids back to text, under the model's lock (the tokenizer is shared by every session)."""
-    with lm.lock:
-        return lm.tokenizer.decode(list(ids), clean_up_tokenization_spaces=False)
-
-
-def generate_texts(lm: TextModel, prompt: str, columns: Sequence[SamplingSettings]) -> list[str]:
+def generate_texts(lm: TextWriter, prompt: str, columns: Sequence[SamplingSettings]) -> list[str]:
     """The finished continuation of `prompt` for each column (blocking form of `generate`)."""
     last = None
     for last in generate(lm, prompt, columns):
@@ -403,11 +356,11 @@ def token_confidences(lm: TextModel, prompt: str, continuation: str, top: int = 
     if not isinstance(prompt, str) or not prompt.strip():
         raise ValueError("The prompt is empty: there is nothing for the continuation to follow.")
     if continuation_ids is None:
-        continuation_ids = _encode(lm, continuation)
+        continuation_ids = lm.encode(continuation)
     continuation_ids = list(continuation_ids)
     if not continuation_ids:
         return []
-    prompt_ids = _encode(lm, prompt[-settings().limits.max_prompt_chars:])
+    prompt_ids = lm.encode(prompt[-settings().limits.max_prompt_chars:])
     window = lm.context_window
     continuation_ids = continuation_ids[:window - 1]
     prompt_ids = prompt_ids[-(window - len(continuation_ids)):]
@@ -415,11 +368,8 @@ def token_confidences(lm: TextModel, prompt: str, continuation: str, top: int = 
     logits = _tail_logits(lm, prompt_ids + continuation_ids, len(continuation_ids) + 1)
     probs = torch.softmax(logits[:-1], dim=-1)
     top_probs, top_ids = torch.topk(probs, min(top, probs.shape[-1]), dim=-1)
-    result = []
-    with lm.lock:
-        for position, token in enumerate(continuation_ids):
-            alternatives = [(readable_piece(lm.tokenizer, int(i)), float(p))
-                            for i, p in zip(top_ids[position], top_probs[position])]
-            result.append(TokenConfidence(readable_piece(lm.tokenizer, token), token,
-                                          float(probs[position, token]), alternatives))
-    return result
+    pieces = lm.pieces(continuation_ids)
+    candidates = [lm.pieces(row) for row in top_ids.tolist()]
+    return [TokenConfidence(pieces[position], token, float(probs[position, token]),
+                            [(piece, float(p)) for piece, p in zip(candidates[position], top_probs[position])])
+            for position, token in enumerate(continuation_ids)]

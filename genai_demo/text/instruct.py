@@ -8,12 +8,13 @@ Every page that asks a text model a question goes through `user_turn`.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Sequence
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 from genai_demo.text.chat import render_template
 
 if TYPE_CHECKING:
-    from genai_demo.engine import TextModel
+    from genai_demo.engine.bundles import TextModel
 
 
 def has_chat_template(tokenizer: Any) -> bool:

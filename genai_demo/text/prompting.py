@@ -9,16 +9,17 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any
 
 from genai_demo.config import DATA_DIR
-from genai_demo.engine import SamplingSettings
+from genai_demo.engine.sampling import SamplingSettings
 
 if TYPE_CHECKING:
-    from genai_demo.engine import TextModel
+    from genai_demo.engine.bundles import TextModel
 
 TASKS_FILE = DATA_DIR / "prompting_tasks.json"
 STYLES = ("zero-shot", "few-shot", "template")
@@ -27,12 +28,16 @@ EXTRACT_TOKENS = 12
 
 @dataclass(frozen=True)
 class Example:
+    """One input and its expected answer."""
+
     input: str
     answer: str
 
 
 @dataclass(frozen=True)
 class Task:
+    """A prompting task: its instruction, labels, few-shot examples and the items it is tested on."""
+
     id: str
     title: str
     kind: str  # "classify" or "extract"
@@ -46,6 +51,8 @@ class Task:
 
 @dataclass(frozen=True)
 class ItemResult:
+    """The model's answer to one test item, and whether it was right."""
+
     input: str
     expected: str
     predicted: str
@@ -55,6 +62,8 @@ class ItemResult:
 
 @dataclass(frozen=True)
 class StyleScore:
+    """How one prompt style did on every item of a task."""
+
     style: str
     example_prompt: str  # the prompt for the first item, to show
     results: list[ItemResult]
@@ -70,6 +79,7 @@ class StyleScore:
 
 @cache
 def load_tasks(path: Path = TASKS_FILE) -> tuple[Task, ...]:
+    """The tasks in prompting_tasks.json; ValueError for a task of an unknown kind."""
     data = json.loads(path.read_text(encoding="utf-8"))
     tasks = []
     for t in data["tasks"]:
@@ -84,6 +94,7 @@ def load_tasks(path: Path = TASKS_FILE) -> tuple[Task, ...]:
 
 
 def task_by_id(task_id: str) -> Task:
+    """The task with this id; ValueError if there is none."""
     for task in load_tasks():
         if task.id == task_id:
             return task
@@ -147,9 +158,8 @@ def label_logprobs(lm: "TextModel", prompt: str, labels: tuple[str, ...], prefix
 
     if not labels:
         raise ValueError("A classification task needs at least one label.")
-    with lm.lock:
-        prompt_ids = list(lm.tokenizer(prompt, add_special_tokens=False)["input_ids"])
-        label_ids = [list(lm.tokenizer(prefix + label, add_special_tokens=False)["input_ids"]) for label in labels]
+    prompt_ids = lm.encode(prompt)
+    label_ids = [lm.encode(prefix + label) for label in labels]
     longest = max(len(ids) for ids in label_ids)
     if len(prompt_ids) + longest > lm.context_window:
         prompt_ids = prompt_ids[-(lm.context_window - longest):]

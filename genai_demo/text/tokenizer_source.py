@@ -11,9 +11,9 @@ that says nothing about which paths exist.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable
 
 from genai_demo.config import Settings
 
@@ -31,6 +31,8 @@ NOT_LOADED = ("No tokenizer could be loaded for this name. Check its spelling; w
 
 @dataclass(frozen=True)
 class TokenizerSource:
+    """Where a named tokenizer is loaded from: a Hub id, or a folder under the model folders."""
+
     kind: str  # "hub" or "folder"
     name: str  # the Hub id, or the resolved folder
 

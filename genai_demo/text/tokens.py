@@ -16,7 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from genai_demo.config import DATA_DIR
-from genai_demo.engine import config_window, tokenizer_lock
+from genai_demo.engine.loader import config_window
+from genai_demo.engine.threads import tokenizer_lock
 
 EXAMPLES_FILE = DATA_DIR / "tokenizer_examples.json"
 _BYTE_FALLBACK = re.compile(r"<0x([0-9A-Fa-f]{2})>")
@@ -26,6 +27,8 @@ _NO_LIMIT = 1_000_000
 
 @dataclass(frozen=True)
 class TokenPiece:
+    """One token of a text: its id, what a reader sees, the tokenizer's own piece and its bytes."""
+
     token_id: int
     text: str  # what a reader sees; bytes of a cut character as "<F0 9F>"
     raw: str  # the tokenizer's own piece: "Ġworld", "##ing", "cat</w>"
@@ -59,6 +62,8 @@ class TokenizerStyle:
 
 @dataclass(frozen=True)
 class TextCounts:
+    """A text's characters, words and tokens, and the context window they fill."""
+
     characters: int
     words: int
     tokens: int
@@ -107,6 +112,7 @@ def _component(component: Any) -> dict[str, Any] | None:
 
 
 def tokenizer_style(tokenizer: Any) -> TokenizerStyle:
+    """How this tokenizer marks spaces and word pieces (cached per tokenizer)."""
     style = _styles.get(tokenizer)
     if style is None:
         backend = _backend(tokenizer)
@@ -125,6 +131,7 @@ def tokenizer_style(tokenizer: Any) -> TokenizerStyle:
 
 @lru_cache(maxsize=1)
 def byte_decoder() -> dict[str, int]:
+    """GPT-2's map from the printable symbols of byte-level pieces back to bytes."""
     from transformers.convert_slow_tokenizer import bytes_to_unicode
 
     return {symbol: byte for byte, symbol in bytes_to_unicode().items()}
@@ -241,6 +248,7 @@ def tokenize(tokenizer: Any, text: str, add_special_tokens: bool = False) -> lis
 
 
 def decode(tokenizer: Any, pieces: list[TokenPiece]) -> str:
+    """The text of `pieces`, special tokens and spacing kept exactly."""
     with tokenizer_lock(tokenizer):
         return tokenizer.decode([p.token_id for p in pieces], skip_special_tokens=False,
                                 clean_up_tokenization_spaces=False)
@@ -258,6 +266,7 @@ def short_model_name(model_id: str) -> str:
 
 
 def count_words(text: str) -> int:
+    """The number of runs of characters between spaces."""
     return len(re.findall(r"\S+", text))
 
 
@@ -283,6 +292,7 @@ def _config_window(model_id: str) -> int | None:
 
 
 def text_counts(text: str, pieces: list[TokenPiece], window: int | None) -> TextCounts:
+    """The counts of a text and its tokens (special tokens not counted)."""
     tokens = sum(1 for p in pieces if not p.is_special)
     return TextCounts(characters=len(text), words=count_words(text), tokens=tokens, context_window=window)
 

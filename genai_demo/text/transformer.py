@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 if TYPE_CHECKING:
-    from genai_demo.engine import TextModel
+    from genai_demo.engine.bundles import TextModel
 
 REACH_TOKENS = 512  # long enough to see far reach, small enough for a CPU forward pass with attention maps
 # Distance bins in tokens: 0 is the token itself, then doubling ranges (1, 2-3, 4-7, ...).
@@ -107,13 +107,14 @@ def architecture(lm: "TextModel") -> Architecture:
     with _architectures_lock:
         if key in _architectures:
             return _architectures[key]
-    result = _read_architecture(lm.model, lm.context_window)
+    result = read_architecture(lm.model, lm.context_window)
     with _architectures_lock:
         _architectures[key] = result
     return result
 
 
-def _read_architecture(model: Any, context_window: int) -> Architecture:
+def read_architecture(model: Any, context_window: int) -> Architecture:
+    """A model's architecture from its config and weights, read afresh (`architecture` keeps one per model)."""
     config = model.config
     hidden = _config_value(config, "hidden_size", "n_embd", "d_model")
     heads = _config_value(config, "num_attention_heads", "n_head")
@@ -251,6 +252,7 @@ def _measure_reach(lm: "TextModel", token_ids: list[int]) -> AttentionReach:
 
 
 def clear_cache() -> None:
+    """Forget every cached attention reach and architecture."""
     with _reach_lock:
         _reach_cache.clear()
     with _architectures_lock:

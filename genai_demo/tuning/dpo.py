@@ -20,8 +20,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from genai_demo.engine import TextModel
-from genai_demo.text.generation import _encode
+from genai_demo.engine.bundles import TextModel
 from genai_demo.text.instruct import has_chat_template
 from genai_demo.tuning import finetune
 from genai_demo.tuning.rlhf import Preference, model_prompt
@@ -57,6 +56,8 @@ class DpoSettings:
 
 @dataclass(frozen=True)
 class DpoStep:
+    """Progress after one DPO step: its loss and how often the chosen completion gained more."""
+
     step: int  # 1-based
     steps: int
     loss: float
@@ -66,6 +67,8 @@ class DpoStep:
 
 @dataclass
 class DpoResult:
+    """The DPO-tuned copy with its losses, accuracies, settings, time and notices."""
+
     tuned: TextModel
     losses: list[float]
     accuracies: list[float]
@@ -113,8 +116,8 @@ def encode_pairs(lm: TextModel, preferences: Sequence[Preference]) -> EncodedPai
     starts: list[int] = []
     for completions in ([p.chosen for p in preferences], [p.rejected for p in preferences]):
         for preference, completion in zip(preferences, completions):
-            prompt = _encode(lm, model_prompt(lm, preference.prompt))
-            answer = _encode(lm, ("" if chat else " ") + completion)
+            prompt = lm.encode(model_prompt(lm, preference.prompt))
+            answer = lm.encode(("" if chat else " ") + completion)
             answer = answer[:MAX_COMPLETION_TOKENS] + ([end] if end is not None else [])
             room = lm.context_window - len(answer)
             prompt = prompt[-room:]
@@ -214,7 +217,8 @@ def kl_from_base(base: TextModel, tuned: TextModel, prompt: str, completions: Se
     if not texts:
         return 0.0
     encoded = encode_pairs(base, [Preference(prompt, text, text) for text in texts])
-    ids, attention, completion = encoded.ids[:len(texts)], encoded.attention[:len(texts)], encoded.completion[:len(texts)]
+    n = len(texts)
+    ids, attention, completion = encoded.ids[:n], encoded.attention[:n], encoded.completion[:n]
 
     def log_probs(model: "torch.nn.Module") -> "torch.Tensor":
         with torch.no_grad():

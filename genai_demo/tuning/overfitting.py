@@ -3,11 +3,11 @@ only repeat that text, even after a prompt that has nothing to do with it."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from difflib import SequenceMatcher
-from typing import Callable
 
-from genai_demo.engine import TextModel
+from genai_demo.engine.bundles import TextModel
 from genai_demo.text.generation import SamplingSettings, generate_texts
 from genai_demo.tuning.finetune import StepReport, overfit
 
@@ -19,12 +19,15 @@ MIN_COPIED_CHARS = 12
 
 @dataclass
 class OverfitDemo:
+    """What the base model and its overfitted copy write after each prompt, and how much is copied."""
+
     prompts: list[str]
     before: list[str]  # base model's continuation per prompt
     after: list[str]  # overfitted model's continuation per prompt
     copied_before: list[float]  # share of each continuation copied word for word from the tiny text
     copied_after: list[float]
     losses: list[float]
+    notices: list[str] = field(default_factory=list)  # e.g. a first run that diverged and was trained again
 
 
 def copied_share(generated: str, training_text: str) -> float:
@@ -37,13 +40,13 @@ def copied_share(generated: str, training_text: str) -> float:
     return copied / len(generated)
 
 
-def overfit_demo(lm: TextModel, text: str = TINY_TEXT, prompts: tuple[str, ...] = ("The lighthouse", "My favourite food is"),
-                 steps: int = OVERFIT_STEPS, on_step: Callable[[StepReport], None] | None = None,
-                 new_tokens: int = 30) -> OverfitDemo:
+def overfit_demo(lm: TextModel, text: str = TINY_TEXT,
+                 prompts: tuple[str, ...] = ("The lighthouse", "My favourite food is"), steps: int = OVERFIT_STEPS,
+                 on_step: Callable[[StepReport], None] | None = None, new_tokens: int = 30) -> OverfitDemo:
     """Overfit a copy of `lm` on `text`; compare greedy continuations of `prompts` before and after."""
     result = overfit(lm, text, steps=steps, on_step=on_step)
     greedy = [SamplingSettings(temperature=0.0, max_new_tokens=new_tokens)]
     before = [generate_texts(lm, prompt, greedy)[0] for prompt in prompts]
     after = [generate_texts(result.tuned, prompt, greedy)[0] for prompt in prompts]
     return OverfitDemo(list(prompts), before, after, [copied_share(t, text) for t in before],
-                       [copied_share(t, text) for t in after], result.losses)
+                       [copied_share(t, text) for t in after], result.losses, result.notices)

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from genai_demo.config import DATA_DIR
-from genai_demo.engine import Embedder, TextModel
+from genai_demo.engine.bundles import Embedder, TextModel
 from genai_demo.text.instruct import user_turn
 
 PROMPTS_FILE = DATA_DIR / "rlhf_prompts.json"
@@ -27,6 +27,8 @@ MIN_NEW_TOKENS = 6
 
 @dataclass(frozen=True)
 class Preference:
+    """A labeller's choice between two completions of one prompt."""
+
     prompt: str
     chosen: str
     rejected: str
@@ -51,6 +53,8 @@ class RewardModel:
 
 @dataclass
 class BestOfN:
+    """Candidate completions, their rewards, and the one the reward model keeps."""
+
     candidates: list[str]
     rewards: np.ndarray
     best_index: int
@@ -61,10 +65,12 @@ class BestOfN:
 
 
 def load_prompts() -> list[str]:
+    """The prompts shipped in rlhf_prompts.json."""
     return list(json.loads(PROMPTS_FILE.read_text(encoding="utf-8")))
 
 
 def word_count(text: str) -> int:
+    """The number of words in `text`."""
     return len(re.findall(r"\w+", text))
 
 
@@ -75,6 +81,7 @@ def repeated_share(text: str) -> float:
 
 
 def plain_features(texts: list[str]) -> np.ndarray:
+    """Each text's length and repetition, the features of the reward model without embeddings."""
     return np.array([[word_count(t) / 10.0, repeated_share(t)] for t in texts], dtype=np.float32).reshape(-1, 2)
 
 
@@ -109,6 +116,7 @@ def simulated_choice(labeller: str, a: str, b: str) -> int:
 
 
 def preference(prompt: str, a: str, b: str, choice: int) -> Preference:
+    """A Preference with completion `choice` (0 for `a`, 1 for `b`) as the chosen one."""
     if choice not in (0, 1):
         raise ValueError("A choice is 0 (the first completion) or 1 (the second).")
     return Preference(prompt, a, b) if choice == 0 else Preference(prompt, b, a)
@@ -168,6 +176,7 @@ def sample_with_endings(lm: TextModel, prompt: str, n: int, seed: int, max_new_t
 
 
 def propose_pair(lm: TextModel, prompt: str, seed: int, max_new_tokens: int = 40) -> tuple[str, str]:
+    """Two completions of `prompt` for the labeller to choose between."""
     a, b = sample_completions(lm, prompt, 2, seed, max_new_tokens)
     return a, b
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import altair as alt
 import numpy as np
@@ -12,6 +12,9 @@ import pandas as pd
 import streamlit as st
 
 from genai_demo.ui.layout import presenter_mode
+
+if TYPE_CHECKING:
+    from altair.typing import ChartType  # any top-level chart: Chart, LayerChart, the concat, facet, repeat charts
 
 # Presenter mode: every chart's text readable from the back of a room at 1280x720 (16 px or more).
 PROJECTOR_CONFIG: dict[str, dict[str, int]] = {
@@ -31,7 +34,7 @@ PROJECTOR_CONFIG: dict[str, dict[str, int]] = {
 CHECK_CHARTS = os.environ.get("GENAI_CHECK_CHARTS") == "1"
 
 
-def show_chart(chart: alt.TopLevelMixin | dict, where: Any = st, **kwargs: Any) -> Any:
+def show_chart(chart: ChartType | dict, where: Any = st, **kwargs: Any) -> Any:
     """Put a chart on the page (or into `where`, a placeholder such as st.empty()): an Altair chart, or a
     ready Vega-Lite spec (a dict, for specs built once and refilled with data). Text is projector-sized in
     presenter mode. Pages call this, never st.altair_chart."""
@@ -43,7 +46,7 @@ def show_chart(chart: alt.TopLevelMixin | dict, where: Any = st, **kwargs: Any) 
     return where.altair_chart(chart if CHECK_CHARTS else without_schema_check(chart), **kwargs)
 
 
-def without_schema_check(chart: alt.TopLevelMixin) -> alt.TopLevelMixin:
+def without_schema_check(chart: ChartType) -> ChartType:
     """A shallow copy of `chart` whose to_dict() (what st.altair_chart calls) skips Altair's schema check."""
     copy = chart.copy(deep=False)
     object.__setattr__(copy, "to_dict", partial(type(chart).to_dict, copy, validate=False))
@@ -55,10 +58,10 @@ def with_data(spec: dict, **datasets: pd.DataFrame) -> dict:
     return {**spec, "datasets": datasets}
 
 
-def for_projector(chart: alt.TopLevelMixin) -> alt.TopLevelMixin:
+def for_projector(chart: ChartType) -> ChartType:
     """The same Altair chart with PROJECTOR_CONFIG's text sizes."""
     return (
-        chart.configure_axis(**PROJECTOR_CONFIG["axis"])
+        chart.configure_axis(**PROJECTOR_CONFIG["axis"])  # type: ignore[arg-type]  # mypy checks a **dict against every keyword
         .configure_legend(**PROJECTOR_CONFIG["legend"])
         .configure_header(**PROJECTOR_CONFIG["header"])
         .configure_title(**PROJECTOR_CONFIG["title"])
@@ -74,7 +77,7 @@ def for_projector_spec(spec: dict) -> dict:
     return {**spec, "config": config}
 
 
-def vector_heatmap(vectors, labels: list[str], scale: alt.Scale, height,  # type: ignore[no-untyped-def]
+def vector_heatmap(vectors, labels: list[str], scale: alt.Scale, height,
                    dimension_title: str = "dimension", legend_title: str | None = None) -> alt.Chart:
     """One row per token (labels, in order), one column per number of its vector; the colour is the number.
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import base64
 import io
-from typing import Sequence
+from collections.abc import Sequence
 
 import altair as alt
 import numpy as np

@@ -8,20 +8,42 @@ another page and comes back (`persist_state="session"`).
 Values a learner cannot pick by hand (a link's temperature of 99, a pasted text over the limit, a number
 typed past its range) are not dropped silently: they are clamped or cut, and the page says which value it
 used instead.
+
+Besides its inputs a page owns:
+- its **actions**: `page.action(label, name)` is a button with the area its result appears in right under it,
+  scrolled into view on the click's run;
+- its **state**: what it keeps across reruns (results, a trained copy, a chat) is one dataclass per page,
+  `page.state(Kind)`, under the one session key `<page>_state`; forgetting something resets (part of) it;
+- its **seeds**: `page.seed(label, name, value)`, every one from 0 to `config.MAX_SEED`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
+
+from genai_demo.config import MAX_SEED
+from genai_demo.ui.progress import bring_into_view
 
 T = TypeVar("T")
+S = TypeVar("S")
 
 # Parameters that belong to the whole app rather than one page (app.py's sidebar, Streamlit's own).
 APP_PARAMS = frozenset({"presenter", "embed", "embed_options"})
 _NOTICE = "_notice"
+STATE = "state"  # the name of a page's one state key: <page>_state
+
+
+@dataclass(frozen=True)
+class Action:
+    """A page's button and the area under it where the work it starts shows its result."""
+
+    clicked: bool  # on this run
+    area: DeltaGenerator  # st.container(key=<page>_<area>)
 
 
 class PageInputs:
@@ -103,6 +125,53 @@ class PageInputs:
         The tabs track which one is open, so a page runs only that tab's work:
         `with tab: if tab.open: ...` (Streamlit otherwise runs every tab's body on each rerun)."""
         return st.tabs(list(labels), key=self.key(name), bind="query-params")
+
+    def seed(self, label: str = "Seed", name: str = "seed", value: int = 0, **kwargs: Any) -> int:
+        """A seed box. Every seed of the app runs from 0 to MAX_SEED; a link's seed past it is clamped, with a
+        notice."""
+        return int(self.number(label, name, 0, MAX_SEED, value, 1, **kwargs))
+
+    # --- actions and state -------------------------------------------------------------------------
+
+    def button(self, label: str, name: str, keep_click: bool = False, **kwargs: Any) -> bool:
+        """A button keyed <page>_<name>: True on the run its click starts.
+
+        keep_click: the button's callback (callbacks run before the script) remembers the click until the page
+        draws the button again, so the click still counts when another rerun, say of a fragment, comes first,
+        and a long action runs exactly once."""
+        key = self.key(name)
+        if not keep_click:
+            return st.button(label, key=key, **kwargs)
+        requested = key + "_requested"
+        st.button(label, key=key, on_click=st.session_state.__setitem__, args=(requested, True), **kwargs)
+        return bool(st.session_state.pop(requested, False))
+
+    def action(self, label: str, name: str, area: str = "result", keep_click: bool = False, **kwargs: Any) -> Action:
+        """The one way to start a piece of work: the button <page>_<name> and, right under it, the area
+        <page>_<area> where the work shows its progress and its result.
+
+        On the click's run the browser scrolls the area into view before the work starts, so the learner
+        watches the result arrive. Keep the result in the page's state and show it in `.area` on every run.
+        """
+        clicked = self.button(label, name, keep_click, **kwargs)
+        if clicked:
+            bring_into_view(self.key(area))
+        return Action(clicked, st.container(key=self.key(area)))
+
+    def state(self, kind: type[S]) -> S:
+        """This session's state of the page: one `kind()` under the key <page>_state, made on first use.
+
+        `kind` is a dataclass whose fields all have defaults. It lives in a module (the page's view module),
+        not in the page script: Python runs the script anew on every rerun, which would make a new class, and
+        a kept instance would no longer be one of it.
+        """
+        if kind.__module__ == "__main__":
+            raise TypeError(f"{kind.__name__} is defined in the page script; define it in the page's view module.")
+        key = self.key(STATE)
+        kept = st.session_state.get(key)
+        if not isinstance(kept, kind):
+            kept = st.session_state[key] = kind()
+        return kept
 
     # --- the link ----------------------------------------------------------------------------------
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from genai_demo.catalogue import page_info
+from genai_demo.ui.colours import LINK_HOVER
 from genai_demo.ui.inputs import PageInputs
 
 PRESENTER_KEY = "presenter"  # also its URL parameter: ?presenter=true survives reloads and page changes
@@ -20,7 +21,8 @@ _PRESENTER_CSS = """
 [data-testid="stMain"] h2 { font-size: 2.0rem !important; }
 [data-testid="stMain"] h3 { font-size: 1.6rem !important; }
 [data-testid="stMainBlockContainer"] { padding-top: 2.5rem; max-width: 100%; }
-[data-testid="stMain"] [data-testid="stMetricValue"], [data-testid="stMain"] [data-testid="stMetricValue"] * { font-size: 2.4rem !important; }
+[data-testid="stMain"] [data-testid="stMetricValue"],
+[data-testid="stMain"] [data-testid="stMetricValue"] * { font-size: 2.4rem !important; }
 [data-testid="stMain"] [data-testid="stMetricLabel"] p { font-size: 1.1rem !important; }
 [data-testid="stMain"] .gd-note { font-size: 0.8em; }  /* token ids under the chips: 16px or more */
 </style>
@@ -40,7 +42,9 @@ _COPY_LINK = """
 for (const button of document.querySelectorAll('.genai-copy-link')) {
   button.onclick = () => {
     const url = window.location.href;
-    const done = () => { button.textContent = 'Link copied'; setTimeout(() => button.textContent = 'Copy link', 2000); };
+    const done = () => {
+      button.textContent = 'Link copied'; setTimeout(() => button.textContent = 'Copy link', 2000);
+    };
     if (navigator.clipboard && window.isSecureContext) { navigator.clipboard.writeText(url).then(done); return; }
     const box = document.createElement('textarea');  // plain http on a classroom network: the old way
     box.value = url; document.body.appendChild(box); box.select(); document.execCommand('copy'); box.remove(); done();
@@ -50,7 +54,7 @@ for (const button of document.querySelectorAll('.genai-copy-link')) {
 <style>
 .genai-copy-link { font: inherit; font-size: 0.9rem; padding: 0.25rem 0.75rem; border-radius: 0.5rem;
   border: 1px solid rgba(49, 51, 63, 0.2); background: white; cursor: pointer; }
-.genai-copy-link:hover { border-color: #3b5bdb; color: #3b5bdb; }
+""" + f""".genai-copy-link:hover {{ border-color: {LINK_HOVER}; color: {LINK_HOVER}; }}
 </style>
 """
 

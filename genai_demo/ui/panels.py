@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Iterator
 
 import streamlit as st
 
-from genai_demo.engine import ModelUnavailable
+from genai_demo.engine.errors import ModelUnavailable
 
 PAGES_WITHOUT_DOWNLOADS = ("Perceptron", "Activations", "Training playground", "GAN lab", "VAE lab")
 

@@ -3,8 +3,8 @@ while other learners' work runs first, their place in line is shown."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Callable, Iterator
 
 import streamlit as st
 

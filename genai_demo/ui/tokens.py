@@ -8,9 +8,8 @@ from html import escape
 import streamlit as st
 
 from genai_demo.text.tokens import TextCounts, TokenPiece, byte_segments
+from genai_demo.ui.colours import CHIP_TEXT, MARKED, MUTED, PALE_GREY, TOKEN_CHIPS
 
-# Soft backgrounds with dark text read well on light and dark themes and on a projector.
-PALETTE = ("#fde68a", "#bfdbfe", "#bbf7d0", "#fecaca", "#ddd6fe", "#fed7aa", "#a5f3fc", "#f5d0fe")
 MARK_CLASS = "gd-tok-marked"
 
 # One stylesheet, sent with every chip row (it is small), so each chip is a few short classes.
@@ -19,14 +18,14 @@ _CSS = (
     "<style>"
     ".gd-toks{display:flex;flex-wrap:wrap;gap:6px 3px;align-items:flex-start;line-height:1.25;margin:.25rem 0 .75rem}"
     ".gd-cell{display:inline-flex;flex-direction:column;align-items:center;max-width:100%}"
-    f".gd-chip{{color:#111827;padding:1px 5px;border-radius:5px;{_MONO};font-size:.95em;white-space:pre-wrap;"
+    f".gd-chip{{color:{CHIP_TEXT};padding:1px 5px;border-radius:5px;{_MONO};font-size:.95em;white-space:pre-wrap;"
     "word-break:break-all;min-width:.8em;text-align:center;border:1px solid transparent}"
-    ".gd-chip.gd-cut,.gd-chip.gd-special{border:1px dashed #6b7280}"
-    ".gd-chip.gd-special{background:#e5e7eb}"
-    f".gd-chip.{MARK_CLASS}{{outline:2px solid #dc2626;outline-offset:1px}}"
-    f".gd-note{{font-size:.68em;color:#6b7280;{_MONO};word-break:break-all}}"
+    f".gd-chip.gd-cut,.gd-chip.gd-special{{border:1px dashed {MUTED}}}"
+    f".gd-chip.gd-special{{background:{PALE_GREY}}}"
+    f".gd-chip.{MARK_CLASS}{{outline:2px solid {MARKED};outline-offset:1px}}"
+    f".gd-note{{font-size:.68em;color:{MUTED};{_MONO};word-break:break-all}}"
     ".gd-ws{opacity:.45}.gd-bytes{font-size:.8em;font-style:italic}"
-    + "".join(f".gd-c{i}{{background:{color}}}" for i, color in enumerate(PALETTE))
+    + "".join(f".gd-c{i}{{background:{color}}}" for i, color in enumerate(TOKEN_CHIPS))
     + "</style>"
 )
 _WHITESPACE = {" ": "·", "\n": "↵", "\t": "→"}
@@ -47,7 +46,8 @@ def _piece_html(piece: TokenPiece) -> str:
 
 def chip_html(piece: TokenPiece, index: int, show_ids: bool = True, show_raw: bool = False,
               show_bytes: bool = False, marked: bool = False) -> str:
-    classes = ["gd-chip", "gd-special" if piece.is_special else f"gd-c{index % len(PALETTE)}"]
+    """One token as a coloured chip, with its id, raw piece or bytes beneath as asked."""
+    classes = ["gd-chip", "gd-special" if piece.is_special else f"gd-c{index % len(TOKEN_CHIPS)}"]
     if piece.is_partial_character:
         classes.append("gd-cut")
     if marked:
@@ -66,6 +66,7 @@ def chip_html(piece: TokenPiece, index: int, show_ids: bool = True, show_raw: bo
 
 def chips_html(pieces: list[TokenPiece], show_ids: bool = True, show_raw: bool = False, show_bytes: bool = False,
                marked: Collection[int] = (), max_chips: int = 1000) -> str:
+    """A row of chips for `pieces` (at most `max_chips`), with the stylesheet they need."""
     cells = [chip_html(piece, i, show_ids, show_raw, show_bytes, i in marked)
              for i, piece in enumerate(pieces[:max_chips])]
     # The stylesheet goes after the chips: a leading <style> would be dropped by the HTML sanitizer.
@@ -92,8 +93,9 @@ def count_metrics(counts: TextCounts, model_name: str = "the model") -> None:
     # A wrapping row keeps five numbers compact on a narrow screen instead of stacking them.
     row = st.container(horizontal=True, wrap=True, gap="large")
     row.metric("Characters", f"{counts.characters:,}", width="content")
-    row.metric("Words", f"{counts.words:,}", help="Runs of characters between spaces. Chinese and Japanese use no spaces, "
-                                                      "so a whole sentence counts as one word.", width="content")
+    row.metric("Words", f"{counts.words:,}", width="content",
+               help="Runs of characters between spaces. Chinese and Japanese use no spaces, so a whole sentence "
+                    "counts as one word.")
     row.metric("Tokens", f"{counts.tokens:,}", width="content")
     row.metric("Tokens / word", f"{counts.tokens_per_word:.2f}", width="content")
     share = counts.context_share
@@ -102,4 +104,4 @@ def count_metrics(counts: TextCounts, model_name: str = "the model") -> None:
                    width="content")
     else:
         row.metric("Context used", f"{share:.1%}", width="content",
-                          help=f"{counts.tokens:,} of the {counts.context_window:,} tokens {model_name} can read at once.")
+                   help=f"{counts.tokens:,} of the {counts.context_window:,} tokens {model_name} can read at once.")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import altair as alt
 import pandas as pd
@@ -16,7 +16,7 @@ from genai_demo.challenges.bias import (
     association_scores,
     probe,
 )
-from genai_demo.engine import Embedder, TextModel
+from genai_demo.engine.bundles import Embedder, TextModel
 from genai_demo.ui.literal import plain_markdown
 
 
@@ -30,11 +30,13 @@ def filled_templates_caption(template: BiasTemplate) -> str:
 
 @st.cache_data(max_entries=32, show_spinner="Asking the model for its next-word probabilities…")
 def cached_probe(_lm: TextModel, model_id: str, template: BiasTemplate) -> list[NextWordProbability]:
+    """The template's next-word probabilities, cached per model id."""
     return probe(_lm, template)
 
 
 @st.cache_data(max_entries=16, show_spinner="Embedding the word groups…")
 def cached_associations(_embedder: Embedder, model_id: str, groups: WordGroups) -> list[tuple[str, float]]:
+    """Each target word's association score between the two groups, cached per model id."""
     return association_scores(_embedder, groups)
 
 
@@ -58,6 +60,7 @@ def next_word_chart(rows: Sequence[NextWordProbability]) -> alt.Chart:
 
 
 def association_chart(scores: Sequence[tuple[str, float]], groups: WordGroups) -> alt.Chart:
+    """Bars of each target word's score, coloured by the group it sits nearer."""
     frame = pd.DataFrame({"word": [w for w, _ in scores], "score": [s for _, s in scores]})
     frame["nearer"] = [groups.group_a_name if s > 0 else groups.group_b_name for s in frame["score"]]
     return (

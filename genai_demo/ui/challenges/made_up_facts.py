@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import altair as alt
 import pandas as pd
 import streamlit as st
 
 from genai_demo.challenges.hallucination import FactCheck, check_all, load_fact_questions
-from genai_demo.engine import TextModel
+from genai_demo.engine.bundles import TextModel
 from genai_demo.search.retrieval import PassageIndex
+from genai_demo.ui.colours import CORRECT, WRONG
 
 
 @st.cache_data(max_entries=4, show_spinner="Asking the model every question (greedy, a few tokens each)…")
-def cached_fact_checks(_lm: TextModel, model_id: str, _index: PassageIndex | None, with_context: bool) -> list[FactCheck]:
+def cached_fact_checks(_lm: TextModel, model_id: str, _index: PassageIndex | None,
+                       with_context: bool) -> list[FactCheck]:
+    """Every fact question answered, with or without retrieved passages, cached per model id."""
     return check_all(_lm, load_fact_questions(), _index if with_context else None)
 
 
@@ -41,7 +44,7 @@ def confidence_correctness_chart(checks: Sequence[FactCheck]) -> alt.Chart:
                     title="average probability of the answer's tokens"),
             y=alt.Y("question:N", sort=order, title=None, axis=alt.Axis(labelLimit=420)),
             color=alt.Color("result:N", title=None, scale=alt.Scale(domain=["correct", "wrong"],
-                                                                    range=["#2e9e4f", "#d62728"]),
+                                                                    range=[CORRECT, WRONG]),
                             legend=alt.Legend(orient="right")),
             shape=alt.Shape("prompt:N", title=None, scale=alt.Scale(domain=["question only", "with context"],
                                                                     range=["circle", "triangle-up"]),

@@ -1,10 +1,12 @@
-"""Streamlit widgets for the image generation page: the knobs, live step previews, the "how it works" strip."""
+"""Streamlit widgets for the image generation page: its state, the knobs, live step previews, the "how it works"
+strip."""
 
 from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 
 import altair as alt
 import streamlit as st
@@ -25,6 +27,39 @@ PREVIEW_SIDE = 256  # previews are latent-sized (1/8 of the picture); shown larg
 SIZE_PRESETS = (64, 128, 256, 384, 512, 640, 768, 1024)
 
 
+@dataclass
+class Picture:
+    """The last picture of "One image", with the prompt's CLIP tokens it was drawn from."""
+
+    result: GeneratedImage
+    window: PromptWindow
+
+
+@dataclass
+class GridRow:
+    """The last comparison row: the knob it varied and one picture per value."""
+
+    knob: str
+    pictures: list[GeneratedImage]
+
+
+@dataclass
+class Clip:
+    """The last clip, as an animated GIF."""
+
+    gif: bytes
+    frames: int
+
+
+@dataclass
+class ImageGenerationState:
+    """What the image generation page keeps across reruns: the last result of each tab."""
+
+    picture: Picture | None = None
+    grid: GridRow | None = None
+    clip: Clip | None = None
+
+
 def image_settings(page: PageInputs, profile: ModelProfile) -> ImageSettings:
     """Every knob of one picture, bound to the page's link. Numbers out of range are replaced by the nearest
     allowed one (with a note); what no range can express (a width that is not a multiple of 8) is checked
@@ -43,8 +78,7 @@ def image_settings(page: PageInputs, profile: ModelProfile) -> ImageSettings:
                                disabled=profile.few_step,
                                help="How strongly the picture follows the prompt (classifier-free guidance).")
     with right:
-        seed = page.number("Seed", "seed", 0, diffusion.MAX_SEED, 42, 1,
-                           help="The starting noise. Same seed + same settings = same picture.")
+        seed = page.seed("Seed", "seed", 42, help="The starting noise. Same seed + same settings = same picture.")
     left, middle, right = st.columns(3)
     sides = diffusion.MIN_SIDE, profile.max_side, profile.default_side, diffusion.SIDE_MULTIPLE
     with left:
@@ -58,7 +92,7 @@ def image_settings(page: PageInputs, profile: ModelProfile) -> ImageSettings:
         st.caption(f":material/bolt: This is a few-step (turbo) model: it was distilled to draw in 1 to "
                    f"{profile.max_steps} steps without guidance, so the guidance slider and the negative "
                    "prompt are switched off; they would be ignored.")
-    return ImageSettings(prompt, negative, int(steps), float(guidance), int(seed), int(width), int(height), scheduler)
+    return ImageSettings(prompt, negative, int(steps), float(guidance), seed, int(width), int(height), scheduler)
 
 
 def checked_or_warn(request: ImageSettings, profile: ModelProfile) -> ImageSettings | None:
@@ -79,6 +113,7 @@ def checked_quietly(request: ImageSettings, profile: ModelProfile) -> ImageSetti
 
 
 def prompt_cut_notice(window: PromptWindow) -> None:
+    """A notice when CLIP cut the end of the prompt, quoting the words it dropped."""
     if window.was_cut:
         dropped = window.dropped_text
         shown = dropped if len(dropped) <= 160 else dropped[:160] + "…"
@@ -115,6 +150,7 @@ def png_data(result: GeneratedImage) -> Callable[[], bytes]:
 
 
 def png_download(result: GeneratedImage, key: str, label: str = "Download PNG") -> None:
+    """A button that downloads the picture as a PNG carrying its settings."""
     name = f"seed{result.settings.seed}_{result.settings.steps}steps.png"
     st.download_button(label, png_data(result), file_name=name, mime="image/png", key=key,
                        icon=":material/download:", help="The PNG stores every setting, so the picture can be redrawn.")

@@ -13,12 +13,11 @@ import streamlit as st
 
 from genai_demo.nets.gan import PLOT_RANGE
 from genai_demo.ui.charts import with_data
+from genai_demo.ui.colours import FAKE, PUSH, REAL, WHITE
 from genai_demo.ui.heatmaps import heat_frame, heat_layer
 
 if TYPE_CHECKING:
     from genai_demo.nets.gan import GanTrainer
-
-REAL_COLOR, FAKE_COLOR = "#2e8b57", "#8e44ad"
 
 
 # --- charts ---------------------------------------------------------------------------------------
@@ -74,7 +73,7 @@ def gan_field_chart(trainer: GanTrainer, side: int = 380, arrows: bool = True) -
     resolution = math.isqrt(len(probability))
     span = (-PLOT_RANGE, PLOT_RANGE)
     heat = heat_frame(probability.reshape(resolution, resolution), span, span, (0, 0.5, 1),
-                      (FAKE_COLOR, "#ffffff", REAL_COLOR))
+                      (FAKE, WHITE, REAL))
     real, fake = trainer.real(300), np.clip(trainer.generated(300), -PLOT_RANGE, PLOT_RANGE)
     points = pd.DataFrame({
         "x": np.concatenate([real[:, 0], fake[:, 0]]), "y": np.concatenate([real[:, 1], fake[:, 1]]),
@@ -99,19 +98,19 @@ def _push_frame(trainer: GanTrainer) -> pd.DataFrame:
 def _gan_field_template(side: int, arrows: bool) -> dict:
     scale = alt.Scale(domain=[-PLOT_RANGE, PLOT_RANGE], nice=False)
     heatmap = heat_layer("heat", alt.X("x:Q", scale=scale, title=None), alt.Y("y:Q", scale=scale, title=None),
-                         alt.Scale(domain=[0, 0.5, 1], range=[FAKE_COLOR, "#ffffff", REAL_COLOR], interpolate="rgb"),
+                         alt.Scale(domain=[0, 0.5, 1], range=[FAKE, WHITE, REAL], interpolate="rgb"),
                          None, opacity=0.45)
     dots = alt.Chart(alt.NamedData("points")).mark_circle(size=14, opacity=0.8).encode(
         x=alt.X("x:Q", scale=scale), y=alt.Y("y:Q", scale=scale),
-        fill=alt.Fill("kind:N", scale=alt.Scale(domain=["real", "generated"], range=[REAL_COLOR, FAKE_COLOR]),
+        fill=alt.Fill("kind:N", scale=alt.Scale(domain=["real", "generated"], range=[REAL, FAKE]),
                       legend=None),
     )
     layers: list[Any] = [heatmap, dots]
     if arrows:
         push = alt.Chart(alt.NamedData("push"))
-        layers.append(push.mark_rule(color="#222", strokeWidth=1.2, opacity=0.7).encode(
+        layers.append(push.mark_rule(color=PUSH, strokeWidth=1.2, opacity=0.7).encode(
             x=alt.X("x:Q", scale=scale), y=alt.Y("y:Q", scale=scale), x2=alt.X2("x2"), y2=alt.Y2("y2")))
-        layers.append(push.mark_point(shape="triangle-up", size=22, filled=True, color="#222", opacity=0.7).encode(
+        layers.append(push.mark_point(shape="triangle-up", size=22, filled=True, color=PUSH, opacity=0.7).encode(
             x=alt.X("x2:Q", scale=scale), y=alt.Y("y2:Q", scale=scale), angle=alt.Angle("angle:Q", scale=None)))
     return alt.layer(*layers).properties(width=side, height=side).resolve_scale(color="independent").to_dict()
 
@@ -126,7 +125,8 @@ def crisp_image(image: np.ndarray, width: int = 160, caption: str | None = None)
     st.image(255 - pixels, caption=caption, width=pixels.shape[1], output_format="PNG")  # dark ink on white
 
 
-def digit_sheet(images: np.ndarray, recognised: np.ndarray | None = None, cell: int = 40, border: int = 3) -> np.ndarray:
+def digit_sheet(images: np.ndarray, recognised: np.ndarray | None = None, cell: int = 40,
+                border: int = 3) -> np.ndarray:
     """A grid of 8x8 images as one RGB picture: dark ink on white, each in a frame, green where `recognised`."""
     from genai_demo.nets.vae import upscale
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from functools import cache
 from html import escape
-from typing import Sequence
 
 import altair as alt
 import numpy as np
@@ -14,12 +14,24 @@ import streamlit as st
 from genai_demo.nets.neurons import NeuronResult, activate, decision_grid, predict
 from genai_demo.nets.playground import EXTENT
 from genai_demo.ui.charts import with_data
+from genai_demo.ui.colours import (
+    BLUE,
+    COMPARED_LOSS,
+    INK,
+    INPUT_FILL,
+    MAP_LABEL,
+    NEGATIVE_WEIGHT,
+    NEURON_FILL,
+    NEURON_MAP,
+    ORANGE,
+    OUTPUT_MAP,
+    POSITIVE_WEIGHT,
+    TRAINING_LOSS,
+    WHITE,
+)
 from genai_demo.ui.heatmaps import heat_frame, heat_layer, paint, picture_url
 
-BLUE, ORANGE = "#1f77b4", "#f58518"
 CLASS_COLOURS = alt.Scale(domain=[0, 1], range=[BLUE, ORANGE])
-OUTPUT_COLOURS = (BLUE, "#f4f4f4", ORANGE)  # an output of 0, 0.5 and 1 (or more)
-NEURON_COLOURS = ("#542788", "#f7f7f7", "#e08214")  # a hidden neuron's most negative output, 0, most positive
 
 
 def number(value: float, digits: int = 3) -> str:
@@ -42,18 +54,18 @@ def neuron_svg(input_names: Sequence[str], inputs: Sequence[float], weights: Seq
     neuron_x, neuron_y, radius = 292, height / 2 - 10, 42
     out_x = neuron_x + radius + 30  # the output box's left edge
     parts = [f'<svg viewBox="0 0 440 {height}" width="440" height="{height}" '
-             'font-family="Source Sans Pro, Helvetica, Arial, sans-serif" font-size="15" fill="#31333f">',
+             f'font-family="Source Sans Pro, Helvetica, Arial, sans-serif" font-size="15" fill="{INK}">',
              "<defs>",
              *(f'<marker id="head-{name}" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="13" markerHeight="13" '
                f'markerUnits="userSpaceOnUse" orient="auto"><path d="M0,0 L10,5 L0,10 z" fill="{colour}"/></marker>'
-               for name, colour in (("plus", _EDGE), ("minus", _NEGATIVE_EDGE))),
+               for name, colour in (("plus", POSITIVE_WEIGHT), ("minus", NEGATIVE_WEIGHT))),
              "</defs>"]
     top = neuron_y - row * len(input_names) / 2
     for i, (name, x, w) in enumerate(zip(input_names, inputs, weights)):
         y = top + row * i + row / 2
-        colour, head = (_NEGATIVE_EDGE, "minus") if w < 0 else (_EDGE, "plus")
-        parts.append(f'<rect x="2" y="{y - 26}" width="{box_width}" height="52" rx="10" fill="#eef3fb" '
-                     f'stroke="#31333f"/><text x="{2 + box_width / 2}" y="{y - 5}" text-anchor="middle">'
+        colour, head = (NEGATIVE_WEIGHT, "minus") if w < 0 else (POSITIVE_WEIGHT, "plus")
+        parts.append(f'<rect x="2" y="{y - 26}" width="{box_width}" height="52" rx="10" fill="{INPUT_FILL}" '
+                     f'stroke="{INK}"/><text x="{2 + box_width / 2}" y="{y - 5}" text-anchor="middle">'
                      f'{escape(name)}</text><text x="{2 + box_width / 2}" y="{y + 16}" text-anchor="middle" '
                      f'font-weight="bold">= {number(x)}</text>')
         # The arrow ends on the circle, aimed at its centre; its label sits above its middle.
@@ -67,21 +79,18 @@ def neuron_svg(input_names: Sequence[str], inputs: Sequence[float], weights: Seq
                      f'fill="{colour}" font-weight="bold">w{i + 1} = {number(w)}</text>')
     parts.append(f'<text x="{neuron_x - 60}" y="{height - 6}" text-anchor="end">bias {number(bias)}</text>'
                  f'<line x1="{neuron_x - 56}" y1="{height - 11}" x2="{neuron_x - radius * 0.6:.1f}" '
-                 f'y2="{neuron_y + radius * 0.8:.1f}" stroke="{_EDGE}" stroke-dasharray="5 4" '
+                 f'y2="{neuron_y + radius * 0.8:.1f}" stroke="{POSITIVE_WEIGHT}" stroke-dasharray="5 4" '
                  f'marker-end="url(#head-plus)"/>'
-                 f'<circle cx="{neuron_x}" cy="{neuron_y}" r="{radius}" fill="#fde9d9" stroke="#31333f"/>'
+                 f'<circle cx="{neuron_x}" cy="{neuron_y}" r="{radius}" fill="{NEURON_FILL}" stroke="{INK}"/>'
                  f'<text x="{neuron_x}" y="{neuron_y - 4}" text-anchor="middle">Σ then</text>'
                  f'<text x="{neuron_x}" y="{neuron_y + 15}" text-anchor="middle">{escape(activation)}</text>'
                  f'<line x1="{neuron_x + radius}" y1="{neuron_y}" x2="{out_x - 2}" y2="{neuron_y}" '
-                 f'stroke="{_EDGE}" stroke-width="2" marker-end="url(#head-plus)"/>'
-                 f'<rect x="{out_x}" y="{neuron_y - 26}" width="{436 - out_x}" height="52" rx="10" fill="#ffffff" '
-                 f'stroke="#31333f"/><text x="{(out_x + 436) / 2}" y="{neuron_y - 5}" text-anchor="middle">output'
+                 f'stroke="{POSITIVE_WEIGHT}" stroke-width="2" marker-end="url(#head-plus)"/>'
+                 f'<rect x="{out_x}" y="{neuron_y - 26}" width="{436 - out_x}" height="52" rx="10" fill="{WHITE}" '
+                 f'stroke="{INK}"/><text x="{(out_x + 436) / 2}" y="{neuron_y - 5}" text-anchor="middle">output'
                  f'</text><text x="{(out_x + 436) / 2}" y="{neuron_y + 16}" text-anchor="middle" '
                  f'font-weight="bold">{number(output)}</text></svg>')
     return "".join(parts)
-
-
-_EDGE, _NEGATIVE_EDGE = "#2c3e50", "#c0392b"
 
 
 def region_chart(probabilities: np.ndarray, points: pd.DataFrame, height: int = 320) -> dict:
@@ -89,7 +98,7 @@ def region_chart(probabilities: np.ndarray, points: pd.DataFrame, height: int = 
     data points on top (columns x, y, colour, split). A ready spec refilled with each frame's data:
     building Altair objects costs ~100 ms per chart, swapping data in a ready spec almost nothing."""
     span = _plane_span(len(probabilities))
-    region = heat_frame(probabilities, span, span, (0, 0.5, 1), OUTPUT_COLOURS)
+    region = heat_frame(probabilities, span, span, (0, 0.5, 1), OUTPUT_MAP)
     return with_data(_region_template(height), region=region, points=points)
 
 
@@ -105,7 +114,7 @@ def _region_template(height: int) -> dict:
     axis = alt.Axis(grid=False)
     heat = heat_layer("region", alt.X("x:Q", scale=scale, title=None, axis=axis),
                       alt.Y("y:Q", scale=scale, title=None, axis=axis),
-                      alt.Scale(domain=[0, 0.5, 1], range=list(OUTPUT_COLOURS), interpolate="rgb"), "P(orange)",
+                      alt.Scale(domain=[0, 0.5, 1], range=list(OUTPUT_MAP), interpolate="rgb"), "P(orange)",
                       opacity=0.6)
     dots = alt.Chart(alt.NamedData("points")).mark_point(filled=True, size=36, strokeWidth=1, opacity=1).encode(
         x=alt.X("x:Q"), y=alt.Y("y:Q"),
@@ -129,9 +138,9 @@ def _loss_template(height: int) -> dict:
         x=alt.X("step:Q", title="training step", axis=alt.Axis(format="d", tickMinStep=1)),
         y=alt.Y("loss:Q", title="loss"),
         color=alt.Color("data:N", title=None, scale=alt.Scale(domain=["training", "validation"],
-                                                               range=["#2c3e50", "#e45756"])),
+                                                               range=[TRAINING_LOSS, COMPARED_LOSS])),
     )
-    rule = alt.Chart(alt.NamedData("best")).mark_rule(strokeDash=[4, 4], color="#e45756").encode(x=alt.X("step:Q"))
+    rule = alt.Chart(alt.NamedData("best")).mark_rule(strokeDash=[4, 4], color=COMPARED_LOSS).encode(x=alt.X("step:Q"))
     return (lines + rule).properties(height=height).to_dict()
 
 
@@ -175,7 +184,7 @@ def neuron_maps_chart(outputs: dict[str, np.ndarray], columns: int = 8) -> dict:
     for index, (name, grid) in enumerate(outputs.items()):
         row, column = divmod(index, columns)
         top_px, left = row * (band + side) + band, column * (side + gap)
-        sheet[top_px:top_px + side, left:left + side] = paint(np.flipud(grid), (-top, 0, top), NEURON_COLOURS)
+        sheet[top_px:top_px + side, left:left + side] = paint(np.flipud(grid), (-top, 0, top), NEURON_MAP)
         names.append({"name": name, "x": left, "y": top_px})
     sheet_row = {"x": 0, "x2": width, "y": 0, "y2": height, "url": picture_url(sheet), "legend": -top}
     spec = with_data(_neuron_maps_template(width, height), neurons=pd.DataFrame([sheet_row]),
@@ -188,12 +197,12 @@ def _neuron_maps_template(width: int, height: int) -> dict:
     pixel = 62 / 14  # a map of 14x14 outputs is drawn 62 pixels wide
     x = alt.Scale(domain=[0, width], nice=False, zero=False)
     y = alt.Scale(domain=[height, 0], nice=False, zero=False)  # the sheet's first row at the top
-    colours = alt.Scale(domain=[alt.ExprRef("-top"), 0, alt.ExprRef("top")], range=list(NEURON_COLOURS),
+    colours = alt.Scale(domain=[alt.ExprRef("-top"), 0, alt.ExprRef("top")], range=list(NEURON_MAP),
                         interpolate="rgb")
     maps = heat_layer("neurons", alt.X("x:Q", scale=x, axis=None), alt.Y("y:Q", scale=y, axis=None), colours,
                       "output")
     names = alt.Chart(alt.NamedData("names")).mark_text(align="left", baseline="bottom", dy=-3,
-                                                         color="#555", tooltip=None).encode(
+                                                         color=MAP_LABEL, tooltip=None).encode(
         x=alt.X("x:Q", scale=x), y=alt.Y("y:Q", scale=y), text=alt.Text("name:N"))
     return alt.layer(maps, names).properties(width=round(width * pixel), height=round(height * pixel)).configure_view(
         strokeWidth=0).to_dict()
@@ -237,7 +246,7 @@ def perceptron_boundary_chart(weights: Sequence[float], bias: float, activation:
     top = max(1.0, float(out.max()))
     half = 1.0 / (resolution - 1) / 2
     heat = heat_frame(out.reshape(resolution, resolution), (-half, 1 + half), (-half, 1 + half),
-                      (0, 0.5, top), OUTPUT_COLOURS)
+                      (0, 0.5, top), OUTPUT_MAP)
     if weights[1] != 0:
         xs = [-0.05, 1.05]
         line = pd.DataFrame({"a": xs, "b": [-(bias + weights[0] * x) / weights[1] for x in xs]})
@@ -258,7 +267,7 @@ def _boundary_template(height: int, example_columns: tuple[str, ...]) -> dict:
     scale = alt.Scale(domain=[-0.05, 1.05], nice=False)
     heat = heat_layer("heat", alt.X("x:Q", scale=scale, title="contains 'discount'"),
                       alt.Y("y:Q", scale=scale, title="many '!'"),
-                      alt.Scale(domain=[0, 0.5, alt.ExprRef("top")], range=list(OUTPUT_COLOURS), interpolate="rgb"),
+                      alt.Scale(domain=[0, 0.5, alt.ExprRef("top")], range=list(OUTPUT_MAP), interpolate="rgb"),
                       "output", opacity=0.8)
     line = alt.Chart(alt.NamedData("line")).mark_line(color="black", strokeDash=[6, 3], clip=True).encode(
         x=alt.X("a:Q", scale=scale), y=alt.Y("b:Q", scale=scale), order=alt.Order("a:Q"))

@@ -1,24 +1,53 @@
-"""Streamlit pieces of the Embeddings page: cached vectors and passage index, and its Altair charts."""
+"""Streamlit pieces of the Embeddings page: its state, cached vectors and passage index, and its Altair charts."""
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
+from dataclasses import dataclass
 
 import altair as alt
 import numpy as np
 import pandas as pd
 import streamlit as st
 
-from genai_demo.engine import Embedder
+from genai_demo.engine.bundles import Embedder
 from genai_demo.search.embeddings import encode, project_2d
 from genai_demo.search.rag import Answer
 from genai_demo.search.retrieval import Passage, PassageIndex, load_corpus
+from genai_demo.ui.colours import PULLS_TOGETHER, PUSHES_APART
 from genai_demo.ui.literal import plain_markdown
 
 # Numbers printed inside heatmap cells stay readable up to this many sentences; above, hover shows them.
 MAX_LABELLED_CELLS = 16
 # Streamlit's default "fit" squeezes axes and legends into the given height; fit-x keeps the plot that tall.
 FIT_WIDTH = alt.AutoSizeParams(type="fit-x", contains="padding")
+
+
+@dataclass
+class LibrarySearch:
+    """Part 2's last search: the query, its best passages with their scores, and the library's size."""
+
+    query: str
+    hits: list[tuple[Passage, float]]
+    size: int
+
+
+@dataclass
+class RagAnswers:
+    """Part 3's last answers, with and without the retrieved passages, and what they were written for."""
+
+    request: tuple[str, str, str]  # the model, the prompt with context, the prompt without
+    chat: bool  # the model read its chat template
+    without: Answer
+    with_context: Answer
+
+
+@dataclass
+class EmbeddingsState:
+    """What the Embeddings page keeps across reruns."""
+
+    search: LibrarySearch | None = None
+    answers: RagAnswers | None = None
 
 
 @st.cache_data(max_entries=32, show_spinner="Embedding your sentences…")
@@ -46,15 +75,18 @@ def search(_index: PassageIndex, model_id: str, query: str, k: int) -> list[tupl
 
 @st.cache_data(max_entries=16, show_spinner="Drawing the map…")
 def projected(vectors: np.ndarray, method: str, seed: int) -> np.ndarray:
+    """The vectors as 2-D points (PCA or t-SNE), cached."""
     return project_2d(vectors, method, seed)
 
 
 def short_label(number: int, sentence: str, width: int = 24) -> str:
+    """The sentence's number and its start, cut to `width` characters."""
     text = sentence if len(sentence) <= width else sentence[: width - 1].rstrip() + "…"
     return f"{number}. {text}"
 
 
 def similarity_heatmap(matrix: np.ndarray, labels: Sequence[str], sentences: Sequence[str]) -> alt.LayerChart:
+    """Every pair of sentences as a cell coloured by their cosine similarity."""
     n = len(labels)
     frame = pd.DataFrame(
         [{"row": labels[i], "column": j + 1, "cosine": float(matrix[i, j]),
@@ -127,7 +159,7 @@ def contribution_bars(products: np.ndarray, top: int) -> alt.Chart:
         x=alt.X("a·b:Q", title="a[i] × b[i]"),
         y=alt.Y("dimension:N", sort=None, title=None),
         color=alt.Color("effect:N", scale=alt.Scale(domain=["pulls together", "pushes apart"],
-                                                    range=["#1f77b4", "#d62728"]),
+                                                    range=[PULLS_TOGETHER, PUSHES_APART]),
                         legend=alt.Legend(orient="bottom", title=None)),
         tooltip=[alt.Tooltip("dimension"), alt.Tooltip("a·b:Q", format=".5f")],
     ).properties(height=22 * len(order), autosize=FIT_WIDTH)

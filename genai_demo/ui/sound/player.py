@@ -15,6 +15,7 @@ from genai_demo.sound.music import EMPTY, TokenGrid
 from genai_demo.sound.speech import ReadText
 from genai_demo.text.tokens import TokenPiece
 from genai_demo.ui.charts import show_chart
+from genai_demo.ui.colours import PALE_GREY, WAVEFORM
 from genai_demo.ui.progress import place_in_line
 from genai_demo.ui.tokens import token_chips
 
@@ -32,7 +33,7 @@ def waveform_chart(samples: np.ndarray, sample_rate: int, height: int = 110) -> 
     frame = pd.DataFrame({"seconds": outline.seconds, "low": outline.low, "high": outline.high})
     return (
         alt.Chart(frame)
-        .mark_area(color="#2563eb", opacity=0.8)
+        .mark_area(color=WAVEFORM, opacity=0.8)
         .encode(x=_time_axis(samples.size / sample_rate),
                 y=alt.Y("low:Q", title="amplitude", scale=alt.Scale(domain=[-1, 1])), y2=alt.Y2("high:Q"))
         .properties(height=height)
@@ -89,7 +90,7 @@ def token_grid_chart(codes: np.ndarray, frame_rate: int, height: int = 150) -> a
     waiting = frame[frame["token"] == EMPTY]
     x = alt.X("frame:Q", title=f"frame ({frame_rate} per second)", scale=alt.Scale(domain=[0, frames]))
     y = alt.Y("codebook:O", title="codebook")
-    base = alt.Chart(waiting).mark_tick(color="#e5e7eb", thickness=2).encode(x=x, y=y)
+    base = alt.Chart(waiting).mark_tick(color=PALE_GREY, thickness=2).encode(x=x, y=y)
     filled = (alt.Chart(done).mark_tick(thickness=max(1, min(8, 700 // max(frames, 1))))
               .encode(x=x, y=y, color=alt.Color("token:Q", scale=alt.Scale(scheme="viridis"), title="token id"),
                       tooltip=[alt.Tooltip("codebook"), alt.Tooltip("frame"), alt.Tooltip("second"),
@@ -118,9 +119,11 @@ def live_grid(codebooks: int, frames: int, frame_rate: int) -> Iterator[Callable
 
 
 def music_line() -> AbstractContextManager[Callable[[int, float], None]]:
+    """The place-in-line notice for a clip waiting for the music model."""
     return place_in_line(("clip is", "clips are"), "composed",
                          "The music model writes one clip at a time, so each one gets the whole computer.")
 
 
 def speech_line() -> AbstractContextManager[Callable[[int, float], None]]:
+    """The place-in-line notice for a sentence waiting for the voice."""
     return place_in_line(("sentence is", "sentences are"), "spoken", "The voice speaks one sentence at a time.")

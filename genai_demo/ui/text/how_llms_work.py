@@ -3,6 +3,7 @@ embeddings, the transformer drawn as a diagram and a parameter chart, and how fa
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import lru_cache
 
 import altair as alt
@@ -10,12 +11,42 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from genai_demo.engine import TextModel
+from genai_demo.engine.bundles import TextModel
 from genai_demo.text.attention import EmbeddingView, Walkthrough
 from genai_demo.text.transformer import Architecture, AttentionReach, attention_reach
 from genai_demo.ui.charts import vector_heatmap, with_data
+from genai_demo.ui.colours import (
+    ATTENTION_BORDER,
+    ATTENTION_FILL,
+    ATTENTION_LINK,
+    BAR_LABEL,
+    BOX_BORDER,
+    BOX_FILL,
+    DASHED,
+    MLP_BORDER,
+    MLP_FILL,
+    NEAR,
+    STREAM,
+    WHITE,
+)
 
 ROW_PX = 18
+
+
+@dataclass
+class Continuation:
+    """Step 8's last text: what it was written for (prompt, temperature, seed) and whether the model ended it."""
+
+    setup: tuple[str, float, int]
+    text: str
+    ended: bool = False
+
+
+@dataclass
+class HowLlmsWorkState:
+    """What the walk-through keeps across reruns."""
+
+    continuation: Continuation | None = None
 
 
 def token_label(index: int, text: str) -> str:
@@ -93,7 +124,7 @@ def _lines_template(n: int) -> dict:
     follow = alt.selection_point(name="follow", fields=["q"], on="click", clear="dblclick")
     lines = (
         alt.Chart(alt.NamedData("links"))
-        .mark_rule(color="#1f77b4")
+        .mark_rule(color=ATTENTION_LINK)
         .encode(
             x=alt.X("left:Q", scale=x_scale, axis=None),
             x2=alt.X2("right"),
@@ -181,10 +212,6 @@ def embedding_norms_chart(view: EmbeddingView, tokens: list[str]) -> alt.Chart:
     )
 
 
-STREAM = "#4c78a8"
-NEAR = "#f58518"
-
-
 def millions(count: int) -> str:
     """A parameter count for people: 38.6 M, 2.4 k, or the exact number when small."""
     if count >= 1_000_000:
@@ -198,37 +225,37 @@ def architecture_dot(arch: Architecture, name: str) -> str:
     """A Graphviz diagram: embeddings → N identical blocks (attention, then MLP, each added onto the residual
     stream) → final norm and unembedding → a probability per token; every box carries the model's real sizes."""
     kv = f", {arch.n_kv_heads} key/value heads" if arch.n_kv_heads != arch.n_heads else ""
-    position = (f"+ position table\\n{arch.context_window:,} × {arch.hidden_size:,}" if arch.positions == "learned table"
-                else "positions: rotary\\n(turned inside attention)")
+    position = (f"+ position table\\n{arch.context_window:,} × {arch.hidden_size:,}"
+                if arch.positions == "learned table" else "positions: rotary\\n(turned inside attention)")
     head = "shares the token table" if arch.tied_unembedding else millions(arch.unembedding_params)
     return f"""digraph {{
   rankdir=TB; nodesep=0.3; ranksep=0.25; bgcolor="transparent";
-  node [shape=box, style="rounded,filled", fillcolor="#eef3fb", color="#9db4d6", fontname="sans-serif", fontsize=15];
+  node [shape=box, style="rounded,filled", fillcolor="{BOX_FILL}", color="{BOX_BORDER}", fontname="sans-serif", fontsize=15];
   edge [color="{STREAM}", penwidth=1.6];
-  text [label="your text → token ids", fillcolor="#ffffff"];
+  text [label="your text → token ids", fillcolor="{WHITE}"];
   embed [label="token embeddings\\n{arch.vocab_size:,} × {arch.hidden_size:,}\\n{millions(arch.token_embedding_params)}"];
-  pos [label="{position}", fillcolor="#ffffff", style="rounded,dashed"];
+  pos [label="{position}", fillcolor="{WHITE}", style="rounded,dashed"];
   subgraph cluster_block {{
     label="× {arch.n_layers} blocks (same recipe, own weights)"; fontname="sans-serif"; fontsize=15;
-    style="rounded,dashed"; color="#888888";
+    style="rounded,dashed"; color="{DASHED}";
     attn [label="attention\\n{arch.n_heads} heads × {arch.head_size}{kv}\\n{millions(arch.attention_params_per_block)} per block",
-          fillcolor="#fde7d2", color="#f0a868"];
-    add1 [label="+", shape=circle, width=0.3, fixedsize=true, fillcolor="#ffffff"];
+          fillcolor="{ATTENTION_FILL}", color="{ATTENTION_BORDER}"];
+    add1 [label="+", shape=circle, width=0.3, fixedsize=true, fillcolor="{WHITE}"];
     mlp [label="MLP\\n{arch.hidden_size:,} → {arch.mlp_size:,} → {arch.hidden_size:,}\\n{millions(arch.mlp_params_per_block)} per block",
-         fillcolor="#dcefd9", color="#7fbf7b"];
-    add2 [label="+", shape=circle, width=0.3, fixedsize=true, fillcolor="#ffffff"];
+         fillcolor="{MLP_FILL}", color="{MLP_BORDER}"];
+    add2 [label="+", shape=circle, width=0.3, fixedsize=true, fillcolor="{WHITE}"];
   }}
   unembed [label="final norm + unembedding\\n{arch.hidden_size:,} → {arch.vocab_size:,} ({head})"];
-  probs [label="a probability for each of {arch.vocab_size:,} tokens", fillcolor="#ffffff"];
+  probs [label="a probability for each of {arch.vocab_size:,} tokens", fillcolor="{WHITE}"];
   text -> embed;
-  pos -> embed [style=dashed, arrowhead=none, color="#888888"];
+  pos -> embed [style=dashed, arrowhead=none, color="{DASHED}"];
   embed -> attn [label=" stream", fontsize=10, fontcolor="{STREAM}"];
   embed -> add1 [style=bold];
   attn -> add1;
   add1 -> mlp; add1 -> add2 [style=bold]; mlp -> add2;
   add2 -> unembed [label=" ×{arch.n_layers}", fontsize=10, fontcolor="{STREAM}"];
   unembed -> probs;
-}}"""
+}}"""  # noqa: E501 - a Graphviz node keeps its attributes on one line
 
 
 def sizes_table(arch: Architecture) -> pd.DataFrame:
@@ -259,12 +286,13 @@ def parameter_chart(arch: Architecture) -> alt.Chart:
         x=alt.X("parameters:Q", title="parameters", axis=alt.Axis(format="~s")),
         tooltip=[alt.Tooltip("part"), alt.Tooltip("parameters:Q", format=","), alt.Tooltip("share:Q", format=".1%")],
     )
-    labels = bars.mark_text(align="left", dx=4, color="#333").encode(text=alt.Text("label:N"))
+    labels = bars.mark_text(align="left", dx=4, color=BAR_LABEL).encode(text=alt.Text("label:N"))
     return (bars + labels).properties(height=alt.Step(28))
 
 
 @st.cache_data(max_entries=16, show_spinner="Reading the whole text once and measuring every layer's attention…")
 def cached_reach(_lm: TextModel, model_id: str, token_ids: tuple[int, ...]) -> AttentionReach:
+    """How far back each layer's attention reaches over the token ids, cached per model id."""
     return attention_reach(_lm, list(token_ids))
 
 

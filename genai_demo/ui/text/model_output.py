@@ -5,25 +5,26 @@ from __future__ import annotations
 
 import html
 import time
-from typing import TYPE_CHECKING, Iterator, Sequence
+from collections.abc import Iterator, Sequence
+from typing import TYPE_CHECKING
 
 import altair as alt
 import pandas as pd
 import streamlit as st
 
-from genai_demo.engine import ModelUnavailable, SamplingSettings, TextModel
+from genai_demo.engine.bundles import TextModel
+from genai_demo.engine.errors import ModelUnavailable
+from genai_demo.engine.sampling import SamplingSettings
 from genai_demo.text import generation as text_lib
 from genai_demo.text.generation import GenerationUpdate, NextTokenDistribution, TokenConfidence, missing_numbers
 from genai_demo.ui.charts import show_chart
+from genai_demo.ui.colours import CUT, KEPT, LEGEND_TEXT, MODEL, NOTE_TEXT, PROMPT_TEXT, SHADED_TEXT
 from genai_demo.ui.literal import visible_piece
 from genai_demo.ui.panels import model_unavailable_panel
 
 if TYPE_CHECKING:
     import torch
 
-KEPT_COLOR = "#4c78a8"
-MODEL_COLOR = "#9ecae9"
-CUT_COLOR = "#c7c7c7"
 REDRAW_S = 0.1  # streamed text is redrawn at most ten times a second
 WAIT_ICON = ":material/hourglass_top:"
 
@@ -73,7 +74,7 @@ def paced(updates: Iterator[GenerationUpdate], seconds: float = REDRAW_S) -> Ite
         yield held
 
 
-def numbers_missing_notice(lm, *places) -> bool:  # type: ignore[no-untyped-def]
+def numbers_missing_notice(lm, *places) -> bool:
     """In each place (a tab, a column), say which numbers a served model does not give; True if it did."""
     missing = missing_numbers(lm)
     if missing:
@@ -91,7 +92,8 @@ def queue_note(update: GenerationUpdate) -> str:
         return (f"{WAIT_ICON} Waiting for a free place in the model's batch ({when}): other learners are "
                 "writing right now.")
     rows = "text" if ahead == 1 else "texts"
-    return f"{WAIT_ICON} In line behind {ahead} {rows} of other learners ({when}); yours starts as soon as a place is free."
+    return (f"{WAIT_ICON} In line behind {ahead} {rows} of other learners ({when}); yours starts as soon as a place "
+            "is free.")
 
 
 def continuation_html(prompt: str, continuation: str, note: str = "", keep_prompt_chars: int = 300) -> str:
@@ -101,9 +103,10 @@ def continuation_html(prompt: str, continuation: str, note: str = "", keep_promp
     def block(text: str) -> str:
         return html.escape(text).replace("\n", "<br>")
 
-    header = f'<div style="font-size:0.8rem;color:#777;margin-bottom:0.3rem">{html.escape(note)}</div>' if note else ""
-    return (f'{header}<div style="white-space:pre-wrap;line-height:1.6"><span style="color:#888">{block(shown)}'
-            f'</span><b>{block(continuation)}</b></div>')
+    header = (f'<div style="font-size:0.8rem;color:{NOTE_TEXT};margin-bottom:0.3rem">{html.escape(note)}</div>'
+              if note else "")
+    return (f'{header}<div style="white-space:pre-wrap;line-height:1.6">'
+            f'<span style="color:{PROMPT_TEXT}">{block(shown)}</span><b>{block(continuation)}</b></div>')
 
 
 def probability_chart(dist: NextTokenDistribution, height: int | None = None) -> None:
@@ -122,7 +125,7 @@ def probability_chart(dist: NextTokenDistribution, height: int | None = None) ->
         rows.append({**common, "bar": "after your knobs", "probability": adjusted})
     data = pd.DataFrame(rows)
     colors = alt.Scale(domain=["model (temperature 1)", "after your knobs", "cut off by your knobs"],
-                       range=[MODEL_COLOR, KEPT_COLOR, CUT_COLOR])
+                       range=[MODEL, KEPT, CUT])
     chart = (
         alt.Chart(data)
         .mark_bar()
@@ -156,14 +159,14 @@ def confidence_view(confidences: list[TokenConfidence], key: str = "confidence_v
         text = html.escape(c.piece).replace("\n", "⏎<br>")
         spans.append(f'<span title="{html.escape(title, quote=True)}" style="background:{_shade(c.prob)};'
                      'border-radius:4px;padding:1px 2px;margin:1px 0;white-space:pre-wrap;'
-                     f'color:#111">{text}</span>')
-    legend = ('<span style="font-size:0.8rem;color:#666">shading: '
+                     f'color:{SHADED_TEXT}">{text}</span>')
+    legend = (f'<span style="font-size:0.8rem;color:{LEGEND_TEXT}">shading: '
               f'<span style="background:{_shade(0.0)};padding:0 4px">surprise (0%)</span> '
               f'<span style="background:{_shade(0.5)};padding:0 4px">50%</span> '
               f'<span style="background:{_shade(1.0)};padding:0 4px">sure (100%)</span></span>')
     st.html(f'<div style="line-height:1.9;font-size:1.05rem">{"".join(spans)}</div>{legend}')
     options = list(range(len(confidences)))
-    position = st.selectbox(
+    position = st.selectbox(  # type: ignore[assignment]  # streamlit's typing.Never is Any under python 3.10: -> None
         "Look at one token", options, key=key,
         format_func=lambda i: f"#{i + 1}  {visible_piece(confidences[i].piece)}  ({percent(confidences[i].prob)})",
     )

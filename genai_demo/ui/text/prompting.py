@@ -1,11 +1,21 @@
-"""Cached model work of the Prompting page: each prompt style's answers and scores, per model and input."""
+"""Cached model work of the Prompting page: each prompt style's answers and scores, per model and input; the
+page's state."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 import streamlit as st
 
-from genai_demo.engine import TextModel
+from genai_demo.engine.bundles import TextModel
 from genai_demo.text import prompting
+
+
+@dataclass
+class PromptingState:
+    """The scores this session asked for, per task and kind of model (chat template or not)."""
+
+    scores: dict[tuple[str, bool], list[prompting.StyleScore]] = field(default_factory=dict)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)

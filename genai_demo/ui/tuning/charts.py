@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import altair as alt
 import pandas as pd
-import streamlit as st
 
 from genai_demo.tuning.finetune import ProbabilityShift
+from genai_demo.ui.colours import CHOSEN, DROPPED, FELL, ROSE
 from genai_demo.ui.literal import visible_piece
 
 
@@ -31,7 +31,7 @@ def shift_chart(risers: list[ProbabilityShift], fallers: list[ProbabilityShift])
     return alt.Chart(frame).mark_bar().encode(
         x=alt.X("change:Q", title="change in probability (percentage points)"),
         y=alt.Y("token:N", sort="-x", title=None),
-        color=alt.Color("direction:N", scale=alt.Scale(domain=["rose", "fell"], range=["#2e7d32", "#c62828"]),
+        color=alt.Color("direction:N", scale=alt.Scale(domain=["rose", "fell"], range=[ROSE, FELL]),
                         legend=None),
         tooltip=[alt.Tooltip("token:N"), alt.Tooltip("before:Q", format=".2%"),
                  alt.Tooltip("after:Q", format=".2%"), alt.Tooltip("change:Q", format="+.2f")],
@@ -47,19 +47,8 @@ def reward_chart(rewards: list[float], labels: list[str], best_index: int) -> al
     return alt.Chart(frame).mark_bar().encode(
         x=alt.X("above average:Q", title="reward above (+) or below (−) the average of these samples"),
         y=alt.Y("candidate:N", sort=None, title=None),
-        color=alt.Color("kept:N", scale=alt.Scale(domain=["kept", "dropped"], range=["#1565c0", "#b0bec5"]),
+        color=alt.Color("kept:N", scale=alt.Scale(domain=["kept", "dropped"], range=[CHOSEN, DROPPED]),
                         legend=None),
         tooltip=[alt.Tooltip("candidate"), alt.Tooltip("reward:Q", format=".3f", title="reward model score"),
                  alt.Tooltip("above average:Q", format="+.3f")],
     ).properties(height=max(150, 40 * len(frame)))
-
-
-def action_button(label: str, key: str, **kwargs) -> bool:  # type: ignore[no-untyped-def]
-    """A button whose click survives a rerun that happens before the page reaches it.
-
-    The click is remembered in session state by the button's callback (callbacks run before the script)
-    and consumed the next time the page draws the button, so a long action runs exactly once.
-    """
-    requested = key + "_requested"
-    st.button(label, key=key, on_click=st.session_state.__setitem__, args=(requested, True), **kwargs)
-    return bool(st.session_state.pop(requested, False))

@@ -1,14 +1,83 @@
-"""Streamlit pieces of the RLHF page: completion cards, the preference table, reward scores of two sample sets."""
+"""Streamlit pieces of the RLHF page: its state, completion cards, the preference table, reward scores of two
+sample sets."""
 
 from __future__ import annotations
+
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 import streamlit as st
 
-from genai_demo.tuning import rlhf
+from genai_demo.engine import kinds
+from genai_demo.tuning import dpo, rlhf
 from genai_demo.ui import loaders
 from genai_demo.ui.literal import plain_markdown
+
+
+@dataclass
+class ProposedPair:
+    """Two completions of one prompt waiting for the learner's choice; `endings` says which ended their turn."""
+
+    prompt: str
+    a: str
+    b: str
+    endings: tuple[bool, bool] = (False, False)
+
+
+@dataclass
+class BestOfNRun:
+    """Step 3's last run: the prompt and the samples with their rewards."""
+
+    prompt: str
+    pick: rlhf.BestOfN
+
+
+@dataclass
+class RewardHack:
+    """Step 4's last run: the length-loving reward model and what it picks among step 3's samples."""
+
+    reward: rlhf.RewardModel
+    pick: rlhf.BestOfN
+
+
+@dataclass
+class DpoComparison:
+    """Base and DPO copy on one prompt with the same seeds: the samples (text, ended), their rewards, the drift."""
+
+    request: tuple[object, ...]  # what they were written for: copy, reward model, prompt, seed, length
+    before: list[tuple[str, bool]]
+    after: list[tuple[str, bool]]
+    scores: list[np.ndarray] | None  # None before a reward model is trained
+    kl: float
+
+
+@dataclass
+class DpoCopy:
+    """The session's one DPO-trained copy and its last comparison with the base."""
+
+    result: dpo.DpoResult
+    comparison: DpoComparison | None = None
+
+
+@dataclass
+class Taste:
+    """The learner's preferences and everything learned from them; "Forget my preferences" starts a new one."""
+
+    preferences: list[rlhf.Preference] = field(default_factory=list)
+    reward: rlhf.RewardModel | None = None
+    best: BestOfNRun | None = None
+    hack: RewardHack | None = None
+    tuned: DpoCopy | None = None
+
+
+@dataclass
+class RlhfState:
+    """What the RLHF page keeps for the session."""
+
+    pair: ProposedPair | None = None
+    rounds: int = 0  # pairs labelled by hand: the next pair is written with new seeds
+    taste: Taste = field(default_factory=Taste)
 
 
 def completion_card(heading: str, prompt: str, text: str, ended: bool = False) -> None:
@@ -34,5 +103,5 @@ def reward_scores(reward: rlhf.RewardModel | None, *text_sets: list[str]) -> lis
     """The reward model's score of every text in each set, or None before a reward model is trained."""
     if reward is None:
         return None
-    embedder = loaders.embedder() if reward.use_embeddings else None
+    embedder = loaders.model(kinds.EMBED) if reward.use_embeddings else None
     return [reward.score(embedder, texts) for texts in text_sets]
