@@ -40,13 +40,13 @@ PROMPTS = (
 STAGGER_S = 0.005  # between two sessions' clicks
 
 
-def knobs(index: int, tokens: int):  # type: ignore[no-untyped-def]
+def knobs(index: int, tokens: int):
     from genai_demo.engine.sampling import SamplingSettings
 
     return SamplingSettings(temperature=1.0, top_k=50, top_p=1.0, max_new_tokens=tokens, seed=index)
 
 
-def sessions_at_once(lm, count: int, tokens: int) -> dict[str, float]:  # type: ignore[no-untyped-def]
+def sessions_at_once(lm, count: int, tokens: int) -> dict[str, float]:
     """`count` threads generate through the pages' entry point; wall time, tokens and first-token times."""
     from genai_demo.text.generation import generate
 
@@ -76,7 +76,7 @@ def sessions_at_once(lm, count: int, tokens: int) -> dict[str, float]:  # type: 
             "ttft_p95": ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]}
 
 
-def one_batch(raw, tokenizer, count: int, tokens: int) -> float:  # type: ignore[no-untyped-def]
+def one_batch(raw, tokenizer, count: int, tokens: int) -> float:
     """The same prompts as one left-padded batch in a single `model.generate` call: seconds."""
     import torch
 

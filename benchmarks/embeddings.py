@@ -39,7 +39,7 @@ def benchmark_sentences(count: int) -> list[str]:
     return sentences[:count]
 
 
-def seconds(function) -> float:  # type: ignore[no-untyped-def]
+def seconds(function) -> float:
     start = time.perf_counter()
     function()
     return time.perf_counter() - start

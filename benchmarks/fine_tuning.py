@@ -74,7 +74,7 @@ def main() -> None:
 DPO_PAIRS = 6  # the page's default number of simulated pairs
 
 
-def dpo_run_seconds(lm, steps: int | None) -> tuple[float, int]:  # type: ignore[no-untyped-def]
+def dpo_run_seconds(lm, steps: int | None) -> tuple[float, int]:
     """What the learner waits for after pressing the RLHF page's DPO button with its defaults: training,
     then the base and the copy writing three samples each with the same seeds, then the KL drift."""
     from dataclasses import replace
@@ -97,7 +97,7 @@ def dpo_run_seconds(lm, steps: int | None) -> tuple[float, int]:  # type: ignore
     return total, tune.steps
 
 
-def full_fine_tune_step_seconds(lm, text: str, tune, steps: int = 3) -> float:  # type: ignore[no-untyped-def]
+def full_fine_tune_step_seconds(lm, text: str, tune, steps: int = 3) -> float:
     """Median seconds of a plain full fine-tuning step (all weights, AdamW) on a float32 copy."""
     import copy
     import statistics

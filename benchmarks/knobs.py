@@ -67,7 +67,7 @@ Object.assign(window.WebSocket, open);
 class Frames:
     """When the page last heard from the server (Streamlit sends each change of a rerun over its WebSocket)."""
 
-    def __init__(self, page) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, page) -> None:
         self.page = page
         page.add_init_script(_RECORD_FRAMES)
 
@@ -106,7 +106,7 @@ def browser_cpu_s() -> float:
     return total
 
 
-def press_and_time(frames: Frames, pid: int, slider,  # type: ignore[no-untyped-def]
+def press_and_time(frames: Frames, pid: int, slider,
                    key: str) -> tuple[float, float, float]:
     """One arrow-key press on a focused slider: (ms until the app is idle again, server CPU ms, browser CPU ms)."""
     server_before, browser_before = server_cpu_s(pid), browser_cpu_s()
@@ -116,7 +116,7 @@ def press_and_time(frames: Frames, pid: int, slider,  # type: ignore[no-untyped-
     return idle_ms, (server_cpu_s(pid) - server_before) * 1000, (browser_cpu_s() - browser_before) * 1000
 
 
-def measure(page, frames: Frames, app,  # type: ignore[no-untyped-def]
+def measure(page, frames: Frames, app,
             slug: str, label: str) -> tuple[float, float, float]:
     from tests.browser import wait_until_rendered
 

@@ -45,7 +45,7 @@ GAN_DISTANCE, GAN_COVERAGE = 0.03, 0.90
 VAE_RECONSTRUCTION = 21.5
 
 
-def run(name: str, trainer, draw, reached, budget: float) -> float:  # type: ignore[no-untyped-def]
+def run(name: str, trainer, draw, reached, budget: float) -> float:
     """Train live until `reached()` is true or `budget` seconds pass; print the result against the goals.
 
     Returns the seconds it took."""
@@ -72,7 +72,7 @@ def run(name: str, trainer, draw, reached, budget: float) -> float:  # type: ign
     return seconds
 
 
-def headless_seconds(name: str, trainer, reached, live_seconds: float, budget: float) -> None:  # type: ignore[no-untyped-def]
+def headless_seconds(name: str, trainer, reached, live_seconds: float, budget: float) -> None:
     """The baseline: the same training from the same seed with no view at all, checked every 50 steps."""
     start = time.perf_counter()
     while not reached(trainer) and time.perf_counter() - start < budget:

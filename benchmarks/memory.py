@@ -176,7 +176,7 @@ def measure(env: dict[str, str], budget_gb: float | None, hf_home: Path) -> dict
     child = subprocess.Popen([sys.executable, __file__, "--visit"], env=run_env, cwd=ROOT, text=True,
                              stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
     last = ""  # the last line is the summary (JSON)
-    for line in child.stdout:  # type: ignore[union-attr]
+    for line in child.stdout:  # type: ignore[union-attr]  # stdout=PIPE: Popen.stdout is a stream, never None
         last = line.strip()
         if not last.startswith("{"):
             print(last, flush=True)

@@ -27,7 +27,7 @@ GOAL_SECONDS = 2.0
 BARE_APP = 'import streamlit as st\nst.title("Generative AI, hands on")\n'
 
 
-def one_cold_start(page, script: Path) -> tuple[float, bool]:  # type: ignore[no-untyped-def]
+def one_cold_start(page, script: Path) -> tuple[float, bool]:
     port = free_port()
     command = [sys.executable, "-m", "streamlit", "run", str(script), "--server.headless", "true",
                "--server.port", str(port), "--server.address", "127.0.0.1", "--server.fileWatcherType", "none"]

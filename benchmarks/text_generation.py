@@ -28,7 +28,7 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 PROMPT = "What's the weather like today?"
 
 
-def median_seconds(run, repeats: int) -> float:  # type: ignore[no-untyped-def]
+def median_seconds(run, repeats: int) -> float:
     run()  # warm-up: first calls allocate caches and pick kernels
     times = []
     for _ in range(repeats):

@@ -151,6 +151,15 @@ def licence_note(model_id: str) -> str:
     return f"licence: {known}" if known else "licence: see its model card"
 
 
+def public_name(model_id: str) -> str:
+    """A model as a page or a downloaded file may name it: a Hub id as it is, a local folder by its last part
+    only (a server's folder paths, under its home and cache folders, are nobody's business)."""
+    path = Path(model_id).expanduser()
+    if path.is_absolute() or model_id.startswith((".", "~")) or path.exists():
+        return path.name or model_id
+    return model_id
+
+
 def display_name(model_id: str) -> str:
     """A model's name for a page: "GPT-2" for the default, else the last part of a Hub id or folder path."""
     if model_id in KNOWN_NAMES:

@@ -89,7 +89,7 @@ def show_model_input(message: ChatMessage) -> None:
                    "after the last one, and stops when it writes the end marker itself.")
 
 
-def show_gpt2(text: str, box) -> None:  # type: ignore[no-untyped-def]
+def show_gpt2(text: str, box) -> None:
     box.markdown(f"**{plain_markdown(TEXT_MODEL)}** (no chat template)\n\n{plain_markdown(text)}")
 
 

@@ -41,7 +41,7 @@ def load_preset(inputs: PageInputs, presets: dict, fields: dict[str, str]) -> No
         st.session_state[inputs.key(name)] = getattr(chosen, attribute)
 
 
-def learning_rates(inputs: PageInputs, base) -> tuple[float, float]:  # type: ignore[no-untyped-def]
+def learning_rates(inputs: PageInputs, base) -> tuple[float, float]:
     g_col, d_col = st.columns(2)
     with g_col:
         g_lr = inputs.number("Generator learning rate", "glr", 0.0, 10.0, base.generator_lr, 0.0005, format="%.4f")

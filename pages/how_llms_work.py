@@ -290,7 +290,7 @@ def show_continuation(page: PageInputs, model: TextModel, prompt: str) -> None:
             show_written(write.area.empty(), kept.text, True, ended=kept.ended)
 
 
-def show_written(box, written: str, done: bool, waiting: str = "", ended: bool = False) -> None:  # type: ignore[no-untyped-def]
+def show_written(box, written: str, done: bool, waiting: str = "", ended: bool = False) -> None:
     with box.container(border=True):
         tail = " ".join(read_text.split())
         tail = tail if len(tail) <= 80 else "…" + tail[-80:]

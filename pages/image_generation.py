@@ -6,7 +6,7 @@ from dataclasses import replace
 
 import streamlit as st
 
-from genai_demo.config import MAX_SEED, settings
+from genai_demo.config import MAX_SEED, public_name, settings
 from genai_demo.engine import kinds
 from genai_demo.images import diffusion
 from genai_demo.images.diffusion import ImageSettings
@@ -26,14 +26,15 @@ page = page_intro(
 
 bundle = loaders.model(kinds.IMAGE)
 profile = diffusion.model_profile(bundle)
-st.caption(f"Model `{bundle.model_id}` on {bundle.device.upper()} ({str(bundle.dtype).removeprefix('torch.')})"
+MODEL_NAME = public_name(bundle.model_id)  # a Hub id, or a local folder by its name only
+st.caption(f"Model `{MODEL_NAME}` on {bundle.device.upper()} ({str(bundle.dtype).removeprefix('torch.')})"
            + (" · safety checker on" if settings().public else ""))
 
 request = image_ui.image_settings(page, profile)
 state = page.state(ImageGenerationState)
 
 
-def run_safely(action):  # type: ignore[no-untyped-def]
+def run_safely(action):
     """Run a drawing action; a full device gets an explanation instead of a crash."""
     try:
         return action()

@@ -12,6 +12,7 @@ from genai_demo.ui.challenges.links import other_challenges
 from genai_demo.ui.challenges.overfitting import OverfittingState
 from genai_demo.ui.layout import page_intro
 from genai_demo.ui.literal import plain_markdown
+from genai_demo.ui.panels import input_notice
 
 TEXT_MODEL = display_name(settings().text_model)  # the model this page runs, by name
 
@@ -47,6 +48,8 @@ if run.clicked:
 demo = state.demo
 if demo is not None:
     with run.area:
+        for notice in demo.notices:
+            input_notice(notice)
         st.line_chart(pd.DataFrame({"training loss": demo.losses}), height=160, x_label="step", y_label="loss")
         for prompt, before, after, share_before, share_after in zip(
                 demo.prompts, demo.before, demo.after, demo.copied_before, demo.copied_after):

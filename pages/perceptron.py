@@ -127,7 +127,7 @@ def learn_weights() -> None:
     learning = st.session_state[state_key]
 
 
-    def record(step_result, index: int) -> None:  # type: ignore[no-untyped-def]
+    def record(step_result, index: int) -> None:
         learning["weights"], learning["bias"] = step_result.weights, step_result.bias
         learning["log"].append({"step": len(learning["log"]) + 1, "email": index + 1, "w1": step_result.weights[0],
                                 "w2": step_result.weights[1], "bias": step_result.bias,

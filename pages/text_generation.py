@@ -123,7 +123,7 @@ def _note(knobs: SamplingSettings, ids: list[int], finished: bool) -> str:
     return note
 
 
-def _show_columns(boxes: list, result: Generation) -> None:  # type: ignore[type-arg]
+def _show_columns(boxes: list, result: Generation) -> None:
     for box, knobs, text, ids, finished in zip(boxes, result.knobs, result.texts, result.ids, result.finished):
         box.html(continuation_html(result.context, whole_characters(text), _note(knobs, ids, finished)))
 
@@ -180,11 +180,15 @@ def side_by_side(lm: TextModel, context: str) -> None:
     area = generation.area
     if generation.clicked:
         with area:
-            progress = st.progress(0.0, text="Reading your prompt…")
+            progress = st.progress(0.0, text="Starting…")
             boxes = [column.empty() for column in st.columns(count, border=True)]
         try:
             for update in paced(generate(lm, context, knobs_per_column)):
                 if update.waiting:
+                    read = update.prompt_read
+                    progress.progress(0.0 if read is None else read / max(1, len(update.prompt.ids)),
+                                      text="Waiting for a place in the model's batch" if read is None else
+                                      f"Reading your prompt: {read:,} of {len(update.prompt.ids):,} tokens")
                     for box in boxes:
                         box.info(queue_note(update))
                     continue
@@ -233,7 +237,7 @@ def _knob_row(prefix: str) -> SamplingSettings:
     return SamplingSettings(temperature=temperature, top_k=top_k, top_p=top_p)
 
 
-def _metrics(dist) -> None:  # type: ignore[no-untyped-def]
+def _metrics(dist) -> None:
     cells = st.columns(3)
     cells[0].metric("Entropy after knobs", f"{dist.entropy_bits:.2f} bits",
                     help=f"The model's own distribution: {dist.model_entropy_bits:.2f} bits. "

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from genai_demo.config import licence_note, settings
+from genai_demo.config import licence_note, public_name, settings
 from genai_demo.engine import kinds
 from genai_demo.sound import music
 from genai_demo.ui import loaders
@@ -23,7 +23,8 @@ state = page.state(TextToMusicState)
 
 bundle = loaders.model(kinds.MUSIC)
 limits = settings().limits
-st.caption(f"Model `{bundle.model_id}` on {bundle.device.upper()} ({str(bundle.dtype).removeprefix('torch.')}) · "
+MODEL_NAME = public_name(bundle.model_id)  # a Hub id, or a local folder by its name only
+st.caption(f"Model `{MODEL_NAME}` on {bundle.device.upper()} ({str(bundle.dtype).removeprefix('torch.')}) · "
            f"{bundle.codebooks} codebooks × {bundle.frame_rate} frames per second · "
            f"{licence_note(bundle.model_id)} (GENAI_MUSIC_MODEL picks another)")
 
@@ -41,7 +42,7 @@ with right:
     seed = page.seed("Seed", "seed", 0, help="Same seed + same settings = the same clip.")
 
 
-def knobs(place, suffix: str, guidance: float, temperature: float) -> music.MusicSettings:  # type: ignore[no-untyped-def]
+def knobs(place, suffix: str, guidance: float, temperature: float) -> music.MusicSettings:
     """One column's guidance and temperature; the other settings are shared."""
     guidance_box, temperature_box = place.columns(2) if suffix == "" else (place, place)
     with guidance_box:
@@ -67,7 +68,7 @@ def compose(request: music.MusicSettings) -> music.Music | None:
 
 def show(clip: music.Music, key: str) -> None:
     s = clip.settings
-    sound_ui.sound_view(clip.samples, clip.sample_rate, music.music_wav(clip, bundle.model_id),
+    sound_ui.sound_view(clip.samples, clip.sample_rate, music.music_wav(clip, MODEL_NAME),
                         f"music_seed{s.seed}_guidance{s.guidance_scale:g}.wav", key=key)
     show_chart(sound_ui.token_grid_chart(clip.codes, bundle.frame_rate), width="stretch")
     st.caption(f"{clip.audio_s:.1f} s of sound from {clip.codes.size:,} tokens, computed in {clip.compute_s:.1f} s "

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from genai_demo.config import licence_note, settings
+from genai_demo.config import licence_note, public_name, settings
 from genai_demo.engine import kinds
 from genai_demo.sound import speech
 from genai_demo.ui import loaders
@@ -20,7 +20,8 @@ page = page_intro(
 state = page.state(TextToSpeechState)
 
 bundle = loaders.model(kinds.TTS)
-st.caption(f"Voice `{bundle.model_id}` on {bundle.device.upper()} · {bundle.sample_rate:,} samples per second · "
+MODEL_NAME = public_name(bundle.model_id)  # a Hub id, or a local folder by its name only
+st.caption(f"Voice `{MODEL_NAME}` on {bundle.device.upper()} · {bundle.sample_rate:,} samples per second · "
            f"{licence_note(bundle.model_id)} (GENAI_TTS_MODEL picks another)")
 
 text = page.text("Sentence", "text", "Generative models learn patterns from examples and then make something new.",
@@ -54,7 +55,7 @@ with speak.area:
     else:
         for note in result.read.notes:
             st.info(note, icon=":material/content_cut:")
-        sound_ui.sound_view(result.samples, result.sample_rate, speech.speech_wav(result, bundle.model_id),
+        sound_ui.sound_view(result.samples, result.sample_rate, speech.speech_wav(result, MODEL_NAME),
                             f"speech_seed{result.settings.seed}.wav", key=page.key("download"))
         row = st.container(horizontal=True, wrap=True, gap="large")
         row.metric("Sound", f"{result.audio_s:.1f} s", width="content")

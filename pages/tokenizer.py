@@ -5,7 +5,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from genai_demo.config import settings
+from genai_demo.config import public_name, settings
 from genai_demo.engine import kinds
 from genai_demo.text import bpe, tokens
 from genai_demo.text.tokenizer_source import MAX_NAME_CHARS
@@ -126,7 +126,7 @@ columns = st.columns(len(candidates))
 for column, (label, model_id) in zip(columns, candidates):
     with column:
         st.markdown(f"**{label}**")
-        st.caption(f"`{model_id[-60:]}`" if label == "Your tokenizer" else f"`{tokens.short_model_name(model_id)}`")
+        st.caption(f"`{model_id[-60:]}`" if label == "Your tokenizer" else f"`{public_name(model_id)}`")
         if label in errors:
             if model_id == text_model_id and gpt2_error is not None:
                 st.error(f"{errors[label].title} (see above).", icon=":material/cloud_off:")
@@ -177,7 +177,7 @@ with st.expander("Byte-level BPE, WordPiece and CLIP's BPE: what differs?"):
 
 
 @st.fragment
-def look_up(loaded: dict) -> None:  # type: ignore[type-arg]
+def look_up(loaded: dict) -> None:
     st.subheader("Look up a token")
     if not loaded:
         st.info("No tokenizer is available to look up tokens in.")
@@ -209,7 +209,7 @@ def look_up(loaded: dict) -> None:  # type: ignore[type-arg]
 
 
 @st.fragment
-def bpe_steps(loaded: dict) -> None:  # type: ignore[type-arg]
+def bpe_steps(loaded: dict) -> None:
     st.subheader("How BPE builds a token")
     bpe_choices = [label for label, tok in loaded.items() if tokens.tokenizer_style(tok).kind == "BPE"]
     if not bpe_choices:

@@ -102,7 +102,7 @@ def browser_page(width: int = 1280, height: int = 720) -> Iterator[object]:
             browser.close()
 
 
-def wait_until_rendered(page, timeout_ms: int = 120_000) -> None:  # type: ignore[no-untyped-def]
+def wait_until_rendered(page, timeout_ms: int = 120_000) -> None:
     """Wait until Streamlit has finished running the page script (the app root says "notRunning")."""
     # A page with a chat input lays its body out in a scroll-to-bottom container instead of stMain.
     page.wait_for_selector("[data-testid='stMainBlockContainer'] h1, [data-testid='stException']", timeout=timeout_ms)

@@ -49,20 +49,20 @@ def _is_loopback(address: object) -> bool:
         return False
 
 
-def _guarded_connect(self: socket.socket, address: object):  # type: ignore[no-untyped-def]
+def _guarded_connect(self: socket.socket, address: object):
     if not _is_loopback(address):
         raise OSError(f"Test tried to reach the network ({address!r}); tests must stay offline.")
     return _real_connect(self, address)
 
 
-def _guarded_connect_ex(self: socket.socket, address: object):  # type: ignore[no-untyped-def]
+def _guarded_connect_ex(self: socket.socket, address: object):
     if not _is_loopback(address):
         raise OSError(f"Test tried to reach the network ({address!r}); tests must stay offline.")
     return _real_connect_ex(self, address)
 
 
-socket.socket.connect = _guarded_connect  # type: ignore[method-assign]
-socket.socket.connect_ex = _guarded_connect_ex  # type: ignore[method-assign]
+socket.socket.connect = _guarded_connect  # type: ignore[method-assign]  # the offline guard patches the class itself
+socket.socket.connect_ex = _guarded_connect_ex  # type: ignore[method-assign]  # the offline guard patches the class itself
 
 
 @pytest.fixture(scope="session")
@@ -220,3 +220,57 @@ def embedder(minilm_dir):
     from genai_demo.engine.loader import load_model
 
     return load_model(kinds.EMBED, str(minilm_dir))
+
+
+@pytest.fixture
+def fresh_settings():
+    """Settings, the memory budget and Streamlit's caches forgotten before and after the test."""
+    reset_app_state()
+    yield
+    reset_app_state()
+
+
+@pytest.fixture(scope="module")
+def smollm2(smollm2_dir):
+    """The real SmolLM2-135M-Instruct (a Llama-architecture chat model), loaded once per test module.
+
+    Random tiny models cannot show that the engine writes what the real model says, that a learner's
+    text does not depend on who else is writing, or that the numbers a page shows belong to the text it
+    shows. The tests that take this fixture load the real weights through the app's own loader and engine.
+    """
+    from genai_demo.engine import kinds
+    from genai_demo.engine.loader import load_model
+
+    return load_model(kinds.TEXT, str(smollm2_dir))
+
+
+@pytest.fixture(scope="module")
+def index(embedder):
+    """The app's passage corpus indexed with the real MiniLM (search and retrieval-augmented answers)."""
+    from genai_demo.search.retrieval import PassageIndex, load_corpus
+
+    return PassageIndex.build(embedder, load_corpus())
+
+
+@pytest.fixture(scope="module")
+def clip_tokenizer(clip_tokenizer_dir):
+    """The real CLIP tokenizer (byte-level BPE with an end-of-word suffix)."""
+    from genai_demo.engine.loader import load_tokenizer
+
+    return load_tokenizer(str(clip_tokenizer_dir))
+
+
+@pytest.fixture(scope="module")
+def wordpiece_tokenizer(minilm_dir):
+    """MiniLM's WordPiece tokenizer."""
+    from genai_demo.engine.loader import load_tokenizer
+
+    return load_tokenizer(str(minilm_dir))
+
+
+@pytest.fixture
+def gpu_machine(monkeypatch):
+    """The device choice faked to CUDA, as on a workshop's GPU machine (offline, like every test)."""
+    from genai_demo.engine import device
+
+    monkeypatch.setattr(device, "resolve_device", lambda: "cuda")  # the sidebar still says CPU

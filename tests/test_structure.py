@@ -118,3 +118,41 @@ def test_no_package_init_re_exports() -> None:
                  if path.name == "__init__.py" and any(isinstance(node, (ast.Import, ast.ImportFrom, ast.Assign))
                                                        for node in ast.parse(path.read_text()).body)]
     assert exporting == []
+
+
+# Modules with no test file of their own, each tested through the files named beside it. Add a module here only
+# when it has no behaviour worth a file of its own; the test below fails once one of them gets its test file.
+WITHOUT_A_TEST_FILE = {
+    "genai_demo/engine/bundles.py",  # what the loaders return: engine/test_loader.py, engine/test_writer.py
+    "genai_demo/engine/model_kind.py",  # the record of one kind: engine/test_kinds.py
+    "genai_demo/text/instruct.py",  # base or instruct model: search/test_rag.py and the text pages' tests
+    "genai_demo/ui/colours.py",  # named colours only
+    "genai_demo/ui/progress.py",  # scrolling into view, the place in line: ui/test_inputs.py, the image page
+    "genai_demo/ui/challenges/links.py",  # pages/test_bias.py
+    "genai_demo/ui/nets/labs.py",  # pages/test_gan_lab.py, pages/test_vae_lab.py
+    "genai_demo/ui/nets/neurons.py",  # ui/test_heatmaps.py and the neural-network pages
+    "genai_demo/ui/sound/player.py",  # pages/test_text_to_speech.py, pages/test_text_to_music.py
+    "genai_demo/ui/text/model_output.py",  # pages/test_text_generation.py, test_chat.py, test_how_llms_work.py
+}
+
+
+def expected_test_file(path: Path) -> Path:
+    """Where the tests of a module or a page live: tests/ mirrors genai_demo/ (genai_demo/engine/kinds.py:
+    tests/engine/test_kinds.py), a page's are tests/pages/test_<page>.py, and a page's own views
+    (genai_demo/ui/<topic>/<page>.py) are tested with the page."""
+    relative = path.relative_to(ROOT)
+    if relative.parts[0] == "pages" or (relative.parts[1] == "ui" and len(relative.parts) == 4
+                                        and (ROOT / "pages" / path.name).exists()):
+        return ROOT / "tests" / "pages" / f"test_{path.name}"
+    return ROOT / "tests" / Path(*relative.parts[1:-1]) / f"test_{path.name}"
+
+
+def test_every_module_and_page_has_a_test_file_named_after_it() -> None:
+    sources = [path for path in PACKAGE.rglob("*.py") if path.stem not in ("__init__", "__main__")]
+    expected = {path.relative_to(ROOT).as_posix(): expected_test_file(path)
+                for path in [*sources, *(ROOT / "pages").glob("*.py")]}
+    missing = [f"{source} has no {test.relative_to(ROOT)}" for source, test in sorted(expected.items())
+               if source not in WITHOUT_A_TEST_FILE and not test.exists()]
+    assert missing == []
+    stale = [source for source in sorted(WITHOUT_A_TEST_FILE) if source not in expected or expected[source].exists()]
+    assert stale == [], "no longer without a test file: take these off WITHOUT_A_TEST_FILE"

@@ -7,7 +7,9 @@ one first-in-first-out line. Then, over and over, the worker
      maps), so they wait at most one decoding step, never a whole generation;
   2. admits waiting jobs while the batch has room (GENAI_MAX_BATCH rows): a job's prompt is read once
      ("prefill"), each of its rows draws its first token, and the rows' key/value cache joins the
-     batch's cache, padded on the left;
+     batch's cache, padded on the left. A prompt longer than PREFILL_CHUNK tokens is read one chunk per
+     loop, between the batch's decoding steps, so a pasted essay delays the others' next token by one
+     chunk's reading, not by the whole of it;
   3. runs one decoding step for all rows at once, and draws each row's next token with that row's own
      knobs and its own seeded random generator;
   4. lets finished and cancelled rows leave at once.
@@ -41,6 +43,10 @@ DEFAULT_MAX_BATCH = {"cpu": 16, "mps": 32, "cuda": 64}  # rows per step, when GE
 IDLE_EXIT_S = 30.0  # a worker with nothing to do for this long ends; the next job starts a new one
 ABANDONED_S = 60.0  # a job its session has not read for this long is cancelled (the session is gone)
 POLL_S = 0.5  # how often a waiting session wakes up to show that it is still there
+# Prompt tokens read in one forward pass. A longer prompt is read in chunks of this size, always from its
+# first token, so it gives the same numbers whoever else is writing (and the next-token view reads the
+# same chunks, so what it shows is what writing draws from).
+PREFILL_CHUNK = 256
 
 
 _running_engines: weakref.WeakSet[TextEngine] = weakref.WeakSet()
@@ -69,8 +75,15 @@ class JobState:
     tokens: list[list[int]]  # per row (column), the tokens written so far
     finished: list[bool]
     rows_ahead: int | None  # rows waiting in line before this job; None once it runs
-    expected_wait_s: float | None  # a rough estimate while waiting; None once it runs
+    expected_wait_s: float | None  # a rough estimate while waiting or reading; None once it writes
     cancelled: bool = False
+    prompt_read: int | None = None  # while a long prompt is read chunk by chunk: its tokens read so far
+
+    @property
+    def shown(self) -> tuple[int | None, int | None, int | None]:
+        """What a page shows of a job that is not writing yet (its place, its wait in whole seconds)."""
+        wait = None if self.expected_wait_s is None else round(self.expected_wait_s)
+        return self.rows_ahead, wait, self.prompt_read
 
     @property
     def done(self) -> bool:
@@ -107,6 +120,8 @@ class Job:
         self.running = False
         self.version = 0  # bumped on every change; a session waits for it to move
         self.last_read = time.monotonic()
+        self.prompt_read = 0  # prompt tokens read so far (a long prompt is read a chunk per loop)
+        self.cache: Any = None  # the key/value cache of the prompt read so far
 
     def cancel(self) -> None:
         self.engine.cancel(self)
@@ -121,7 +136,9 @@ class Job:
         state = None
         try:
             while True:
-                state, version = self.engine.wait_for_change(self, version)
+                writing = state is not None and state.rows_ahead is None and state.prompt_read is None
+                state, version = self.engine.wait_for_change(self, version, None if writing else
+                                                             (state.shown if state is not None else None))
                 yield state
                 if state.done or state.cancelled:
                     return
@@ -179,6 +196,8 @@ class TextEngine:
         self._waiting: deque[Job] = deque()
         self._active: list[_Row] = []  # the rows of the running batch, in cache order
         self._joining: list[_Row] = []  # the rows of the job being prefilled
+        self._reading: Job | None = None  # the job whose long prompt is read one chunk per loop
+        self._chunk_s = 0.5  # recent seconds per prompt chunk (for the expected wait)
         self._cache: Any = None  # the batch's key/value cache, left-padded
         self._mask: torch.Tensor | None = None  # [rows, positions]: 1 where a row has a real token
         self._worker: threading.Thread | None = None
@@ -228,6 +247,27 @@ class TextEngine:
             raise task.error
         return task.result
 
+    def read(self, ids: Sequence[int], keep: int = 1) -> torch.Tensor:
+        """The model's logits (float32, on the CPU, shape [keep, vocab]) at the last `keep` positions of `ids`.
+
+        Read chunk by chunk as a prompt is read for writing (`read_chunk`), each chunk between two decoding
+        steps: a long text's view delays the others by one chunk, and it shows what writing would draw from."""
+        import torch
+
+        total, parts = len(ids), []
+        cache: Any = None
+        for start in range(0, total, PREFILL_CHUNK):
+            end = min(total, start + PREFILL_CHUNK)
+            wanted = max(0, end - max(start, total - keep))  # of this chunk's positions, those among the last `keep`
+
+            def chunk(model: Any, start: int = start, cache: Any = cache, wanted: int = wanted) -> tuple[Any, Any]:
+                return read_chunk(model, ids, start, cache, max(1, wanted))
+
+            logits, cache = self.run(chunk)
+            if wanted:
+                parts.append(logits[0, -wanted:].cpu())
+        return torch.cat(parts)
+
     def cancel(self, job: Job) -> None:
         """Stop a job: a waiting job leaves the line, a running one leaves the batch at the next step."""
         with self._cond:
@@ -239,12 +279,17 @@ class TextEngine:
             job.version += 1
             self._cond.notify_all()
 
-    def wait_for_change(self, job: Job, version: int) -> tuple[JobState, int]:
-        """The job's state once it differs from `version` (or it failed)."""
+    def wait_for_change(self, job: Job, version: int, shown: tuple[Any, ...] | None = None) -> tuple[JobState, int]:
+        """The job's state once it differs from `version` (or it failed), or, while the job is not writing
+        yet, once its place in line, its expected wait or its reading progress differs from `shown`."""
         with self._cond:
             while job.version == version and job.error is None:
                 job.last_read = time.monotonic()
                 self._cond.wait(POLL_S)
+                if shown is not None and job.version == version and job.error is None:
+                    state = self._state(job)
+                    if state.shown != shown:
+                        return state, job.version
             job.last_read = time.monotonic()
             if job.error is not None:
                 raise job.error
@@ -266,7 +311,8 @@ class TextEngine:
     def busy(self) -> bool:
         """Whether any session's work is running or waiting on this model right now."""
         with self._cond:
-            return bool(self._calls or self._waiting or self._joining or any(not row.finished for row in self._active))
+            return bool(self._calls or self._waiting or self._joining or self._reading
+                        or any(not row.finished for row in self._active))
 
     def load(self) -> tuple[int, int]:
         """(rows still writing, rows waiting) right now."""
@@ -284,6 +330,8 @@ class TextEngine:
     def _state(self, job: Job) -> JobState:
         tokens = [list(row.written) for row in job.rows]
         finished = [row.finished for row in job.rows]
+        if job is self._reading and not job.cancelled:
+            return JobState(tokens, finished, None, self._reading_left_s(), False, job.prompt_read)
         if job.running or job.cancelled:
             return JobState(tokens, finished, None, None, job.cancelled)
         ahead = 0
@@ -297,17 +345,34 @@ class TextEngine:
         """Seconds until `job` starts, if every row runs to its token limit: the line played forward."""
         import heapq
 
-        busy = [row.remaining for row in self._active] + [row.max_new_tokens for row in self._joining]
+        reading = [] if self._reading is None else self._reading.rows
+        busy = [row.remaining for row in self._active] + [row.max_new_tokens for row in self._joining + reading]
         free_at = busy + [0] * max(0, self.max_batch - len(busy))  # steps until each place in the batch frees
         heapq.heapify(free_at)
         for other in self._waiting:
             taken = [heapq.heappop(free_at) for _ in other.rows if free_at]
             start = max(taken, default=0)  # a job starts whole, once enough places are free
             if other is job:
-                return max(start, 1) * self._step_s
+                # A long prompt of its own (or one still being read ahead of it) is read a chunk per step.
+                reading_s = self._chunks_left(job) * self._chunk_s
+                if self._reading is not None and len(job.prompt_ids) > PREFILL_CHUNK:
+                    reading_s += self._reading_left_s()  # one long prompt is read at a time
+                return max(start, 1) * self._step_s + reading_s
             for row in other.rows:
                 heapq.heappush(free_at, start + row.max_new_tokens)
         return self._step_s
+
+    def _chunks_left(self, job: Job) -> int:
+        """Prompt chunks still to read before `job` writes (0 for a prompt read in one piece)."""
+        if len(job.prompt_ids) <= PREFILL_CHUNK:
+            return 0
+        return -(-(len(job.prompt_ids) - job.prompt_read) // PREFILL_CHUNK)
+
+    def _reading_left_s(self) -> float:
+        """Seconds until the long prompt being read is read, chunks and the decoding steps between them."""
+        if self._reading is None:
+            return 0.0
+        return self._chunks_left(self._reading) * (self._chunk_s + (self._step_s if self._active else 0.0))
 
     def _changed(self, jobs: set[Job]) -> None:
         for job in jobs:
@@ -322,9 +387,10 @@ class TextEngine:
         with torch.inference_mode():
             while True:
                 with self._cond:
-                    while not (self._tasks or self._waiting or self._active) or self._closing:
+                    while not (self._tasks or self._waiting or self._active or self._reading) or self._closing:
                         if self._closing or (not self._cond.wait(IDLE_EXIT_S)
-                                             and not (self._tasks or self._waiting or self._active)):
+                                             and not (self._tasks or self._waiting or self._active
+                                                      or self._reading)):
                             self._worker = None
                             return
                     tasks = list(self._tasks)
@@ -341,55 +407,96 @@ class TextEngine:
 
     def _cancel_abandoned(self) -> None:
         now = time.monotonic()
-        for job in {row.job for row in self._active} | set(self._waiting):
+        reading = {self._reading} if self._reading is not None else set()
+        for job in {row.job for row in self._active} | set(self._waiting) | reading:
             if now - job.last_read > ABANDONED_S:
                 job.cancelled = True
                 if job in self._waiting:
                     self._waiting.remove(job)
 
     def _admit(self) -> None:
-        """Prefill waiting jobs, first come first served, while the batch has room."""
+        """Read one more chunk of a long prompt, then prefill waiting jobs, first come first served, while the
+        batch has room. One long prompt is read at a time; short ones behind it start meanwhile."""
+        if self._reading is not None:
+            self._guarded(self._reading, self._read_chunk)
         while True:
             with self._cond:
                 if not self._waiting:
                     return
                 job = self._waiting[0]
-                if self._active and len(self._active) + len(job.rows) > self.max_batch:
+                reserved = len(self._active) + (len(self._reading.rows) if self._reading is not None else 0)
+                if reserved and reserved + len(job.rows) > self.max_batch:
                     return  # the first in line waits for room; nobody overtakes it
+                long = len(job.prompt_ids) > PREFILL_CHUNK
+                if long and self._reading is not None:
+                    return  # it waits for the long prompt being read; so does everyone behind it
                 self._waiting.popleft()
                 job.running = True
+                if long:
+                    self._reading = job
+                    self._changed({job})
+                    continue  # read a chunk per loop, from the next one on
                 self._joining = job.rows
             try:
-                self._prefill(job)
-            except Exception as error:  # noqa: BLE001 - fails this job only; the batch goes on
-                with self._cond:
-                    job.error = _explain(error)
-                    self._changed({job})
+                self._guarded(job, self._prefill)
             finally:
                 with self._cond:
                     self._joining = []
 
+    def _guarded(self, job: Job, work: Callable[[Job], None]) -> None:
+        """Run a job's reading; an error fails that job only, and the batch goes on."""
+        try:
+            work(job)
+        except Exception as error:  # noqa: BLE001 - fails this job only; the batch goes on
+            with self._cond:
+                job.error = _explain(error)
+                if job is self._reading:
+                    self._reading = None
+                self._changed({job})
+
+    def _read_chunk(self, job: Job) -> None:
+        """Read the next chunk of the long prompt being read; after its last chunk, the job joins the batch."""
+        if job.cancelled:
+            with self._cond:
+                self._reading = None
+                job.cache = None
+            return
+        started = time.perf_counter()
+        logits, job.cache = read_chunk(self.model, job.prompt_ids, job.prompt_read, job.cache, keep=1)
+        job.prompt_read = min(len(job.prompt_ids), job.prompt_read + PREFILL_CHUNK)
+        self._chunk_s = 0.8 * self._chunk_s + 0.2 * (time.perf_counter() - started)
+        if job.prompt_read < len(job.prompt_ids):
+            with self._cond:
+                self._changed({job})
+            return
+        cache, job.cache = job.cache, None
+        with self._cond:
+            self._reading = None
+        self._join_job(job, logits, cache)
+
     def _prefill(self, job: Job) -> None:
-        """Read the prompt once for all of a job's rows, draw each row's first token, join the batch."""
+        """Read a short prompt once for all of a job's rows (one forward pass), then join the batch."""
+        logits, cache = read_chunk(self.model, job.prompt_ids, 0, None, keep=1)
+        self._join_job(job, logits, cache)
+
+    def _join_job(self, job: Job, logits: torch.Tensor, cache: Any) -> None:
+        """With its prompt read: draw each of a job's rows' first token, and let the rows join the batch."""
         import torch
 
-        model = self.model
-        ids = torch.tensor([job.prompt_ids], device=model.device)
-        out = model(input_ids=ids, use_cache=True, logits_to_keep=1)
         rows = job.rows
-        logits = out.logits[:, -1, :].float().expand(len(rows), -1)
+        logits = logits[:, -1, :].expand(len(rows), -1)
         for row in rows:
             row.seen = torch.zeros(logits.shape[-1], dtype=torch.bool, device=logits.device)
             row.seen[job.prompt_ids] = True
         self._pick(rows, logits)
         staying = [index for index, row in enumerate(rows) if not row.finished]
         if staying:
-            cache = out.cache
+            device = logits.device
             if len(rows) > 1:
                 cache.batch_repeat_interleave(len(rows))
             if len(staying) < len(rows):
-                cache.batch_select_indices(torch.tensor(staying, device=ids.device))
-            mask = torch.ones(len(staying), len(job.prompt_ids), dtype=torch.long, device=ids.device)
+                cache.batch_select_indices(torch.tensor(staying, device=device))
+            mask = torch.ones(len(staying), len(job.prompt_ids), dtype=torch.long, device=device)
             self._join(cache, mask)
         with self._cond:
             self._active.extend(rows[index] for index in staying)
@@ -435,13 +542,13 @@ class TextEngine:
 
         knobs = [row.knobs for row in rows]
         if any(k.repetition_penalty != 1 for k in knobs):
-            seen = torch.stack([row.seen for row in rows])  # type: ignore[misc]
+            seen = torch.stack([row.seen for row in rows])  # type: ignore[misc]  # _prefill gives every row its seen mask
             logits = penalize_repetition(logits, seen, [k.repetition_penalty for k in knobs])
         picks = sample_rows(logits, knobs, [row.generator for row in rows])
         with self._cond:
             for row, token in zip(rows, picks):
                 row.written.append(token)
-                row.seen[token] = True  # type: ignore[index]
+                row.seen[token] = True  # type: ignore[index]  # set in _prefill, before the row's first pick
                 if token in self.end_ids or row.remaining <= 0 or row.job.cancelled:
                     row.finished = True
             self._changed({row.job for row in rows})
@@ -480,6 +587,17 @@ class TextEngine:
             self._active = []
             self._cache = self._mask = None
             self._changed(jobs)
+
+
+def read_chunk(model: Any, ids: Sequence[int], start: int, cache: Any, keep: int) -> tuple[torch.Tensor, Any]:
+    """One forward pass over the chunk of `ids` that starts at `start` (PREFILL_CHUNK tokens at most), after
+    the key/value `cache` of the tokens before it: the logits (float32) of the chunk's last `keep` positions,
+    and the cache with the chunk added. Every reader of a prompt goes through here, chunk by chunk."""
+    import torch
+
+    chunk = torch.tensor([list(ids[start:start + PREFILL_CHUNK])], device=model.device)
+    out = model(input_ids=chunk, cache=cache, use_cache=True, logits_to_keep=keep)
+    return out.logits.float(), out.cache
 
 
 def _explain(error: BaseException) -> EngineError:

@@ -77,7 +77,8 @@ class TextModel(SharedTokenizer):
         for state in job.updates():
             with self.lock:
                 texts = [self.decode([i for i in ids if i not in end]) for ids in state.tokens]
-            yield Written(texts, state.tokens, state.finished, state.rows_ahead, state.expected_wait_s)
+            yield Written(texts, state.tokens, state.finished, state.rows_ahead, state.expected_wait_s,
+                          prompt_read=state.prompt_read)
 
     def tokenizer_copy(self) -> Any:
         """A private copy of the tokenizer, for a session's own model (fast tokenizers are not thread-safe)."""

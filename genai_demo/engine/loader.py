@@ -110,7 +110,7 @@ def load_causal_lm(model_id: str, device: str, dtype: "torch.dtype") -> TextMode
     model = AutoModelForCausalLM.from_pretrained(
         model_id, dtype=dtype, use_safetensors=True, attn_implementation="sdpa", **_common_kwargs()
     )
-    model.to(device).eval()
+    model.to(device).eval()  # type: ignore[arg-type]  # transformers' @wraps(nn.Module.to) types it unbound, self first
     model.requires_grad_(False)
     if model.generation_config.pad_token_id is None:
         model.generation_config.pad_token_id = tokenizer.pad_token_id
@@ -223,7 +223,7 @@ def load_speech_model(model_id: str, device: str, dtype: "torch.dtype") -> Speec
             model_id,
         )
     model = VitsModel.from_pretrained(model_id, dtype=dtype, use_safetensors=True, **_common_kwargs())
-    model.to(device).eval()
+    model.to(device).eval()  # type: ignore[arg-type]  # transformers' @wraps(nn.Module.to) types it unbound, self first
     model.requires_grad_(False)
     return SpeechModel(model_id, model, tokenizer, device, dtype, int(model.config.sampling_rate))
 
@@ -236,8 +236,9 @@ def load_music_model(model_id: str, device: str, dtype: "torch.dtype") -> MusicM
     model = MusicgenForConditionalGeneration.from_pretrained(
         model_id, dtype=dtype, use_safetensors=True, **_common_kwargs()
     )
-    model.to(device).eval()
+    model.to(device).eval()  # type: ignore[arg-type]  # transformers' @wraps(nn.Module.to) types it unbound, self first
     model.requires_grad_(False)
     codec = model.config.audio_encoder
+    assert codec is not None and not isinstance(codec, dict)  # typed dict | config | None; loaded, always a config
     return MusicModel(model_id, model, processor, device, dtype, int(codec.sampling_rate),
                       int(codec.frame_rate), int(model.decoder.num_codebooks), int(codec.codebook_size))

@@ -120,7 +120,7 @@ def _knobs(knobs: "SamplingSettings", max_tokens: int, with_extras: bool) -> dic
     if not knobs.greedy:
         # Sent only where it matters: some servers (`transformers serve`) seed one generator for every request.
         request["seed"] = knobs.seed
-    extras = {}
+    extras: dict[str, float] = {}
     if knobs.top_k > 1:
         extras["top_k"] = knobs.top_k
     if knobs.repetition_penalty != 1.0:

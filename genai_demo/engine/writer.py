@@ -26,6 +26,7 @@ class Written:
     rows_ahead: int | None = None
     expected_wait_s: float | None = None
     notices: tuple[str, ...] = ()  # e.g. knobs the server ignored
+    prompt_read: int | None = None  # while a long prompt is read chunk by chunk: its tokens read so far
 
 
 @runtime_checkable

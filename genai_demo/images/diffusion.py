@@ -23,7 +23,7 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
-from genai_demo.config import MAX_SEED, SAFETY_CHECKER_MODEL, settings
+from genai_demo.config import MAX_SEED, SAFETY_CHECKER_MODEL, public_name, settings
 from genai_demo.engine.threads import tokenizer_lock
 from genai_demo.text.tokens import TokenPiece, tokenize
 
@@ -289,7 +289,7 @@ class GeneratedImage:
     embedding_numbers: "np.ndarray | None" = None  # the first numbers of each token's vector, for display
 
     def metadata(self) -> dict[str, Any]:
-        return {**asdict(self.settings), "model": self.model_id}
+        return {**asdict(self.settings), "model": public_name(self.model_id)}  # never a server's folder path
 
 
 def _request_pipeline(bundle: "ImagePipeline", scheduler_name: str, few_step: bool) -> Any:

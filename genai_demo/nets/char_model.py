@@ -190,7 +190,8 @@ def _train_step(model: CharModel, contexts: np.ndarray, targets: np.ndarray, bat
     d_embedding = np.zeros_like(model.embedding)
     np.add.at(d_embedding, ctx, d_flat.reshape(*ctx.shape, -1))
     grads = [d_embedding, flat.T @ d_hidden, d_hidden.sum(0), hidden.T @ d_logits, d_logits.sum(0)]
-    model.optimizer.step(grads, learning_rate)  # type: ignore[union-attr]
+    assert model.optimizer is not None  # __post_init__ always sets it
+    model.optimizer.step(grads, learning_rate)
     model.steps += 1
 
 

@@ -7,6 +7,7 @@ target distribution) or fake (from the generator). Everything is small enough to
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 import numpy as np
 import torch
@@ -299,6 +300,6 @@ class GanTrainer:
         return self._evaluated[1], self._evaluated[2]
 
 
-def trainer_for(preset: str, **changes: object) -> GanTrainer:
+def trainer_for(preset: str, **changes: Any) -> GanTrainer:
     """A fresh trainer from a named preset, with some fields changed (target, seed, ...)."""
-    return GanTrainer(replace(PRESETS[preset], **changes))  # type: ignore[arg-type]
+    return GanTrainer(replace(PRESETS[preset], **changes))

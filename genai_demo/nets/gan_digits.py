@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from functools import cache
+from typing import Any
 
 import numpy as np
 import torch
@@ -263,6 +264,6 @@ class DigitGanTrainer:
         return self.diversity() < COLLAPSE_DIVERSITY or len(set(labels.tolist())) <= COLLAPSE_CLASSES
 
 
-def digit_trainer_for(preset: str, **changes: object) -> DigitGanTrainer:
+def digit_trainer_for(preset: str, **changes: Any) -> DigitGanTrainer:
     """A fresh trainer from a named preset, with some fields changed (seed, learning rates)."""
-    return DigitGanTrainer(replace(PRESETS[preset], **changes))  # type: ignore[arg-type]
+    return DigitGanTrainer(replace(PRESETS[preset], **changes))

@@ -81,6 +81,7 @@ class GenerationUpdate:
     prompt: PreparedPrompt
     rows_ahead: int | None = None  # while waiting for room in the engine's batch: rows in line first
     expected_wait_s: float | None = None
+    prompt_read: int | None = None  # while a long prompt is read chunk by chunk: its tokens read so far
 
     @property
     def done(self) -> bool:
@@ -88,7 +89,8 @@ class GenerationUpdate:
 
     @property
     def waiting(self) -> bool:
-        return self.rows_ahead is not None
+        """Not writing yet: in line for room in the batch, or its long prompt still being read."""
+        return self.rows_ahead is not None or self.prompt_read is not None
 
 
 @dataclass
@@ -175,29 +177,17 @@ def _needs_weights(lm: TextWriter) -> None:
 def last_logits(lm: TextModel, ids: Sequence[int]) -> "torch.Tensor":
     """The model's next-token logits (float32, shape [1, vocab]) after a sequence of token ids.
 
-    One forward pass, run by the model's engine between its decoding steps."""
-    import torch
-
+    Read by the model's engine between its decoding steps, chunk by chunk as writing reads a prompt."""
     _needs_weights(lm)
-    def forward(model) -> "torch.Tensor":
-        out = model(input_ids=torch.tensor([list(ids)], device=lm.device), use_cache=False, logits_to_keep=1)
-        return out.logits[:, -1, :].float().cpu()
-
-    return lm.engine.run(forward)
+    return lm.engine.read(list(ids), keep=1)
 
 
 def _tail_logits(lm: TextModel, ids: list[int], keep: int) -> "torch.Tensor":
     """Logits (float32) at the last `keep` positions of a sequence: each row predicts the token after it.
 
     Only those positions go through the output layer (a vocabulary-wide row each)."""
-    import torch
-
     _needs_weights(lm)
-    def forward(model) -> "torch.Tensor":
-        out = model(input_ids=torch.tensor([ids], device=lm.device), use_cache=False, logits_to_keep=keep)
-        return out.logits[0].float().cpu()
-
-    return lm.engine.run(forward)
+    return lm.engine.read(ids, keep=keep)
 
 
 def eos_ids(lm: TextWriter) -> AbstractSet[int]:
@@ -325,7 +315,7 @@ def _updates(lm: TextWriter, prepared: PreparedPrompt, columns: list[SamplingSet
                 prepared.notices.append(notice)
         step = max(len(ids) for ids in part.token_ids)
         yield GenerationUpdate(step, part.texts, part.token_ids, part.finished, prepared, part.rows_ahead,
-                               part.expected_wait_s)
+                               part.expected_wait_s, part.prompt_read)
 
 
 def decode(lm: TextWriter, ids: Sequence[int]) -> str:

@@ -210,7 +210,7 @@ def score_style(lm: "TextModel", task: Task, style: str, chat_tokenizer: Any = N
     for item, prompt in zip(items, prompts):
         if task.kind == "classify":
             shares = label_shares(lm, prompt, task.labels, chat=chat_tokenizer is not None)
-            predicted = max(shares, key=shares.get)
+            predicted = max(shares, key=shares.__getitem__)
             results.append(ItemResult(item.input, item.answer, predicted, predicted == item.answer, shares))
         else:
             predicted = greedy_answer(lm, prompt)

@@ -12,7 +12,6 @@ import re
 import weakref
 from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
 from genai_demo.config import DATA_DIR
@@ -254,14 +253,6 @@ def decode(tokenizer: Any, pieces: list[TokenPiece]) -> str:
                                 clean_up_tokenization_spaces=False)
 
 
-def short_model_name(model_id: str) -> str:
-    """A Hub id as it is; a local folder as its last two path parts."""
-    path = Path(model_id).expanduser()
-    if path.is_absolute() or path.exists():
-        return "/".join(path.parts[-2:])
-    return model_id
-
-
 # --- counts -------------------------------------------------------------------------------------
 
 
@@ -376,7 +367,7 @@ def differing_points(splits: list[set[int]]) -> set[int]:
     """Split positions that some tokenizers use and others do not."""
     if not splits:
         return set()
-    return set.union(*splits) - set.intersection(*splits)
+    return set.union(*splits) - splits[0].intersection(*splits[1:])
 
 
 def pieces_at(pieces: list[TokenPiece], points: set[int]) -> set[int]:

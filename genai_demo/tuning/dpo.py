@@ -115,9 +115,9 @@ def encode_pairs(lm: TextModel, preferences: Sequence[Preference]) -> EncodedPai
     rows: list[list[int]] = []
     starts: list[int] = []
     for completions in ([p.chosen for p in preferences], [p.rejected for p in preferences]):
-        for preference, completion in zip(preferences, completions):
+        for preference, completion_text in zip(preferences, completions):
             prompt = lm.encode(model_prompt(lm, preference.prompt))
-            answer = lm.encode(("" if chat else " ") + completion)
+            answer = lm.encode(("" if chat else " ") + completion_text)
             answer = answer[:MAX_COMPLETION_TOKENS] + ([end] if end is not None else [])
             room = lm.context_window - len(answer)
             prompt = prompt[-room:]

@@ -31,6 +31,7 @@ from genai_demo.ui.progress import bring_into_view
 
 T = TypeVar("T")
 S = TypeVar("S")
+N = TypeVar("N", int, float)  # a slider's or number box's numbers: all whole, or all floats
 
 # Parameters that belong to the whole app rather than one page (app.py's sidebar, Streamlit's own).
 APP_PARAMS = frozenset({"presenter", "embed", "embed_options"})
@@ -58,15 +59,15 @@ class PageInputs:
 
     # --- the widgets -------------------------------------------------------------------------------
 
-    def slider(self, label: str, name: str, min_value: T, max_value: T, value: T, step: T | None = None,
-               **kwargs: Any) -> T:
+    def slider(self, label: str, name: str, min_value: N, max_value: N, value: N, step: N | None = None,
+               **kwargs: Any) -> N:
         """A slider whose link value is clamped into its range (with a notice) instead of being dropped."""
         key = self.key(name)
         self._clamp_link_value(key, label, min_value, max_value, value)
         return st.slider(label, min_value, max_value, value, step, **self._bind(key), **kwargs)
 
-    def number(self, label: str, name: str, min_value: T, max_value: T, value: T, step: T | None = None,
-               **kwargs: Any) -> T:
+    def number(self, label: str, name: str, min_value: N, max_value: N, value: N, step: N | None = None,
+               **kwargs: Any) -> N:
         """A number box. A typed or linked value out of range is replaced by the nearest allowed one, and
         the page says so (Streamlit's own range check would keep the old value with only a red outline)."""
         key = self.key(name)

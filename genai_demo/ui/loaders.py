@@ -76,7 +76,7 @@ def _served_model(server: TextServer) -> RemoteTextModel:
 
 
 @st.cache_resource(show_spinner="Loading a tokenizer…", max_entries=8)
-def _tokenizer(model_id: str):  # type: ignore[no-untyped-def]
+def _tokenizer(model_id: str):
     return load_tokenizer(model_id)
 
 
@@ -130,7 +130,7 @@ def chat_writer() -> TextWriter:
     return _or_stop(lambda: _served_model(server)) if server else model(CHAT)
 
 
-def tokenizer_or_error(model_id: str):  # type: ignore[no-untyped-def]
+def tokenizer_or_error(model_id: str):
     """(tokenizer, None) or (None, ModelUnavailable) without drawing anything: the caller decides."""
     try:
         return _tokenizer(model_id), None
@@ -139,7 +139,7 @@ def tokenizer_or_error(model_id: str):  # type: ignore[no-untyped-def]
 
 
 @st.cache_resource(show_spinner="Loading a tokenizer…", max_entries=4)
-def _visitor_tokenizer(source: TokenizerSource):  # type: ignore[no-untyped-def]
+def _visitor_tokenizer(source: TokenizerSource):
     if source.kind == "folder":
         return load_tokenizer(source.name)
     from huggingface_hub import snapshot_download
@@ -149,7 +149,7 @@ def _visitor_tokenizer(source: TokenizerSource):  # type: ignore[no-untyped-def]
     return load_tokenizer(snapshot_download(source.name, allow_patterns=list(TOKENIZER_FILES)))
 
 
-def visitor_tokenizer(typed: str):  # type: ignore[no-untyped-def]
+def visitor_tokenizer(typed: str):
     """(tokenizer, None) or (None, message) for a name a visitor typed: a Hub id or a folder under the app's
     model folders. The message is the same whatever exists on the server."""
     try:

@@ -177,7 +177,7 @@ def _stage(number: int, title: str) -> DeltaGenerator:
     return box
 
 
-def embedding_chart(numbers, pieces: list[TokenPiece]) -> alt.Chart:  # type: ignore[no-untyped-def]
+def embedding_chart(numbers, pieces: list[TokenPiece]) -> alt.Chart:
     """A heatmap: one row per token, one column per number of its vector (the first few only)."""
     labels = [f"{position:02d} {piece.text.strip() or piece.raw}"[:18]
               for position, piece in enumerate(pieces[: len(numbers)])]

@@ -88,6 +88,9 @@ def queue_note(update: GenerationUpdate) -> str:
     ahead = update.rows_ahead or 0
     wait = update.expected_wait_s or 0.0
     when = "starting now" if wait < 1 else f"about {wait:.0f} s"
+    if update.prompt_read is not None:
+        return (f"{WAIT_ICON} Reading your prompt: {update.prompt_read:,} of {len(update.prompt.ids):,} tokens "
+                f"({when} to go). A long prompt is read a piece at a time, so other learners keep writing.")
     if ahead == 0:
         return (f"{WAIT_ICON} Waiting for a free place in the model's batch ({when}): other learners are "
                 "writing right now.")
@@ -166,7 +169,7 @@ def confidence_view(confidences: list[TokenConfidence], key: str = "confidence_v
               f'<span style="background:{_shade(1.0)};padding:0 4px">sure (100%)</span></span>')
     st.html(f'<div style="line-height:1.9;font-size:1.05rem">{"".join(spans)}</div>{legend}')
     options = list(range(len(confidences)))
-    position = st.selectbox(  # type: ignore[assignment]  # streamlit's typing.Never is Any under python 3.10: -> None
+    position = st.selectbox(  # type: ignore[assignment]  # mypy's 3.10 has no typing.Never: streamlit's empty-options overload (-> None) matches
         "Look at one token", options, key=key,
         format_func=lambda i: f"#{i + 1}  {visible_piece(confidences[i].piece)}  ({percent(confidences[i].prob)})",
     )

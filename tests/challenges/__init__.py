@@ -1,0 +1,1 @@
+"""Tests of genai_demo/challenges: one file per module, tests/challenges/test_<module>.py."""

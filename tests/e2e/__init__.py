@@ -1,0 +1,1 @@
+"""End to end: the real `streamlit run app.py` server in headless Chromium."""
