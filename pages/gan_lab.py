@@ -18,8 +18,9 @@ from genai_demo.ui.charts import show_chart
 from genai_demo.ui.colours import FAKE, REAL
 from genai_demo.ui.inputs import PageInputs
 from genai_demo.ui.layout import page_intro, presenter_mode
+from genai_demo.ui.nets.gan_lab import GanPointsLab
 from genai_demo.ui.nets.labs import digit_sheet, gan_field_chart, loss_chart
-from genai_demo.ui.nets.live_training import live_training, session_trainer
+from genai_demo.ui.nets.live_training import lab, live_training, session_trainer
 
 page = page_intro(
     "gan_lab",
@@ -90,26 +91,25 @@ def draw_points(trainer: GanTrainer) -> None:
 
 def update_one_player(player: str) -> None:
     # A callback runs before the page is drawn, so the chart and the buttons already show the new state.
+    points = lab(page, GanPointsLab)
     try:
-        report = st.session_state[page.key("trainer")].single_update(player)
+        report = points.trainer.single_update(player)
     except TrainingDiverged:
         return  # the trainer keeps the message; the view shows it
-    st.session_state[page.key("last_update")] = (id(st.session_state[page.key("trainer")]), report)
-    st.session_state[page.key("next")] = (id(st.session_state[page.key("trainer")]),
-                                          "generator" if player == "discriminator" else "discriminator")
+    points.last_update = report
+    points.next_player = "generator" if player == "discriminator" else "discriminator"
 
 
-def step_by_step(trainer: GanTrainer, batch: int) -> None:
-    trainer_id, next_player = st.session_state.get(page.key("next"), (None, None))
-    if trainer_id != id(trainer):
-        next_player = "discriminator"
+def step_by_step(batch: int) -> None:
+    points = lab(page, GanPointsLab)  # a trainer that Reset replaced took its reports with it
+    next_player = points.next_player
     d_col, g_col = st.columns(2)
     d_col.button("1 · Update the discriminator", key=page.key("d_step"), disabled=next_player != "discriminator",
                  on_click=update_one_player, args=("discriminator",), width="stretch")
     g_col.button("2 · Update the generator", key=page.key("g_step"), disabled=next_player != "generator",
                  on_click=update_one_player, args=("generator",), width="stretch")
-    trainer_id, report = st.session_state.get(page.key("last_update"), (None, None))
-    if report and trainer_id == id(trainer):  # not a report about a trainer that Reset replaced
+    report = points.last_update
+    if report:
         st.markdown(EXPLAIN[report.player].format(batch=batch, before=report.loss_before, after=report.loss_after,
                                                   real=report.real_score, fake=report.fake_score))
     else:
@@ -143,11 +143,11 @@ def points_lab() -> None:
         st.warning(str(error), icon=":material/warning:")
         return
     warn_if_large(config.generator_lr, config.discriminator_lr)
-    trainer = session_trainer(page, config, lambda: GanTrainer(config))
+    trainer = session_trainer(page, config, lambda: GanTrainer(config), GanPointsLab)
     stepping = page.toggle("Step by step: one discriminator update, then one generator update", "step_by_step")
     live_training(page, trainer, draw_points, default_steps=500, limit=LIMIT)
     if stepping and not trainer.diverged:
-        step_by_step(trainer, config.batch)
+        step_by_step(config.batch)
 
 
 # --- digit images -------------------------------------------------------------------------------------

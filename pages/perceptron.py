@@ -35,6 +35,7 @@ from genai_demo.ui.nets.neurons import (
     perceptron_boundary_chart,
     perceptron_formula,
 )
+from genai_demo.ui.nets.perceptron import Learning, PerceptronState
 
 INPUT_NAMES = ("contains 'discount'", "many '!'")
 
@@ -121,18 +122,16 @@ def learn_weights() -> None:
     emails = load_emails(chosen_set)
     examples = [(email.features.inputs, email.spam) for email in emails]
 
-    state_key = page.key(f"learning_{chosen_set}")
-    if state_key not in st.session_state:
-        st.session_state[state_key] = {"weights": (0.0, 0.0), "bias": 0.0, "position": 0, "log": []}
-    learning = st.session_state[state_key]
+    state = page.state(PerceptronState)
+    learning = state.learning.setdefault(chosen_set, Learning())
 
 
     def record(step_result, index: int) -> None:
-        learning["weights"], learning["bias"] = step_result.weights, step_result.bias
-        learning["log"].append({"step": len(learning["log"]) + 1, "email": index + 1, "w1": step_result.weights[0],
-                                "w2": step_result.weights[1], "bias": step_result.bias,
-                                "accuracy": accuracy(examples, step_result.weights, step_result.bias),
-                                "error": step_result.error})
+        learning.weights, learning.bias = step_result.weights, step_result.bias
+        learning.log.append({"step": len(learning.log) + 1, "email": index + 1, "w1": step_result.weights[0],
+                             "w2": step_result.weights[1], "bias": step_result.bias,
+                             "accuracy": accuracy(examples, step_result.weights, step_result.bias),
+                             "error": step_result.error})
 
 
     step_button, pass_button, solve_button, reset_button = st.columns(4)
@@ -141,27 +140,27 @@ def learn_weights() -> None:
     clicked_solve = solve_button.button("Until it stops", key="perceptron_learn_solve", icon=":material/fast_forward:",
                                         help="Up to 50 passes over all emails.")
     if reset_button.button("Reset to zero", key="perceptron_learn_reset", icon=":material/restart_alt:"):
-        st.session_state[state_key] = learning = {"weights": (0.0, 0.0), "bias": 0.0, "position": 0, "log": []}
+        state.learning[chosen_set] = learning = Learning()
 
     if (clicked_step or clicked_pass or clicked_solve) and rate <= 0:
         st.warning("With a learning rate of 0 every correction is zero, so the weights never change. "
                    "Pick a rate above 0.", icon=":material/block:")
     elif clicked_step or clicked_pass:
         for _ in range(1 if clicked_step else len(examples)):
-            index = learning["position"] % len(examples)
+            index = learning.position % len(examples)
             inputs, label = examples[index]
-            step_result = learning_step(inputs, label, learning["weights"], learning["bias"], rate)
+            step_result = learning_step(inputs, label, learning.weights, learning.bias, rate)
             record(step_result, index)
-            learning["position"] += 1
-            learning["last"] = (index, step_result)
+            learning.position += 1
+            learning.last = (index, step_result)
     elif clicked_solve:
-        fit = train_perceptron(examples, rate, max_epochs=50, weights=learning["weights"], bias=learning["bias"])
+        fit = train_perceptron(examples, rate, max_epochs=50, weights=learning.weights, bias=learning.bias)
         for number_in_fit, step_result in enumerate(fit.history):
-            record(step_result, (learning["position"] + number_in_fit) % len(examples))
-        learning["position"] += len(fit.history)
-        learning["verdict"] = fit
+            record(step_result, (learning.position + number_in_fit) % len(examples))
+        learning.position += len(fit.history)
+        learning.verdict = fit
 
-    weights, bias_now = learning["weights"], learning["bias"]
+    weights, bias_now = learning.weights, learning.bias
     score = accuracy(examples, weights, bias_now)
     m1, m2, m3, m4 = st.columns(4)
     m1.metric("weight 1", number(weights[0]))
@@ -172,15 +171,15 @@ def learn_weights() -> None:
     m4.metric("accuracy", f"{score:.0%}", f"{right_count} of {len(examples)} right", delta_color="off",
               delta_arrow="off")
 
-    if "last" in learning and (clicked_step or clicked_pass):
-        index, last = learning["last"]
+    if learning.last is not None and (clicked_step or clicked_pass):
+        index, last = learning.last
         verdict = {0: "right, so nothing changes", 1: "wrong (missed spam): weights go **up** by rate × input",
                    -1: "wrong (false alarm): weights go **down** by rate × input"}[last.error]
         st.markdown(f"**Email {index + 1}:** {plain_markdown(emails[index].text)}  \n"
                     f"inputs {last.inputs}, label **{'spam' if last.label else 'not spam'}**, the neuron said "
                     f"**{'spam' if last.prediction else 'not spam'}**: {verdict}.")
 
-    fit = learning.get("verdict")
+    fit = learning.verdict
     if fit is not None and clicked_solve:
         if fit.separated:
             st.success(f"Every email is classified correctly after {fit.epochs} pass(es). A straight line separates "
@@ -191,8 +190,8 @@ def learn_weights() -> None:
                        "One neuron cannot do it; a hidden layer can (see the Training playground).",
                        icon=":material/block:")
 
-    if learning["log"]:
-        log = pd.DataFrame(learning["log"])
+    if learning.log:
+        log = pd.DataFrame(learning.log)
         long = log.melt("step", ["w1", "w2", "bias", "accuracy"], var_name="value of", value_name="value")
         show_chart(alt.Chart(long).mark_line(point=len(log) < 60).encode(
             x=alt.X("step:Q", title="emails seen"), y=alt.Y("value:Q", title=None),

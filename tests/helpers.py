@@ -39,10 +39,27 @@ def no_nan_shown(at) -> None:
 def train_until_paused(at, page: str, runs: int = 60):
     """Let the live loop's timer fire (AppTest has no timer: each run is one tick) until training stops."""
     for _ in range(runs):
-        if not at.session_state[f"{page}_live"].playing:
+        if not at.session_state[f"{page}_lab"].live.playing:
             return at
         at.run()
     raise AssertionError("training did not stop")
+
+
+def widget_keys(at) -> set[str]:
+    """The keys of every widget (and keyed container) the last run drew, in the main area and the sidebar."""
+    def walk(node) -> set[str]:
+        key = getattr(node, "key", None)
+        found = {key} if isinstance(key, str) else set()
+        for child in getattr(node, "children", {}).values():
+            found |= walk(child)
+        return found
+
+    return walk(at.main) | walk(at.sidebar)
+
+
+def kept_keys(at, page: str, widgets: set[str]) -> set[str]:
+    """The session keys named after a page (<page>_...) that belong to none of `widgets`: what it keeps."""
+    return {key for key in at.session_state.keys() if key.startswith(f"{page}_") and key not in widgets}
 
 
 # --- models, files and processes ---------------------------------------------------------------------

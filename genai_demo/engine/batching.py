@@ -27,9 +27,10 @@ import threading
 import time
 import weakref
 from collections import deque
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Callable, Iterator, Sequence, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from genai_demo.config import settings
 from genai_demo.engine.sampling import SamplingSettings, make_generator, penalize_repetition, sample_rows

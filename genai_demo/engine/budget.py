@@ -26,8 +26,9 @@ import sys
 import threading
 import time
 import weakref
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
-from typing import Any, Callable, Hashable
+from typing import Any
 
 from genai_demo.engine.sizes import loaded_bytes, torch_modules
 

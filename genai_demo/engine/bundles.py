@@ -6,8 +6,9 @@ from __future__ import annotations
 import copy
 import itertools
 import threading
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Callable, Iterator, Sequence, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from genai_demo.engine.batching import TextEngine
 from genai_demo.engine.queue import TurnQueue

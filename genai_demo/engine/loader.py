@@ -14,8 +14,9 @@ Nothing here caches. `shared.shared_model` keeps one copy of each per process, i
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from genai_demo.config import SAFETY_CHECKER_MODEL, settings
 from genai_demo.engine.bundles import Embedder, ImagePipeline, MusicModel, SpeechModel, TextModel

@@ -21,8 +21,9 @@ import shutil
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING
 
 from genai_demo.engine.budget import return_free_memory
 from genai_demo.engine.sizes import folder_files, read_header, weight_files

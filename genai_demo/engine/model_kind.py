@@ -6,8 +6,9 @@ kind-specific fact from it, so none of them branches on a kind's name.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Callable, Generic, TypeVar
+from typing import TYPE_CHECKING, Generic, TypeVar
 
 from genai_demo.config import Settings, settings
 from genai_demo.engine.device import Workload, pick_dtype

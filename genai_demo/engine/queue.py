@@ -10,8 +10,8 @@ from __future__ import annotations
 import threading
 import time
 from collections import deque
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Callable, Iterator
 
 POLL_S = 0.25  # how often a waiting session hears its place in line (and can leave)
 

@@ -8,9 +8,10 @@ numbers (probabilities, attention, training) are here; `describe()` says where a
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator, Sequence, Set
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import TYPE_CHECKING, AbstractSet, Any, Iterator, Protocol, Sequence, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 if TYPE_CHECKING:
     from genai_demo.engine.sampling import SamplingSettings
@@ -38,7 +39,7 @@ class TextWriter(Protocol):
     tokenizer: Any  # for its chat template and the token views (which lock it themselves)
 
     @property
-    def end_ids(self) -> AbstractSet[int]:
+    def end_ids(self) -> Set[int]:
         """The token ids that end a text."""
 
     @property

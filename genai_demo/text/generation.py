@@ -10,8 +10,9 @@ the weights take a `TextModel`; a writer without them (`has_weights`) raises `Mo
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence, Set
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, AbstractSet, Iterator, Sequence
+from typing import TYPE_CHECKING
 
 from genai_demo.config import settings
 from genai_demo.engine.bundles import TextModel
@@ -190,7 +191,7 @@ def _tail_logits(lm: TextModel, ids: list[int], keep: int) -> "torch.Tensor":
     return lm.engine.read(ids, keep=keep)
 
 
-def eos_ids(lm: TextWriter) -> AbstractSet[int]:
+def eos_ids(lm: TextWriter) -> Set[int]:
     """The token ids that end a text (a chat model may have several); `generate` stops at any of them."""
     return lm.end_ids
 

@@ -13,7 +13,9 @@ Besides its inputs a page owns:
 - its **actions**: `page.action(label, name)` is a button with the area its result appears in right under it,
   scrolled into view on the click's run;
 - its **state**: what it keeps across reruns (results, a trained copy, a chat) is one dataclass per page,
-  `page.state(Kind)`, under the one session key `<page>_state`; forgetting something resets (part of) it;
+  `page.state(Kind)`, under the one session key `<page>_state`; forgetting something resets (part of) it.
+  Shared machinery that keeps its own state for a page names its one key: a live-training lab's trainer and
+  loop are `page.state(LiveLab, "lab")`, under `<page>_lab`;
 - its **seeds**: `page.seed(label, name, value)`, every one from 0 to `config.MAX_SEED`.
 """
 
@@ -159,16 +161,19 @@ class PageInputs:
             bring_into_view(self.key(area))
         return Action(clicked, st.container(key=self.key(area)))
 
-    def state(self, kind: type[S]) -> S:
+    def state(self, kind: type[S], name: str = STATE) -> S:
         """This session's state of the page: one `kind()` under the key <page>_state, made on first use.
 
         `kind` is a dataclass whose fields all have defaults. It lives in a module (the page's view module),
         not in the page script: Python runs the script anew on every rerun, which would make a new class, and
-        a kept instance would no longer be one of it.
+        a kept instance would no longer be one of it. A kept instance of a subclass of `kind` is kept.
+
+        `name` is for shared machinery with state of its own on the page (live_training's `<page>_lab`), so
+        it never takes the page's own state key.
         """
         if kind.__module__ == "__main__":
             raise TypeError(f"{kind.__name__} is defined in the page script; define it in the page's view module.")
-        key = self.key(STATE)
+        key = self.key(name)
         kept = st.session_state.get(key)
         if not isinstance(kept, kind):
             kept = st.session_state[key] = kind()

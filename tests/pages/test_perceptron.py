@@ -5,8 +5,9 @@ import base64
 
 import pytest
 
-from genai_demo.nets.neurons import sigmoid
+from genai_demo.nets.neurons import load_emails, sigmoid
 from tests.conftest import run_page
+from tests.helpers import kept_keys, train_until_paused, widget_keys
 from tests.helpers import no_nan_shown as _no_nan_shown
 from tests.helpers import shown_lines as _texts
 
@@ -96,16 +97,43 @@ def test_spam_network_trains_and_names_the_emails_it_fixes():
     at.number_input(key="perceptron_layers_steps").set_value(300)
     at.button(key="perceptron_layers_train").click().run()
     for _ in range(40):
-        if not at.session_state["perceptron_layers_live"].playing:
+        if not at.session_state["perceptron_layers_lab"].live.playing:
             break
         at.run()
     assert not at.exception
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Training step"] == "300"
-    total = len(at.session_state["perceptron_layers_trainer"].emails)
+    total = len(at.session_state["perceptron_layers_lab"].trainer.emails)
     assert metrics["With a hidden layer"] == f"{total} of {total}"
     assert metrics["One neuron gets right"] != metrics["With a hidden layer"]
     shown = _texts(at.markdown)
     assert "gets wrong and the hidden layer gets right (1)" in shown
     assert "Your receipt: the student discount was applied" in shown
     assert "pushes the verdict towards" in shown  # what each hidden neuron looks for
+
+
+def test_the_page_keeps_one_state_object_per_part_and_reset_forgets_one_set():
+    """Besides its widgets the page keeps its learning (one Learning per email set) under perceptron_state and
+    the hidden-layer lab under perceptron_layers_lab; "Reset to zero" forgets only the set on show."""
+    at = run_page("perceptron.py")
+    widgets = widget_keys(at)
+    at.button(key="perceptron_learn_step").click().run()
+    at.radio(key="perceptron_set").set_value("xor").run()
+    at.button(key="perceptron_learn_pass").click().run()
+    widgets |= widget_keys(at)
+    at.number_input(key="perceptron_layers_steps").set_value(5)
+    at.button(key="perceptron_layers_train").click().run()
+    train_until_paused(at, "perceptron_layers")
+    widgets |= widget_keys(at)
+    assert not at.exception
+    assert kept_keys(at, "perceptron", widgets) == {"perceptron_state", "perceptron_layers_lab"}
+    learning = at.session_state["perceptron_state"].learning
+    xor_size = len(load_emails("xor"))
+    assert (learning["inbox"].position, learning["xor"].position, len(learning["xor"].log)) == (1, xor_size, xor_size)
+    assert at.session_state["perceptron_layers_lab"].trainer.step == 5
+
+    at.button(key="perceptron_learn_reset").click().run()
+    learning = at.session_state["perceptron_state"].learning
+    assert (learning["xor"].position, learning["xor"].log, learning["xor"].weights) == (0, [], (0.0, 0.0))
+    assert learning["inbox"].position == 1
+    assert {m.label: m.value for m in at.metric}["weight 1"] == "0"

@@ -4,6 +4,7 @@ settings."""
 import pytest
 
 from tests.conftest import run_page
+from tests.helpers import kept_keys, widget_keys
 from tests.helpers import no_nan_shown as _no_nan_shown
 from tests.helpers import shown_lines as _texts
 
@@ -16,7 +17,7 @@ def _train(at, page: str = "training_playground", steps: int | None = None):
         at.number_input(key=f"{page}_steps").set_value(steps)
     at.button(key=f"{page}_train").click().run()
     for _ in range(80):  # AppTest has no timer: each run is one tick of the live loop
-        if not at.session_state[f"{page}_live"].playing:
+        if not at.session_state[f"{page}_lab"].live.playing:
             return at
         at.run()
     raise AssertionError("training did not stop")
@@ -31,7 +32,7 @@ def test_playground_trains_in_steps_and_live():
     assert float(at.metric[1].value) < 0.3
     at.button(key="training_playground_play").click().run()
     at.run()
-    assert at.session_state["training_playground_live"].playing
+    assert at.session_state["training_playground_lab"].live.playing
     assert int(at.metric[0].value) > 100
     at.button(key="training_playground_pause").click().run()
     paused = at.metric[0].value
@@ -55,9 +56,9 @@ def test_playground_link_reproduces_the_setup_and_bad_values_get_a_notice():
     first, second = run_page("training_playground.py", link=link), run_page("training_playground.py", link=link)
     for at in (first, second):
         _train(at, steps=20)
-    run = first.session_state["training_playground_trainer"]
+    run = first.session_state["training_playground_lab"].trainer
     assert run.network.hidden_layers == (5, 5) and run.steps == 20
-    assert run.train_loss == second.session_state["training_playground_trainer"].train_loss  # same link, same run
+    assert run.train_loss == second.session_state["training_playground_lab"].trainer.train_loss  # same link, same run
     bad = run_page("training_playground.py",
                    link={"training_playground_noise": "7", "training_playground_dataset": "x"})
     assert not bad.exception and len(bad.toast) == 2
@@ -76,3 +77,20 @@ def test_playground_bad_settings_give_a_message_not_a_chart(key, value, message)
     assert message in _texts(at.warning)
     assert not at.get("vega_lite_chart")
     _no_nan_shown(at)
+
+
+def test_playground_keeps_one_state_object_and_reset_forgets_it():
+    """Besides its widgets the playground keeps one LiveLab (the run, its settings, the loop) under
+    training_playground_lab; Reset starts a fresh one and the view shows step 0 again."""
+    at = run_page("training_playground.py")
+    widgets = widget_keys(at)
+    _train(at, steps=10)
+    widgets |= widget_keys(at)
+    trained = at.session_state["training_playground_lab"]
+    assert trained.trainer.steps == 10
+    assert kept_keys(at, "training_playground", widgets) == {"training_playground_lab"}
+    at.button(key="training_playground_reset").click().run()
+    widgets |= widget_keys(at)
+    fresh = at.session_state["training_playground_lab"]
+    assert fresh is not trained and fresh.trainer.steps == 0 and at.metric[0].value == "0"
+    assert kept_keys(at, "training_playground", widgets) == {"training_playground_lab"}

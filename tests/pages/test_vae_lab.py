@@ -4,7 +4,7 @@ Diffusion VAE round trip."""
 from __future__ import annotations
 
 from tests.conftest import run_page
-from tests.helpers import train_until_paused
+from tests.helpers import kept_keys, train_until_paused, widget_keys
 
 
 def metric(at, label: str) -> str:
@@ -79,3 +79,21 @@ def test_vae_lab_falls_back_to_the_test_picture_for_files_it_cannot_open(app_env
         assert not at.exception
         assert any(message in w.value for w in at.warning)
         assert at.session_state["vae_lab_state"].round_trip.original.size == (128, 128)  # the test picture
+
+
+def test_vae_lab_keeps_its_live_lab_apart_from_its_page_state(app_env):
+    """The live trainer's LiveLab is vae_lab_lab, beside (never in) the page's own VaeLabState, vae_lab_state."""
+    at = run_page("vae_lab.py")
+    widgets = widget_keys(at)
+    at.number_input(key="vae_lab_steps").set_value(3)
+    at.button(key="vae_lab_train").click().run()
+    train_until_paused(at, "vae_lab")
+    if any(button.key == "vae_lab_load_sd" for button in at.button):  # not loaded yet by an earlier test
+        at.button(key="vae_lab_load_sd").click().run()
+    at.selectbox(key="vae_lab_side").select(128)
+    at.button(key="vae_lab_round_trip").click().run()
+    widgets |= widget_keys(at)
+    assert not at.exception
+    assert kept_keys(at, "vae_lab", widgets) == {"vae_lab_lab", "vae_lab_state"}
+    assert at.session_state["vae_lab_lab"].trainer.step == 3
+    assert at.session_state["vae_lab_state"].round_trip is not None

@@ -8,14 +8,20 @@ fragment that is no longer on the page is no longer re-run.
 
 A trainer is any object with `train(steps)` (raising TrainingDiverged or ValueError with a message) and a
 `diverged` attribute or none; the page passes `draw(trainer)` to show it.
+
+Everything the loop keeps for a page is one `LiveLab` under the one session key `<page>_lab` (never the page's
+own `<page>_state`): the trainer, the settings it was built from, the loop's `LiveState` and whether to scroll
+to the result. A lab that keeps more about its trainer (the GAN lab's step-by-step updates) subclasses
+LiveLab and passes its class to `session_trainer`. A new trainer (other settings, or Reset) starts a new
+LiveLab, so nothing about the old trainer outlives it.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable, Hashable
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
 
 import streamlit as st
 
@@ -26,6 +32,7 @@ from genai_demo.ui.progress import bring_into_view
 FRAME_SECONDS = 0.4  # the view is redrawn about this often while training
 TRAIN_SECONDS = 0.25  # of each frame, this long goes to training; drawing and the browser get the rest
 PLAY_MAX_SECONDS = 120.0  # Play pauses itself after this: a forgotten tab must not keep a shared CPU busy forever
+LAB = "lab"  # the name of a page's one live-lab key: <page>_lab
 
 
 @dataclass
@@ -40,36 +47,53 @@ class LiveState:
     error: str | None = None  # why training failed (a diverged run)
 
 
-def _state(page: PageInputs) -> LiveState:
-    return st.session_state.setdefault(page.key("live"), LiveState())
+@dataclass
+class LiveLab:
+    """A live lab's machinery for one page of one session, kept under the one key <page>_lab."""
+
+    trainer: Any = None  # None: none yet, or Reset dropped it; session_trainer builds the next one
+    config: Hashable = None  # the settings the trainer was built from
+    live: LiveState = field(default_factory=LiveState)
+    bring_into_view: bool = False  # a Train or Play click: scroll the result into view on the next draw
+
+
+Lab = TypeVar("Lab", bound=LiveLab)
+
+
+def lab(page: PageInputs, kind: type[Lab]) -> Lab:
+    """This session's live lab of the page: its `kind` (LiveLab or the page's subclass), made on first use."""
+    return page.state(kind, LAB)
 
 
 def _start(page: PageInputs, budgeted: bool) -> None:
     # The steps box's value as sent with this click (a callback's args would hold the previous run's value).
     steps = int(st.session_state.get(page.key("steps"), 1)) if budgeted else None
-    state = _state(page)
+    kept = lab(page, LiveLab)
+    state = kept.live
     state.playing, state.steps_left, state.started, state.notice = True, steps, time.monotonic(), None
     state.error = None
-    st.session_state[page.key("bring_into_view")] = True
+    kept.bring_into_view = True
 
 
 def _pause(page: PageInputs) -> None:
-    _state(page).playing = False
+    lab(page, LiveLab).live.playing = False
 
 
 def _reset(page: PageInputs) -> None:
-    st.session_state[page.key("live")] = LiveState()
-    st.session_state.pop(page.key("trainer"), None)
-    st.session_state.pop(page.key("trainer_config"), None)
+    """Forget the trainer and all the lab kept about it: the next full run builds a fresh one."""
+    st.session_state[page.key(LAB)] = type(lab(page, LiveLab))()
 
 
-def session_trainer(page: PageInputs, config: Hashable, make: Callable[[], Any]) -> Any:
-    """This session's trainer for the page, rebuilt when the settings (`config`) change or after Reset."""
-    if st.session_state.get(page.key("trainer_config")) != config or page.key("trainer") not in st.session_state:
-        st.session_state[page.key("trainer")] = make()
-        st.session_state[page.key("trainer_config")] = config
-        st.session_state[page.key("live")] = LiveState()
-    return st.session_state[page.key("trainer")]
+def session_trainer(page: PageInputs, config: Hashable, make: Callable[[], Any], kind: type[LiveLab] = LiveLab
+                    ) -> Any:
+    """This session's trainer for the page, rebuilt when the settings (`config`) change or after Reset.
+
+    `kind` is the page's LiveLab class; a new trainer comes with a new one, so nothing kept about the old
+    trainer (the loop's state, a step-by-step report) is left."""
+    kept = lab(page, kind)
+    if kept.config != config or kept.trainer is None:
+        kept = st.session_state[page.key(LAB)] = kind(trainer=make(), config=config)
+    return kept.trainer
 
 
 def train_one_frame(trainer: Any, state: LiveState, seconds: float = TRAIN_SECONDS) -> int:
@@ -92,14 +116,15 @@ def train_one_frame(trainer: Any, state: LiveState, seconds: float = TRAIN_SECON
 def live_training(page: PageInputs, trainer: Any, draw: Callable[[Any], None], default_steps: int,
                   limit: int) -> None:
     """The train controls and the live view of a lab, as one fragment that re-runs on a timer while playing."""
-    playing = _state(page).playing
+    playing = lab(page, LiveLab).live.playing
     st.fragment(_live_view, run_every=FRAME_SECONDS if playing else None)(page, trainer, draw, default_steps,
                                                                           limit, playing)
 
 
 def _live_view(page: PageInputs, trainer: Any, draw: Callable[[Any], None], default_steps: int, limit: int,
                registered_playing: bool) -> None:
-    state = _state(page)
+    kept = lab(page, LiveLab)
+    state = kept.live
     steps_col, train_col, play_col, reset_col = st.columns([1.3, 1.3, 1, 1], vertical_alignment="bottom")
     with steps_col:
         steps = int(page.number("Steps", "steps", 1, limit, min(default_steps, limit), 50,
@@ -114,12 +139,13 @@ def _live_view(page: PageInputs, trainer: Any, draw: Callable[[Any], None], defa
                         on_click=_start, args=(page, False))
     reset_col.button("Reset", key=page.key("reset"), icon=":material/restart_alt:", width="stretch",
                      on_click=_reset, args=(page,))
-    if state.playing != registered_playing or page.key("trainer") not in st.session_state:
+    if state.playing != registered_playing or kept.trainer is None:
         st.rerun()  # the timer starts or stops (or Reset) with a full run, which registers the fragment anew
 
     area = st.container(key=page.key("result"))
     with area:
-        if st.session_state.pop(page.key("bring_into_view"), False):
+        if kept.bring_into_view:
+            kept.bring_into_view = False
             bring_into_view(page.key("result"))
         if state.playing:
             _advance(trainer, state)
