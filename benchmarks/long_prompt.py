@@ -44,7 +44,7 @@ def run(lm, writers: int, paste_tokens: int, chunk: int) -> dict[str, float]:
         knobs = SamplingSettings(temperature=1.0, top_k=50, max_new_tokens=400, seed=index)
         seen = 0
         for update in generate(lm, f"Learner {index} writes a story about the sea:", [knobs]):
-            if update.waiting:
+            if update.waiting or not update.token_ids[0]:
                 continue
             if seen == 0:
                 started.wait()

@@ -289,7 +289,8 @@ class TextEngine:
                 self._cond.wait(POLL_S)
                 if shown is not None and job.version == version and job.error is None:
                     state = self._state(job)
-                    if state.shown != shown:
+                    still_waiting = state.rows_ahead is not None or state.prompt_read is not None
+                    if still_waiting and state.shown != shown:  # it starts writing with its first token
                         return state, job.version
             job.last_read = time.monotonic()
             if job.error is not None:

@@ -170,6 +170,7 @@ def test_a_waiting_learner_sees_their_wait_change_while_they_wait(lm):
         shown = []
         for state in waiting.updates():
             if state.rows_ahead is None:
+                assert state.tokens[0], "a job that stops waiting has written its first token"
                 break
             shown.append(state.shown)
             if len(set(shown)) >= 2:
