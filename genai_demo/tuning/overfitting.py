@@ -13,7 +13,7 @@ from genai_demo.tuning.finetune import StepReport, overfit
 
 TINY_TEXT = ("The lighthouse keeper counted seven ships at dawn, painted the railings blue, "
              "and wrote every name in a green notebook.")
-OVERFIT_STEPS = 60
+OVERFIT_STEPS = 20  # real SmolLM2 at these settings: loss 5.65 -> 0.01 by step 5; 20 and 60 steps copy the same
 MIN_COPIED_CHARS = 12
 
 

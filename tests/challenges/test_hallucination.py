@@ -33,14 +33,10 @@ def test_correctness_accepts_any_listed_answer():
     assert not is_correct("Berlin", ("Paris",))
 
 
-def test_an_instruct_model_answers_every_fact_question(smollm2_dir):
+def test_an_instruct_model_answers_every_fact_question(smollm2):
     """Real SmolLM2-135M-Instruct: its answers come after a new line or end its turn; none may show as empty."""
     from genai_demo.challenges.hallucination import check_all
-    from genai_demo.engine import kinds
-    from genai_demo.engine.loader import load_model
-
-    smol = load_model(kinds.TEXT, str(smollm2_dir))
-    checks = check_all(smol, load_fact_questions()[:6])
+    checks = check_all(smollm2, load_fact_questions()[:6])
     assert all(check.chat for check in checks), "the question went in through the chat template"
     assert all(check.answer for check in checks), [check.answer for check in checks]
     assert sum(check.correct for check in checks) >= 2, [check.answer for check in checks]

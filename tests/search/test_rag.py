@@ -43,15 +43,11 @@ def test_the_prompt_is_plain_for_a_base_model_and_a_user_turn_for_an_instruct_mo
     assert wrapped == f"<|im_start|>user\n{build_rag_prompt(question, hits)}<|im_end|>\n<|im_start|>assistant\n"
 
 
-def test_real_smollm2_answers_from_the_passages_and_guesses_without_them(smollm2_dir, index):
+def test_real_smollm2_answers_from_the_passages_and_guesses_without_them(smollm2, index):
     """The case of issue 20: an instruct model used to answer '(nothing)' to the bare 'Question: ... Answer:'."""
-    from genai_demo.engine import kinds
-    from genai_demo.engine.loader import load_model
-
-    lm = load_model(kinds.TEXT, str(smollm2_dir))
     question = "Who released GPT-2, and in which year?"
-    with_context = rag.answer(lm, rag.model_prompt(lm.tokenizer, question, index.search(question, k=2)))
-    without = rag.answer(lm, rag.model_prompt(lm.tokenizer, question))
+    with_context = rag.answer(smollm2, rag.model_prompt(smollm2.tokenizer, question, index.search(question, k=2)))
+    without = rag.answer(smollm2, rag.model_prompt(smollm2.tokenizer, question))
     assert "OpenAI" in with_context.text and "2019" in with_context.text and with_context.ended_turn
     assert without.text and without.ended_turn  # it answers (and ends its turn) on its own, from memory
     assert "2019" not in without.text  # ... and without the passage it gets the year wrong
