@@ -8,7 +8,14 @@ import streamlit as st
 
 from genai_demo.catalogue import GROUPS, PAGES
 from genai_demo.engine.device import describe_device
-from genai_demo.ui.layout import PRESENTER_KEY, apply_presenter_style, copy_link_button, presenter_mode
+from genai_demo.ui.inputs import drop_params_no_input_took
+from genai_demo.ui.layout import (
+    PRESENTER_KEY,
+    apply_presenter_style,
+    copy_link_button,
+    presenter_mode,
+    read_presenter_link,
+)
 
 st.set_page_config(
     page_title="Generative AI, hands on",
@@ -29,6 +36,7 @@ pages = {
 navigation = st.navigation(pages, position="hidden")
 
 with st.sidebar:
+    read_presenter_link()
     st.toggle("Presenter mode", key=PRESENTER_KEY, bind="query-params",
               help="Large fonts and a wide layout for a projector. It stays on in links you copy.")
     copy_link_button()
@@ -40,3 +48,4 @@ with st.sidebar:
 
 apply_presenter_style()
 navigation.run()
+drop_params_no_input_took()  # now that the page has drawn its inputs

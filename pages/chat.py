@@ -9,10 +9,11 @@ from genai_demo.config import display_name, settings
 from genai_demo.engine import kinds
 from genai_demo.text import chat
 from genai_demo.text.generation import generate
+from genai_demo.text.instruct import ended_turn
 from genai_demo.text.tokens import piece_for_id
 from genai_demo.ui import loaders
 from genai_demo.ui.layout import page_intro
-from genai_demo.ui.literal import plain_markdown, whole_characters
+from genai_demo.ui.literal import exact_code, plain_markdown, whole_characters
 from genai_demo.ui.panels import input_notice
 from genai_demo.ui.text.chat import ChatMessage, ChatState
 from genai_demo.ui.text.model_output import paced, queue_note
@@ -81,8 +82,7 @@ sampling = replace(chat.DEFAULT_SETTINGS, temperature=temperature, repetition_pe
 def show_model_input(message: ChatMessage) -> None:
     """The exact template text and token ids this reply was generated from."""
     with st.expander(f"What the model read for this reply ({len(message.prompt_ids)} tokens)"):
-        # st.code drops one leading and one trailing line break: pad so the text shown is the text fed.
-        st.code(f"\n{message.prompt_text}\n", language=None, wrap_lines=True)
+        exact_code(message.prompt_text)
         pieces = [piece_for_id(lm.tokenizer, token_id) for token_id in message.prompt_ids]
         token_chips(pieces, show_ids=True)
         st.caption("Dashed chips are the template's special markers. The model's reply continues right "
@@ -91,6 +91,12 @@ def show_model_input(message: ChatMessage) -> None:
 
 def show_gpt2(text: str, box) -> None:
     box.markdown(f"**{plain_markdown(TEXT_MODEL)}** (no chat template)\n\n{plain_markdown(text)}")
+
+
+def cut_note(message: ChatMessage) -> None:
+    if message.cut_at is not None:
+        st.caption(f":orange[:material/content_cut: Cut at the reply length limit ({message.cut_at} tokens) before "
+                   "the model ended its turn: raise *Reply length* under Reply settings for the rest.]")
 
 
 def show_assistant(message: ChatMessage) -> None:
@@ -103,6 +109,7 @@ def show_assistant(message: ChatMessage) -> None:
             st.markdown(plain_markdown(message.content))
         if message.dropped:
             st.caption(f"{message.dropped} older messages did not fit the model's window and were left out.")
+        cut_note(message)
         if show_template:
             show_model_input(message)
 
@@ -153,12 +160,15 @@ while pending:
         label = "**Instruct model**\n\n" if compare else ""
         box.markdown(f"{label}:gray[:material/hourglass_top: Reading the conversation ({len(prompt.token_ids):,} "
                      "tokens)…]")
-        text = ""
+        text, written = "", []
         for update in paced(chat.stream_reply(lm, prompt, sampling)):
-            text = whole_characters(update.texts[0])
+            text, written = whole_characters(update.texts[0]), update.token_ids[0]
             box.markdown(f"{label}{queue_note(update)}" if update.waiting else f"{label}{plain_markdown(text)}▌")
         reply.content = text.strip() or "(the model ended its turn without writing anything)"
+        if len(written) >= reply_tokens and not ended_turn(lm, written):
+            reply.cut_at = reply_tokens
         box.markdown(f"{label}{plain_markdown(reply.content)}")
+        cut_note(reply)
         if compare:
             gpt2 = loaders.model_or_none(kinds.TEXT)
             if gpt2 is not None:

@@ -10,8 +10,8 @@ from genai_demo.engine.sampling import SamplingSettings
 from genai_demo.text.generation import TokenConfidence, decode, generate, sample_next_token, token_confidences
 from genai_demo.text.instruct import ended_turn, has_chat_template, user_turn
 from genai_demo.ui import loaders
-from genai_demo.ui.layout import page_intro
-from genai_demo.ui.literal import plain_markdown, visible_piece, whole_characters
+from genai_demo.ui.layout import grid, page_intro
+from genai_demo.ui.literal import exact_code, plain_markdown, visible_piece, whole_characters
 from genai_demo.ui.panels import input_notice
 from genai_demo.ui.text.model_output import (
     confidence_view,
@@ -89,7 +89,8 @@ with st.expander("What do temperature, top-k, top-p and repetition penalty do?")
             f"**Base or instruct?** {TEXT_MODEL} was tuned to answer messages written in its *chat template* "
             "(role markers around each turn) and to end its turn with a special token. Given a bare text it "
             "may end its turn at once. With the template on, your prompt becomes a user's message and the "
-            "model writes the assistant's reply; the grey text before the answer shows the markers it reads.")
+            "model writes the assistant's reply. Under the columns, *What the model read* shows your prompt "
+            "inside the template, markers and all.")
     st.caption(f"The model runs {lm.describe()}: the text it "
                "writes and every probability on this page come from the same weights. Everyone using this app "
                "shares one copy of the model, and their texts are written together in one batch, step by step; "
@@ -120,12 +121,21 @@ def _note(knobs: SamplingSettings, ids: list[int], finished: bool) -> str:
         note += f" · the model {ended} (end token)" + (" at once, writing nothing" if count == 1 else "")
     elif not finished:
         note += " · writing…"
+    elif count >= knobs.max_new_tokens:
+        note += " · cut at Max new tokens"
     return note
 
 
+def _column_boxes(count: int) -> list:
+    """One bordered box per column, two to a row."""
+    return [cell.empty() for cell in grid(count, border=True)]
+
+
 def _show_columns(boxes: list, result: Generation) -> None:
+    # A continuation reads on from the end of the prompt; an answer to a message reads on its own.
+    lead = result.prompt if result.context == result.prompt else ""
     for box, knobs, text, ids, finished in zip(boxes, result.knobs, result.texts, result.ids, result.finished):
-        box.html(continuation_html(result.context, whole_characters(text), _note(knobs, ids, finished)))
+        box.html(continuation_html(lead, whole_characters(text), _note(knobs, ids, finished)))
 
 
 # --- side by side -------------------------------------------------------------------------------
@@ -172,7 +182,7 @@ def side_by_side(lm: TextModel, context: str) -> None:
         count = page.choice("Columns", "columns", list(range(1, limits.max_columns + 1)),
                             min(2, limits.max_columns), widget=st.segmented_control)
     knobs_per_column = []
-    for index, column in enumerate(st.columns(count, border=True)):
+    for index, column in enumerate(grid(count, border=True)):
         with column:
             st.markdown(f"**Column {index + 1}**")
             knobs_per_column.append(_column_knobs(index, seed, max_new_tokens))
@@ -181,7 +191,7 @@ def side_by_side(lm: TextModel, context: str) -> None:
     if generation.clicked:
         with area:
             progress = st.progress(0.0, text="Starting…")
-            boxes = [column.empty() for column in st.columns(count, border=True)]
+            boxes = _column_boxes(count)
         try:
             for update in paced(generate(lm, context, knobs_per_column)):
                 if update.waiting:
@@ -212,7 +222,7 @@ def side_by_side(lm: TextModel, context: str) -> None:
         return
     with area:
         if not generation.clicked:
-            _show_columns([column.empty() for column in st.columns(len(result.texts), border=True)], result)
+            _show_columns(_column_boxes(len(result.texts)), result)
             if result.prompt != prompt or result.context != context:
                 st.caption("This is your last result, written for an earlier prompt.")
         if not all(result.finished):
@@ -220,6 +230,9 @@ def side_by_side(lm: TextModel, context: str) -> None:
                        "while the model was writing). Press Generate to write it again.]")
         for notice in result.notices:
             input_notice(notice)
+        if result.context != result.prompt:
+            with st.expander("What the model read: your prompt inside the chat template"):
+                exact_code(result.context)
         _confidences(lm, result)
 
 

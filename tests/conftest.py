@@ -79,6 +79,34 @@ def _scan_component_manifests_once() -> None:
 _scan_component_manifests_once()
 
 
+def _load_each_tokenizer_folder_once() -> None:
+    """A test run reads the same few tokenizer folders hundreds of times (every page test starts with empty
+    caches, as a new server would), and transformers takes about half a second to read a GPT-2 tokenizer.
+    The first read of a folder is the real one, through the app's own loader; later reads of the unchanged
+    folder (same files, sizes and times) with the same arguments get that tokenizer again, as the app's
+    own process-wide caches give it to every session."""
+    from transformers import AutoTokenizer
+
+    read = AutoTokenizer.from_pretrained.__func__  # type: ignore[attr-defined]  # a classmethod's function
+    kept: dict[tuple, object] = {}
+
+    def from_pretrained(cls, source, *args, **kwargs):
+        folder = Path(str(source))
+        if args or not folder.is_dir():
+            return read(cls, source, *args, **kwargs)
+        files = tuple((str(f), f.stat().st_size, f.stat().st_mtime_ns) for f in sorted(folder.rglob("*"))
+                      if f.is_file() and not f.name.endswith(".safetensors"))
+        key = (str(folder.resolve()), files, tuple(sorted((k, repr(v)) for k, v in kwargs.items())))
+        if key not in kept:
+            kept[key] = read(cls, source, **kwargs)
+        return kept[key]
+
+    AutoTokenizer.from_pretrained = classmethod(from_pretrained)  # type: ignore[method-assign,assignment]
+
+
+_load_each_tokenizer_folder_once()
+
+
 @pytest.fixture(scope="session")
 def model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("models")

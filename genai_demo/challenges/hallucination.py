@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import cache
 
@@ -110,7 +111,11 @@ def _answer_tokens(confidences: list[TokenConfidence], answer: str) -> list[Toke
 
 
 def check_all(lm: TextModel, questions: Sequence[FactQuestion], index: PassageIndex | None = None) -> list[FactCheck]:
-    """Every question answered and checked, with retrieved passages in the prompt when `index` is given."""
+    """Every question answered and checked, with retrieved passages in the prompt when `index` is given.
+
+    The questions are asked at once, so the model's engine writes their answers in one batch (about as
+    fast as one answer alone on a CPU) instead of one after another."""
     if not questions:
         raise ValueError("There are no questions to ask.")
-    return [answer_question(lm, question, index) for question in questions]
+    with ThreadPoolExecutor(max_workers=len(questions), thread_name_prefix="fact-check") as pool:
+        return list(pool.map(lambda question: answer_question(lm, question, index), questions))

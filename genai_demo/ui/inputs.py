@@ -38,6 +38,7 @@ N = TypeVar("N", int, float)  # a slider's or number box's numbers: all whole, o
 # Parameters that belong to the whole app rather than one page (app.py's sidebar, Streamlit's own).
 APP_PARAMS = frozenset({"presenter", "embed", "embed_options"})
 _NOTICE = "_notice"
+_DRAWN = "_inputs_drawn"  # (page, the keys of the inputs this run has drawn so far)
 STATE = "state"  # the name of a page's one state key: <page>_state
 
 
@@ -91,7 +92,7 @@ class PageInputs:
         key = self.key(name)
         linked = st.query_params.get(key)
         if linked is not None and len(linked) > max_chars and key not in st.session_state:
-            st.session_state[key] = st.query_params[key] = linked[:max_chars]  # the link alone would win
+            correct_link_value(key, linked[:max_chars], linked[:max_chars])
             _set_notice(key, _cut_message(label, len(linked), max_chars))
         widget = st.text_area if area else st.text_input
         result = widget(label, value=value, on_change=_cut_text, args=(key, label, max_chars),
@@ -127,6 +128,7 @@ class PageInputs:
 
         The tabs track which one is open, so a page runs only that tab's work:
         `with tab: if tab.open: ...` (Streamlit otherwise runs every tab's body on each rerun)."""
+        _drawn(self.key(name))
         return st.tabs(list(labels), key=self.key(name), bind="query-params")
 
     def seed(self, label: str = "Seed", name: str = "seed", value: int = 0, **kwargs: Any) -> int:
@@ -181,19 +183,19 @@ class PageInputs:
 
     # --- the link ----------------------------------------------------------------------------------
 
-    def drop_foreign_params(self) -> None:
-        """Remove URL parameters that belong to no input of this page, and say which were ignored."""
-        foreign = [name for name in st.query_params
-                   if name not in APP_PARAMS and not name.startswith(f"{self.page}_")]
-        for name in foreign:
-            del st.query_params[name]
-        if foreign:
-            shown = ", ".join(repr(name[:40]) for name in foreign[:5])
-            st.toast(f"This link had settings this page does not know ({shown}); they were ignored.",
-                     icon=":material/link_off:")
+    def start_run(self) -> None:
+        """The top of the page's run (page_intro calls it): remove URL parameters of other pages (and of none),
+        saying which were ignored, and start listing the inputs this run draws.
+
+        Parameters named after this page but taken by none of its inputs are removed once the page has run
+        (`drop_params_no_input_took`), when the page's inputs are known."""
+        st.session_state[_DRAWN] = (self.page, set())
+        _drop_params([name for name in st.query_params
+                      if name not in APP_PARAMS and not name.startswith(f"{self.page}_")])
 
     @staticmethod
     def _bind(key: str) -> dict[str, Any]:
+        _drawn(key)
         return {"key": key, "bind": "query-params", "persist_state": "session"}
 
     def _clamp_link_value(self, key: str, label: str, low: Any, high: Any, default: Any) -> None:
@@ -209,8 +211,7 @@ class PageInputs:
             return
         if not low <= number <= high:
             clamped = min(max(number, low), high)
-            st.session_state[key] = clamped
-            st.query_params[key] = str(clamped)  # a number box has no range of its own: the link would win
+            correct_link_value(key, str(clamped), clamped)
             st.toast(f"The link asked for {label} = {linked[:40]}; the range is {low} to {high}, so {clamped} "
                      "is used.", icon=":material/link_off:")
 
@@ -226,6 +227,54 @@ class PageInputs:
         notice = st.session_state.pop(key + _NOTICE, None)
         if notice:
             st.caption(f":orange[:material/info: {notice}]")
+
+
+def drop_params_no_input_took() -> None:
+    """After a page's full run: remove the URL parameters named after the page that none of its inputs took
+    (a misspelt `text_generation_temprature=2`), and say so, as for another page's parameters."""
+    page, drawn = st.session_state.get(_DRAWN, ("", set()))
+    if page:
+        _drop_params([name for name in st.query_params if name.startswith(f"{page}_") and name not in drawn])
+
+
+def _drawn(key: str) -> None:
+    _page, drawn = st.session_state.get(_DRAWN, ("", set()))
+    drawn.add(key)
+
+
+def _drop_params(names: list[str]) -> None:
+    for name in names:
+        del st.query_params[name]
+    if names:
+        shown = ", ".join(repr(name[:40]) for name in names[:5])
+        st.toast(f"This link had settings this page does not know ({shown}); they were ignored.",
+                 icon=":material/link_off:")
+
+
+def correct_link_value(key: str, shown: str, value: Any) -> None:
+    """Replace a link's value the page cannot use by `value`, in the address bar too (`shown` is its text there).
+
+    A bound widget takes its first value from the address as it was when the page opened, and drops a value
+    it cannot take (a temperature of 1e9), which leaves the address without it. Correcting that first-load
+    copy as well makes the widget start from the corrected value and keep it in the address, so a link copied
+    now holds what the page uses. (If a Streamlit release moves that copy, the page still uses the corrected
+    value; only the address loses it.)"""
+    st.query_params[key] = shown
+    first_load = _first_load_params()
+    if first_load is None:
+        st.session_state[key] = value
+    else:
+        first_load[key] = [shown]
+
+
+def _first_load_params() -> dict[str, list[str]] | None:
+    """Streamlit's copy of the address's parameters as the page opened (its bound widgets read it)."""
+    from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
+
+    ctx = get_script_run_ctx()
+    query_params = getattr(getattr(ctx and ctx.session_state, "_state", None), "query_params", None)
+    first_load = getattr(query_params, "_initial_query_params", None)
+    return first_load if isinstance(first_load, dict) else None
 
 
 def _set_notice(key: str, message: str) -> None:

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 
 from genai_demo.catalogue import page_info
 from genai_demo.ui.colours import LINK_HOVER
-from genai_demo.ui.inputs import PageInputs
+from genai_demo.ui.inputs import PageInputs, correct_link_value
 
 PRESENTER_KEY = "presenter"  # also its URL parameter: ?presenter=true survives reloads and page changes
 
@@ -25,15 +26,43 @@ _PRESENTER_CSS = """
 [data-testid="stMain"] [data-testid="stMetricValue"] * { font-size: 2.4rem !important; }
 [data-testid="stMain"] [data-testid="stMetricLabel"] p { font-size: 1.1rem !important; }
 [data-testid="stMain"] .gd-note { font-size: 0.8em; }  /* token ids under the chips: 16px or more */
+/* What a learner types or picks is as large as the text around it. */
+[data-testid="stMain"] textarea, [data-testid="stMain"] input,
+[data-testid="stMain"] [data-baseweb="select"] div { font-size: 1.1rem !important; }
+[data-testid="stMain"] [data-testid="stWidgetLabel"] p { font-size: 1.1rem !important; }
+[data-testid="stMain"] [data-testid="stTooltipIcon"] svg { width: 1.2rem; height: 1.2rem; }
+/* Metric labels wrap instead of ending in "…" in narrow columns. */
+[data-testid="stMain"] [data-testid="stMetricLabel"],
+[data-testid="stMain"] [data-testid="stMetricLabel"] * { white-space: normal !important; overflow: visible !important;
+  text-overflow: clip !important; height: auto !important; }
 </style>
 """
+
+
+_ON = ("true", "1", "yes", "on")
+_OFF = ("false", "0", "no", "off")
 
 
 def presenter_mode() -> bool:
     """On when the sidebar toggle is on, or (before the toggle has run this session) when the link says so."""
     if PRESENTER_KEY in st.session_state:
         return bool(st.session_state[PRESENTER_KEY])
-    return st.query_params.get(PRESENTER_KEY, "").lower() in ("true", "1")
+    return st.query_params.get(PRESENTER_KEY, "").strip().lower() in _ON
+
+
+def read_presenter_link() -> None:
+    """Before the sidebar's toggle: a link's presenter=1, yes or on means on, as true does (the toggle itself
+    reads only true and false); a value that is neither on nor off is removed with a notice."""
+    linked = st.query_params.get(PRESENTER_KEY)
+    if linked is None or PRESENTER_KEY in st.session_state:
+        return
+    word = linked.strip().lower()
+    if word in _ON:
+        correct_link_value(PRESENTER_KEY, "true", True)
+    elif word not in _OFF:
+        del st.query_params[PRESENTER_KEY]
+        st.toast(f"The link's presenter={linked[:20]!r} is neither on nor off (true or false), so presenter mode "
+                 "is off.", icon=":material/link_off:")
 
 
 _COPY_LINK = """
@@ -102,11 +131,20 @@ def page_intro(page: str, intro: str) -> PageInputs:
     run_through_navigation()
     info = page_info(page)
     inputs = PageInputs(page)
-    inputs.drop_foreign_params()
+    inputs.start_run()
     st.title(info.page_title)
     st.markdown(intro)
-    st.caption(f":material/lightbulb: **Try this:** {info.try_this}")
+    st.markdown(f":material/lightbulb: **Try this:** {info.try_this}")  # body text: readable on a projector
     return inputs
+
+
+def grid(count: int, per_row: int = 2, border: bool = False) -> list[DeltaGenerator]:
+    """`count` side-by-side cells, at most `per_row` to a row (the last row keeps the same cell width), so four
+    columns of text stay readable on a laptop and on a projector."""
+    cells: list[DeltaGenerator] = []
+    for start in range(0, count, per_row):
+        cells.extend(st.columns(per_row, border=border)[:count - start])
+    return cells
 
 
 def linked_card(title: str, kind: str, what: str, links_heading: str, links: list[tuple[str, str]],

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import streamlit as st
+
 _MARKDOWN_SPECIALS = "\\`*_{}[]()#+-.!|<>$~"
 
 
@@ -19,3 +21,9 @@ def plain_markdown(text: str) -> str:
     """Text shown literally inside st.markdown: generated text may contain * _ # and friends."""
     escaped = "".join("\\" + char if char in _MARKDOWN_SPECIALS else char for char in text)
     return escaped.replace("\n", "  \n")
+
+
+def exact_code(text: str) -> None:
+    """`text` in a code box exactly as the model reads it: st.code drops one line break at each end, so both
+    ends are padded with one."""
+    st.code(f"\n{text}\n", language=None, wrap_lines=True)

@@ -28,6 +28,19 @@ def test_retrieved_context_puts_the_right_fact_above_the_question(lm, embedder):
     assert "Paris is the capital of France." in check.prompt
 
 
+def test_checking_all_questions_at_once_gives_each_the_answer_it_gets_alone(lm):
+    """check_all asks every question together (one batch); each answer and its confidences stay its own."""
+    from genai_demo.challenges.hallucination import check_all
+
+    questions = load_fact_questions()[:5]
+    together = check_all(lm, questions)
+    alone = [answer_question(lm, question) for question in questions]
+    assert [c.question for c in together] == questions
+    assert [c.answer for c in together] == [c.answer for c in alone]
+    assert [[round(t.prob, 5) for t in c.confidences] for c in together] == [
+        [round(t.prob, 5) for t in c.confidences] for c in alone]
+
+
 def test_correctness_accepts_any_listed_answer():
     assert is_correct("It was Guido van Rossum.", ("Guido", "van Rossum"))
     assert not is_correct("Berlin", ("Paris",))

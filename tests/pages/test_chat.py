@@ -85,6 +85,19 @@ def test_the_conversation_and_settings_survive_a_visit_to_another_page(app_env):
     assert "Hello" in _bubbles(at)
 
 
+def test_a_reply_cut_at_the_length_limit_says_so_and_one_that_ended_its_turn_does_not(app_env):
+    at = run_page(PAGE)
+    at.slider(key="chat_reply_tokens").set_value(8)
+    at.chat_input(key="chat_input").set_value("Hello").run()
+    assert at.session_state["chat_state"].history[-1].cut_at == 8  # the random model never ends its turn in 8
+    assert "Cut at the reply length limit (8 tokens)" in _texts(at.caption)
+    at.run()  # the note stays with its message
+    assert "Cut at the reply length limit (8 tokens)" in _texts(at.caption)
+    ended = ChatMessage("assistant", "Paris.", cut_at=None)
+    at = run_page(PAGE, state={"chat_state": ChatState(history=[ChatMessage("user", "Capital?"), ended])})
+    assert "Cut at the reply length limit" not in _texts(at.caption)
+
+
 def test_a_tiny_llama_answers_beside_the_chat_model(app_env, tiny_llama_dir):
     app_env.setenv("GENAI_TEXT_MODEL", str(tiny_llama_dir))
     settings.cache_clear()

@@ -124,6 +124,9 @@ def test_columns_are_chosen_up_to_the_server_limit(app_env):
     columns.set_value(4).run()
     at = _generate(at, 3)
     assert len(page_state(at).result.texts) == 4
+    assert _html(at).count("· cut at Max new tokens") == 4  # none ended on its own within 3 tokens
+    # Four columns are laid out two to a row, knobs and texts alike: each gets half the page's width.
+    assert [column.weight for column in at.columns if column.proto.show_border] == [0.5] * 8
     at.button_group(key=K + "columns").set_value(1).run()
     assert _shown(at).count("**Column") == 1
     assert not at.exception
@@ -308,9 +311,16 @@ def test_an_instruct_model_reads_the_prompt_as_a_user_turn(app_env, tiny_chat_di
     at = _generate(at, 4)
     context = page_state(at).result.context
     assert context.endswith("<|im_start|>user\nWhat's the weather like today?<|im_end|>\n<|im_start|>assistant\n")
+    # The answer comes first in its column; the template is one click away, under the columns.
+    assert "im_start" not in _html(at) and "weather" not in _html(at)
+    assert [e.label for e in at.expander if "chat template" in e.label] == [
+        "What the model read: your prompt inside the chat template"]
+    assert [code.value for code in at.code] == [context]  # exactly what the model read
     at.toggle(key=K + "chat_template").set_value(False).run()
     at = _generate(at, 4)
     assert page_state(at).result.context == PROMPT
+    assert "weather like today?" in _html(at)  # a bare continuation reads on from the end of the prompt
+    assert not any("chat template" in e.label for e in at.expander)
     assert not at.exception
 
 

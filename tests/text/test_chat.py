@@ -106,12 +106,22 @@ def test_the_chat_answers_a_plain_question_from_the_real_weights(smollm2):
     assert updates[-1].done  # it ended its turn by itself, before the token limit
 
 
-def test_the_chat_pages_defaults_answer_plain_questions_in_english(smollm2):
-    """The page's default system prompt and knobs, on the real model (the old ones answered in French)."""
-    answers = {}
-    for question in ("What is the capital of France?", "Why is the sky blue?"):
+def test_the_chat_pages_defaults_answer_plain_questions_right_in_english_and_end_their_turn(smollm2):
+    """The page's default system prompt and knobs on the real model, all twelve plain questions at once (the
+    engine batches them; each answer is the one it gets alone). The old defaults answered "One fruit is a
+    fruit, but it's not a fruit." and the capital of Italy in Italian: 5 of 12."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from genai_demo.text.instruct import ended_turn
+    from tests.plain_questions import PLAIN_QUESTIONS, judge
+
+    def ask(question: str):
         prompt = chat.build_prompt(smollm2, chat.DEFAULT_SYSTEM_PROMPT, [{"role": "user", "content": question}],
                                    reply_tokens=chat.DEFAULT_SETTINGS.max_new_tokens)
-        answers[question] = list(chat.stream_reply(smollm2, prompt, chat.DEFAULT_SETTINGS))[-1].texts[0]
-    assert answers["What is the capital of France?"].strip() == "The capital of France is Paris."
-    assert "Rayleigh scattering" in answers["Why is the sky blue?"]
+        last = list(chat.stream_reply(smollm2, prompt, chat.DEFAULT_SETTINGS))[-1]
+        return judge(question, last.texts[0].strip(), ended_turn(smollm2, last.token_ids[0]))
+
+    with ThreadPoolExecutor(len(PLAIN_QUESTIONS)) as pool:
+        judged = list(pool.map(ask, PLAIN_QUESTIONS))
+    assert all(j.ended for j in judged), [j.reply for j in judged if not j.ended]  # none cut at the length limit
+    assert sum(j.good for j in judged) >= 10, [(j.question, j.reply) for j in judged if not j.good]

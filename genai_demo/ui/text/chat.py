@@ -15,6 +15,7 @@ class ChatMessage:
     prompt_ids: list[int] = field(default_factory=list)
     dropped: int = 0  # older messages that did not fit the model's window
     base_reply: str | None = None  # the text model's answer to the same chat, when it was asked too
+    cut_at: int | None = None  # the reply length it was cut at, when the model had not ended its turn
 
     def turn(self) -> dict[str, str]:
         """The message as a chat template reads it."""

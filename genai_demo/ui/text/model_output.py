@@ -99,8 +99,9 @@ def queue_note(update: GenerationUpdate) -> str:
             "is free.")
 
 
-def continuation_html(prompt: str, continuation: str, note: str = "", keep_prompt_chars: int = 300) -> str:
-    """The end of the prompt in grey, then the generated text in bold (for st.markdown with HTML allowed)."""
+def continuation_html(prompt: str, continuation: str, note: str = "", keep_prompt_chars: int = 160) -> str:
+    """The note, then the end of the prompt in grey (none when `prompt` is empty: an answer to a message reads
+    on its own), then the generated text in bold (for st.html)."""
     shown = ("…" if len(prompt) > keep_prompt_chars else "") + prompt[-keep_prompt_chars:]
 
     def block(text: str) -> str:
