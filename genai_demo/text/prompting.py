@@ -219,6 +219,45 @@ def score_style(lm: "TextModel", task: Task, style: str, chat_tokenizer: Any = N
     return StyleScore(style, prompts[0] if prompts else "", results)
 
 
+def compare_styles(scores: list[StyleScore]) -> list[str]:
+    """What the scores say, in plain sentences (shown literally under them): which style did best, whether
+    the examples and the template helped against the bare instruction, a style that gave the same answer to
+    every input, and how much one answer weighs. Written from the scores, so the words never contradict them."""
+    if not scores or not scores[0].results:
+        return []
+    total = len(scores[0].results)
+    top = max(score.correct for score in scores)
+    best = [score.style for score in scores if score.correct == top]
+    if len(best) == len(scores):
+        sentences = [f"All three styles scored the same here: {top} of {total} right."]
+    else:
+        sentences = [f"{' and '.join(best).capitalize()} did best here: {top} of {total} right."]
+    by_style = {score.style: score for score in scores}
+    zero = by_style.get("zero-shot")
+    what = {"few-shot": "The worked examples (few-shot)", "template": "The template"}
+    for style, name in what.items():
+        if zero is None or style not in by_style:
+            continue
+        diff = by_style[style].correct - zero.correct
+        if diff > 0:
+            sentences.append(f"{name} helped: {diff} more right than the bare instruction (zero-shot).")
+        elif diff < 0:
+            sentences.append(f"{name} did not help: {-diff} fewer right than the bare instruction (zero-shot).")
+        else:
+            sentences.append(f"{name} changed nothing: as many right as the bare instruction (zero-shot).")
+    known = {result.expected for result in scores[0].results}
+    for score in scores:
+        answers = {result.predicted for result in score.results}
+        if len(answers) == 1 and len(known) > 1 and total > 1:
+            sentences.append(f"{score.style.capitalize()} gave the same answer to every input "
+                             f"({next(iter(answers))[:60]!r}): its {score.correct} of {total} is what a constant "
+                             "answer scores, without reading the inputs.")
+    if total < 20:
+        sentences.append(f"With {total} inputs, one answer moves a score by {100 / total:.0f} points: small "
+                         "differences can be luck.")
+    return sentences
+
+
 def _softmax(scores: dict[str, float]) -> dict[str, float]:
     import math
 

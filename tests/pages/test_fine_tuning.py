@@ -36,7 +36,8 @@ def test_fine_tuning_page_trains_and_compares(app_env):
     assert not at.exception
     assert any("No fine-tuned model" in info.value for info in at.info)
     assert at.text_area(key=K + "text").value.startswith("Lemon pancakes")  # the catalogue's try-this text
-    assert "recipes" in at.caption[0].value and "Preheat the" in at.caption[0].value
+    try_this = next(m.value for m in at.markdown if "Try this" in m.value)
+    assert "recipes" in try_this and "Preheat the" in try_this
     at.selectbox(key=K + "source").set_value("Legal clauses").run()
     assert at.text_area(key=K + "text").value.startswith("1. Definitions")
     assert at.session_state[K + "prompt"].startswith("13. Warranties")
@@ -139,11 +140,9 @@ def test_a_bad_fine_tuning_link_gets_notices(app_env):
                                           K + "seed": "5000000000"})
     assert not at.exception
     toasts = " ".join(str(toast.value) for toast in at.toast)
-    captions = " ".join(str(caption.value) for caption in at.caption)
     assert f"Seed = 5000000000; the range is 0 to {MAX_SEED}, so {MAX_SEED} is used" in toasts  # the app's one range
-    assert f"Seed: 5,000,000,000 is outside 0 to {MAX_SEED:,}, so {MAX_SEED:,} is used" in captions
+    assert at.number_input(key=K + "seed").value == MAX_SEED and at.query_params[K + "seed"] == str(MAX_SEED)
     assert "Training steps = 99999999" in toasts and "not one of the options" in toasts
-    assert "99,999,999 is outside 0 to 2,000, so 2,000 is used" in captions  # whole numbers written in full
     assert at.radio(key=K + "lr").value == 3e-3 and at.selectbox(key=K + "rank").value == 8
 
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from genai_demo.text.prompting import load_tasks
+from genai_demo.text.prompting import compare_styles, load_tasks
+from genai_demo.ui.literal import plain_markdown
 from tests.conftest import reset_app_state, run_page
 
 P = "prompting_"
@@ -29,6 +30,14 @@ def test_prompting_three_styles_and_scores(app_env):
     table = at.table[-1].value  # every column of the score table is there, texts wrapped, nothing cut
     assert list(table.columns) == ["input", "known answer", "zero-shot", "few-shot", "template"]
     assert len(table) == 6
+    # Right and wrong are words, not a symbol alone; deltas compare with zero-shot, down and red when worse.
+    assert all(cell.split(":")[0] in ("✅ right", "❌ wrong") for style in results for cell in table[style.style])
+    for metric, result in zip(scores[1:], results[1:]):
+        diff = result.correct - results[0].correct
+        assert metric.delta == (f"{diff:+d} vs zero-shot" if diff else "same as zero-shot")
+    # The page's words are the scores' own verdict.
+    shown = _texts(at.markdown)
+    assert all(plain_markdown(sentence) in shown for sentence in compare_styles(results))
 
 
 def test_each_tasks_scores_are_kept_and_shown_again_without_a_click(app_env):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 import pytest
 import torch
@@ -108,3 +109,38 @@ def test_chat_model_prompts_go_through_its_template(tiny_chat_dir):
     assert prompt.startswith("<|im_start|>user\nDecide whether") and prompt.endswith("<|im_start|>assistant\n")
     result = prompting.score_style(chat_lm, task, "zero-shot", chat_tokenizer=chat_lm.tokenizer, limit=1)
     assert result.results[0].predicted in task.labels
+
+
+def _score(correct: list[bool], predicted: list[str], style: str) -> prompting.StyleScore:
+    answers = ["positive", "negative", "positive", "negative"]
+    return prompting.StyleScore(style, "", [prompting.ItemResult("x", a, p, c, {})
+                                            for a, p, c in zip(answers, predicted, correct)])
+
+
+def test_the_verdict_follows_the_scores():
+    zero = _score([True, True, True, False], ["positive", "negative", "positive", "positive"], "zero-shot")
+    few = _score([True, False, True, False], ["positive", "positive", "positive", "positive"], "few-shot")
+    template = _score([True, True, True, True], ["positive", "negative", "positive", "negative"], "template")
+    said = prompting.compare_styles([zero, few, template])
+    assert said[0] == "Template did best here: 4 of 4 right."
+    assert "The worked examples (few-shot) did not help: 1 fewer right than the bare instruction (zero-shot)." in said
+    assert "The template helped: 1 more right than the bare instruction (zero-shot)." in said
+    assert any(s.startswith("Few-shot gave the same answer to every input ('positive')") for s in said)
+    assert said[-1].startswith("With 4 inputs, one answer moves a score by 25 points")
+    tied = prompting.compare_styles([zero, replace(zero, style="few-shot"), replace(zero, style="template")])
+    assert tied[0] == "All three styles scored the same here: 3 of 4 right."
+    assert "The worked examples (few-shot) changed nothing: as many right as the bare instruction (zero-shot)." in tied
+
+
+def test_the_pages_lesson_on_the_real_chat_model_is_what_it_scores(smollm2):
+    """The Prompting page says, of SmolLM2-135M-Instruct in its chat template: the bare instruction gets all 6
+    film reviews right, the examples 4 and the template 3, calling every review positive. (Its old text said
+    examples help, under these very scores.)"""
+    task = prompting.task_by_id("review_sentiment")
+    scores = [prompting.score_style(smollm2, task, style, smollm2.tokenizer) for style in prompting.STYLES]
+    assert [score.correct for score in scores] == [6, 4, 3]
+    assert {r.predicted for r in scores[2].results} == {"positive"}
+    said = prompting.compare_styles(scores)
+    assert said[0] == "Zero-shot did best here: 6 of 6 right."
+    assert "The worked examples (few-shot) did not help: 2 fewer right than the bare instruction (zero-shot)." in said
+    assert any(s.startswith("Template gave the same answer to every input ('positive')") for s in said)
