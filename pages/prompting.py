@@ -102,7 +102,7 @@ def score_all(lm: TextModel, task: prompting.Task, is_chat: bool) -> None:
             for result in results:
                 r = result.results[index]
                 share = f" ({r.label_probs[r.predicted]:.0%})" if r.label_probs else ""
-                verdict = "✅ right" if r.correct else "❌ wrong"
+                verdict = "right" if r.correct else "wrong"
                 row[result.style] = f"{verdict}: {plain_markdown(r.predicted)}{share}"
             rows.append(row)
         st.table(pd.DataFrame(rows), hide_index=True)  # wraps long inputs instead of cutting columns off

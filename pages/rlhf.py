@@ -266,7 +266,7 @@ def dpo_training(lm: TextModel, taste: Taste) -> None:
             st.info("No DPO copy yet. Collect at least two pairs, then train: the loss curve appears live.")
             return
         result = taste.tuned.result
-        show_chart(loss_chart(result.losses, result.settings.steps, "DPO loss on a batch of pairs"),
+        show_chart(loss_chart(result.losses, result.settings.steps, "DPO loss"),
                         width="stretch")
         st.caption(f"{len(result.losses)} steps on {result.pairs} pairs in {result.seconds:.0f} s. The loss starts "
                    "at log 2 ≈ 0.69 (the copy equals the base, so it favours neither answer) and falls as the "
@@ -284,7 +284,7 @@ def run_dpo(lm: TextModel, taste: Taste, tune: dpo.DpoSettings) -> None:
         losses.append(report.loss)
         progress.progress(report.step / report.steps, text=f"Step {report.step}/{report.steps} · loss "
                                                            f"{report.loss:.3f} · {report.seconds:.0f} s")
-        show_chart(loss_chart(losses, report.steps, "DPO loss on a batch of pairs"), where=chart, width="stretch")
+        show_chart(loss_chart(losses, report.steps, "DPO loss"), where=chart, width="stretch")
 
     try:
         result = dpo.train_dpo(lm, taste.preferences, tune, on_step=on_step)

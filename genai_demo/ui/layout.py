@@ -14,29 +14,31 @@ PRESENTER_KEY = "presenter"  # also its URL parameter: ?presenter=true survives 
 _PRESENTER_CSS = """
 <style>
 /* Only the page grows: the sidebar menu keeps its size so every page name still fits. */
-[data-testid="stMain"] { font-size: 22px; }
-[data-testid="stMain"] [data-testid="stMarkdownContainer"] p,
-[data-testid="stMain"] [data-testid="stMarkdownContainer"] li { font-size: 1.15rem; }
-[data-testid="stMain"] [data-testid="stCaptionContainer"] { font-size: 1rem; }
-[data-testid="stMain"] h1 { font-size: 2.6rem !important; }
-[data-testid="stMain"] h2 { font-size: 2.0rem !important; }
-[data-testid="stMain"] h3 { font-size: 1.6rem !important; }
+MAIN { font-size: 22px; }
+MAIN [data-testid="stMarkdownContainer"] p,
+MAIN [data-testid="stMarkdownContainer"] li { font-size: 1.15rem; }
+MAIN [data-testid="stCaptionContainer"] { font-size: 1rem; }
+MAIN h1 { font-size: 2.6rem !important; }
+MAIN h2 { font-size: 2.0rem !important; }
+MAIN h3 { font-size: 1.6rem !important; }
 [data-testid="stMainBlockContainer"] { padding-top: 2.5rem; max-width: 100%; }
-[data-testid="stMain"] [data-testid="stMetricValue"],
-[data-testid="stMain"] [data-testid="stMetricValue"] * { font-size: 2.4rem !important; }
-[data-testid="stMain"] [data-testid="stMetricLabel"] p { font-size: 1.1rem !important; }
-[data-testid="stMain"] .gd-note { font-size: 0.8em; }  /* token ids under the chips: 16px or more */
+MAIN [data-testid="stMetricValue"],
+MAIN [data-testid="stMetricValue"] * { font-size: 2.4rem !important; }
+MAIN [data-testid="stMetricLabel"] p { font-size: 1.1rem !important; }
+MAIN .gd-note { font-size: 0.8em; }  /* token ids under the chips: 16px or more */
 /* What a learner types or picks is as large as the text around it. */
-[data-testid="stMain"] textarea, [data-testid="stMain"] input,
-[data-testid="stMain"] [data-baseweb="select"] div { font-size: 1.1rem !important; }
-[data-testid="stMain"] [data-testid="stWidgetLabel"] p { font-size: 1.1rem !important; }
-[data-testid="stMain"] [data-testid="stTooltipIcon"] svg { width: 1.2rem; height: 1.2rem; }
+MAIN textarea, MAIN input,
+MAIN [data-baseweb="select"] div { font-size: 1.1rem !important; }
+MAIN [data-testid="stWidgetLabel"] p { font-size: 1.1rem !important; }
+MAIN [data-testid="stTooltipIcon"] svg { width: 1.2rem; height: 1.2rem; }
 /* Metric labels wrap instead of ending in "…" in narrow columns. */
-[data-testid="stMain"] [data-testid="stMetricLabel"],
-[data-testid="stMain"] [data-testid="stMetricLabel"] * { white-space: normal !important; overflow: visible !important;
+MAIN [data-testid="stMetricLabel"],
+MAIN [data-testid="stMetricLabel"] * { white-space: normal !important; overflow: visible !important;
   text-overflow: clip !important; height: auto !important; }
 </style>
-"""
+""".replace(
+    # The page body: stMain, or on a page with a chat input the scroll-to-bottom container that replaces it.
+    "MAIN", ':is([data-testid="stMain"], [data-testid="stAppScrollToBottomContainer"])')
 
 
 _ON = ("true", "1", "yes", "on")

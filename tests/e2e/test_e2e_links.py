@@ -24,9 +24,10 @@ def _slider_value(page, label: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def app(tmp_path_factory, tiny_gpt2_dir):
-    """The app with the tiny GPT-2 as its text model (the tokenizer page reads its tokenizer)."""
-    env = {"HF_HOME": str(tmp_path_factory.mktemp("hf-home")), "GENAI_TEXT_MODEL": str(tiny_gpt2_dir)}
+def app(tmp_path_factory, tiny_gpt2_dir, tiny_chat_dir):
+    """The app with the tiny GPT-2 as its text model (the tokenizer page reads its tokenizer) and a chat model."""
+    env = {"HF_HOME": str(tmp_path_factory.mktemp("hf-home")), "GENAI_TEXT_MODEL": str(tiny_gpt2_dir),
+           "GENAI_CHAT_MODEL": str(tiny_chat_dir)}
     with running_app(env=env) as app:
         yield app
 
@@ -107,3 +108,21 @@ def test_an_emptied_text_box_stays_empty_through_a_visit_and_a_reload(app):
             assert page.get_by_role("textbox", name="Your text").input_value() == "", step
             assert page.get_by_text("Type or paste some text above").count() == 1, step
             assert page.locator("[data-testid='stMetric']").count() == 0, step  # no counts of the default text
+
+
+def _px(page, selector: str) -> float:
+    return float(page.evaluate(f"() => getComputedStyle(document.querySelector({selector!r})).fontSize")[:-2])
+
+
+def test_presenter_mode_enlarges_what_a_learner_types_and_reads_on_every_kind_of_page(app):
+    """Text boxes, widget labels and the 'Try this' line grow with the page (they stayed 14-16 px), and the
+    chat page, whose body Streamlit lays out in another container, grows too (it did not at all)."""
+    with browser_page(1280, 720) as page:
+        for slug in ("text_generation", "chat"):
+            page.goto(f"{app.url}/{slug}?presenter=true")
+            wait_until_rendered(page)
+            assert _px(page, "[data-testid='stMainBlockContainer'] [data-testid='stMarkdownContainer'] p") >= 18, slug
+            assert _px(page, "[data-testid='stMainBlockContainer'] [data-testid='stWidgetLabel'] p") >= 17, slug
+            assert _px(page, "[data-testid='stMainBlockContainer'] textarea") >= 17, slug
+            try_this = page.get_by_text("Try this:").first.locator("xpath=..")
+            assert float(try_this.evaluate("e => getComputedStyle(e).fontSize")[:-2]) >= 18, slug

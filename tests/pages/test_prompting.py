@@ -31,7 +31,7 @@ def test_prompting_three_styles_and_scores(app_env):
     assert list(table.columns) == ["input", "known answer", "zero-shot", "few-shot", "template"]
     assert len(table) == 6
     # Right and wrong are words, not a symbol alone; deltas compare with zero-shot, down and red when worse.
-    assert all(cell.split(":")[0] in ("✅ right", "❌ wrong") for style in results for cell in table[style.style])
+    assert all(cell.split(":")[0] in ("right", "wrong") for style in results for cell in table[style.style])
     for metric, result in zip(scores[1:], results[1:]):
         diff = result.correct - results[0].correct
         assert metric.delta == (f"{diff:+d} vs zero-shot" if diff else "same as zero-shot")

@@ -27,20 +27,24 @@ def _time_axis(seconds: float) -> alt.X:
     return alt.X("seconds:Q", title="seconds", scale=alt.Scale(domain=[0, seconds], nice=False))
 
 
-def waveform_chart(samples: np.ndarray, sample_rate: int, height: int = 110) -> alt.Chart:
-    """The sound's outline: how far the air pressure swings, over time."""
+def waveform_chart(samples: np.ndarray, sample_rate: int, height: int = 170) -> alt.Chart:
+    """The sound's outline: how far the air pressure swings, over time, scaled to its loudest moment so a
+    quiet voice fills the chart too. (The height counts the axes: Streamlit fits the whole chart into it, and
+    presenter mode's larger axis text needs the room.)"""
     outline = audio.envelope(samples, sample_rate)
+    peak = max(float(np.abs(outline.low).max(initial=0.0)), float(np.abs(outline.high).max(initial=0.0)), 0.01)
     frame = pd.DataFrame({"seconds": outline.seconds, "low": outline.low, "high": outline.high})
     return (
         alt.Chart(frame)
         .mark_area(color=WAVEFORM, opacity=0.8)
         .encode(x=_time_axis(samples.size / sample_rate),
-                y=alt.Y("low:Q", title="amplitude", scale=alt.Scale(domain=[-1, 1])), y2=alt.Y2("high:Q"))
+                y=alt.Y("low:Q", title="amplitude", scale=alt.Scale(domain=[-peak, peak], nice=False),
+                        axis=alt.Axis(tickCount=3, format=".2~f")), y2=alt.Y2("high:Q"))
         .properties(height=height)
     )
 
 
-def spectrogram_chart(samples: np.ndarray, sample_rate: int, height: int = 170) -> alt.Chart:
+def spectrogram_chart(samples: np.ndarray, sample_rate: int, height: int = 240) -> alt.Chart:
     """Which pitches are loud when: time across, frequency up, loudness as colour."""
     picture = audio.spectrogram(samples, sample_rate)
     times, hertz = np.meshgrid(picture.seconds, picture.hertz)

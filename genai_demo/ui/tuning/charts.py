@@ -10,7 +10,7 @@ from genai_demo.ui.colours import CHOSEN, DROPPED, FELL, ROSE
 from genai_demo.ui.literal import visible_piece
 
 
-def loss_chart(losses: list[float], total_steps: int, title: str = "loss on a training batch") -> alt.Chart:
+def loss_chart(losses: list[float], total_steps: int, title: str = "training loss") -> alt.Chart:
     """Training loss per step; the x axis spans the whole run so the curve grows left to right."""
     frame = pd.DataFrame({"step": range(1, len(losses) + 1), "loss": losses})
     x = alt.X("step:Q", title="training step", scale=alt.Scale(domain=[1, max(2, total_steps)]),
