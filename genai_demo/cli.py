@@ -108,15 +108,18 @@ def _in_memory(kind: ModelKind[Any], model_id: str) -> str:
 
 def memory_budget_line() -> str:
     """The doctor's line about the memory budget and the models it holds."""
+    from genai_demo.config import container_memory_gb
     from genai_demo.engine.budget import shared_budget
 
     budget = shared_budget()
+    container = container_memory_gb()
+    box = f"; this container may use {container:.2f} GB" if container is not None else ""
     if budget.limit is None:
         return ("budget        none (GENAI_MEMORY_BUDGET_GB unset): every model stays loaded; one larger than the "
-                "free memory is refused")
+                f"free memory is refused{box}")
     return (f"budget        {budget.limit / 1e9:.2f} GB for the whole process (GENAI_MEMORY_BUDGET_GB), of which "
             f"{budget.overhead / 1e9:.2f} GB is the app without models; {len(budget.loaded())} model(s) loaded in "
-            "this process; the least recently used idle model is unloaded to make room")
+            f"this process; the least recently used idle model is unloaded to make room{box}")
 
 
 def _version(package: str) -> str:

@@ -24,9 +24,12 @@ DEFAULT_IMAGE_MODEL_GPU = "stable-diffusion-v1-5/stable-diffusion-v1-5"
 # A public deployment (Community Cloud: a few GB, no GPU) needs an image model that fits beside the app:
 # BK-SDM-Tiny, SD 1.4 with a 0.33 B UNet (sd-turbo's 0.87 B UNet alone takes 3.5 GB in float32).
 DEFAULT_IMAGE_MODEL_PUBLIC = "nota-ai/bk-sdm-tiny"
-# What a small container gives an app (issue 18's target). The budget keeps the models and what the
-# process holds beside them under it; a picture being drawn needs up to about 0.9 GB on top at 512x512.
-PUBLIC_MEMORY_BUDGET_GB = 3.0
+# Streamlit Community Cloud documents 690 MB to 2.7 GB of memory per app. The public budget keeps the models
+# and what the process holds beside them (a picture being drawn included) under the largest with room to
+# spare; where the container's own limit can be read (its cgroup), the budget stays below that instead.
+PUBLIC_MEMORY_BUDGET_GB = 2.5
+CONTAINER_SHARE = 0.85  # of a container's memory limit: Python, Streamlit and the page cache need the rest
+CGROUP_MEMORY_FILES = (Path("/sys/fs/cgroup/memory.max"), Path("/sys/fs/cgroup/memory/memory.limit_in_bytes"))
 # The standard Stable Diffusion image filter: public deployments add it to models shipped without one.
 SAFETY_CHECKER_MODEL = "CompVis/stable-diffusion-safety-checker"
 # Both sound models are small enough for a CPU, and both are licensed CC-BY-NC 4.0 (non-commercial use only).
@@ -230,6 +233,30 @@ def _text_server() -> TextServer | None:
     )
 
 
+def container_memory_gb(files: tuple[Path, ...] = CGROUP_MEMORY_FILES) -> float | None:
+    """The memory limit of the container the app runs in (cgroup v2, then v1), or None where there is none."""
+    for file in files:
+        try:
+            text = file.read_text().strip()
+        except OSError:
+            continue
+        if text == "max":
+            return None
+        try:
+            limit = int(text)
+        except ValueError:
+            continue
+        return None if limit >= 2**60 else limit / 1e9  # cgroup v1 writes "no limit" as a huge number
+    return None
+
+
+def public_budget_gb(container_gb: float | None) -> float:
+    """The public default budget: PUBLIC_MEMORY_BUDGET_GB, or less in a container that has less."""
+    if container_gb is None:
+        return PUBLIC_MEMORY_BUDGET_GB
+    return round(min(PUBLIC_MEMORY_BUDGET_GB, CONTAINER_SHARE * container_gb), 2)
+
+
 @cache
 def settings() -> Settings:
     """The app's settings, read from the environment once per process."""
@@ -250,7 +277,7 @@ def settings() -> Settings:
         public=public,
         offline=_flag("HF_HUB_OFFLINE") or _flag("TRANSFORMERS_OFFLINE"),
         memory_budget_gb=_positive_float("GENAI_MEMORY_BUDGET_GB", budget) if budget else (
-            PUBLIC_MEMORY_BUDGET_GB if public else None),
+            public_budget_gb(container_memory_gb()) if public else None),
         max_batch=_positive_int("GENAI_MAX_BATCH", max_batch) if max_batch else None,
         limits=PUBLIC_LIMITS if public else FULL_LIMITS,
         text_server=_text_server(),

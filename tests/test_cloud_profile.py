@@ -11,6 +11,8 @@ from genai_demo.config import (
     DEFAULT_IMAGE_MODEL_GPU,
     DEFAULT_IMAGE_MODEL_PUBLIC,
     PUBLIC_MEMORY_BUDGET_GB,
+    container_memory_gb,
+    public_budget_gb,
     settings,
 )
 from tests.conftest import ROOT
@@ -40,7 +42,7 @@ def test_public_profile_defaults_fit_a_small_container(monkeypatch):
     settings.cache_clear()
     try:
         config = settings()
-        assert config.memory_budget_gb == PUBLIC_MEMORY_BUDGET_GB <= 3
+        assert config.memory_budget_gb == public_budget_gb(container_memory_gb()) <= PUBLIC_MEMORY_BUDGET_GB < 2.7
         assert config.image_model_for("cpu") == DEFAULT_IMAGE_MODEL_PUBLIC
         assert config.image_model_for("cuda") == DEFAULT_IMAGE_MODEL_GPU
         monkeypatch.setenv("GENAI_MEMORY_BUDGET_GB", "6")
@@ -85,3 +87,17 @@ def test_the_cloud_entry_point_runs_the_whole_app():
     assert not at.exception
     assert at.title[0].value == "Generative AI, hands on"
     assert at.sidebar.toggle(key="presenter").label == "Presenter mode"
+
+
+def test_the_public_budget_stays_below_the_containers_own_limit(tmp_path):
+    v2, v1 = tmp_path / "memory.max", tmp_path / "memory.limit_in_bytes"
+    assert container_memory_gb((v2, v1)) is None  # neither file: not in a limited container
+    v2.write_text("max\n")
+    assert container_memory_gb((v2, v1)) is None
+    v2.unlink()
+    v1.write_text("9223372036854771712\n")  # cgroup v1's "no limit"
+    assert container_memory_gb((v2, v1)) is None
+    v1.write_text(str(1_000_000_000))  # a 1 GB box
+    assert container_memory_gb((v2, v1)) == 1.0
+    assert public_budget_gb(1.0) == 0.85  # below the box's limit, with room for Python and Streamlit
+    assert public_budget_gb(None) == PUBLIC_MEMORY_BUDGET_GB == public_budget_gb(8.0)

@@ -147,6 +147,9 @@ class MemoryBudget:
                 if fits:
                     self._loading[key] = needed
                 blockers = [r.name for r in self._residents.values() if self._in_use(r)]
+                if not fits and not to_close and not self._residents and not self._loading:
+                    # Nothing left to unload or wait for: the process's own memory leaves too little room.
+                    raise NoRoom(needed, self.limit or 0, self._taken(), [], ever=False)
             if to_close:
                 self._unload(to_close)
                 continue  # look again now that their memory is free

@@ -149,3 +149,15 @@ def test_memory_no_model_accounts_for_counts_too():
     other["bytes"] = 30 * KB  # something else grew: a and b together no longer fit
     ask(budget, "b", 40)
     assert names(budget) == ["b"]
+
+
+def test_when_the_process_itself_leaves_too_little_room_the_model_is_refused_at_once_not_after_a_wait():
+    """Nothing loaded, nobody to wait for: the process's own memory (freed but still held, libraries) is what
+    leaves too little room. The learner is told it does not fit (it said "waiting for memory, taken by models
+    other learners are using" for a minute, with no model loaded)."""
+    budget = MemoryBudget(limit=100 * KB, wait_s=30)
+    budget._measure = lambda: 50 * KB + budget.used()  # the process holds 50 KB beyond any model
+    waits = []
+    with pytest.raises(NoRoom) as caught:
+        ask(budget, "big", 60, on_wait=lambda s, busy: waits.append(busy))
+    assert not caught.value.ever and not waits and names(budget) == []
