@@ -14,7 +14,6 @@ from __future__ import annotations
 import os
 import sys
 import tempfile
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from pathlib import Path
 
@@ -28,9 +27,8 @@ def main() -> None:
     from genai_demo.engine import kinds
     from genai_demo.engine.loader import load_model
     from genai_demo.text import chat
-    from genai_demo.text.instruct import ended_turn
     from tests import tiny_models
-    from tests.plain_questions import PLAIN_QUESTIONS, Judged, judge
+    from tests.plain_questions import PLAIN_QUESTIONS, Judged, ask_all
 
     defaults = chat.DEFAULT_SETTINGS
     short = "You are a helpful assistant. Answer in one short sentence."
@@ -52,19 +50,12 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         lm = load_model(kinds.TEXT, str(tiny_models.write_smollm2(Path(tmp) / "smollm2")))
 
-        def ask(system: str, sampling, question: str) -> Judged:
-            prompt = chat.build_prompt(lm, system, [{"role": "user", "content": question}], sampling.max_new_tokens)
-            last = list(chat.stream_reply(lm, prompt, sampling))[-1]
-            return judge(question, last.texts[0].strip(), ended_turn(lm, last.token_ids[0]))
-
         print(f"{len(PLAIN_QUESTIONS)} questions, reply length {defaults.max_new_tokens} tokens\n")
         print("| candidate | good | right | ended its turn | English | loops |")
         print("| --- | --- | --- | --- | --- | --- |")
         for name, system, sampling in candidates:
             seeds = (0,) if sampling.greedy else SEEDS
-            jobs = [(system, replace(sampling, seed=seed), q) for seed in seeds for q in PLAIN_QUESTIONS]
-            with ThreadPoolExecutor(len(jobs)) as pool:
-                judged = list(pool.map(lambda job: ask(*job), jobs))
+            judged = ask_all(lm, system, [replace(sampling, seed=seed) for seed in seeds])
             n = len(judged)
 
             def share(flag: str, judged: list[Judged] = judged, n: int = n) -> str:

@@ -9,7 +9,7 @@ from genai_demo.config import display_name, settings
 from genai_demo.engine import kinds
 from genai_demo.text import chat
 from genai_demo.text.generation import generate
-from genai_demo.text.instruct import ended_turn
+from genai_demo.text.instruct import cut_at_limit
 from genai_demo.text.tokens import piece_for_id
 from genai_demo.ui import loaders
 from genai_demo.ui.layout import page_intro
@@ -165,7 +165,7 @@ while pending:
             text, written = whole_characters(update.texts[0]), update.token_ids[0]
             box.markdown(f"{label}{queue_note(update)}" if update.waiting else f"{label}{plain_markdown(text)}▌")
         reply.content = text.strip() or "(the model ended its turn without writing anything)"
-        if len(written) >= reply_tokens and not ended_turn(lm, written):
+        if cut_at_limit(lm, written, reply_tokens):
             reply.cut_at = reply_tokens
         box.markdown(f"{label}{plain_markdown(reply.content)}")
         cut_note(reply)

@@ -8,7 +8,7 @@ from genai_demo.config import display_name, settings
 from genai_demo.engine.bundles import TextModel
 from genai_demo.engine.sampling import SamplingSettings
 from genai_demo.text.generation import TokenConfidence, decode, generate, sample_next_token, token_confidences
-from genai_demo.text.instruct import ended_turn, has_chat_template, user_turn
+from genai_demo.text.instruct import cut_at_limit, ended_turn, has_chat_template, user_turn
 from genai_demo.ui import loaders
 from genai_demo.ui.layout import grid, page_intro
 from genai_demo.ui.literal import exact_code, plain_markdown, visible_piece, whole_characters
@@ -121,7 +121,7 @@ def _note(knobs: SamplingSettings, ids: list[int], finished: bool) -> str:
         note += f" · the model {ended} (end token)" + (" at once, writing nothing" if count == 1 else "")
     elif not finished:
         note += " · writing…"
-    elif count >= knobs.max_new_tokens:
+    elif cut_at_limit(lm, ids, knobs.max_new_tokens):
         note += " · cut at Max new tokens"
     return note
 

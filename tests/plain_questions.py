@@ -7,6 +7,7 @@ real SmolLM2-135M-Instruct answers these (`benchmarks/chat_defaults.py`), and a 
 from __future__ import annotations
 
 import re
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 PLAIN_QUESTIONS: dict[str, tuple[str, ...]] = {
@@ -59,3 +60,21 @@ def loops(reply: str) -> bool:
         return True
     runs = [tuple(words[i:i + 4]) for i in range(len(words) - 3)]
     return len(runs) != len(set(runs))
+
+
+def ask_all(lm, system_prompt: str, samplings: list) -> list[Judged]:
+    """Every plain question under each sampling setting, through the chat page's own path (`chat.build_prompt`,
+    `chat.stream_reply`), all at once so the engine batches them; judged, in order (setting, then question)."""
+    from genai_demo.text import chat
+    from genai_demo.text.instruct import ended_turn
+
+    def ask(job: tuple) -> Judged:
+        sampling, question = job
+        prompt = chat.build_prompt(lm, system_prompt, [{"role": "user", "content": question}],
+                                   sampling.max_new_tokens)
+        last = list(chat.stream_reply(lm, prompt, sampling))[-1]
+        return judge(question, last.texts[0].strip(), ended_turn(lm, last.token_ids[0]))
+
+    jobs = [(sampling, question) for sampling in samplings for question in PLAIN_QUESTIONS]
+    with ThreadPoolExecutor(len(jobs)) as pool:
+        return list(pool.map(ask, jobs))

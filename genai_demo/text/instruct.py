@@ -34,3 +34,8 @@ def user_turn(tokenizer: Any, text: str) -> str:
 def ended_turn(lm: "TextModel", token_ids: Sequence[int]) -> bool:
     """Whether the model's last token ends its text (or, for a chat model, its turn)."""
     return bool(token_ids) and token_ids[-1] in lm.end_ids
+
+
+def cut_at_limit(lm: "TextModel", token_ids: Sequence[int], max_new_tokens: int) -> bool:
+    """Whether the text stopped because it reached `max_new_tokens`, not because the model ended it."""
+    return len(token_ids) >= max_new_tokens and not ended_turn(lm, token_ids)

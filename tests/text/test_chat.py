@@ -110,18 +110,8 @@ def test_the_chat_pages_defaults_answer_plain_questions_right_in_english_and_end
     """The page's default system prompt and knobs on the real model, all twelve plain questions at once (the
     engine batches them; each answer is the one it gets alone). The old defaults answered "One fruit is a
     fruit, but it's not a fruit." and the capital of Italy in Italian: 5 of 12."""
-    from concurrent.futures import ThreadPoolExecutor
+    from tests.plain_questions import ask_all
 
-    from genai_demo.text.instruct import ended_turn
-    from tests.plain_questions import PLAIN_QUESTIONS, judge
-
-    def ask(question: str):
-        prompt = chat.build_prompt(smollm2, chat.DEFAULT_SYSTEM_PROMPT, [{"role": "user", "content": question}],
-                                   reply_tokens=chat.DEFAULT_SETTINGS.max_new_tokens)
-        last = list(chat.stream_reply(smollm2, prompt, chat.DEFAULT_SETTINGS))[-1]
-        return judge(question, last.texts[0].strip(), ended_turn(smollm2, last.token_ids[0]))
-
-    with ThreadPoolExecutor(len(PLAIN_QUESTIONS)) as pool:
-        judged = list(pool.map(ask, PLAIN_QUESTIONS))
+    judged = ask_all(smollm2, chat.DEFAULT_SYSTEM_PROMPT, [chat.DEFAULT_SETTINGS])
     assert all(j.ended for j in judged), [j.reply for j in judged if not j.ended]  # none cut at the length limit
     assert sum(j.good for j in judged) >= 10, [(j.question, j.reply) for j in judged if not j.good]
