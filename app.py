@@ -8,6 +8,7 @@ import streamlit as st
 
 from genai_demo.catalogue import GROUPS, PAGES
 from genai_demo.engine.device import describe_device
+from genai_demo.ui.classroom.membership import class_sidebar, go_to_room_if_started, remember_learner
 from genai_demo.ui.inputs import drop_params_no_input_took
 from genai_demo.ui.layout import (
     PRESENTER_KEY,
@@ -40,6 +41,8 @@ with st.sidebar:
     st.toggle("Presenter mode", key=PRESENTER_KEY, bind="query-params",
               help="Large fonts and a wide layout for a projector. It stays on in links you copy.")
     copy_link_button()
+    class_sidebar()
+    remember_learner()
     for group, group_pages in pages.items():
         st.caption(group)
         for page in group_pages:
@@ -47,5 +50,6 @@ with st.sidebar:
     st.caption(f":material/memory: Running on **{describe_device()}**")
 
 apply_presenter_style()
+go_to_room_if_started()
 navigation.run()
 drop_params_no_input_took()  # now that the page has drawn its inputs

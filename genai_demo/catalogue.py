@@ -22,7 +22,7 @@ class PageInfo:
         return self.heading or self.title
 
 
-GROUPS = ("Basics", "Language", "Images", "Sound", "Advanced", "Challenges")
+GROUPS = ("Basics", "Language", "Images", "Sound", "Advanced", "Challenges", "Class")
 
 PAGES: tuple[PageInfo, ...] = (
     PageInfo("home.py", "Start here", ":material/home:", "Basics",
@@ -132,6 +132,11 @@ PAGES: tuple[PageInfo, ...] = (
              "OpenAI, Hugging Face, LangChain, Stable Diffusion and friends.",
              "Pick **LangChain** and see which page does what it does.",
              heading="Tools and real-world systems"),
+    PageInfo("class_room.py", "Class", ":material/co_present:", "Class",
+             "The whole room's texts, guesses, votes and pictures on the projector, live.",
+             "Start a class, put the page on the projector, and let everyone generate the class prompt at their own "
+             "temperature: watch the chart fill as the texts arrive.",
+             heading="Class: the whole room, live"),
 )
 
 

@@ -1,9 +1,11 @@
-"""Command line: `python -m genai_demo prefetch` and `python -m genai_demo doctor`.
+"""Command line: `python -m genai_demo prefetch`, `python -m genai_demo doctor` and `python -m genai_demo class`.
 
 prefetch  downloads every configured model (configs, tokenizers and safetensors weights only), so a
           workshop can run offline the next day.
 doctor    prints the device, library versions, which configured models are available locally, and
           free memory and disk.
+class     new: start a class (its code, join link and teacher link); show CODE [--json]: its entries;
+          export CODE [--csv]: everything it holds.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from genai_demo.classroom import cli as classroom_cli
 from genai_demo.config import settings
 from genai_demo.engine import kinds
 from genai_demo.engine.device import machine_device
@@ -168,7 +171,7 @@ def doctor() -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """The command line: parse `argv` and run prefetch or doctor; returns the exit status."""
+    """The command line: parse `argv` and run prefetch, doctor or class; returns the exit status."""
     parser = argparse.ArgumentParser(prog="python -m genai_demo", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -176,7 +179,10 @@ def main(argv: list[str] | None = None) -> int:
     groups = kinds.prefetch_groups()
     fetch.add_argument("kinds", nargs="*", metavar="KIND", help=f"any of {', '.join(groups)} (default: all)")
     commands.add_parser("doctor", help="print device, versions, model availability and free memory")
+    classroom_cli.add_commands(commands)
     args = parser.parse_args(argv)
+    if args.command == "class":
+        return classroom_cli.run(args)
     if args.command == "prefetch":
         unknown = sorted(set(args.kinds) - set(groups))
         if unknown:

@@ -35,6 +35,7 @@ SAFETY_CHECKER_MODEL = "CompVis/stable-diffusion-safety-checker"
 # Both sound models are small enough for a CPU, and both are licensed CC-BY-NC 4.0 (non-commercial use only).
 DEFAULT_TTS_MODEL = "facebook/mms-tts-eng"
 DEFAULT_MUSIC_MODEL = "facebook/musicgen-small"
+DEFAULT_RETENTION_DAYS = 30.0  # a class and a learner's saved work are deleted after this long untouched
 
 # Every seed box of the app runs from 0 to this: a browser's number box holds it exactly (2**53 would be its
 # limit), and numpy's and scikit-learn's random states take any seed up to it.
@@ -125,6 +126,8 @@ class Settings:
     max_batch: int | None  # rows per decoding step of a text engine; None: chosen by device
     limits: Limits
     text_server: TextServer | None = None  # set: the text pages write through this server
+    class_db: str = ""  # SQLAlchemy URL of the class store
+    class_retention_days: float = DEFAULT_RETENTION_DAYS
 
     @property
     def writing_model(self) -> str:
@@ -196,13 +199,13 @@ def _positive_int(name: str, value: str) -> int:
     return int(value)
 
 
-def _positive_float(name: str, value: str) -> float:
+def _positive_float(name: str, value: str, unit: str = "gigabytes") -> float:
     try:
         number = float(value)
     except ValueError:
         number = 0.0
     if not number > 0 or number == float("inf"):
-        raise ValueError(f"{name}={value!r} must be a number of gigabytes above 0, e.g. 2.5")
+        raise ValueError(f"{name}={value!r} must be a number of {unit} above 0, e.g. 2.5")
     return number
 
 
@@ -212,6 +215,24 @@ def _load_dotenv() -> None:
     except ImportError:
         return
     load_dotenv(override=False)
+
+
+def data_folder() -> Path:
+    """Where the app keeps what learners make (the class database): GENAI_DATA_DIR, else the user's data folder."""
+    chosen = os.environ.get("GENAI_DATA_DIR", "").strip()
+    if chosen:
+        return Path(chosen).expanduser()
+    return Path(os.environ.get("XDG_DATA_HOME", "").strip() or Path.home() / ".local" / "share") / "genai_demo"
+
+
+def _class_db() -> str:
+    url = os.environ.get("GENAI_CLASS_DB", "").strip()
+    if url:
+        if "://" not in url:
+            raise ValueError(f"GENAI_CLASS_DB={url[:40]!r} must be a SQLAlchemy URL such as "
+                             "postgresql+psycopg://user:password@host/dbname or sqlite:////path/class.db")
+        return url
+    return f"sqlite:///{data_folder() / 'class.db'}"
 
 
 def _text_server() -> TextServer | None:
@@ -265,6 +286,7 @@ def settings() -> Settings:
     budget = os.environ.get("GENAI_MEMORY_BUDGET_GB", "").strip()
     max_batch = os.environ.get("GENAI_MAX_BATCH", "").strip()
     image_model = os.environ.get("GENAI_IMAGE_MODEL", "").strip()
+    retention = os.environ.get("GENAI_CLASS_RETENTION_DAYS", "").strip()
     return Settings(
         text_model=_model("GENAI_TEXT_MODEL", DEFAULT_TEXT_MODEL),
         embed_model=_model("GENAI_EMBED_MODEL", DEFAULT_EMBED_MODEL),
@@ -281,4 +303,7 @@ def settings() -> Settings:
         max_batch=_positive_int("GENAI_MAX_BATCH", max_batch) if max_batch else None,
         limits=PUBLIC_LIMITS if public else FULL_LIMITS,
         text_server=_text_server(),
+        class_db=_class_db(),
+        class_retention_days=_positive_float("GENAI_CLASS_RETENTION_DAYS", retention, "days") if retention else (
+            DEFAULT_RETENTION_DAYS),
     )

@@ -12,6 +12,7 @@ from genai_demo.text.generation import generate
 from genai_demo.text.instruct import cut_at_limit
 from genai_demo.text.tokens import piece_for_id
 from genai_demo.ui import loaders
+from genai_demo.ui.classroom import saved_work
 from genai_demo.ui.layout import page_intro
 from genai_demo.ui.literal import exact_code, plain_markdown, whole_characters
 from genai_demo.ui.panels import input_notice
@@ -46,6 +47,9 @@ with st.expander("How a next-word predictor became an assistant"):
 
 limits = settings().limits
 state = page.state(ChatState)
+kept = saved_work.restore("chat", "conversation")  # the learner's chat from an earlier visit
+if kept and not state.history and not state.pending:
+    state.restore(kept)
 
 with st.container(border=True):
     system_prompt = page.text("System prompt", "system", chat.DEFAULT_SYSTEM_PROMPT, max_chars=MAX_SYSTEM_CHARS,
@@ -135,6 +139,7 @@ if user_text is not None:
         input_notice(f"Your message had {len(user_text):,} characters; the first {max_message_chars:,} were sent.")
         user_text = user_text[:max_message_chars]
     pending.append(user_text)
+    saved_work.keep("chat", "conversation", state.saved())  # a reload before the reply loses no message
 while pending:
     user_text = pending[0]
     history = state.history
@@ -187,3 +192,5 @@ while pending:
     history.append(ChatMessage("user", user_text))
     history.append(reply)
     pending.pop(0)
+    saved_work.keep("chat", "conversation", state.saved())
+saved_work.keep("chat", "conversation", state.saved())  # also after Clear chat

@@ -13,6 +13,7 @@ from genai_demo.text.instruct import has_chat_template
 from genai_demo.tuning import finetune
 from genai_demo.ui import loaders
 from genai_demo.ui.charts import show_chart
+from genai_demo.ui.classroom import saved_work
 from genai_demo.ui.layout import page_intro
 from genai_demo.ui.literal import plain_markdown
 from genai_demo.ui.panels import input_notice
@@ -44,10 +45,18 @@ def _use_sample() -> None:
         st.session_state[page.key("prompt")] = sample.prompt
 
 
+kept = saved_work.restore("fine_tuning", "text")  # the text this learner worked on in an earlier visit
+if (isinstance(kept, dict) and kept.get("source") in [*samples, OWN_TEXT] and isinstance(kept.get("text"), str)
+        and not any(page.key(name) in st.session_state or page.key(name) in st.query_params
+                    for name in ("source", "text"))):
+    st.session_state[page.key("source")], st.session_state[page.key("text")] = kept["source"], kept["text"]
+
 st.subheader("1. The focused text")
-page.choice("Training text", "source", [*samples, OWN_TEXT], DEFAULT_SAMPLE, on_change=_use_sample)
+source = page.choice("Training text", "source", [*samples, OWN_TEXT], DEFAULT_SAMPLE, on_change=_use_sample)
 text = page.text("Text the model will study (edit it or paste your own)", "text", samples[DEFAULT_SAMPLE].text,
                  limits.max_train_chars, height=180)
+saved_work.keep("fine_tuning", "text", {"source": source, "text": text},
+                made=source not in samples or text != samples[source].text)
 st.caption(f"{len(text):,} characters · up to {limits.max_train_chars:,} are used.")
 
 

@@ -11,6 +11,7 @@ from genai_demo.engine import kinds
 from genai_demo.images import diffusion
 from genai_demo.images.diffusion import ImageSettings
 from genai_demo.ui import loaders
+from genai_demo.ui.classroom.sharing import gallery_button, gallery_png
 from genai_demo.ui.images import image_generation as image_ui
 from genai_demo.ui.images.image_generation import Clip, GridRow, ImageGenerationState, Picture
 from genai_demo.ui.inputs import PageInputs
@@ -65,6 +66,8 @@ def one_image(page: PageInputs, request: ImageSettings) -> None:
                 st.caption(":material/history: Your last picture; the settings above have changed since. Press "
                            "**Generate** to draw them.")
             image_ui.show_result(result, key=page.key("download"))
+            gallery_button("image_generation", "picture", result.settings, "prompt", MODEL_NAME,
+                           lambda: gallery_png(result.image), key=page.key("to_gallery"))
             image_ui.how_it_works(result, window, diffusion.latent_grid_note(bundle, result.settings.width,
                                                                           result.settings.height))
         else:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
+
 import streamlit as st
 
 from genai_demo.config import display_name, settings
@@ -11,6 +13,7 @@ from genai_demo.text.instruct import has_chat_template
 from genai_demo.tuning import dpo, rlhf
 from genai_demo.ui import loaders
 from genai_demo.ui.charts import show_chart
+from genai_demo.ui.classroom import saved_work, sharing
 from genai_demo.ui.layout import page_intro
 from genai_demo.ui.literal import plain_markdown
 from genai_demo.ui.tuning.charts import loss_chart, reward_chart
@@ -44,6 +47,9 @@ page = page_intro(
 
 lm = loaders.model(kinds.TEXT)
 state = page.state(RlhfState)
+kept = saved_work.restore("rlhf", "preferences")  # the pairs this learner labelled in an earlier visit
+if kept and not state.taste.preferences:
+    state.restore(kept)
 length, about_model = st.columns([1, 3], vertical_alignment="bottom")
 with length:
     new_tokens = int(page.number("Max new tokens per completion", "tokens", rlhf.MIN_NEW_TOKENS, max_tokens, 30))
@@ -77,8 +83,11 @@ def collect(lm: TextModel, state: RlhfState, new_tokens: int) -> None:
                     # A second click before the page redrew finds the pair already labelled and gone.
                     if state.pair is not None:
                         state.pair = None
-                        preferences.append(rlhf.preference(pair.prompt, pair.a, pair.b, choice))
+                        chosen = rlhf.preference(pair.prompt, pair.a, pair.b, choice)
+                        preferences.append(chosen)
                         state.rounds += 1
+                        saved_work.keep("rlhf", "preferences", state.saved())
+                        sharing.send("rlhf", "vote", [(chosen.chosen, asdict(chosen))], what="your vote")
                     st.rerun()  # the whole page: the sections below count the pairs
 
     with st.expander("No time to click? Let a simulated labeller choose", expanded=not preferences):
@@ -97,6 +106,10 @@ def collect(lm: TextModel, state: RlhfState, new_tokens: int) -> None:
             ))
             st.rerun()
 
+    saved_work.keep("rlhf", "preferences", state.saved(), made=bool(preferences))
+    if sharing.class_info() is not None:
+        st.caption(":material/co_present: You are in a class: each pair you pick A or B on also counts in the class's "
+                   "tally on its projector (simulated choices do not).")
     if preferences:
         st.markdown(f"**{len(preferences)} preferences collected**")
         preference_table(preferences)

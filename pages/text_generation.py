@@ -10,6 +10,7 @@ from genai_demo.engine.sampling import SamplingSettings
 from genai_demo.text.generation import TokenConfidence, decode, generate, sample_next_token, token_confidences
 from genai_demo.text.instruct import cut_at_limit, ended_turn, has_chat_template, user_turn
 from genai_demo.ui import loaders
+from genai_demo.ui.classroom import sharing
 from genai_demo.ui.layout import grid, page_intro
 from genai_demo.ui.literal import exact_code, plain_markdown, visible_piece, whole_characters
 from genai_demo.ui.panels import input_notice
@@ -58,6 +59,15 @@ def _use_example() -> None:
     st.session_state[page.key("prompt")] = st.session_state[page.key("example")]
 
 
+in_class = sharing.class_info()
+class_prompt = in_class.text_prompt if in_class and in_class.is_open("text") else ""
+if class_prompt:
+    with st.container(border=True):
+        st.markdown(f":material/co_present: **Class {in_class.code}'s prompt:** {plain_markdown(class_prompt)}")
+        st.button("Use the class prompt", key=page.key("use_class_prompt"), icon=":material/content_paste:",
+                  on_click=st.session_state.__setitem__, args=(page.key("prompt"), class_prompt))
+        st.caption("Pick your own temperature and seed, then press Generate: texts for this prompt appear on the "
+                   "class's projector.")
 page.choice("Example prompts", "example", EXAMPLES, EXAMPLES[0], on_change=_use_example)
 prompt = page.text("Prompt", "prompt", EXAMPLES[0], max_chars=limits.max_prompt_chars, height=90)
 instruct = has_chat_template(lm.tokenizer)
@@ -211,6 +221,8 @@ def side_by_side(lm: TextModel, context: str) -> None:
                                   text=f"Writing: {written} of up to {planned} tokens")
                 _show_columns(boxes, result)
             progress.empty()
+            if class_prompt and prompt == class_prompt and state.result and all(state.result.finished):
+                _send_to_class(state.result)
         except ValueError as error:
             progress.empty()
             area.warning(str(error))
@@ -234,6 +246,16 @@ def side_by_side(lm: TextModel, context: str) -> None:
             with st.expander("What the model read: your prompt inside the chat template"):
                 exact_code(result.context)
         _confidences(lm, result)
+
+
+def _send_to_class(result: Generation) -> None:
+    """Every column's text with its knobs, to the class's projector."""
+    items = [(whole_characters(text).strip(), {"prompt": result.prompt, "column": index + 1, "model": TEXT_MODEL,
+                                               "temperature": knobs.temperature, "top_k": knobs.top_k,
+                                               "top_p": knobs.top_p, "repetition_penalty": knobs.repetition_penalty,
+                                               "max_new_tokens": knobs.max_new_tokens, "seed": knobs.seed})
+             for index, (text, knobs) in enumerate(zip(result.texts, result.knobs))]
+    sharing.send("text_generation", "text", items, what=f"your {len(items)} text{'s' if len(items) > 1 else ''}")
 
 
 # --- next-token view ----------------------------------------------------------------------------

@@ -9,6 +9,7 @@ from genai_demo.engine import kinds
 from genai_demo.sound import music
 from genai_demo.ui import loaders
 from genai_demo.ui.charts import show_chart
+from genai_demo.ui.classroom.sharing import gallery_button
 from genai_demo.ui.layout import page_intro
 from genai_demo.ui.sound import player as sound_ui
 from genai_demo.ui.sound.text_to_music import TextToMusicState
@@ -73,6 +74,8 @@ def show(clip: music.Music, key: str) -> None:
     show_chart(sound_ui.token_grid_chart(clip.codes, bundle.frame_rate), width="stretch")
     st.caption(f"{clip.audio_s:.1f} s of sound from {clip.codes.size:,} tokens, computed in {clip.compute_s:.1f} s "
                f"({clip.realtime_factor:.2f}× real time).")
+    gallery_button("text_to_music", "sound", s, "prompt", MODEL_NAME, lambda: music.music_wav(clip, MODEL_NAME),
+                   key=key + "_to_gallery")
 
 
 one, pair = page.tabs(["One clip", "Side by side"])

@@ -8,6 +8,7 @@ from genai_demo.config import licence_note, public_name, settings
 from genai_demo.engine import kinds
 from genai_demo.sound import speech
 from genai_demo.ui import loaders
+from genai_demo.ui.classroom.sharing import gallery_button
 from genai_demo.ui.layout import page_intro
 from genai_demo.ui.sound import player as sound_ui
 from genai_demo.ui.sound.text_to_speech import TextToSpeechState
@@ -57,6 +58,8 @@ with speak.area:
             st.info(note, icon=":material/content_cut:")
         sound_ui.sound_view(result.samples, result.sample_rate, speech.speech_wav(result, MODEL_NAME),
                             f"speech_seed{result.settings.seed}.wav", key=page.key("download"))
+        gallery_button("text_to_speech", "sound", result.settings, "text", MODEL_NAME,
+                       lambda: speech.speech_wav(result, MODEL_NAME), key=page.key("to_gallery"))
         row = st.container(horizontal=True, wrap=True, gap="large")
         row.metric("Sound", f"{result.audio_s:.1f} s", width="content")
         row.metric("Computed in", f"{result.compute_s:.2f} s", width="content")

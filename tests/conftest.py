@@ -11,6 +11,7 @@ import functools
 import os
 import shutil
 import tempfile
+import uuid
 
 # Before anything imports huggingface_hub, transformers or streamlit.
 os.environ["HF_HUB_OFFLINE"] = "1"
@@ -24,6 +25,8 @@ for name in list(os.environ):
     if name.startswith("GENAI_") and name != "GENAI_DTYPE":
         del os.environ[name]
 os.environ["GENAI_CHECK_CHARTS"] = "1"  # the app skips Altair's schema check for speed; tests keep it
+os.environ["GENAI_DATA_DIR"] = tempfile.mkdtemp(prefix="genai-tests-data-")  # never the user's class database
+atexit.register(shutil.rmtree, os.environ["GENAI_DATA_DIR"], ignore_errors=True)
 
 import ipaddress
 import socket
@@ -105,6 +108,42 @@ def _load_each_tokenizer_folder_once() -> None:
 
 
 _load_each_tokenizer_folder_once()
+
+
+@pytest.fixture(scope="session")
+def postgres_server():
+    """A real PostgreSQL server for the whole run (skipped where Debian's postgresql is not installed, unless
+    TEST_REQUIRE_POSTGRES=1, as .ci/run sets: there a missing server fails)."""
+    from tests.postgres import PostgresServer, server_binaries
+
+    binaries = server_binaries()
+    if binaries is None:
+        if os.environ.get("TEST_REQUIRE_POSTGRES") == "1":
+            pytest.fail("PostgreSQL is required (TEST_REQUIRE_POSTGRES=1) but not installed")
+        pytest.skip("PostgreSQL is not installed (apt-get install postgresql)")
+    server = PostgresServer(binaries)
+    yield server
+    server.stop()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def class_db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A fresh, empty class database: SQLite in a temporary folder, and the same tests on a real PostgreSQL."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'class.db'}"
+    server = request.getfixturevalue("postgres_server")
+    return server.new_database(f"class_{uuid.uuid4().hex[:16]}")
+
+
+@pytest.fixture
+def class_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path):
+    """The app's class store in a fresh SQLite file of its own (GENAI_DATA_DIR), shared by AppTests and the test."""
+    from genai_demo.classroom.shared import class_store
+
+    monkeypatch.setenv("GENAI_DATA_DIR", str(tmp_path / "data"))
+    reset_app_state()
+    yield class_store()
+    reset_app_state()
 
 
 @pytest.fixture(scope="session")

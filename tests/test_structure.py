@@ -12,7 +12,7 @@ ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = ROOT / "genai_demo"
 TOPICS = ("text", "search", "images", "sound", "nets", "tuning", "challenges")
 # Lower layers first: a module may import its own layer and the layers before it, never a later one.
-LAYERS = (("config", "catalogue"), ("engine",), TOPICS, ("ui",), ("cli", "__main__"))
+LAYERS = (("config", "catalogue"), ("engine", "classroom"), TOPICS, ("ui",), ("cli", "__main__"))
 
 
 def module_name(path: Path) -> str:

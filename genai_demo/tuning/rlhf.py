@@ -9,7 +9,6 @@ of the two feature vectors. Features: the sentence embedding of the completion p
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -18,6 +17,7 @@ import numpy as np
 from genai_demo.config import DATA_DIR
 from genai_demo.engine.bundles import Embedder, TextModel
 from genai_demo.text.instruct import user_turn
+from genai_demo.text.variety import repeated_share, word_count
 
 PROMPTS_FILE = DATA_DIR / "rlhf_prompts.json"
 PLAIN_FEATURES = ("length (words / 10)", "repeated-word share")
@@ -67,17 +67,6 @@ class BestOfN:
 def load_prompts() -> list[str]:
     """The prompts shipped in rlhf_prompts.json."""
     return list(json.loads(PROMPTS_FILE.read_text(encoding="utf-8")))
-
-
-def word_count(text: str) -> int:
-    """The number of words in `text`."""
-    return len(re.findall(r"\w+", text))
-
-
-def repeated_share(text: str) -> float:
-    """Share of words that already appeared earlier in the text (0 = no repeats)."""
-    words = re.findall(r"\w+", text.lower())
-    return 0.0 if not words else 1.0 - len(set(words)) / len(words)
 
 
 def plain_features(texts: list[str]) -> np.ndarray:

@@ -36,7 +36,7 @@ S = TypeVar("S")
 N = TypeVar("N", int, float)  # a slider's or number box's numbers: all whole, or all floats
 
 # Parameters that belong to the whole app rather than one page (app.py's sidebar, Streamlit's own).
-APP_PARAMS = frozenset({"presenter", "embed", "embed_options"})
+APP_PARAMS = frozenset({"presenter", "class", "teacher", "embed", "embed_options"})
 _NOTICE = "_notice"
 _DRAWN = "_inputs_drawn"  # (page, the keys of the inputs this run has drawn so far)
 STATE = "state"  # the name of a page's one state key: <page>_state

@@ -102,6 +102,13 @@ def apply_presenter_style() -> None:
         st.html(_PRESENTER_CSS)
 
 
+def presenter_sized() -> None:
+    """A page made for the projector (the Class page): wide and large whatever the presenter switch says."""
+    st.set_page_config(layout="wide")
+    if not presenter_mode():  # else app.py has already applied it
+        st.html(_PRESENTER_CSS)
+
+
 def run_through_navigation() -> None:
     """Make sure a page opened by a deep link runs inside app.py's navigation.
 

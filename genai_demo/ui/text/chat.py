@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
+from typing import Any
 
 
 @dataclass
@@ -32,3 +33,16 @@ class ChatState:
     def clear(self) -> None:
         """Start a new conversation."""
         self.history, self.pending = [], []
+
+    def saved(self) -> dict[str, Any]:
+        """The conversation as JSON values, for the learner's saved work."""
+        return {"history": [asdict(message) for message in self.history], "pending": list(self.pending)}
+
+    def restore(self, saved: Any) -> None:
+        """Take back a saved conversation (one saved by an older version of the app is left out)."""
+        try:
+            history = [ChatMessage(**message) for message in saved["history"]]
+            pending = [str(text) for text in saved["pending"]]
+        except (TypeError, KeyError):
+            return
+        self.history, self.pending = history, pending

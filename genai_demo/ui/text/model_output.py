@@ -17,6 +17,7 @@ from genai_demo.engine.errors import ModelUnavailable
 from genai_demo.engine.sampling import SamplingSettings
 from genai_demo.text import generation as text_lib
 from genai_demo.text.generation import GenerationUpdate, NextTokenDistribution, TokenConfidence, missing_numbers
+from genai_demo.text.guessing import GuessScore, score_guesses
 from genai_demo.ui.charts import show_chart
 from genai_demo.ui.colours import CUT, KEPT, LEGEND_TEXT, MODEL, NOTE_TEXT, PROMPT_TEXT, SHADED_TEXT
 from genai_demo.ui.literal import visible_piece
@@ -41,6 +42,12 @@ def next_token_view(lm: TextModel, text: str, knobs: SamplingSettings, top: int,
     """The next-token distribution under the knobs; the model runs once per context, not once per knob change."""
     ids, truncated, logits = _context_logits(lm, lm.model_id, text, tuple(int(i) for i in extra_ids))
     return text_lib.distribution_from_logits(lm, ids, truncated, logits.clone(), knobs, top)
+
+
+def scored_guesses(lm: TextModel, text: str, guesses: Sequence[str]) -> list[GuessScore]:
+    """Where each guess ranks among the model's next tokens after `text` (the model runs once per text)."""
+    _ids, _truncated, logits = _context_logits(lm, lm.model_id, text, ())
+    return score_guesses(lm, text, logits, guesses)
 
 
 def percent(p: float) -> str:

@@ -3,7 +3,8 @@ sample sets."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -78,6 +79,19 @@ class RlhfState:
     pair: ProposedPair | None = None
     rounds: int = 0  # pairs labelled by hand: the next pair is written with new seeds
     taste: Taste = field(default_factory=Taste)
+
+    def saved(self) -> dict[str, Any]:
+        """The learner's pairs as JSON values, for their saved work (what was learned from them is recomputed)."""
+        return {"preferences": [asdict(p) for p in self.taste.preferences], "rounds": self.rounds}
+
+    def restore(self, saved: Any) -> None:
+        """Take back saved pairs (a payload from an older version of the app is left out)."""
+        try:
+            preferences = [rlhf.Preference(**p) for p in saved["preferences"]]
+            rounds = int(saved["rounds"])
+        except (TypeError, KeyError, ValueError):
+            return
+        self.taste.preferences[:], self.rounds = preferences, rounds
 
 
 def completion_card(heading: str, prompt: str, text: str, ended: bool = False) -> None:

@@ -1,0 +1,1 @@
+"""Streamlit pieces of the class: membership, the projector view, sending work, saved work."""
