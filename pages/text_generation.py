@@ -60,14 +60,15 @@ def _use_example() -> None:
 
 
 in_class = sharing.class_info()
-class_prompt = in_class.text_prompt if in_class and in_class.is_open("text") else ""
-if class_prompt:
+class_prompt = in_class.text_prompt if in_class else ""
+if in_class and class_prompt:
     with st.container(border=True):
         st.markdown(f":material/co_present: **Class {in_class.code}'s prompt:** {plain_markdown(class_prompt)}")
         st.button("Use the class prompt", key=page.key("use_class_prompt"), icon=":material/content_paste:",
                   on_click=st.session_state.__setitem__, args=(page.key("prompt"), class_prompt))
         st.caption("Pick your own temperature and seed, then press Generate: texts for this prompt appear on the "
-                   "class's projector.")
+                   "class's projector." if in_class.is_open("text") else
+                   "The teacher has closed this round: texts stay on your page for now.")
 page.choice("Example prompts", "example", EXAMPLES, EXAMPLES[0], on_change=_use_example)
 prompt = page.text("Prompt", "prompt", EXAMPLES[0], max_chars=limits.max_prompt_chars, height=90)
 instruct = has_chat_template(lm.tokenizer)

@@ -98,3 +98,50 @@ SD15_FILES = ["model_index.json", "v1-5-pruned.safetensors", "v1-5-pruned-emaonl
               "vae/diffusion_pytorch_model.safetensors", "vae/diffusion_pytorch_model.fp16.safetensors",
               "text_encoder/model.safetensors", "text_encoder/model.fp16.safetensors",
               "safety_checker/model.safetensors", "tokenizer/vocab.json"]
+
+
+# --- a class in the class store ------------------------------------------------------------------------
+
+
+def class_with_teacher(store, text_prompt: str = "", guess_prompt: str = ""):
+    """A new class in `store` with a teacher (and the prompts given): (the NewClass, the teacher's learner id)."""
+    from genai_demo.classroom import codes
+
+    made = store.new_class()
+    teacher = codes.new_learner_id()
+    store.join(made.code, teacher, teacher_key=made.teacher_key)
+    for round_name, prompt in (("text", text_prompt), ("guess", guess_prompt)):
+        if prompt:
+            store.set_prompt(made.code, teacher, round_name, prompt)
+    return made, teacher
+
+
+def learner_in(store, code: str) -> str:
+    """A new learner's id, already in the class `code`."""
+    from genai_demo.classroom import codes
+
+    learner = codes.new_learner_id()
+    store.join(code, learner)
+    return learner
+
+
+def generate_on_class_prompt(code: str, temperature: float, seed: int = 0, learner: str | None = None):
+    """A learner in class `code` on Text generation: 'Use the class prompt', one column at `temperature` and
+    `seed`, six new tokens, Generate. The class's prompt must be CLASS_PROMPT. Returns the AppTest."""
+    from tests.conftest import run_page
+
+    t = "text_generation_"
+    at = run_page("text_generation.py", link={"class": code}, state={"learner": learner} if learner else None)
+    assert CLASS_PROMPT in shown_lines(at.markdown)  # the class's prompt, offered on the page
+    at.button(key=t + "use_class_prompt").click().run()
+    assert at.text_area(key=t + "prompt").value == CLASS_PROMPT
+    at.slider(key=t + "max_new_tokens").set_value(6)
+    at.segmented_control(key=t + "columns").set_value(1)
+    at.slider(key=t + "temperature_0").set_value(temperature)
+    at.number_input(key=t + "seed").set_value(seed)
+    at.button(key=t + "generate").click().run()
+    assert not at.exception
+    return at
+
+
+CLASS_PROMPT = "Once upon a time, in a small village by the sea,"

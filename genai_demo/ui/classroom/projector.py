@@ -49,8 +49,8 @@ def join_banner(code: str) -> None:
     with words:
         st.html(f'<div class="gd-class-code" style="font-size:4.5rem;font-weight:700;letter-spacing:0.3rem;'
                 f'line-height:1.1">{code}</div>')
-        st.markdown(f"Join: scan the code, or open **{plain_markdown(link)}**, or type **{code}** in the "
-                    "sidebar's *Join or start a class* box.")
+        st.markdown(f"Join: scan the code, or open **{link}**, or type **{code}** in the sidebar's *Join or "
+                    "start a class* box.")  # the link holds no learner's text: the code is letters and digits
     with qr:
         st.image(links.qr_png(link), caption="Scan to join", width=200)
 
@@ -101,7 +101,7 @@ def temperature_chart(texts: list[Entry]) -> alt.Chart:
         alt.Chart(rows).mark_circle(size=160, opacity=0.75)
         .encode(x=alt.X("temperature:Q", scale=alt.Scale(domain=[0, 2]), title="temperature"),
                 y=alt.Y("repeated words:Q", axis=alt.Axis(format="%"), scale=alt.Scale(domain=[0, 1]),
-                        title="words repeated from earlier in the text"),
+                        title="repeated words"),
                 tooltip=["learner", "knobs", "words", alt.Tooltip("repeated words:Q", format=".0%")])
         .properties(height=300)
     )
@@ -327,7 +327,7 @@ def gallery_view(store: ClassStore, code: str) -> None:
 def teacher_controls(store: ClassStore, info: ClassInfo, member: Member) -> None:
     """Rounds, prompts, hiding, clearing and export: drawn for a teacher of the class only (the store checks
     it again on every action)."""
-    with st.expander("Teacher controls (only teachers of this class see them)", expanded=True,
+    with st.expander("Teacher controls (only teachers of this class see them)", expanded=not info.text_prompt,
                      icon=":material/admin_panel_settings:"):
         if info.changed_by:
             st.caption(f"Last change by {plain_markdown(info.changed_by)} at "
@@ -340,9 +340,9 @@ def teacher_controls(store: ClassStore, info: ClassInfo, member: Member) -> None
             _prompt_control(store, info, member, "guess", "Guess-the-next-word prompt",
                             "The capital of France is")
         cells = st.columns(2)
-        for cell, round_name, label in zip(cells, ("votes", "gallery"), ("votes", "gallery")):
+        for cell, round_name in zip(cells, ("votes", "gallery")):
             with cell:
-                _open_close(store, info, member, round_name, label)
+                _open_close(store, info, member, round_name, f"Close the {round_name}", f"Open the {round_name}")
         st.divider()
         _hide_and_clear(store, info, member)
         _exports(store, info)
@@ -364,18 +364,18 @@ def _prompt_control(store: ClassStore, info: ClassInfo, member: Member, round_na
                       on_click=lambda: _act(store.set_prompt, info.code, member.learner, round_name,
                                             st.session_state[key(f"{round_name}_prompt")]))
     if current:
+        st.caption(f"Round {round_status(info, round_name)}.")
+    if current:
         with buttons[1]:
-            _open_close(store, info, member, round_name, "reveal" if round_name == "guess" else "round")
+            _open_close(store, info, member, round_name, "Close and reveal" if round_name == "guess" else "Close",
+                        "Open")
 
 
-def _open_close(store: ClassStore, info: ClassInfo, member: Member, round_name: str, label: str) -> None:
+def _open_close(store: ClassStore, info: ClassInfo, member: Member, round_name: str, close: str, reopen: str) -> None:
     is_open = info.is_open(round_name)
-    if round_name == "guess" and is_open:
-        text = "Close and reveal the model's answer"
-    else:
-        text = f"{'Close' if is_open else 'Open'} the {round_name} {label if label != round_name else ''}".strip()
-    st.button(text, key=key(f"{round_name}_toggle"), icon=":material/lock:" if is_open else ":material/lock_open:",
-              on_click=lambda: _act(store.set_open, info.code, member.learner, round_name, not is_open))
+    st.button(close if is_open else reopen, key=key(f"{round_name}_toggle"),
+              icon=":material/lock:" if is_open else ":material/lock_open:",
+              on_click=_act, args=(store.set_open, info.code, member.learner, round_name, not is_open))
 
 
 def _hide_and_clear(store: ClassStore, info: ClassInfo, member: Member) -> None:
@@ -403,7 +403,7 @@ def _hide_and_clear(store: ClassStore, info: ClassInfo, member: Member) -> None:
     with right:
         sure = st.checkbox(f"Yes, delete all {len(everything)} entries", key=key("clear_sure"))
         st.button("Clear the class", key=key("clear"), icon=":material/delete_sweep:", disabled=not sure,
-                  on_click=lambda: _act(store.clear, info.code, member.learner))
+                  on_click=_act, args=(store.clear, info.code, member.learner))
     notice = st.session_state.pop(key("teacher_notice"), None)
     if notice:
         st.warning(notice)
