@@ -7,7 +7,8 @@ import time
 
 import pytest
 
-from genai_demo.classroom import codes, store as store_module
+from genai_demo.classroom import codes
+from genai_demo.classroom import store as store_module
 from genai_demo.classroom.store import ClassError, ClassStore, StoreUnavailable
 
 KNOBS = {"temperature": 0.8, "top_k": 50, "top_p": 0.95, "repetition_penalty": 1.0, "max_new_tokens": 40, "seed": 0}
@@ -205,7 +206,8 @@ def test_a_learner_forgets_their_work_and_only_theirs(store):
     mine, theirs = _learner(), _learner()
     for learner in (mine, theirs):
         store.join(made.code, learner)
-        store.submit(made.code, learner, "text_generation", "text", [(learner, {"prompt": "Once upon a time", **KNOBS})])
+        store.submit(made.code, learner, "text_generation", "text",
+                     [(learner, {"prompt": "Once upon a time", **KNOBS})])
         store.save_work(learner, "rlhf", "preferences", {"preferences": [], "rounds": 3})
     store.forget_learner(mine)
     assert store.load_work(mine, "rlhf", "preferences") is None

@@ -10,7 +10,14 @@ from genai_demo.engine import kinds
 from genai_demo.engine.loader import load_model
 from genai_demo.text.guessing import guess_ids
 from tests.conftest import run_page
-from tests.helpers import CLASS_PROMPT, chart_count, class_with_teacher, generate_on_class_prompt, learner_in, shown_lines
+from tests.helpers import (
+    CLASS_PROMPT,
+    chart_count,
+    class_with_teacher,
+    generate_on_class_prompt,
+    learner_in,
+    shown_lines,
+)
 
 PAGE = "class_room.py"
 KNOBS = {"prompt": CLASS_PROMPT, "temperature": 0.8, "top_k": 50, "top_p": 0.95, "repetition_penalty": 1.0,
@@ -58,7 +65,8 @@ def test_a_learners_html_markdown_and_latex_show_literally(app_env, class_env):
                      [("<script>alert(1)</script>\n# heading $x^2$ [link](http://evil)", KNOBS)])
     at = _room(made.code)
     shown = shown_lines(at.markdown)
-    assert "\\<script\\>alert\\(1\\)\\</script\\>" in shown and "\\# heading \\$x^2\\$ \\[link\\]\\(http://evil\\)" in shown
+    assert "\\<script\\>alert\\(1\\)\\</script\\>" in shown
+    assert "\\# heading \\$x^2\\$ \\[link\\]\\(http://evil\\)" in shown
     assert "\\*\\*Bold\\*\\* \\<b\\>me\\</b\\>" in shown
     assert not any("alert(1)" in str(e.proto) for e in at.get("html"))  # never raw HTML
 
@@ -69,7 +77,8 @@ def test_guesses_stay_hidden_until_the_teacher_closes_the_round_then_rank_agains
     guesses = {"mat": 3, "floor": 1, "zebra": 1}
     for word, count in guesses.items():
         for _ in range(count):
-            class_env.submit(made.code, learner_in(class_env, made.code), "class_room", "guess", [(word, {"prompt": prompt})])
+            learner = learner_in(class_env, made.code)
+            class_env.submit(made.code, learner, "class_room", "guess", [(word, {"prompt": prompt})])
     learner_view = _room(made.code, "Guess the next word")
     assert "appears when the teacher closes the round" in shown_lines(learner_view.info)
     assert not learner_view.dataframe  # nothing of the model's numbers yet
@@ -99,7 +108,8 @@ def test_the_vote_tally_counts_each_pair(app_env, class_env):
     vote = {"prompt": "Say hi", "chosen": "Hi!", "rejected": "Hello there, friend."}
     swapped = {**vote, "chosen": vote["rejected"], "rejected": vote["chosen"]}
     for settings_ in (vote, vote, swapped):
-        class_env.submit(made.code, learner_in(class_env, made.code), "rlhf", "vote", [(settings_["chosen"], settings_)])
+        learner = learner_in(class_env, made.code)
+        class_env.submit(made.code, learner, "rlhf", "vote", [(settings_["chosen"], settings_)])
     at = _room(made.code, "Class feedback (RLHF)")
     assert [m.value for m in at.metric[:3]] == ["3", "3", "1"]
     row = at.dataframe[0].value.iloc[0]
