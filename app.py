@@ -14,6 +14,7 @@ from genai_demo.ui.layout import (
     PRESENTER_KEY,
     apply_presenter_style,
     copy_link_button,
+    mark_navigation_run,
     presenter_mode,
     read_presenter_link,
 )
@@ -51,5 +52,6 @@ with st.sidebar:
 
 apply_presenter_style()
 go_to_room_if_started()
+mark_navigation_run()
 navigation.run()
 drop_params_no_input_took()  # now that the page has drawn its inputs

@@ -109,27 +109,35 @@ def presenter_sized() -> None:
         st.html(_PRESENTER_CSS)
 
 
+def mark_navigation_run() -> None:
+    """app.py, just before it runs the page: this session's pages run inside the navigation."""
+    st.session_state[_IN_NAVIGATION] = True
+
+
 def run_through_navigation() -> None:
     """Make sure a page opened by a deep link runs inside app.py's navigation.
 
     Streamlit treats a `pages/` folder beside the entry script as an old-style multipage app until
     `st.navigation` has been called once in the process. A link such as /perceptron opened first after
-    a restart would run the page on its own: no grouped menu, no sidebar, no presenter mode. Switching
-    the process to navigation mode and rerunning sends the same page through app.py. The rerun happens
-    only on a session's first run, which carries no button click that a rerun would drop.
+    a restart would run the page on its own: no grouped menu, no sidebar, no presenter mode. So would every
+    page that was open in a browser during the restart and reconnects on its own. A session whose page runs
+    without app.py having marked it switches the process to navigation mode and reruns once, which sends
+    the same page through app.py. That happens only on such a session's first run, which carries no button
+    click that a rerun would drop.
     """
+    if st.session_state.get(_IN_NAVIGATION):
+        return
+    st.session_state[_IN_NAVIGATION] = True  # one rerun at most, whatever Streamlit does
     try:
         from streamlit.runtime.pages_manager import PagesManager
     except ImportError:  # a Streamlit without this internal: nothing to correct
         return
-    if getattr(PagesManager, "uses_pages_directory", False):
+    if hasattr(PagesManager, "uses_pages_directory"):
         PagesManager.uses_pages_directory = False
-        if not st.session_state.get(_NAVIGATION_CHECKED):
-            st.session_state[_NAVIGATION_CHECKED] = True
-            st.rerun()
+    st.rerun()
 
 
-_NAVIGATION_CHECKED = "_navigation_checked"
+_IN_NAVIGATION = "_in_navigation"
 
 
 def page_intro(page: str, intro: str) -> PageInputs:
