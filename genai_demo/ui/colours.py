@@ -60,3 +60,6 @@ RECONSTRUCTION, KL = BLUE, BRIGHT_ORANGE
 # --- sound and page furniture ----------------------------------------------------------------------
 WAVEFORM = "#2563eb"
 LINK_HOVER = "#3b5bdb"
+
+# The Class page: a learner's card on the projector.
+CARD_BORDER = "rgba(49, 51, 63, 0.2)"  # Streamlit's own bordered container

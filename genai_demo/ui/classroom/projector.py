@@ -7,7 +7,9 @@ per prompt and cached).
 
 from __future__ import annotations
 
+import html
 import json
+from functools import lru_cache
 
 import altair as alt
 import pandas as pd
@@ -19,8 +21,9 @@ from genai_demo.engine.bundles import TextModel
 from genai_demo.engine.sampling import SamplingSettings
 from genai_demo.text.variety import repeated_share, word_count
 from genai_demo.ui import loaders
-from genai_demo.ui.charts import show_chart
+from genai_demo.ui.charts import show_chart, with_data
 from genai_demo.ui.classroom.membership import TEACHER_KEY_KEY
+from genai_demo.ui.colours import CARD_BORDER, INK, NOTE_TEXT
 from genai_demo.ui.layout import grid
 from genai_demo.ui.literal import plain_markdown, visible_piece
 from genai_demo.ui.text.model_output import next_token_view, numbers_missing_notice, percent, scored_guesses
@@ -91,20 +94,46 @@ def describe_knobs(settings: dict) -> str:
             f"top-p {settings.get('top_p'):g} · seed {settings.get('seed')}")
 
 
-def temperature_chart(texts: list[Entry]) -> alt.Chart:
+def temperature_chart(texts: list[Entry]) -> dict:
     """One dot per text: its temperature against how much of it repeats earlier words."""
     rows = pd.DataFrame([{"temperature": float(entry.settings.get("temperature") or 0.0),
                           "repeated words": repeated_share(entry.text), "learner": entry.name,
                           "words": word_count(entry.text), "knobs": describe_knobs(entry.settings)}
                          for entry in texts])
+    return with_data(_temperature_template(), texts=rows)
+
+
+@lru_cache(maxsize=1)  # built once: a refresh only fills in the dots
+def _temperature_template() -> dict:
     return (
-        alt.Chart(rows).mark_circle(size=160, opacity=0.75)
+        alt.Chart(alt.NamedData("texts")).mark_circle(size=160, opacity=0.75)
         .encode(x=alt.X("temperature:Q", scale=alt.Scale(domain=[0, 2]), title="temperature"),
                 y=alt.Y("repeated words:Q", axis=alt.Axis(format="%"), scale=alt.Scale(domain=[0, 1]),
                         title="repeated words"),
-                tooltip=["learner", "knobs", "words", alt.Tooltip("repeated words:Q", format=".0%")])
+                tooltip=["learner:N", "knobs:N", "words:Q", alt.Tooltip("repeated words:Q", format=".0%")])
         .properties(height=300)
+        .to_dict()
     )
+
+
+def text_cards_html(texts: list[Entry]) -> str:
+    """Every learner's text as a card, three to a row, in one HTML block (one element to redraw per refresh,
+    not two per learner). Names and texts are escaped: shown exactly as sent, never run or rendered."""
+    cards = "".join(
+        f'<div class="gd-card"><div class="gd-card-head"><b>{html.escape(entry.name)}</b> · '
+        f'{html.escape(describe_knobs(entry.settings))}</div>'
+        f'<div class="gd-card-text">{html.escape(entry.text) or "<i>(nothing: the model ended at once)</i>"}</div>'
+        "</div>" for entry in texts)
+    return _CARDS_STYLE + f'<div class="gd-cards">{cards}</div>'
+
+
+_CARDS_STYLE = f"""<style>
+.gd-cards {{ display: grid; grid-template-columns: repeat(auto-fill, minmax(16rem, 1fr)); gap: 0.75rem; }}
+.gd-card {{ border: 1px solid {CARD_BORDER}; border-radius: 0.5rem; padding: 0.6rem 0.8rem; }}
+.gd-card-head {{ font-size: 0.85em; color: {NOTE_TEXT}; margin-bottom: 0.3rem; }}
+.gd-card-head b {{ color: {INK}; }}
+.gd-card-text {{ white-space: pre-wrap; line-height: 1.5; overflow-wrap: anywhere; }}
+</style>"""
 
 
 @st.fragment(run_every=REFRESH_S)
@@ -141,10 +170,7 @@ def text_view(store: ClassStore, code: str) -> None:
                         "differ (a different model or length limit on their page).")
     ordered = sorted(texts, key=lambda entry: float(entry.settings.get("temperature") or 0.0))[:MAX_CARDS]
     with st.container(height=520):
-        for cell, entry in zip(grid(len(ordered), per_row=3, border=True), ordered):
-            with cell:
-                st.markdown(f"**{plain_markdown(entry.name)}** · {describe_knobs(entry.settings)}")
-                st.markdown(plain_markdown(entry.text) or "*(nothing: the model ended at once)*")
+        st.html(text_cards_html(ordered))
 
 
 # --- 2. guess the next token ---------------------------------------------------------------------------
