@@ -305,14 +305,14 @@ class ClassStore:
 
     # --- entries -----------------------------------------------------------------------------------
 
-    def submit(self, code: str, learner: str, page: str, kind: str, items: list[tuple[str, dict[str, Any]]],
+    def submit(self, code: str, learner: str, page: str, entry_kind: str, items: list[tuple[str, dict[str, Any]]],
                data: bytes | None = None) -> list[int]:
         """Send one or more entries of one kind (the columns of one Generate) to the class; returns their ids.
 
         Raises ClassError when the class is gone, the learner is not in it, the round is closed, the text
         round's prompt changed, the learner sends too fast or the class is full."""
-        if kind not in KINDS:
-            raise ValueError(f"Unknown kind of entry: {kind}")
+        if entry_kind not in KINDS:
+            raise ValueError(f"Unknown kind of entry: {entry_kind}")
         if data is not None and len(data) > MAX_DATA_BYTES:
             raise ClassError(f"That file is too large for the class gallery ({len(data) / 1e6:.1f} MB; at most "
                              f"{MAX_DATA_BYTES / 1e6:.0f} MB).")
@@ -326,9 +326,9 @@ class ClassStore:
                               .where(members.c.code == code, members.c.learner == learner)).scalar_one_or_none()
             if name is None:
                 raise ClassError("You are not in this class: join it again from the sidebar.")
-            if KINDS[kind] not in info["open_rounds"].split():
-                raise ClassError(f"The teacher has closed the {KINDS[kind]} round: your work stays on your page.")
-            if kind == "text" and any(settings.get("prompt") != info["text_prompt"] for _, settings in items):
+            if KINDS[entry_kind] not in info["open_rounds"].split():
+                raise ClassError(f"The teacher has closed the {KINDS[entry_kind]} round: your work stays on your page.")
+            if entry_kind == "text" and any(settings.get("prompt") != info["text_prompt"] for _, settings in items):
                 raise ClassError("The class prompt has changed: use the new one to send your texts.")
             recent = db.execute(sa.select(sa.func.count()).select_from(entries).where(
                 entries.c.code == code, entries.c.learner == learner,
@@ -340,14 +340,14 @@ class ClassStore:
                                .where(entries.c.code == code)).scalar_one()
             if total + len(items) > MAX_ENTRIES:
                 raise ClassError("The class holds as many entries as it can: the teacher can clear it.")
-            if kind == "guess":  # one guess per learner and prompt: a new one replaces it
+            if entry_kind == "guess":  # one guess per learner and prompt: a new one replaces it
                 db.execute(entries.delete().where(entries.c.code == code, entries.c.learner == learner,
                                                   entries.c.kind == "guess"))
             ids = []
             for text, settings in items:
                 result = db.execute(entries.insert().values(
-                    code=code, learner=learner, name=name, page=page[:40], kind=kind,
-                    text=clean_text(text, MAX_TEXT_CHARS[kind]), settings=json.dumps(_clean_settings(settings)),
+                    code=code, learner=learner, name=name, page=page[:40], kind=entry_kind,
+                    text=clean_text(text, MAX_TEXT_CHARS[entry_kind]), settings=json.dumps(_clean_settings(settings)),
                     data=data, created=now, hidden=False))
                 new_id = result.inserted_primary_key
                 assert new_id is not None

@@ -31,7 +31,7 @@ def class_info() -> ClassInfo | None:
         return None
 
 
-def send(page: str, kind: str, items: list[tuple[str, dict[str, Any]]], data: bytes | None = None,
+def send(page: str, entry_kind: str, items: list[tuple[str, dict[str, Any]]], data: bytes | None = None,
          what: str = "your work") -> bool:
     """Send entries to the learner's class; says so in a toast (or why not). False outside a class."""
     member = current_member()
@@ -39,7 +39,7 @@ def send(page: str, kind: str, items: list[tuple[str, dict[str, Any]]], data: by
     if member is None or store is None:
         return False
     try:
-        store.submit(member.code, member.learner, page, kind, items, data)
+        store.submit(member.code, member.learner, page, entry_kind, items, data)
     except ClassError as error:
         st.toast(str(error), icon=":material/group_off:")
         return False
@@ -54,7 +54,7 @@ def page_link_now(page: str) -> str:
     return f"/{page}" + (f"?{urlencode(params)}" if params else "")
 
 
-def gallery_button(page: str, kind: str, made_with: Any, prompt_field: str, model: str, data: Callable[[], bytes],
+def gallery_button(page: str, entry_kind: str, made_with: Any, prompt_field: str, model: str, data: Callable[[], bytes],
                    key: str) -> None:
     """'Send to the class gallery' under a picture or a clip, for a learner in a class (nothing otherwise).
 
@@ -64,8 +64,8 @@ def gallery_button(page: str, kind: str, made_with: Any, prompt_field: str, mode
     if st.button("Send to the class gallery", key=key, icon=":material/co_present:"):
         settings = asdict(made_with)
         prompt = str(settings.pop(prompt_field))
-        send(page, kind, [(prompt, {**settings, "model": model, "link": page_link_now(page)})], data=data(),
-             what="your " + ("picture" if kind == "picture" else "clip"))
+        send(page, entry_kind, [(prompt, {**settings, "model": model, "link": page_link_now(page)})], data=data(),
+             what="your " + ("picture" if entry_kind == "picture" else "clip"))
 
 
 def gallery_png(image: Image.Image, side: int = GALLERY_SIDE) -> bytes:
