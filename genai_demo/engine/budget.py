@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from genai_demo.engine.sizes import loaded_bytes, torch_modules
+from genai_demo.engine.threads import MODEL_BUILDING
 
 HOLD_S = 120.0  # a session's page keeps its models this long after it last asked for them
 WAIT_S = 60.0  # a request that finds no room waits this long before giving up
@@ -331,8 +332,9 @@ def shared_budget() -> MemoryBudget:
             if gb is None:
                 _shared = MemoryBudget(None)
             else:
-                import torch  # noqa: F401 - the libraries every model needs are part of the overhead
-                import transformers  # noqa: F401
+                with MODEL_BUILDING:  # an import beside a load in another thread is not safe (threads.py)
+                    import torch  # noqa: F401 - the libraries every model needs are part of the overhead
+                    import transformers  # noqa: F401
 
                 _shared = MemoryBudget(int(gb * 1e9), process_bytes(), measure=process_bytes)
         return _shared

@@ -25,7 +25,7 @@ from genai_demo.engine.errors import ModelUnavailable, explain_failure, first_li
 from genai_demo.engine.estimates import check_room_before_download, local_folder
 from genai_demo.engine.low_precision import half_size_files, maps_half_size_files, uses_fp16_files
 from genai_demo.engine.model_kind import ModelKind
-from genai_demo.engine.threads import tokenizer_lock
+from genai_demo.engine.threads import MODEL_BUILDING, tokenizer_lock
 
 # Set before transformers/tokenizers are imported anywhere: the Rust tokenizer's thread pool and
 # Streamlit's threads otherwise deadlock warnings ("The current process just got forked...").
@@ -43,7 +43,9 @@ def load_model(kind: ModelKind[B], model_id: str | None = None) -> B:
     device = resolve_device()
     chosen = model_id or kind.model_id()
     check_room_before_download(kind, chosen)
-    return _explained(kind.label, chosen, kind.prefetch_group, lambda: kind.loader(chosen, device, kind.dtype(device)))
+    with MODEL_BUILDING:  # one at a time in the process (threads.py says why)
+        return _explained(kind.label, chosen, kind.prefetch_group,
+                          lambda: kind.loader(chosen, device, kind.dtype(device)))
 
 
 def _explained(what: str, model_id: str, prefetch_group: str, load: Callable[[], T]) -> T:
@@ -73,7 +75,8 @@ def _prepare_tokenizer(tokenizer: Any) -> Any:
 
 def load_tokenizer(model_id: str, what: str = "tokenizer", prefetch_group: str = "text") -> Any:
     """A tokenizer alone (no weights): a model id/folder, or a diffusers pipeline folder/id."""
-    from transformers import AutoTokenizer
+    with MODEL_BUILDING:  # transformers' lazy import is not thread-safe either (threads.py)
+        from transformers import AutoTokenizer
 
     def load() -> Any:
         # A downloaded repository is read as the folder it is: offline, transformers would otherwise look
@@ -86,7 +89,8 @@ def load_tokenizer(model_id: str, what: str = "tokenizer", prefetch_group: str =
             # Diffusers pipelines keep their tokenizer in a subfolder.
             return AutoTokenizer.from_pretrained(source, subfolder="tokenizer", **_common_kwargs())
 
-    return _prepare_tokenizer(_explained(what, model_id, prefetch_group, load))
+    with MODEL_BUILDING:
+        return _prepare_tokenizer(_explained(what, model_id, prefetch_group, load))
 
 
 def config_window(config: Any) -> int | None:

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 from genai_demo.config import TextServer
 from genai_demo.engine.errors import ModelUnavailable
 from genai_demo.engine.loader import config_window, load_tokenizer
-from genai_demo.engine.threads import tokenizer_lock
+from genai_demo.engine.threads import MODEL_BUILDING, tokenizer_lock
 from genai_demo.engine.writer import SharedTokenizer, Written
 
 if TYPE_CHECKING:
@@ -104,9 +104,10 @@ def load_remote_text_model(server: TextServer) -> RemoteTextModel:
 
 def _window(model_id: str, tokenizer: Any) -> int:
     try:
-        from transformers import AutoConfig
+        with MODEL_BUILDING:  # transformers' lazy import is not thread-safe (threads.py)
+            from transformers import AutoConfig
 
-        window = config_window(AutoConfig.from_pretrained(model_id, local_files_only=True))
+            window = config_window(AutoConfig.from_pretrained(model_id, local_files_only=True))
     except Exception:  # noqa: BLE001 - only the tokenizer is here: its own limit stands in
         window = None
     return window or int(min(tokenizer.model_max_length, 4096))

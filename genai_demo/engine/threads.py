@@ -15,6 +15,13 @@ _locks: weakref.WeakKeyDictionary[Any, threading.RLock] = weakref.WeakKeyDiction
 _locks_guard = threading.Lock()
 
 
+# Building a model is not thread-safe in transformers 5 and diffusers: their lazy modules can hand a second
+# importing thread a half-made module ("cannot import name 'AutoModelForCausalLM'"), and the empty-weights
+# context that loading enters is process-wide ("Cannot copy out of meta tensor" in the other thread). Two
+# sessions opening two model pages right after a restart did both. Models are built one at a time.
+MODEL_BUILDING = threading.RLock()
+
+
 def tokenizer_lock(tokenizer: Any) -> threading.RLock:
     """The one lock for this tokenizer, shared by every thread that uses it."""
     with _locks_guard:

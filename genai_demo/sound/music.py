@@ -16,6 +16,7 @@ import numpy as np
 
 from genai_demo.config import MAX_SEED, settings
 from genai_demo.engine.bundles import MusicModel
+from genai_demo.engine.threads import MODEL_BUILDING
 from genai_demo.sound.audio import TimedSound, as_mono_float, wav_bytes
 
 MIN_SECONDS = 0.5
@@ -128,7 +129,9 @@ def _grid_watcher(grid: TokenGrid, codebooks: int, on_step: Callable[[TokenGrid]
     every step.) If `on_step` raises, for example because the learner left the page, generation ends there.
     """
     import torch
-    from transformers import StoppingCriteria
+
+    with MODEL_BUILDING:  # transformers' lazy import is not thread-safe (engine/threads.py)
+        from transformers import StoppingCriteria
 
     class Watcher(StoppingCriteria):
         def __call__(self, input_ids: torch.LongTensor, scores: torch.FloatTensor,
@@ -146,7 +149,9 @@ def compose(bundle: MusicModel, request: MusicSettings, on_step: Callable[[Token
             on_wait: Callable[[int, float], None] | None = None) -> Music:
     """Generate a clip. `on_step(grid)` runs after every predicted step; runs take turns on the model."""
     import torch
-    from transformers import StoppingCriteriaList
+
+    with MODEL_BUILDING:
+        from transformers import StoppingCriteriaList
 
     request = check_music(request)
     grid = TokenGrid(bundle.codebooks, frames_for(bundle, request.seconds))

@@ -16,7 +16,7 @@ from typing import Any
 
 from genai_demo.config import DATA_DIR
 from genai_demo.engine.loader import config_window
-from genai_demo.engine.threads import tokenizer_lock
+from genai_demo.engine.threads import MODEL_BUILDING, tokenizer_lock
 
 EXAMPLES_FILE = DATA_DIR / "tokenizer_examples.json"
 _BYTE_FALLBACK = re.compile(r"<0x([0-9A-Fa-f]{2})>")
@@ -274,9 +274,10 @@ def context_window(tokenizer: Any, model_id: str | None = None) -> int | None:
 @lru_cache(maxsize=16)
 def _config_window(model_id: str) -> int | None:
     try:
-        from transformers import AutoConfig
+        with MODEL_BUILDING:  # transformers' lazy import is not thread-safe (engine/threads.py)
+            from transformers import AutoConfig
 
-        config = AutoConfig.from_pretrained(model_id, local_files_only=True)
+            config = AutoConfig.from_pretrained(model_id, local_files_only=True)
     except Exception:  # noqa: BLE001 - a missing config only means the window is unknown
         return None
     return config_window(config)

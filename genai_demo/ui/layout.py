@@ -110,7 +110,7 @@ def presenter_sized() -> None:
 
 
 def mark_navigation_run() -> None:
-    """app.py, just before it runs the page: this session's pages run inside the navigation."""
+    """app.py, just before it runs the page: this run of the session's page is inside the navigation."""
     st.session_state[_IN_NAVIGATION] = True
 
 
@@ -119,24 +119,34 @@ def run_through_navigation() -> None:
 
     Streamlit treats a `pages/` folder beside the entry script as an old-style multipage app until
     `st.navigation` has been called once in the process. A link such as /perceptron opened first after
-    a restart would run the page on its own: no grouped menu, no sidebar, no presenter mode. So would every
-    page that was open in a browser during the restart and reconnects on its own. A session whose page runs
-    without app.py having marked it switches the process to navigation mode and reruns once, which sends
-    the same page through app.py. That happens only on such a session's first run, which carries no button
-    click that a rerun would drop.
+    a restart would run the page on its own: no grouped menu, no sidebar, no presenter mode. So can a page
+    that was open in a browser during the restart and reconnects on its own. Switching the process to
+    navigation mode and rerunning sends the same page through app.py. The rerun happens only on a session's
+    first run, which carries no button click that a rerun would drop.
     """
-    if st.session_state.get(_IN_NAVIGATION):
-        return
-    st.session_state[_IN_NAVIGATION] = True  # one rerun at most, whatever Streamlit does
+    # Each case reruns at most once per session, whatever Streamlit does.
+    if _use_navigation_mode() and not st.session_state.get(_NAVIGATION_CHECKED):
+        st.session_state[_NAVIGATION_CHECKED] = True
+        st.rerun()
+    if not st.session_state.get(_IN_NAVIGATION) and not st.session_state.get(_UNMARKED_CHECKED):
+        st.session_state[_UNMARKED_CHECKED] = True
+        st.rerun()
+
+
+def _use_navigation_mode() -> bool:
+    """Switch the process out of old-style multipage mode; True when it was still in it."""
     try:
         from streamlit.runtime.pages_manager import PagesManager
     except ImportError:  # a Streamlit without this internal: nothing to correct
-        return
-    if hasattr(PagesManager, "uses_pages_directory"):
-        PagesManager.uses_pages_directory = False
-    st.rerun()
+        return False
+    if not getattr(PagesManager, "uses_pages_directory", False):
+        return False
+    PagesManager.uses_pages_directory = False
+    return True
 
 
+_NAVIGATION_CHECKED = "_navigation_checked"
+_UNMARKED_CHECKED = "_unmarked_checked"
 _IN_NAVIGATION = "_in_navigation"
 
 

@@ -3,6 +3,9 @@ the way the app loads them."""
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 import pytest
 
 from genai_demo.engine import kinds
@@ -36,3 +39,39 @@ def test_image_pipeline_and_embedder_load_through_the_shared_loader(tiny_sd_dir,
     assert pipeline.pipeline.safety_checker is None  # only public deployments keep it
     embedder = load_model(kinds.EMBED, str(minilm_dir))
     assert embedder.model.get_embedding_dimension() == 384
+
+
+_TWO_AT_ONCE = """
+import sys, threading
+from genai_demo.engine import kinds
+from genai_demo.engine.loader import load_model
+errors = []
+def load(kind, folder):
+    try:
+        load_model(kind, folder)
+    except Exception as error:
+        errors.append(repr(error)[:300])
+threads = [threading.Thread(target=load, args=(kinds.TEXT, sys.argv[1])),
+           threading.Thread(target=load, args=(kinds.CHAT, sys.argv[2]))]
+for thread in threads:
+    thread.start()
+for thread in threads:
+    thread.join()
+print(errors)
+"""
+
+
+def test_two_sessions_loading_two_models_at_once_in_a_fresh_process_both_succeed(tiny_gpt2_dir, tiny_chat_dir):
+    """Right after a restart, two learners open two model pages: transformers' first import and its loading
+    are not thread-safe ("cannot import name 'AutoModelForCausalLM'", "Cannot copy out of meta tensor" were
+    seen), so models are built one at a time. A fresh process, because this one has imported them already."""
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parents[2]
+    for _ in range(2):
+        result = subprocess.run([sys.executable, "-c", _TWO_AT_ONCE, str(tiny_gpt2_dir), str(tiny_chat_dir)],
+                                cwd=root, capture_output=True, text=True, timeout=300,
+                                env={**os.environ, "HF_HUB_OFFLINE": "1"})
+        assert result.returncode == 0, result.stderr[-2000:]
+        assert result.stdout.strip().splitlines()[-1] == "[]"
