@@ -4,6 +4,7 @@ settings, the guesses counted, the votes tallied. Plain functions over store ent
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from genai_demo.classroom.store import Entry
@@ -48,6 +49,19 @@ def same_settings(entries: list[Entry]) -> list[SameSettings]:
             found.append(SameSettings(names, {name: members[0].settings.get(name) for name in KNOBS},
                                       len({entry.text for entry in members}) == 1))
     return sorted(found, key=lambda group: -len(group.names))
+
+
+LOW_TEMPERATURE, HIGH_TEMPERATURE = 0.5, 1.0
+
+
+def repeats_by_temperature(texts: list[Entry], repeated_share: Callable[[str], float]) -> tuple[float, float] | None:
+    """The mean share of repeated words in the texts at LOW_TEMPERATURE or less, and at HIGH_TEMPERATURE or
+    more; None until the class has texts on both sides."""
+    low = [repeated_share(e.text) for e in texts if float(e.settings.get("temperature") or 0.0) <= LOW_TEMPERATURE]
+    high = [repeated_share(e.text) for e in texts if float(e.settings.get("temperature") or 0.0) >= HIGH_TEMPERATURE]
+    if not low or not high:
+        return None
+    return sum(low) / len(low), sum(high) / len(high)
 
 
 def guess_counts(entries: list[Entry]) -> list[tuple[str, int]]:

@@ -39,3 +39,14 @@ def test_votes_on_the_same_pair_in_either_order_are_tallied_together():
                                     vote("d", "short", "long", prompt="Other")])
     assert [(t.prompt, t.a, t.votes_a, t.b, t.votes_b) for t in tallies] == [
         ("Hi", "short", 2, "long", 1), ("Other", "short", 1, "long", 0)]
+
+
+def test_repeats_are_compared_below_and_above_the_middle_temperatures():
+    from genai_demo.text.variety import repeated_share
+
+    looping, varied = "the sea the sea the sea the sea", "a fisherman found a glowing shell"
+    texts = [_entry("a", looping, temperature=0.0), _entry("b", looping, temperature=0.4),
+             _entry("c", varied, temperature=1.2), _entry("d", "x", temperature=0.8)]
+    low, high = summaries.repeats_by_temperature(texts, repeated_share)
+    assert low == 0.75 and abs(high - 1 / 6) < 1e-9  # the 0.8 text is on neither side
+    assert summaries.repeats_by_temperature(texts[:2], repeated_share) is None

@@ -116,6 +116,25 @@ def _temperature_template() -> dict:
     )
 
 
+def _repeats_note(texts: list[Entry]) -> str:
+    """What the chart shows about this class's texts, in words: from the numbers, not from a textbook."""
+    explain = ("Low temperature picks the likeliest next word each time; high temperature also picks surprising "
+               "ones. Read the cards to see what that does to the story.")
+    trend = summaries.repeats_by_temperature(texts, repeated_share)
+    if trend is None:
+        return (f"{explain} With texts at temperature {summaries.LOW_TEMPERATURE:g} or less and at "
+                f"{summaries.HIGH_TEMPERATURE:g} or more, this line compares how much each repeats.")
+    low, high = trend
+    if high < low - 0.05:
+        verdict = "fewer repeats at high temperature"
+    elif high > low + 0.05:
+        verdict = "more repeats at high temperature"
+    else:
+        verdict = "about the same either way"
+    return (f"{explain} In this class, texts at temperature {summaries.LOW_TEMPERATURE:g} or less repeat {low:.0%} "
+            f"of their words, texts at {summaries.HIGH_TEMPERATURE:g} or more {high:.0%}: {verdict}.")
+
+
 def text_cards_html(texts: list[Entry]) -> str:
     """Every learner's text as a card, three to a row, in one HTML block (one element to redraw per refresh,
     not two per learner). Names and texts are escaped: shown exactly as sent, never run or rendered."""
@@ -156,15 +175,17 @@ def text_view(store: ClassStore, code: str) -> None:
         st.info("No texts yet: open **Text generation**, use the class prompt, pick a temperature, press Generate.")
         return
     show_chart(temperature_chart(texts), width="stretch")
-    st.caption("Low temperature: the likeliest word every time, so the text loops and repeats itself. High: "
-               "more surprising words, fewer repeats, and past about 1.5 less sense.")
+    st.caption(_repeats_note(texts))
     for group in summaries.same_settings(texts)[:3]:
         who = ", ".join(group.names[:4]) + (f" and {len(group.names) - 4} more" if len(group.names) > 4 else "")
         knobs = describe_knobs(group.knobs)
-        if group.identical:
+        if group.identical and knobs == "greedy":
+            st.markdown(f"{_GOOD} **{plain_markdown(who)}** picked greedily and wrote exactly the same text: greedy "
+                        "picking has no randomness, so the same prompt gives the same words every time.")
+        elif group.identical:
             st.markdown(f"{_GOOD} **{plain_markdown(who)}** used the same settings ({knobs}) and wrote exactly the "
-                        "same text: the seed fixes every random draw, so same prompt, knobs and seed give the "
-                        "same words, on any machine.")
+                        "same text: the seed fixes every random draw, so the same prompt, knobs and seed give the "
+                        "same words.")
         else:
             st.markdown(f"{_BAD} **{plain_markdown(who)}** used the same settings ({knobs}) but their texts "
                         "differ (a different model or length limit on their page).")

@@ -11,6 +11,7 @@ from genai_demo.config import settings
 from genai_demo.engine import kinds
 from genai_demo.engine.loader import load_model
 from genai_demo.text.guessing import guess_ids
+from genai_demo.text.variety import repeated_share
 from tests.conftest import run_page
 from tests.helpers import (
     CLASS_PROMPT,
@@ -52,6 +53,9 @@ def test_the_projector_shows_every_learners_latest_texts_and_the_temperature_cha
         assert html.escape(name) in cards and html.escape(text.strip()) in cards
     assert "2 learners · 2 texts" in shown_lines(at.caption)
     assert chart_count(at) == 1
+    low, high = (repeated_share(text.strip()) for text in written.values())  # greedy first, then 1.2
+    assert (f"temperature 0.5 or less repeat {low:.0%} of their words, texts at 1 or more {high:.0%}"
+            in shown_lines(at.caption))  # the chart's words follow the class's own texts
 
 
 def test_learners_with_the_same_settings_are_shown_to_write_the_same_text(app_env, class_env):
