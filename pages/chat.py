@@ -13,6 +13,7 @@ from genai_demo.text.instruct import cut_at_limit
 from genai_demo.text.tokens import piece_for_id
 from genai_demo.ui import loaders
 from genai_demo.ui.classroom import saved_work
+from genai_demo.ui.classroom.membership import learner_id
 from genai_demo.ui.layout import page_intro
 from genai_demo.ui.literal import exact_code, plain_markdown, whole_characters
 from genai_demo.ui.panels import input_notice
@@ -166,7 +167,7 @@ while pending:
         box.markdown(f"{label}:gray[:material/hourglass_top: Reading the conversation ({len(prompt.token_ids):,} "
                      "tokens)…]")
         text, written = "", []
-        for update in paced(chat.stream_reply(lm, prompt, sampling)):
+        for update in paced(chat.stream_reply(lm, prompt, sampling, owner=learner_id())):
             text, written = whole_characters(update.texts[0]), update.token_ids[0]
             box.markdown(f"{label}{queue_note(update)}" if update.waiting else f"{label}{plain_markdown(text)}▌")
         reply.content = text.strip() or "(the model ended its turn without writing anything)"

@@ -11,6 +11,7 @@ from genai_demo.text.generation import TokenConfidence, decode, generate, sample
 from genai_demo.text.instruct import cut_at_limit, ended_turn, has_chat_template, user_turn
 from genai_demo.ui import loaders
 from genai_demo.ui.classroom import sharing
+from genai_demo.ui.classroom.membership import learner_id
 from genai_demo.ui.layout import grid, page_intro
 from genai_demo.ui.literal import exact_code, plain_markdown, visible_piece, whole_characters
 from genai_demo.ui.panels import input_notice
@@ -204,7 +205,7 @@ def side_by_side(lm: TextModel, context: str) -> None:
             progress = st.progress(0.0, text="Starting…")
             boxes = _column_boxes(count)
         try:
-            for update in paced(generate(lm, context, knobs_per_column)):
+            for update in paced(generate(lm, context, knobs_per_column, owner=learner_id())):
                 if update.waiting:
                     read = update.prompt_read
                     progress.progress(0.0 if read is None else read / max(1, len(update.prompt.ids)),

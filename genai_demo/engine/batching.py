@@ -48,6 +48,9 @@ POLL_S = 0.5  # how often a waiting session wakes up to show that it is still th
 # first token, so it gives the same numbers whoever else is writing (and the next-token view reads the
 # same chunks, so what it shows is what writing draws from).
 PREFILL_CHUNK = 256
+# One owner (a learner, with all their tabs) holds at most this share of a batch's rows, so a newcomer always
+# finds room at the next step instead of waiting behind someone's six tabs of the longest texts.
+OWNER_SHARE = 0.5
 
 
 _running_engines: weakref.WeakSet[TextEngine] = weakref.WeakSet()
@@ -112,8 +115,9 @@ class Job:
     """A session's request: its rows are written together, each with its own knobs and seed."""
 
     def __init__(self, engine: TextEngine, prompt_ids: Sequence[int], columns: Sequence[SamplingSettings],
-                 max_new_tokens: Sequence[int]) -> None:
+                 max_new_tokens: Sequence[int], owner: str | None = None) -> None:
         self.engine = engine
+        self.owner: object = owner if owner is not None else object()  # none given: an owner of its own
         self.prompt_ids = [int(i) for i in prompt_ids]
         self.rows = [_Row(self, knobs, int(n)) for knobs, n in zip(columns, max_new_tokens)]
         self.error: BaseException | None = None
@@ -210,13 +214,17 @@ class TextEngine:
     # --- what sessions call -------------------------------------------------------------------
 
     def submit(self, prompt_ids: Sequence[int], columns: Sequence[SamplingSettings],
-               max_new_tokens: Sequence[int]) -> Job:
-        """Queue a job (one row per column); read its progress with `job.updates()`."""
+               max_new_tokens: Sequence[int], owner: str | None = None) -> Job:
+        """Queue a job (one row per column); read its progress with `job.updates()`.
+
+        `owner` is who asks (a learner, in every tab of their browser): places in the batch go round the
+        owners, not first come first served by job, and one owner holds at most OWNER_SHARE of the batch, so
+        a visitor with six tabs on the longest setting leaves room for the next learner."""
         if not prompt_ids:
             raise ValueError("A job needs at least one prompt token.")
         if not columns or len(columns) != len(max_new_tokens):
             raise ValueError("A job needs one max_new_tokens per column.")
-        job = Job(self, prompt_ids, columns, max_new_tokens)
+        job = Job(self, prompt_ids, columns, max_new_tokens, owner)
         with self._cond:
             self._waiting.append(job)
             self._ensure_worker()
@@ -329,6 +337,35 @@ class TextEngine:
             self._worker.start()
             _running_engines.add(self)
 
+    def _rows_held(self) -> dict[object, int]:
+        """Rows in the batch (running, joining or reading their prompt) per owner."""
+        held: dict[object, int] = {}
+        reading = self._reading.rows if self._reading is not None else []
+        for row in [*self._active, *self._joining, *reading]:
+            if not row.finished:
+                held[row.job.owner] = held.get(row.job.owner, 0) + 1
+        return held
+
+    def _fair_order(self) -> list[Job]:
+        """The waiting jobs in the order they get places: round the owners, the owner holding the fewest rows
+        first (a job's rows count once it would start), each owner's own jobs first come first served."""
+        held = self._rows_held()
+        queues: dict[object, deque[Job]] = {}
+        for job in self._waiting:
+            queues.setdefault(job.owner, deque()).append(job)
+        order: list[Job] = []
+        while queues:
+            owner = min(queues, key=lambda o: (held.get(o, 0), self._waiting.index(queues[o][0])))
+            job = queues[owner].popleft()
+            order.append(job)
+            held[owner] = held.get(owner, 0) + len(job.rows)
+            if not queues[owner]:
+                del queues[owner]
+        return order
+
+    def _owner_cap(self) -> int:
+        return max(1, int(self.max_batch * OWNER_SHARE))
+
     def _state(self, job: Job) -> JobState:
         tokens = [list(row.written) for row in job.rows]
         finished = [row.finished for row in job.rows]
@@ -337,7 +374,7 @@ class TextEngine:
         if job.running or job.cancelled:
             return JobState(tokens, finished, None, None, job.cancelled)
         ahead = 0
-        for other in self._waiting:
+        for other in self._fair_order():
             if other is job:
                 break
             ahead += len(other.rows)
@@ -351,7 +388,7 @@ class TextEngine:
         busy = [row.remaining for row in self._active] + [row.max_new_tokens for row in self._joining + reading]
         free_at = busy + [0] * max(0, self.max_batch - len(busy))  # steps until each place in the batch frees
         heapq.heapify(free_at)
-        for other in self._waiting:
+        for other in self._fair_order():
             taken = [heapq.heappop(free_at) for _ in other.rows if free_at]
             start = max(taken, default=0)  # a job starts whole, once enough places are free
             if other is job:
@@ -417,22 +454,28 @@ class TextEngine:
                     self._waiting.remove(job)
 
     def _admit(self) -> None:
-        """Read one more chunk of a long prompt, then prefill waiting jobs, first come first served, while the
-        batch has room. One long prompt is read at a time; short ones behind it start meanwhile."""
+        """Read one more chunk of a long prompt, then prefill waiting jobs while the batch has room, in fair
+        order (round the owners). One long prompt is read at a time; short ones behind it start meanwhile."""
         if self._reading is not None:
             self._guarded(self._reading, self._read_chunk)
         while True:
             with self._cond:
-                if not self._waiting:
+                held = self._rows_held()
+                # An owner who holds its share of the batch starts no more jobs (a job of its own, bigger than the
+                # share, still starts when the owner holds nothing): the rest stays free for other learners.
+                order = self._fair_order()
+                within = [j for j in order if held.get(j.owner, 0) == 0
+                          or held.get(j.owner, 0) + len(j.rows) <= self._owner_cap()]
+                if not within:
                     return
-                job = self._waiting[0]
+                job = within[0]
                 reserved = len(self._active) + (len(self._reading.rows) if self._reading is not None else 0)
                 if reserved and reserved + len(job.rows) > self.max_batch:
-                    return  # the first in line waits for room; nobody overtakes it
+                    return  # the first in fair order waits for room; nobody overtakes it
                 long = len(job.prompt_ids) > PREFILL_CHUNK
                 if long and self._reading is not None:
                     return  # it waits for the long prompt being read; so does everyone behind it
-                self._waiting.popleft()
+                self._waiting.remove(job)
                 job.running = True
                 if long:
                     self._reading = job

@@ -69,11 +69,11 @@ class TextModel(SharedTokenizer):
 
     def generate(self, prompt_ids: Sequence[int], columns: Sequence["SamplingSettings"],
                  max_new_tokens: Sequence[int], prompt: str | None = None,
-                 messages: list[dict[str, str]] | None = None) -> Iterator[Written]:
+                 messages: list[dict[str, str]] | None = None, owner: str | None = None) -> Iterator[Written]:
         """Every column's text as the engine writes it after `prompt_ids` (`prompt` and `messages` are not needed).
 
         The job is submitted on the first read: an iterator nobody reads leaves no work behind."""
-        job = self.engine.submit(prompt_ids, columns, max_new_tokens)
+        job = self.engine.submit(prompt_ids, columns, max_new_tokens, owner)
         end = self.end_ids
         for state in job.updates():
             with self.lock:

@@ -68,7 +68,7 @@ class RemoteTextModel(SharedTokenizer):
 
     def generate(self, prompt_ids: Sequence[int], columns: Sequence["SamplingSettings"],
                  max_new_tokens: Sequence[int], prompt: str | None = None,
-                 messages: list[dict[str, str]] | None = None) -> Iterator[Written]:
+                 messages: list[dict[str, str]] | None = None, owner: str | None = None) -> Iterator[Written]:
         """Every column's text as the server streams it (see `stream_columns`): sent `messages`, else `prompt`,
         else the text of `prompt_ids`. The ids beside each text are that text in the served model's tokenizer."""
         if messages is None and prompt is None:

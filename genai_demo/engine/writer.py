@@ -60,11 +60,12 @@ class TextWriter(Protocol):
 
     def generate(self, prompt_ids: Sequence[int], columns: Sequence["SamplingSettings"],
                  max_new_tokens: Sequence[int], prompt: str | None = None,
-                 messages: list[dict[str, str]] | None = None) -> Iterator[Written]:
+                 messages: list[dict[str, str]] | None = None, owner: str | None = None) -> Iterator[Written]:
         """Every column's text as it is written after `prompt_ids`, one column per SamplingSettings.
 
         A server is sent `messages` (it applies the chat template) or else `prompt` (the text of
-        `prompt_ids`); a local model reads `prompt_ids`. Closing the iterator stops the work."""
+        `prompt_ids`); a local model reads `prompt_ids`. `owner` (a learner) gets a fair share of a local
+        model's batch. Closing the iterator stops the work."""
 
 
 @lru_cache(maxsize=1)

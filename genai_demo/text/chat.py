@@ -106,14 +106,15 @@ def build_prompt(lm: "TextWriter", system_prompt: str, history: Sequence[dict[st
         dropped += cut
 
 
-def stream_reply(lm: "TextWriter", prompt: ChatPrompt, sampling: SamplingSettings) -> Iterator["GenerationUpdate"]:
+def stream_reply(lm: "TextWriter", prompt: ChatPrompt, sampling: SamplingSettings,
+                 owner: str | None = None) -> Iterator["GenerationUpdate"]:
     """The assistant's reply as it grows (`update.texts[0]`), or its place in line while it waits.
 
     Feeds exactly `prompt.token_ids` (a serving engine gets `prompt.messages` and renders the same
     template from the same tokenizer files)."""
     from genai_demo.text.generation import generate_reply
 
-    for update in generate_reply(lm, prompt.text, prompt.messages, sampling):
+    for update in generate_reply(lm, prompt.text, prompt.messages, sampling, owner):
         if update.prompt.ids != prompt.token_ids:
             raise RuntimeError("The tokens fed to the model differ from the ones shown; refusing to go on.")
         yield update

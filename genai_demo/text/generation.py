@@ -282,7 +282,8 @@ def sample_next_token(lm: TextModel, text: str, sampling: SamplingSettings, extr
 # --- batched generation -------------------------------------------------------------------------
 
 
-def generate(lm: TextWriter, prompt: str, columns: Sequence[SamplingSettings]) -> Iterator[GenerationUpdate]:
+def generate(lm: TextWriter, prompt: str, columns: Sequence[SamplingSettings],
+             owner: str | None = None) -> Iterator[GenerationUpdate]:
     """Continue `prompt` once per column, streaming every column's text as its tokens arrive.
 
     The columns join the model's engine, where they decode in one batch with every other session's
@@ -291,26 +292,27 @@ def generate(lm: TextWriter, prompt: str, columns: Sequence[SamplingSettings]) -
     column stops at an end-of-text token or at its max_new_tokens. While the engine's batch is full
     the updates say how many rows are ahead in line. Closing the iterator early cancels the work.
     Raises ValueError for an empty prompt or absurd settings (before any work is done). On a serving
-    engine each column is its own streamed request with its knobs and seed.
+    engine each column is its own streamed request with its knobs and seed. `owner` is the learner who
+    asks: the engine shares its batch fairly between learners, not between jobs.
     """
     prepared = prepare_prompt(lm, prompt, columns)
     # A server is sent the prompt itself, or (once it was cut) the text of the ids that were kept.
-    return _updates(lm, prepared, list(columns), prompt=None if prepared.truncated else prompt)
+    return _updates(lm, prepared, list(columns), prompt=None if prepared.truncated else prompt, owner=owner)
 
 
 def generate_reply(lm: TextWriter, prompt_text: str, messages: list[dict[str, str]],
-                   sampling: SamplingSettings) -> Iterator[GenerationUpdate]:
+                   sampling: SamplingSettings, owner: str | None = None) -> Iterator[GenerationUpdate]:
     """A chat model's reply to `messages`, whose chat template gives `prompt_text`, as it grows.
 
     Inside the app the model continues `prompt_text`; a serving engine is sent the messages and applies
     the same template (from the same tokenizer files) itself."""
-    return _updates(lm, prepare_prompt(lm, prompt_text, [sampling]), [sampling], messages=messages)
+    return _updates(lm, prepare_prompt(lm, prompt_text, [sampling]), [sampling], messages=messages, owner=owner)
 
 
 def _updates(lm: TextWriter, prepared: PreparedPrompt, columns: list[SamplingSettings], prompt: str | None = None,
-             messages: list[dict[str, str]] | None = None) -> Iterator[GenerationUpdate]:
+             messages: list[dict[str, str]] | None = None, owner: str | None = None) -> Iterator[GenerationUpdate]:
     # Closing this iterator closes the writer's, which stops the work.
-    for part in lm.generate(prepared.ids, columns, prepared.max_new_tokens, prompt, messages):
+    for part in lm.generate(prepared.ids, columns, prepared.max_new_tokens, prompt, messages, owner):
         for notice in part.notices:  # e.g. the knobs a server ignores, said once
             if notice not in prepared.notices:
                 prepared.notices.append(notice)

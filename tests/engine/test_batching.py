@@ -112,6 +112,52 @@ def test_a_waiting_learner_sees_their_place_in_line(lm):
     assert list(second.updates())[-1].done and list(third.updates())[-1].done
 
 
+def _while_busy(engine: TextEngine, arrive) -> None:
+    """Everyone `arrive()` submits comes while the engine is busy, before any place in its batch is given."""
+    hold = threading.Event()
+    busy = threading.Thread(target=engine.run, args=(lambda model: hold.wait(10),))
+    busy.start()
+    while not engine.busy():
+        hold.wait(0.01)
+    arrive()
+    hold.set()
+    busy.join()
+
+
+def test_places_go_round_the_learners_and_one_learner_holds_at_most_half_the_batch(lm):
+    """A visitor with six tabs on a long setting, then a newcomer: the newcomer starts at the next step."""
+    engine = TextEngine(lm.model, frozenset(), max_batch=4)
+    ids = lm.tokenizer(PROMPTS[5])["input_ids"]
+    jobs: dict[str, list] = {}
+
+    def arrive() -> None:
+        jobs["tabs"] = [engine.submit(ids, [sampled(i, tokens=400)], [400], owner="visitor") for i in range(6)]
+        jobs["newcomer"] = [engine.submit(ids, [sampled(9, tokens=5)], [5], owner="newcomer")]
+        assert jobs["newcomer"][0].state().rows_ahead == 1  # behind the visitor's first tab only, not all six
+
+    _while_busy(engine, arrive)
+    tabs, [newcomer] = jobs["tabs"], jobs["newcomer"]
+    assert list(newcomer.updates())[-1].done
+    assert [tab.running for tab in tabs] == [True, True, False, False, False, False]  # 2 of the 4 places
+    waiting = tabs[2].state()
+    assert waiting.rows_ahead == 0 and waiting.expected_wait_s > 0  # the visitor's next tab is told its place
+    for tab in tabs:
+        tab.cancel()
+
+
+def test_without_owners_the_line_is_first_come_first_served(lm):
+    engine = TextEngine(lm.model, frozenset(), max_batch=2)
+    ids = lm.tokenizer(PROMPTS[6])["input_ids"]
+    jobs: list = []
+
+    def arrive() -> None:
+        jobs.extend(engine.submit(ids, [sampled(i, tokens=3)], [3]) for i in range(4))
+        assert [job.state().rows_ahead for job in jobs] == [0, 1, 2, 3]
+
+    _while_busy(engine, arrive)
+    assert all(list(job.updates())[-1].done for job in jobs)
+
+
 # --- a long prompt: read a chunk at a time between the others' steps; the wait told as it changes ------
 
 LONG_PROMPT = "The lighthouse keeper counted ships at dawn and wrote their names down. " * 60  # ~900 tokens

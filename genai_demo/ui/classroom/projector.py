@@ -75,9 +75,13 @@ def fresh_info(store: ClassStore, code: str) -> ClassInfo | None:
     return info
 
 
-def _entries(store: ClassStore, code: str, kinds: tuple[str, ...]) -> list[Entry] | None:
+def _class_and_entries(store: ClassStore, code: str, kinds: tuple[str, ...]) -> tuple[ClassInfo, list[Entry]] | None:
+    """What a live view shows: the class now and its visible entries of `kinds`; None, said why, if it cannot."""
+    info = fresh_info(store, code)
+    if info is None:
+        return None
     try:
-        return store.entries(code, kinds)
+        return info, store.entries(code, kinds)
     except ClassError as error:
         st.warning(str(error), icon=":material/database_off:")
         return None
@@ -158,10 +162,10 @@ _CARDS_STYLE = f"""<style>
 @st.fragment(run_every=REFRESH_S)
 def text_view(store: ClassStore, code: str) -> None:
     """The class prompt, the temperature chart, learners with the same settings, and every learner's texts."""
-    info = fresh_info(store, code)
-    entries = _entries(store, code, ("text",)) if info else None
-    if info is None or entries is None:
+    found = _class_and_entries(store, code, ("text",))
+    if found is None:
         return
+    info, entries = found
     if not info.text_prompt:
         st.info("The teacher has not set a prompt yet. When they do, open **Text generation**, pick your own "
                 "temperature and press Generate: your texts appear here.", icon=":material/hourglass_top:")
@@ -218,10 +222,10 @@ def guess_box(store: ClassStore, info: ClassInfo, member: Member) -> None:
 @st.fragment(run_every=REFRESH_S)
 def guess_view(store: ClassStore, code: str) -> None:
     """The guessing prompt and the class's guesses; once the round is closed, the model's own answer beside them."""
-    info = fresh_info(store, code)
-    entries = _entries(store, code, ("guess",)) if info else None
-    if info is None or entries is None:
+    found = _class_and_entries(store, code, ("guess",))
+    if found is None:
         return
+    info, entries = found
     if not info.guess_prompt:
         st.info("The teacher has not set a guessing prompt yet.", icon=":material/hourglass_top:")
         return
@@ -286,10 +290,10 @@ def _top_chart(pieces: list[str], probs: list[float]) -> alt.Chart:
 @st.fragment(run_every=REFRESH_S)
 def feedback_view(store: ClassStore, code: str) -> None:
     """The live tally of the class's votes, and what training on them did to the model."""
-    info = fresh_info(store, code)
-    votes = _entries(store, code, ("vote",)) if info else None
-    if info is None or votes is None:
+    found = _class_and_entries(store, code, ("vote",))
+    if found is None:
         return
+    info, votes = found
     tallies = summaries.vote_tally(votes)
     cells = st.columns(3)
     cells[0].metric("Votes", len(votes))
@@ -342,10 +346,10 @@ def _entry_data(_store: ClassStore, url: str, code: str, entry_id: int) -> bytes
 @st.fragment(run_every=2 * REFRESH_S)
 def gallery_view(store: ClassStore, code: str) -> None:
     """Pictures and clips the class sent, newest first, each with its settings and a link that makes it again."""
-    info = fresh_info(store, code)
-    items = _entries(store, code, ("picture", "sound")) if info else None
-    if info is None or items is None:
+    found = _class_and_entries(store, code, ("picture", "sound"))
+    if found is None:
         return
+    info, items = found
     st.caption(f"Gallery {round_status(info, 'gallery')}: press **Send to the class gallery** under a picture on "
                "Image generation, or under a clip on Text to speech or Text to music.")
     if not items:
