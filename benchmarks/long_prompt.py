@@ -79,6 +79,8 @@ def main() -> None:
     parser.add_argument("--writers", type=int, default=4)
     parser.add_argument("--paste-tokens", type=int, default=4000)
     parser.add_argument("--quick", action="store_true", help="2 writers, a 1,000-token paste")
+    parser.add_argument("--chunks", type=int, nargs="+", default=None,
+                        help="chunk sizes to compare (default: the app's PREFILL_CHUNK)")
     args = parser.parse_args()
     writers, paste_tokens = (2, 1000) if args.quick else (args.writers, args.paste_tokens)
 
@@ -92,9 +94,10 @@ def main() -> None:
     lm = load_model(kinds.TEXT, str(folder))
     chunk = batching.PREFILL_CHUNK
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads; real SmolLM2-135M-Instruct, "
-          f"{lm.dtype}; {writers} writers, a {paste_tokens:,}-token paste, chunks of {chunk} tokens")
-    results = {"one piece (before)": run(lm, writers, paste_tokens, 10**9),
-               f"chunks of {chunk} (the app)": run(lm, writers, paste_tokens, chunk)}
+          f"{lm.dtype}; {writers} writers, a {paste_tokens:,}-token paste, the app reads chunks of {chunk} tokens")
+    results = {"one piece (before)": run(lm, writers, paste_tokens, 10**9)}
+    for size in args.chunks or [chunk]:
+        results[f"chunks of {size}" + (" (the app)" if size == chunk else "")] = run(lm, writers, paste_tokens, size)
     print("\n| prompt read in | writers' step (median) | writers' longest gap | longest gap ÷ step | paste to done |")
     print("| --- | --- | --- | --- | --- |")
     for name, r in results.items():
