@@ -474,9 +474,14 @@ def entries_csv(entries_: list[Entry]) -> str:
     writer = csv.writer(out)
     writer.writerow(["id", "time", "name", "page", "kind", "text", "settings", "hidden"])
     for entry in entries_:
-        writer.writerow([entry.id, _iso(entry.created), entry.name, entry.page, entry.kind, entry.text,
-                         json.dumps(entry.settings, ensure_ascii=False), entry.hidden])
+        writer.writerow([entry.id, _iso(entry.created), _cell(entry.name), entry.page, entry.kind, _cell(entry.text),
+                         _cell(json.dumps(entry.settings, ensure_ascii=False)), entry.hidden])
     return out.getvalue()
+
+
+def _cell(text: str) -> str:
+    """A learner's text as a spreadsheet shows it, not as a formula it runs ('=HYPERLINK(...)' stays text)."""
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
 def _make_engine(url: str) -> Engine:

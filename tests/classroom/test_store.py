@@ -254,3 +254,18 @@ def test_the_teacher_key_is_stored_only_as_a_hash(tmp_path):
     store.close()
     assert made.teacher_key.encode() not in (tmp_path / "class.db").read_bytes()
     assert codes.hash_key(made.teacher_key).encode() in (tmp_path / "class.db").read_bytes()
+
+
+def test_the_csv_export_keeps_a_learners_formula_as_text(store):
+    import csv
+    import io
+
+    from genai_demo.classroom.store import entries_csv
+
+    made, _ = _class_with_prompt(store)
+    learner = _learner()
+    store.join(made.code, learner, name="=cmd|' /C calc'!A0")
+    store.submit(made.code, learner, "text_generation", "text",
+                 [('=HYPERLINK("http://evil","click")', {"prompt": "Once upon a time", **KNOBS})])
+    [row] = list(csv.DictReader(io.StringIO(entries_csv(store.entries(made.code)))))
+    assert row["text"] == '\'=HYPERLINK("http://evil","click")' and row["name"].startswith("'=")
