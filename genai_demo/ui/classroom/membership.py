@@ -84,8 +84,9 @@ def class_sidebar() -> None:
         if store is None:
             return
         try:
+            # One query a run for a learner already in the class (a class's members go with it).
             member = store.member(code, learner_id()) if teacher_key is None else None
-            if member is None or store.get_class(code) is None:
+            if member is None:
                 member = store.join(code, learner_id(), teacher_key=teacher_key)
         except ClassError as error:
             member = None
