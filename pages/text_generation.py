@@ -5,19 +5,28 @@ from __future__ import annotations
 import streamlit as st
 
 from genai_demo.config import display_name, settings
-from genai_demo.engine.bundles import TextModel
+from genai_demo.engine.errors import ModelUnavailable
 from genai_demo.engine.sampling import SamplingSettings
-from genai_demo.text.generation import TokenConfidence, decode, generate, sample_next_token, token_confidences
+from genai_demo.engine.writer import TextWriter
+from genai_demo.text.generation import (
+    TokenConfidence,
+    decode,
+    generate,
+    sample_next_token,
+    token_confidences,
+    written_confidences,
+)
 from genai_demo.text.instruct import cut_at_limit, ended_turn, has_chat_template, user_turn
 from genai_demo.ui import loaders
 from genai_demo.ui.classroom import sharing
 from genai_demo.ui.classroom.membership import learner_id
 from genai_demo.ui.layout import grid, page_intro
 from genai_demo.ui.literal import exact_code, plain_markdown, visible_piece, whole_characters
-from genai_demo.ui.panels import input_notice
+from genai_demo.ui.panels import input_notice, model_unavailable_panel
 from genai_demo.ui.text.model_output import (
     confidence_view,
     continuation_html,
+    listed_note,
     next_token_view,
     numbers_missing_notice,
     paced,
@@ -164,17 +173,18 @@ def _column_knobs(index: int, seed: int, max_new_tokens: int) -> SamplingSetting
                             max_new_tokens=max_new_tokens, seed=seed)
 
 
-def _confidences(lm: TextModel, result: Generation) -> None:
+def _confidences(lm: TextWriter, result: Generation) -> None:
     with st.expander("Confidence view: how sure was the model of each token?", expanded=False):
         which = st.selectbox("Column", range(len(result.texts)), key=page.key("confidence_column"),
                              format_func=lambda i: f"Column {i + 1} ({_describe(result.knobs[i])})")
         ids = [i for i in result.ids[which] if i not in lm.end_ids]
-        if numbers_missing_notice(lm, st):  # a serving engine sends text, not the model's probabilities
+        if numbers_missing_notice(lm, st):  # a serving engine that sends text, not the model's probabilities
             return
         if ids:
             scored = result.confidences  # scored once per column and result
-            if which not in scored:
-                scored[which] = token_confidences(lm, result.context, "", continuation_ids=ids)
+            if which not in scored:  # a server scored each token as it wrote; a model here scores them now
+                scored[which] = (written_confidences(lm, result.scores[which]) if result.scores else
+                                 token_confidences(lm, result.context, "", continuation_ids=ids))
             confidence_view(scored[which], key=page.key("confidence_token"))
         else:
             st.info("This column ended at once with the end token.")
@@ -183,7 +193,7 @@ def _confidences(lm: TextModel, result: Generation) -> None:
 
 
 @st.fragment
-def side_by_side(lm: TextModel, context: str) -> None:
+def side_by_side(lm: TextWriter, context: str) -> None:
     shared = st.columns([3, 2, 2], vertical_alignment="bottom")
     with shared[0]:
         max_new_tokens = page.slider("Max new tokens", "max_new_tokens", 1, limits.max_new_tokens,
@@ -215,7 +225,7 @@ def side_by_side(lm: TextModel, context: str) -> None:
                         box.info(queue_note(update))
                     continue
                 result = Generation(prompt, context, knobs_per_column, update.texts, update.token_ids, update.finished,
-                                    update.prompt.notices)
+                                    update.prompt.notices, update.scores)
                 state.result = result  # kept even if the learner leaves mid-run
                 written = sum(len(ids) for ids in update.token_ids)
                 planned = sum(update.prompt.max_new_tokens)
@@ -275,16 +285,18 @@ def _knob_row(prefix: str) -> SamplingSettings:
 
 
 def _metrics(dist) -> None:
+    of = "the whole vocabulary" if dist.listed is None else f"the {dist.listed} candidates the server listed"
     cells = st.columns(3)
     cells[0].metric("Entropy after knobs", f"{dist.entropy_bits:.2f} bits",
-                    help=f"The model's own distribution: {dist.model_entropy_bits:.2f} bits. "
+                    help=f"Of {of}. The model's own distribution: {dist.model_entropy_bits:.2f} bits"
+                         f"{'' if dist.listed is None else ' or more'}. "
                          "0 bits = one certain token; each extra bit doubles the uncertainty.")
     cells[1].metric("Probability mass kept", f"{dist.kept_mass:.1%}")
-    cells[2].metric("Tokens kept", f"{dist.kept_count:,}", help="Of the whole vocabulary.")
+    cells[2].metric("Tokens kept", f"{dist.kept_count:,}", help=f"Of {of}.")
 
 
 @st.fragment
-def next_token_tab(lm: TextModel, context: str) -> None:
+def next_token_tab(lm: TextWriter, context: str) -> None:
     st.markdown("The model's guess for the **next token** after your prompt. Move the knobs: light bars are "
                 "the model's own probabilities, dark bars what is left to sample from, grey bars are cut off.")
     knobs = _knob_row("view_")
@@ -305,13 +317,15 @@ def next_token_tab(lm: TextModel, context: str) -> None:
                      "only its last tokens were read.")
     _metrics(dist)
     probability_chart(dist)
+    if note := listed_note(dist):
+        st.caption(note)
 
 
 # --- step by step -------------------------------------------------------------------------------
 
 
 @st.fragment
-def step_tab(lm: TextModel, context: str) -> None:
+def step_tab(lm: TextWriter, context: str) -> None:
     st.markdown("Build the continuation yourself, one token at a time: click a candidate, or let the "
                 "computer pick (**sample** draws with the knobs, **greedy** takes the top one).")
     if state.steps_context != context:
@@ -325,15 +339,14 @@ def step_tab(lm: TextModel, context: str) -> None:
     alternatives = list(zip(dist.pieces, dist.probs))[:5]
 
     def choose(token_id: int) -> None:
-        if token_id in dist.token_ids:
-            index = dist.token_ids.index(token_id)
-            steps.append(TokenConfidence(dist.pieces[index], token_id, dist.probs[index], alternatives))
-        else:  # sampled outside the top eight: ask the model for its probability
-            scored = token_confidences(lm, context, "", continuation_ids=chosen_ids + [token_id])[-1]
-            steps.append(TokenConfidence(scored.piece, token_id, scored.prob, alternatives))
+        index = dist.token_ids.index(token_id)
+        steps.append(TokenConfidence(dist.pieces[index], token_id, dist.probs[index], alternatives))
 
-    def sample() -> None:
-        choose(sample_next_token(lm, context, knobs, extra_ids=chosen_ids))
+    def sample() -> None:  # drawn where the model runs, with the knobs and the seed (on a server, by the server)
+        try:
+            steps.append(sample_next_token(lm, context, knobs, extra_ids=chosen_ids))
+        except ModelUnavailable as error:
+            state.step_error = error
 
     # Buttons act in callbacks, before the fragment runs again, so the new token shows at once.
     ended = ended_turn(lm, chosen_ids)
@@ -355,6 +368,9 @@ def step_tab(lm: TextModel, context: str) -> None:
     actions[3].button("Clear", key=page.key("clear"), icon=":material/delete:", disabled=not steps,
                       width="stretch", on_click=steps.clear)
 
+    if state.step_error is not None:
+        model_unavailable_panel(state.step_error)
+        state.step_error = None
     if steps:
         last = steps[-1]
         st.markdown(f"Last pick: **{plain_markdown(visible_piece(last.piece))}** (id {last.token_id}), which the "

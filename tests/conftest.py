@@ -126,6 +126,30 @@ def postgres_server():
     server.stop()
 
 
+@pytest.fixture(scope="session")
+def llama_binaries() -> Path:
+    """llama.cpp's llama-server and llama-quantize, built by tools/build_llama_server.sh (skipped where they were
+    not built, unless TEST_REQUIRE_LLAMA_SERVER=1, as .ci/run sets: there a missing build fails)."""
+    from tests.llama_server import llama_binaries as find
+
+    binaries = find()
+    if binaries is None:
+        if os.environ.get("TEST_REQUIRE_LLAMA_SERVER") == "1":
+            pytest.fail("llama-server is required (TEST_REQUIRE_LLAMA_SERVER=1) but not built")
+        pytest.skip("llama-server is not built (run tools/build_llama_server.sh)")
+    return binaries
+
+
+@pytest.fixture(scope="session")
+def llama_server_url(llama_binaries: Path, model_dir: Path, tmp_path_factory: pytest.TempPathFactory):
+    """llama.cpp's server on the real SmolLM2 in F32 (the very weights `smollm2` holds), for the whole run."""
+    from tests.llama_server import llama_server, smollm2_as
+
+    gguf = smollm2_as("F32", model_dir, llama_binaries)
+    with llama_server(llama_binaries, gguf, tmp_path_factory.mktemp("llama") / "server.log") as url:
+        yield url
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
 def class_db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     """A fresh, empty class database: SQLite in a temporary folder, and the same tests on a real PostgreSQL."""

@@ -145,3 +145,18 @@ def generate_on_class_prompt(code: str, temperature: float, seed: int = 0, learn
 
 
 CLASS_PROMPT = "Once upon a time, in a small village by the sea,"
+
+
+# --- a text server ----------------------------------------------------------------------------------
+
+
+def point_at_server(monkeypatch, url: str, model: str, key: str = "") -> None:
+    """Make the app write through the OpenAI-compatible server at `url`, serving `model` (whose tokenizer is
+    here), as GENAI_TEXT_SERVER would; settings and cached models are forgotten so it takes effect."""
+    from tests.conftest import reset_app_state
+
+    monkeypatch.setenv("GENAI_TEXT_SERVER", url)
+    monkeypatch.setenv("GENAI_TEXT_SERVER_MODEL", model)
+    if key:
+        monkeypatch.setenv("GENAI_TEXT_SERVER_API_KEY", key)
+    reset_app_state()

@@ -63,6 +63,11 @@ class TextModel(SharedTokenizer):
         """The weights are here: every probability can be shown."""
         return True
 
+    @property
+    def has_scores(self) -> bool:
+        """Every next-token probability is here."""
+        return True
+
     def describe(self) -> str:
         """The number format and device, for a caption ("in float32 on CPU")."""
         return f"in {str(self.dtype).removeprefix('torch.')} on {self.device.upper()}"

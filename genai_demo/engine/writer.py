@@ -2,7 +2,8 @@
 
 A `TextWriter` tokenizes, decodes and streams its columns' text itself, taking its tokenizer's lock inside
 each method, so pages and topic modules never hold a lock by hand. `has_weights` says whether the model's
-numbers (probabilities, attention, training) are here; `describe()` says where and how it runs.
+numbers (attention, training) are here, `has_scores` whether its next-token probabilities can be shown (a
+serving engine may send its top candidates); `describe()` says where and how it runs.
 """
 
 from __future__ import annotations
@@ -18,6 +19,16 @@ if TYPE_CHECKING:
 
 
 @dataclass
+class ScoredToken:
+    """A token a model wrote or could write next, with its log-probability (the model's own: temperature 1,
+    nothing cut) and the most likely candidates at that position, most likely first."""
+
+    token_id: int
+    logprob: float
+    candidates: list[tuple[int, float]]  # (token id, log-probability)
+
+
+@dataclass
 class Written:
     """Every column's text so far, or the job's place in line while it waits for room in a batch."""
 
@@ -28,6 +39,7 @@ class Written:
     expected_wait_s: float | None = None
     notices: tuple[str, ...] = ()  # e.g. knobs the server ignored
     prompt_read: int | None = None  # while a long prompt is read chunk by chunk: its tokens read so far
+    scores: list[list[ScoredToken]] | None = None  # per column, when a server sent each token's score with it
 
 
 @runtime_checkable
@@ -44,7 +56,11 @@ class TextWriter(Protocol):
 
     @property
     def has_weights(self) -> bool:
-        """Whether the weights are here, so the model's probabilities can be shown."""
+        """Whether the weights are here (attention, training, any position's probabilities)."""
+
+    @property
+    def has_scores(self) -> bool:
+        """Whether the next-token probabilities can be shown: the weights are here, or the server sends them."""
 
     def describe(self) -> str:
         """Where and how the model runs, as a phrase for a caption ("in float32 on CPU")."""

@@ -4,19 +4,22 @@ generation with per-column sampling knobs, and the probability the model gave ea
 Writing works with any `TextWriter` (GPT-2, a fine-tuned copy, a chat model, or a model on a serving
 engine, GENAI_TEXT_SERVER), streamed in the same `GenerationUpdate`s. The shared model is never changed,
 and this module never runs it from the session's thread: writing joins the model's engine (one continuous
-batch for every session) and single forward passes run between the engine's steps. The views that need
-the weights take a `TextModel`; a writer without them (`has_weights`) raises `ModelUnavailable` saying so.
+batch for every session) and single forward passes run between the engine's steps. The next-token view,
+step mode and the confidence of written tokens also work on a serving engine that sends its scores (its
+top candidates' log-probabilities: `has_scores`); the views that need the weights themselves take a
+`TextModel`, and a writer without what a view needs raises `ModelUnavailable` saying so.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence, Set
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from genai_demo.config import settings
 from genai_demo.engine.bundles import TextModel
 from genai_demo.engine.errors import ModelUnavailable
+from genai_demo.engine.remote import RemoteTextModel
 from genai_demo.engine.sampling import (
     GENERATOR_SEEDS,
     SamplingSettings,
@@ -26,16 +29,16 @@ from genai_demo.engine.sampling import (
     penalize_repetition,
     sample_rows,
 )
-from genai_demo.engine.writer import TextWriter
+from genai_demo.engine.writer import ScoredToken, TextWriter
 
 if TYPE_CHECKING:
     import torch
 
 __all__ = [
-    "SamplingSettings", "NextTokenDistribution", "GenerationUpdate", "PreparedPrompt", "TokenConfidence",
-    "next_token_distribution", "distribution_from_logits", "context_ids", "sample_next_token", "generate",
-    "generate_texts", "token_confidences", "prepare_prompt",
-    "decode", "eos_ids", "last_logits", "generate_reply", "missing_numbers",
+    "SamplingSettings", "NextTokenDistribution", "NextTokenScores", "GenerationUpdate", "PreparedPrompt",
+    "TokenConfidence", "next_token_distribution", "next_token_scores", "distribution_from_scores", "context_ids",
+    "sample_next_token", "generate", "generate_texts", "token_confidences", "written_confidences",
+    "prepare_prompt", "decode", "eos_ids", "last_logits", "generate_reply", "missing_numbers",
 ]
 
 # Room always left for the output when a long prompt is cut (unless fewer new tokens were asked for).
@@ -57,6 +60,17 @@ class NextTokenDistribution:
     model_entropy_bits: float = 0.0  # of the model's own distribution
     kept_count: int = 0  # how many tokens of the whole vocabulary the knobs keep
     context_tokens: int = 0
+    listed: int | None = None  # a server's scores: how many candidates it listed (None: the whole vocabulary)
+    listed_mass: float = 1.0  # the share of the model's probability on those candidates
+
+
+@dataclass
+class NextTokenScores:
+    """What a model gives for the token after a context: its logits over the whole vocabulary (a model here),
+    or a server's log-probabilities of the candidates it listed, with -inf for every token it did not list."""
+
+    logits: "torch.Tensor"  # shape [1, vocab]
+    listed: int | None = None
 
 
 @dataclass
@@ -83,6 +97,7 @@ class GenerationUpdate:
     rows_ahead: int | None = None  # while waiting for room in the engine's batch: rows in line first
     expected_wait_s: float | None = None
     prompt_read: int | None = None  # while a long prompt is read chunk by chunk: its tokens read so far
+    scores: list[list[ScoredToken]] | None = None  # per column, when a server scored each token as it wrote
 
     @property
     def done(self) -> bool:
@@ -158,21 +173,23 @@ def prepare_prompt(lm: TextWriter, prompt: str, columns: Sequence[SamplingSettin
 
 
 def missing_numbers(lm: TextWriter) -> str | None:
-    """What a page cannot show because the model writes on a server (None when the weights are here)."""
-    if lm.has_weights:
+    """What a page cannot show because the model writes on a server that sends no scores (None otherwise)."""
+    if lm.has_scores:
         return None
     return (f"The text comes from `{lm.model_id}` on a serving engine (GENAI_TEXT_SERVER), which sends back "
             "the words it writes but not the model's scores: the probability of each candidate token, the "
             "model's confidence in each token it wrote and the effect of the knobs on the candidates cannot "
-            "be shown here.")
+            "be shown here. llama.cpp's server and vLLM send them.")
 
 
 def _needs_weights(lm: TextWriter) -> None:
-    missing = missing_numbers(lm)
-    if missing:
-        raise ModelUnavailable("This view needs the model's probabilities", missing,
-                               "Unset GENAI_TEXT_SERVER to run the model inside the app, where every number is "
-                               "shown; the text pages then write with GENAI_TEXT_MODEL.", lm.model_id)
+    if lm.has_weights:
+        return
+    raise ModelUnavailable("This view needs the model's weights",
+                           f"`{lm.model_id}` writes on a serving engine (GENAI_TEXT_SERVER), which scores only "
+                           "the tokens it writes itself, not any text a page gives it.",
+                           "Unset GENAI_TEXT_SERVER to run the model inside the app, where every number is "
+                           "shown; the text pages then write with GENAI_TEXT_MODEL.", lm.model_id)
 
 
 def last_logits(lm: TextModel, ids: Sequence[int]) -> "torch.Tensor":
@@ -224,7 +241,24 @@ def _next_logits(lm: TextModel, text: str, extra_ids: Sequence[int],
     return ids, truncated, penalize_repetition(logits, seen, [sampling.repetition_penalty])
 
 
-def next_token_distribution(lm: TextModel, text: str, sampling: SamplingSettings | None = None,
+def next_token_scores(lm: TextWriter, ids: Sequence[int]) -> NextTokenScores:
+    """The model's scores for the token after `ids`: every token's logit from a model here, the top
+    candidates' log-probabilities from a serving engine that sends them."""
+    import torch
+
+    if lm.has_weights:
+        return NextTokenScores(last_logits(lm, ids))  # type: ignore[arg-type]  # has_weights: a TextModel
+    if not isinstance(lm, RemoteTextModel):
+        raise TypeError(f"No scores from a {type(lm).__name__}.")
+    token = lm.next_token(ids)
+    size = max([lm.vocab_size] + [token_id + 1 for token_id, _ in token.candidates])
+    logits = torch.full((1, size), float("-inf"))
+    for token_id, logprob in token.candidates:
+        logits[0, token_id] = logprob
+    return NextTokenScores(logits, listed=len(token.candidates))
+
+
+def next_token_distribution(lm: TextWriter, text: str, sampling: SamplingSettings | None = None,
                             top: int = 20, extra_ids: Sequence[int] = ()) -> NextTokenDistribution:
     """What the model expects after `text` (and after `extra_ids`, tokens already generated after it):
     its top candidates, and what the sampling knobs leave of them."""
@@ -233,23 +267,32 @@ def next_token_distribution(lm: TextModel, text: str, sampling: SamplingSettings
     if top < 1:
         raise ValueError(f"top must be at least 1, not {top}.")
     ids, truncated = context_ids(lm, text, extra_ids)
-    return distribution_from_logits(lm, ids, truncated, last_logits(lm, ids), sampling, top)
+    return distribution_from_scores(lm, ids, truncated, next_token_scores(lm, ids), sampling, top)
 
 
-def distribution_from_logits(lm: TextWriter, ids: Sequence[int], truncated: bool, logits: "torch.Tensor",
+def distribution_from_scores(lm: TextWriter, ids: Sequence[int], truncated: bool, scores: NextTokenScores,
                              sampling: SamplingSettings, top: int = 20) -> NextTokenDistribution:
-    """The distribution the knobs leave of the model's logits after `ids` (no model call: a page that keeps
-    the logits redraws a knob change without running the model again)."""
+    """The distribution the knobs leave of the model's scores after `ids` (no model call: a page that keeps
+    the scores redraws a knob change without running the model again).
+
+    A server's scores cover only the candidates it listed: the knobs are applied to those."""
     import torch
 
     sampling.check()
-    seen = torch.zeros_like(logits, dtype=torch.bool)
-    seen[0, list(ids)] = True
-    logits = penalize_repetition(logits, seen, [sampling.repetition_penalty])
-    probs = torch.softmax(logits[0], dim=-1)
+    logits = scores.logits.clone()
+    if scores.listed is None:
+        seen = torch.zeros_like(logits, dtype=torch.bool)
+        seen[0, list(ids)] = True
+        logits = penalize_repetition(logits, seen, [sampling.repetition_penalty])
+        probs = torch.softmax(logits[0], dim=-1)
+    elif sampling.repetition_penalty != 1.0:
+        raise ValueError("A server sends log-probabilities, not the model's logits: the repetition penalty "
+                         "cannot be drawn from them.")
+    else:
+        probs = torch.exp(logits[0])  # the server's own probabilities; the tokens it did not list hold the rest
     adjusted = torch.softmax(filter_logits(logits, [sampling])[0], dim=-1)
     kept_all = adjusted > 0
-    top = min(top, probs.shape[0])
+    top = min(top, probs.shape[0] if scores.listed is None else scores.listed)
     top_probs, top_ids = torch.topk(probs, top)
     token_ids = top_ids.tolist()
     return NextTokenDistribution(
@@ -264,19 +307,33 @@ def distribution_from_logits(lm: TextWriter, ids: Sequence[int], truncated: bool
         model_entropy_bits=entropy_bits(probs),
         kept_count=int(kept_all.sum()),
         context_tokens=len(ids),
+        listed=scores.listed,
+        listed_mass=float(probs.sum()) if scores.listed is not None else 1.0,
     )
 
 
-def sample_next_token(lm: TextModel, text: str, sampling: SamplingSettings, extra_ids: Sequence[int] = ()) -> int:
-    """One token drawn after `text` + `extra_ids` with the knobs, as `generate` would draw it.
+def sample_next_token(lm: TextWriter, text: str, sampling: SamplingSettings, extra_ids: Sequence[int] = (),
+                      top: int = 5) -> TokenConfidence:
+    """One token drawn after `text` + `extra_ids` with the knobs, as `generate` would draw it, with the
+    probability the model gave it and its `top` candidates.
 
     The draw is seeded from `sampling.seed` and the number of tokens already chosen, so step mode
-    repeats itself for the same seed and the same choices.
+    repeats itself for the same seed and the same choices. On a serving engine the server draws it.
     """
+    import torch
+
     sampling.check()
-    _, _, logits = _next_logits(lm, text, extra_ids, sampling)
-    generator = make_generator((sampling.seed + len(extra_ids)) % GENERATOR_SEEDS)
-    return sample_rows(logits, [sampling], [generator])[0]
+    seeded = replace(sampling, seed=(sampling.seed + len(extra_ids)) % GENERATOR_SEEDS)
+    if isinstance(lm, RemoteTextModel):
+        ids, _ = context_ids(lm, text, extra_ids)
+        return written_confidences(lm, [lm.next_token(ids, seeded, top=top)])[0]
+    _, _, logits = _next_logits(lm, text, extra_ids, sampling)  # type: ignore[arg-type]  # local: a TextModel
+    token = sample_rows(logits, [sampling], [make_generator(seeded.seed)])[0]
+    probs = torch.softmax(logits[0], dim=-1)
+    top_probs, top_ids = torch.topk(probs, min(top, probs.shape[0]))
+    candidates = lm.pieces(top_ids.tolist())
+    return TokenConfidence(lm.pieces([token])[0], token, float(probs[token]),
+                           [(piece, float(p)) for piece, p in zip(candidates, top_probs)])
 
 
 # --- batched generation -------------------------------------------------------------------------
@@ -318,7 +375,7 @@ def _updates(lm: TextWriter, prepared: PreparedPrompt, columns: list[SamplingSet
                 prepared.notices.append(notice)
         step = max(len(ids) for ids in part.token_ids)
         yield GenerationUpdate(step, part.texts, part.token_ids, part.finished, prepared, part.rows_ahead,
-                               part.expected_wait_s, part.prompt_read)
+                               part.expected_wait_s, part.prompt_read, part.scores)
 
 
 def decode(lm: TextWriter, ids: Sequence[int]) -> str:
@@ -336,6 +393,17 @@ def generate_texts(lm: TextWriter, prompt: str, columns: Sequence[SamplingSettin
 
 
 # --- confidence view ----------------------------------------------------------------------------
+
+
+def written_confidences(lm: TextWriter, scored: Sequence[ScoredToken]) -> list[TokenConfidence]:
+    """The confidence view of tokens a server scored as it wrote them (no model call)."""
+    import math
+
+    pieces = lm.pieces([token.token_id for token in scored])
+    return [TokenConfidence(piece, token.token_id, math.exp(token.logprob),
+                            [(candidate, math.exp(logprob)) for candidate, (_, logprob)
+                             in zip(lm.pieces([i for i, _ in token.candidates]), token.candidates)])
+            for piece, token in zip(pieces, scored)]
 
 
 def token_confidences(lm: TextModel, prompt: str, continuation: str, top: int = 5,

@@ -21,11 +21,18 @@ from genai_demo.engine.remote import IGNORED_KNOBS_NOTICE, load_remote_text_mode
 from genai_demo.engine.sampling import SamplingSettings
 from genai_demo.engine.writer import TextWriter, Written
 from genai_demo.text import chat
-from genai_demo.text.generation import generate, generate_texts, next_token_distribution, token_confidences
+from genai_demo.text.generation import (
+    generate,
+    generate_texts,
+    missing_numbers,
+    next_token_distribution,
+    token_confidences,
+)
 from genai_demo.text.instruct import user_turn
 from tests import tiny_models
 from tests.browser import browser_page, chromium_path, free_port, running_app, wait_until_rendered
 from tests.conftest import reset_app_state, run_page
+from tests.helpers import point_at_server
 from tests.text_server import sample_by_default, text_server
 
 PROMPT = "The three primary colors are"
@@ -43,24 +50,16 @@ def server_url(served_dir: Path, tmp_path_factory: pytest.TempPathFactory):
         yield url
 
 
-def _point_at(monkeypatch: pytest.MonkeyPatch, url: str, model: str, key: str = "") -> None:
-    monkeypatch.setenv("GENAI_TEXT_SERVER", url)
-    monkeypatch.setenv("GENAI_TEXT_SERVER_MODEL", model)
-    if key:
-        monkeypatch.setenv("GENAI_TEXT_SERVER_API_KEY", key)
-    reset_app_state()
-
-
 @pytest.fixture
 def served(monkeypatch: pytest.MonkeyPatch, server_url: str, served_dir: Path):
-    _point_at(monkeypatch, server_url, str(served_dir))
+    point_at_server(monkeypatch, server_url, str(served_dir))
     yield load_remote_text_model(settings().text_server)
     reset_app_state()
 
 
 @pytest.fixture
 def served_app(app_env, server_url: str, served_dir: Path):
-    _point_at(app_env, server_url, str(served_dir))
+    point_at_server(app_env, server_url, str(served_dir))
     return app_env
 
 
@@ -123,17 +122,28 @@ def test_the_served_model_is_a_text_writer_without_the_weights(served, served_di
     assert parts[-1].texts == list(local.generate(ids, [greedy], [5]))[-1].texts
 
 
-def test_views_that_need_probabilities_say_what_is_missing(served):
+def test_a_server_that_sends_no_scores_is_seen_to_and_the_views_say_what_is_missing(served):
+    # `transformers serve` takes no token ids as a prompt and ignores `logprobs`: asked once, it is known.
+    assert served.has_scores and missing_numbers(served) is None
     with pytest.raises(ModelUnavailable) as caught:
         next_token_distribution(served, PROMPT)
-    assert "probability of each candidate token" in caught.value.reason
+    assert caught.value.title == "The text server sends no scores" and "llama-server" in caught.value.fix
+    assert not served.has_scores and "probability of each candidate token" in missing_numbers(served)
     with pytest.raises(ModelUnavailable):
         token_confidences(served, PROMPT, " red")
 
 
+def test_writing_without_scores_is_seen_too(served):
+    greedy = SamplingSettings(temperature=0.0, max_new_tokens=4)
+    last = list(generate(served, PROMPT, [greedy]))[-1]
+    assert last.texts[0] and last.scores is None  # ids from the text itself, as before
+    assert last.token_ids[0] == served.encode(last.texts[0])
+    assert not served.has_scores  # the next-token views now say so without asking again
+
+
 def test_a_server_that_is_down_gives_a_plain_error_without_the_key(monkeypatch, served_dir):
     url = _down_url()
-    _point_at(monkeypatch, url, str(served_dir), key=SECRET)
+    point_at_server(monkeypatch, url, str(served_dir), key=SECRET)
     lm = load_remote_text_model(settings().text_server)
     with pytest.raises(ModelUnavailable) as caught:
         generate_texts(lm, PROMPT, [SamplingSettings(max_new_tokens=3)])
@@ -148,7 +158,7 @@ def test_a_server_error_is_reported_with_the_servers_own_words(monkeypatch, serv
     # The same tokenizer under another name: the server, pinned to its own model, refuses the request.
     other = tmp_path / "another-model"
     shutil.copytree(served_dir, other)
-    _point_at(monkeypatch, server_url, str(other))
+    point_at_server(monkeypatch, server_url, str(other))
     lm = load_remote_text_model(settings().text_server)
     with pytest.raises(ModelUnavailable) as caught:
         list(generate(lm, PROMPT, [SamplingSettings(max_new_tokens=3)]))
@@ -158,7 +168,7 @@ def test_a_server_error_is_reported_with_the_servers_own_words(monkeypatch, serv
 
 
 def test_a_served_model_without_its_tokenizer_here_is_explained(monkeypatch, server_url, tmp_path):
-    _point_at(monkeypatch, server_url, str(tmp_path / "not-here"))
+    point_at_server(monkeypatch, server_url, str(tmp_path / "not-here"))
     with pytest.raises(ModelUnavailable) as caught:
         load_remote_text_model(settings().text_server)
     assert caught.value.title == "The served model's tokenizer is not here"
@@ -220,7 +230,7 @@ def test_rag_answers_come_from_the_server(served_app):
 
 
 def test_pages_show_the_panel_when_the_server_is_down(app_env, served_dir):
-    _point_at(app_env, _down_url(), str(served_dir))
+    point_at_server(app_env, _down_url(), str(served_dir))
     at = run_page("text_generation.py")
     at.button(key="text_generation_generate").click().run()
     assert not at.exception

@@ -216,7 +216,7 @@ def test_step_mode_greedy_is_the_top_candidate_and_a_sample_follows_the_knobs_an
 
     at.button(key=K + "sample").click().run()
     sampled_id = page_state(at).steps[-1].token_id
-    assert sampled_id == sample_next_token(lm, PROMPT, view, extra_ids=[greedy_id])
+    assert sampled_id == sample_next_token(lm, PROMPT, view, extra_ids=[greedy_id]).token_id
     assert sampled_id in next_token_distribution(lm, PROMPT, view, top=3, extra_ids=[greedy_id]).token_ids
     at.button(key=K + "undo").click().run()
     at.button(key=K + "sample").click().run()  # the same seed draws the same token again

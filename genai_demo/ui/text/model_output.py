@@ -6,7 +6,6 @@ from __future__ import annotations
 import html
 import time
 from collections.abc import Iterator, Sequence
-from typing import TYPE_CHECKING
 
 import altair as alt
 import pandas as pd
@@ -15,39 +14,59 @@ import streamlit as st
 from genai_demo.engine.bundles import TextModel
 from genai_demo.engine.errors import ModelUnavailable
 from genai_demo.engine.sampling import SamplingSettings
+from genai_demo.engine.writer import TextWriter
 from genai_demo.text import generation as text_lib
-from genai_demo.text.generation import GenerationUpdate, NextTokenDistribution, TokenConfidence, missing_numbers
+from genai_demo.text.generation import (
+    GenerationUpdate,
+    NextTokenDistribution,
+    NextTokenScores,
+    TokenConfidence,
+    missing_numbers,
+)
 from genai_demo.text.guessing import GuessScore, score_guesses
 from genai_demo.ui.charts import show_chart
 from genai_demo.ui.colours import CUT, KEPT, LEGEND_TEXT, MODEL, NOTE_TEXT, PROMPT_TEXT, SHADED_TEXT
 from genai_demo.ui.literal import visible_piece
 from genai_demo.ui.panels import model_unavailable_panel
 
-if TYPE_CHECKING:
-    import torch
-
 REDRAW_S = 0.1  # streamed text is redrawn at most ten times a second
 WAIT_ICON = ":material/hourglass_top:"
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
-def _context_logits(_lm: TextModel, model_id: str, text: str,
-                    extra_ids: tuple[int, ...]) -> tuple[list[int], bool, "torch.Tensor"]:
+def _context_scores(_lm: TextWriter, model_id: str, text: str,
+                    extra_ids: tuple[int, ...]) -> tuple[list[int], bool, NextTokenScores]:
     ids, truncated = text_lib.context_ids(_lm, text, extra_ids)
-    return ids, truncated, text_lib.last_logits(_lm, ids)
+    return ids, truncated, text_lib.next_token_scores(_lm, ids)
 
 
-def next_token_view(lm: TextModel, text: str, knobs: SamplingSettings, top: int,
+def next_token_view(lm: TextWriter, text: str, knobs: SamplingSettings, top: int,
                     extra_ids: Sequence[int] = ()) -> NextTokenDistribution:
-    """The next-token distribution under the knobs; the model runs once per context, not once per knob change."""
-    ids, truncated, logits = _context_logits(lm, lm.model_id, text, tuple(int(i) for i in extra_ids))
-    return text_lib.distribution_from_logits(lm, ids, truncated, logits.clone(), knobs, top)
+    """The next-token distribution under the knobs; the model runs once per context, not once per knob change.
+
+    A model that cannot score (a server that is down, or sends no scores) shows the shared panel and stops."""
+    try:
+        ids, truncated, scores = _context_scores(lm, lm.model_id, text, tuple(int(i) for i in extra_ids))
+    except ModelUnavailable as error:
+        model_unavailable_panel(error)
+        st.stop()
+    return text_lib.distribution_from_scores(lm, ids, truncated, scores, knobs, top)
 
 
 def scored_guesses(lm: TextModel, text: str, guesses: Sequence[str]) -> list[GuessScore]:
     """Where each guess ranks among the model's next tokens after `text` (the model runs once per text)."""
-    _ids, _truncated, logits = _context_logits(lm, lm.model_id, text, ())
-    return score_guesses(lm, text, logits, guesses)
+    _ids, _truncated, scores = _context_scores(lm, lm.model_id, text, ())
+    return score_guesses(lm, text, scores.logits, guesses)
+
+
+def listed_note(dist: NextTokenDistribution) -> str | None:
+    """What a distribution from a server's scores leaves out (None for a model here, which scores every token)."""
+    if dist.listed is None:
+        return None
+    return (f"The server sent its {dist.listed} most likely next tokens, which hold {percent(dist.listed_mass)} "
+            "of the model's probability. The knobs are applied to these candidates here; when the server "
+            "writes, it applies them to its whole vocabulary, so a high temperature draws a little more often "
+            "from the tokens not listed.")
 
 
 def percent(p: float) -> str:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from genai_demo.engine.errors import ModelUnavailable
 from genai_demo.engine.sampling import SamplingSettings
+from genai_demo.engine.writer import ScoredToken
 from genai_demo.text.generation import TokenConfidence
 
 
@@ -19,6 +21,7 @@ class Generation:
     ids: list[list[int]]
     finished: list[bool]
     notices: list[str]
+    scores: list[list[ScoredToken]] | None = None  # a server's scores of each written token, per column
     confidences: dict[int, list[TokenConfidence]] = field(default_factory=dict)  # scored once per column
 
 
@@ -29,3 +32,4 @@ class TextGenerationState:
     result: Generation | None = None
     steps: list[TokenConfidence] = field(default_factory=list)
     steps_context: str | None = None
+    step_error: ModelUnavailable | None = None  # the last Sample press failed (a server that is down): shown once

@@ -1,0 +1,72 @@
+"""llama.cpp's own server (`llama-server`) for the tests and benchmarks/peers.py: a real serving engine that
+sends its scores (`logprobs`), on the real SmolLM2 weights.
+
+The programs come from tools/build_llama_server.sh, which `.ci/run` runs once and keeps outside the
+checkout. SmolLM2 ships as a Q4_1 GGUF; `llama-quantize` writes the same weights as F32 (exactly the
+float32 values the app's loader dequantises) or as 8-bit Q8_0 blocks.
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+import subprocess
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from tests.browser import free_port, stop_process
+from tests.tiny_models import smollm2_gguf
+
+START_TIMEOUT_S = 60.0
+
+
+def llama_binaries() -> Path | None:
+    """The folder holding llama-server and llama-quantize (LLAMA_CPP_HOME/bin, or the build script's cache)."""
+    home = os.environ.get("LLAMA_CPP_HOME")
+    built = sorted(glob.glob(str(Path.home() / ".cache/genai_demo/llama.cpp-*/bin/llama-server")))
+    candidates = [Path(home) / "bin"] if home else [Path(path).parent for path in built]
+    for folder in reversed(candidates):
+        if (folder / "llama-server").is_file() and (folder / "llama-quantize").is_file():
+            return folder
+    return None
+
+
+def smollm2_as(number_format: str, folder: Path, binaries: Path) -> Path:
+    """The real SmolLM2 as a GGUF file in `number_format` ("F32", "Q8_0", ...), written once into `folder`."""
+    path = folder / f"smollm2-{number_format.lower()}.gguf"
+    if not path.exists():
+        subprocess.run([str(binaries / "llama-quantize"), "--allow-requantize", str(smollm2_gguf()), str(path),
+                        number_format], check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    return path
+
+
+def _healthy(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=1) as response:
+            return response.status == 200
+    except OSError:
+        return False
+
+
+@contextmanager
+def llama_server(binaries: Path, gguf: Path, log_path: Path, parallel: int = 4, threads: int = 2,
+                 context: int = 8192) -> Iterator[str]:
+    """`llama-server` on a free loopback port with `parallel` slots; yields its OpenAI base URL (ending in /v1)."""
+    port = free_port()
+    command = [str(binaries / "llama-server"), "--model", str(gguf), "--host", "127.0.0.1", "--port", str(port),
+               "--parallel", str(parallel), "--ctx-size", str(context), "--threads", str(threads),
+               "--threads-http", str(max(4, parallel)), "--no-webui"]
+    with open(log_path, "wb") as log:
+        process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + START_TIMEOUT_S
+        while not _healthy(f"http://127.0.0.1:{port}/health"):
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"llama-server did not start; its log:\n{log_path.read_text()[-3000:]}")
+            time.sleep(0.2)
+        yield f"http://127.0.0.1:{port}/v1"
+    finally:
+        stop_process(process, timeout=15)
