@@ -51,16 +51,28 @@ def _healthy(url: str) -> bool:
         return False
 
 
+def resident_mib(pid: int) -> float:
+    """A process's resident memory (VmRSS), in MiB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
 @contextmanager
 def llama_server(binaries: Path, gguf: Path, log_path: Path, parallel: int = 4, threads: int = 2,
-                 context: int = 8192) -> Iterator[str]:
-    """`llama-server` on a free loopback port with `parallel` slots; yields its OpenAI base URL (ending in /v1)."""
+                 context: int = 8192, pid: list[int] | None = None) -> Iterator[str]:
+    """`llama-server` on a free loopback port with `parallel` slots; yields its OpenAI base URL (ending in /v1).
+
+    Give a list as `pid` to have the server's process id put in it (benchmarks read its memory)."""
     port = free_port()
     command = [str(binaries / "llama-server"), "--model", str(gguf), "--host", "127.0.0.1", "--port", str(port),
                "--parallel", str(parallel), "--ctx-size", str(context), "--threads", str(threads),
                "--threads-http", str(max(4, parallel)), "--no-webui"]
     with open(log_path, "wb") as log:
         process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
+    if pid is not None:
+        pid.append(process.pid)
     try:
         deadline = time.monotonic() + START_TIMEOUT_S
         while not _healthy(f"http://127.0.0.1:{port}/health"):
