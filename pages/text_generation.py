@@ -292,7 +292,7 @@ def _metrics(dist) -> None:
                          f"{'' if dist.listed is None else ' or more'}. "
                          "0 bits = one certain token; each extra bit doubles the uncertainty.")
     cells[1].metric("Probability mass kept", f"{dist.kept_mass:.1%}")
-    cells[2].metric("Tokens kept", f"{dist.kept_count:,}", help=f"Of {of}.")
+    cells[2].metric("Tokens kept", f"{dist.kept_count:,}{' and more' if dist.rest_kept else ''}", help=f"Of {of}.")
 
 
 @st.fragment

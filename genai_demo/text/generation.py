@@ -62,6 +62,7 @@ class NextTokenDistribution:
     context_tokens: int = 0
     listed: int | None = None  # a server's scores: how many candidates it listed (None: the whole vocabulary)
     listed_mass: float = 1.0  # the share of the model's probability on those candidates
+    rest_kept: bool = False  # a server's scores: the knobs keep some of the tokens it did not list
 
 
 @dataclass
@@ -275,26 +276,32 @@ def distribution_from_scores(lm: TextWriter, ids: Sequence[int], truncated: bool
     """The distribution the knobs leave of the model's scores after `ids` (no model call: a page that keeps
     the scores redraws a knob change without running the model again).
 
-    A server's scores cover only the candidates it listed: the knobs are applied to those."""
+    A server's scores cover only the candidates it listed (see `_knobs_on_listed`)."""
     import torch
 
     sampling.check()
     logits = scores.logits.clone()
+    rest_kept = False
     if scores.listed is None:
         seen = torch.zeros_like(logits, dtype=torch.bool)
         seen[0, list(ids)] = True
         logits = penalize_repetition(logits, seen, [sampling.repetition_penalty])
         probs = torch.softmax(logits[0], dim=-1)
+        adjusted = torch.softmax(filter_logits(logits, [sampling])[0], dim=-1)
     elif sampling.repetition_penalty != 1.0:
         raise ValueError("A server sends log-probabilities, not the model's logits: the repetition penalty "
                          "cannot be drawn from them.")
     else:
         probs = torch.exp(logits[0])  # the server's own probabilities; the tokens it did not list hold the rest
-    adjusted = torch.softmax(filter_logits(logits, [sampling])[0], dim=-1)
+        listed_probs, listed_ids = torch.topk(probs, scores.listed)
+        kept_listed, rest_kept = _knobs_on_listed(listed_probs, max(0.0, 1.0 - float(listed_probs.sum())), sampling)
+        adjusted = torch.zeros_like(probs)
+        adjusted[listed_ids] = kept_listed
     kept_all = adjusted > 0
     top = min(top, probs.shape[0] if scores.listed is None else scores.listed)
     top_probs, top_ids = torch.topk(probs, top)
     token_ids = top_ids.tolist()
+    listed_mass = float(probs.sum()) if scores.listed is not None else 1.0
     return NextTokenDistribution(
         token_ids=token_ids,
         pieces=lm.pieces(token_ids),
@@ -302,14 +309,43 @@ def distribution_from_scores(lm: TextWriter, ids: Sequence[int], truncated: bool
         adjusted_probs=adjusted[top_ids].tolist(),
         kept=kept_all[top_ids].tolist(),
         entropy_bits=entropy_bits(adjusted),
-        kept_mass=float(probs[kept_all].sum()),
+        kept_mass=float(probs[kept_all].sum()) + (1.0 - listed_mass if rest_kept else 0.0),
         prompt_truncated=truncated,
         model_entropy_bits=entropy_bits(probs),
         kept_count=int(kept_all.sum()),
         context_tokens=len(ids),
         listed=scores.listed,
-        listed_mass=float(probs.sum()) if scores.listed is not None else 1.0,
+        listed_mass=listed_mass,
+        rest_kept=rest_kept,
     )
+
+
+def _knobs_on_listed(probs: "torch.Tensor", rest: float,
+                     sampling: SamplingSettings) -> tuple["torch.Tensor", bool]:
+    """What the knobs leave of a server's listed candidates (`probs`, most likely first) when the tokens it did
+    not list hold `rest` of the probability, and whether some of those stay in.
+
+    Where top-k or top-p close within the listed candidates, the result is exact (the server keeps the same
+    tokens). Where the unlisted tokens stay in, they are counted with their share at temperature 1: exact at
+    temperature 1; at other temperatures their real share is not known here."""
+    import torch
+
+    if sampling.greedy:
+        return torch.nn.functional.one_hot(torch.tensor(0), len(probs)).to(probs.dtype), False
+    weights = probs ** (1.0 / sampling.temperature)
+    tail = rest
+    if 0 < sampling.top_k <= len(probs):
+        weights[sampling.top_k:] = 0
+        tail = 0.0
+    if sampling.top_p < 1:
+        shares = weights / (weights.sum() + tail)
+        before = torch.cumsum(shares, dim=0) - shares
+        keep = before < sampling.top_p
+        keep[0] = True
+        weights = torch.where(keep, weights, torch.zeros_like(weights))
+        if float(shares.sum()) >= sampling.top_p:
+            tail = 0.0  # the nucleus closed among the listed candidates
+    return weights / (weights.sum() + tail), tail > 0
 
 
 def sample_next_token(lm: TextWriter, text: str, sampling: SamplingSettings, extra_ids: Sequence[int] = (),

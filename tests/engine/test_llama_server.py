@@ -59,13 +59,22 @@ def test_the_servers_next_token_scores_are_the_models_own(served, smollm2):
             sum(next_token_distribution(smollm2, prompt, MODEL_ITSELF, top=SERVER_CANDIDATES).probs), abs=5e-3)
 
 
-def test_the_knobs_are_drawn_on_the_servers_candidates(served):
+def test_the_knobs_are_drawn_on_the_servers_candidates(served, smollm2):
     model = next_token_distribution(served, PROMPTS[1], MODEL_ITSELF, top=10)
     cold = next_token_distribution(served, PROMPTS[1], SamplingSettings(temperature=0.5, top_k=0, top_p=1.0), top=10)
     assert cold.adjusted_probs[0] > model.probs[0]  # a low temperature sharpens the model's favourite
     three = next_token_distribution(served, PROMPTS[1], SamplingSettings(temperature=1.0, top_k=3, top_p=1.0))
     assert three.kept_count == 3 and three.kept == [True] * 3 + [False] * (len(three.kept) - 3)
     assert sum(three.adjusted_probs) == pytest.approx(1.0)
+    # Knobs that cut nothing leave the model's own bars; a nucleus that closes among the listed candidates is
+    # exactly the app's (the same tokens kept, the same shares).
+    assert model.adjusted_probs == pytest.approx(model.probs) and model.rest_kept
+    assert model.kept_mass == pytest.approx(1)
+    nucleus = SamplingSettings(temperature=1.0, top_k=0, top_p=0.6)
+    remote = next_token_distribution(served, PROMPTS[1], nucleus, top=10)
+    local = next_token_distribution(smollm2, PROMPTS[1], nucleus, top=10)
+    assert remote.kept == local.kept and not remote.rest_kept
+    assert remote.adjusted_probs == pytest.approx(local.adjusted_probs, abs=2e-3)
     with pytest.raises(ValueError, match="repetition penalty"):  # scores are log-probabilities, not logits
         next_token_distribution(served, PROMPTS[1], SamplingSettings(repetition_penalty=1.5))
 

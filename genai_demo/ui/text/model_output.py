@@ -63,10 +63,13 @@ def listed_note(dist: NextTokenDistribution) -> str | None:
     """What a distribution from a server's scores leaves out (None for a model here, which scores every token)."""
     if dist.listed is None:
         return None
-    return (f"The server sent its {dist.listed} most likely next tokens, which hold {percent(dist.listed_mass)} "
-            "of the model's probability. The knobs are applied to these candidates here; when the server "
-            "writes, it applies them to its whole vocabulary, so a high temperature draws a little more often "
-            "from the tokens not listed.")
+    note = (f"The server sent its {dist.listed} most likely next tokens, which hold {percent(dist.listed_mass)} "
+            "of the model's probability.")
+    if dist.rest_kept:
+        note += (" Your knobs also keep some of the tokens it did not list: their share after your knobs is drawn "
+                 "as it is at temperature 1 (exact there; at other temperatures the server, which sees its whole "
+                 "vocabulary, draws them a little more or less often).")
+    return note
 
 
 def percent(p: float) -> str:
