@@ -22,11 +22,8 @@ from __future__ import annotations
 
 import argparse
 import os
-import statistics
 import sys
 import tempfile
-import threading
-import time
 from contextlib import ExitStack
 from pathlib import Path
 
@@ -34,41 +31,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
-from benchmarks.classroom import PROMPTS, STAGGER_S  # noqa: E402 - after the path is set
+from benchmarks.classroom import PROMPTS, sessions_at_once  # noqa: E402 - after the path is set
 
 AGREEMENT_TOKENS = 48
-
-
-def learners_at_once(lm, count: int, tokens: int) -> dict[str, float]:
-    """`count` threads generate through the pages' entry point: wall time, tokens written, first-token times."""
-    from genai_demo.engine.sampling import SamplingSettings
-    from genai_demo.text.generation import generate
-
-    first_token = [0.0] * count
-    written = [0] * count
-    start_line = threading.Barrier(count + 1)
-
-    def learner(index: int) -> None:
-        knobs = SamplingSettings(temperature=1.0, top_k=50, top_p=1.0, max_new_tokens=tokens, seed=index)
-        start_line.wait()
-        time.sleep(index * STAGGER_S)
-        clicked = time.perf_counter()
-        for update in generate(lm, PROMPTS[index % len(PROMPTS)], [knobs]):
-            if not first_token[index] and update.token_ids[0]:
-                first_token[index] = time.perf_counter() - clicked
-            written[index] = len(update.token_ids[0])
-
-    threads = [threading.Thread(target=learner, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    start_line.wait()
-    started = time.perf_counter()
-    for thread in threads:
-        thread.join()
-    wall = time.perf_counter() - started
-    ordered = sorted(first_token)
-    return {"wall": wall, "tokens": sum(written), "ttft_p50": statistics.median(ordered),
-            "ttft_p95": ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]}
 
 
 def plain_greedy(folder: Path) -> list[list[int]]:
@@ -148,8 +113,8 @@ def main() -> None:
         app_rate: dict[int, float] = {}
         for count in args.learners:
             for name, lm in engines.items():
-                learners_at_once(lm, min(count, 2), 4)  # warm-up: kernels, connections, slots
-                run = learners_at_once(lm, count, args.tokens)
+                sessions_at_once(lm, min(count, 2), 4)  # warm-up: kernels, connections, slots
+                run = sessions_at_once(lm, count, args.tokens)
                 rate = run["tokens"] / run["wall"]
                 app_rate.setdefault(count, rate)
                 print(f"| {name} | {count} | {rate:.0f} | {run['wall']:.1f} s | {run['ttft_p50'] * 1000:.0f} / "
