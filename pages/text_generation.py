@@ -180,7 +180,11 @@ def _confidences(lm: TextWriter, result: Generation) -> None:
         ids = [i for i in result.ids[which] if i not in lm.end_ids]
         if numbers_missing_notice(lm, st):  # a serving engine that sends text, not the model's probabilities
             return
-        if ids:
+        if ids and result.scores and not result.scores[which]:
+            st.info("The text server did not send the score of every token of this column (llama.cpp leaves out "
+                    "the tokens that end inside a character, such as the parts of an emoji), so its confidence "
+                    "cannot be shown.", icon=":material/cloud:")
+        elif ids:
             scored = result.confidences  # scored once per column and result
             if which not in scored:  # a server scored each token as it wrote; a model here scores them now
                 scored[which] = (written_confidences(lm, result.scores[which]) if result.scores else

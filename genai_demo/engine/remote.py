@@ -101,11 +101,17 @@ class RemoteTextModel(SharedTokenizer):
         for texts, scores, finished in stream_columns(self, columns, max_new_tokens, prompt=prompt,
                                                       messages=messages):
             notices = (IGNORED_KNOBS_NOTICE,) if extra_knobs and self.extra_knobs_refused else ()
-            sent_scores = any(scores) or not any(texts)
-            # With scores come the server's own token ids; without them, the text's ids in the same tokenizer.
-            ids = ([[token.token_id for token in column] for column in scores] if sent_scores else
-                   [self.encode(text) if text else [] for text in texts])
-            yield Written(texts, ids, finished, notices=notices, scores=scores if sent_scores else None)
+            ids, whole = [], []
+            for text, column in zip(texts, scores):
+                # With scores come the server's own token ids. A server may leave out the score of a token that
+                # ends inside a character (llama.cpp does, for parts of an emoji): then the column's ids are its
+                # text's in the same tokenizer, and it has no scores.
+                column_ids = [token.token_id for token in column]
+                complete = bool(column) and self.decode(column_ids) == text
+                ids.append(column_ids if complete else self.encode(text) if text else [])
+                whole.append(column if complete else [])
+            sent = any(scores) or not any(texts)
+            yield Written(texts, ids, finished, notices=notices, scores=whole if sent else None)
 
     def next_token(self, ids: Sequence[int], knobs: "SamplingSettings | None" = None,
                    top: int = SERVER_CANDIDATES) -> ScoredToken:
@@ -296,8 +302,9 @@ def stream_columns(lm: RemoteTextModel, columns: Sequence["SamplingSettings"], m
                     if stop.is_set():
                         return
                     text, logprobs, done = _piece(chunk)
-                    if text or done:
-                        events.put((index, text, scored_tokens(lm, logprobs), done, None))
+                    scored = scored_tokens(lm, logprobs)  # a token holding part of a character may come alone
+                    if text or scored or done:
+                        events.put((index, text, scored, done, None))
             events.put((index, "", [], True, None))
         except ModelUnavailable as error:
             events.put((index, "", [], True, error))

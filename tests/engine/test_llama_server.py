@@ -110,12 +110,18 @@ def test_written_tokens_come_with_their_scores(served, smollm2):
     hot = SamplingSettings(temperature=1.5, top_k=0, top_p=1.0, max_new_tokens=8, seed=4)
     last = list(generate(served, PROMPTS[0], [greedy, hot]))[-1]
     assert last.scores is not None
-    for ids, scored in zip(last.token_ids, last.scores):
+    for text, ids, scored in zip(last.texts, last.token_ids, last.scores):
         assert ids == [token.token_id for token in scored] and len(ids) == 8  # the server's own tokens
+        assert served.decode(ids) == text  # every written token came with its score, none was dropped
     greedy_view = written_confidences(served, last.scores[0])
     assert all(c.alternatives[0][0] == c.piece for c in greedy_view)  # greedy wrote the top candidate
     local = next_token_distribution(smollm2, PROMPTS[0], MODEL_ITSELF)
     assert greedy_view[0].prob == pytest.approx(local.probs[0], abs=2e-3)
+    # llama.cpp streams no score for a token that ends inside a character (here, part of an emoji): that
+    # column's ids come from its text, and it has no scores rather than scores of other tokens.
+    emoji = list(generate(served, "Three emoji for a sunny day: ☀️", [hot]))[-1]
+    assert served.decode(emoji.token_ids[0]) == emoji.texts[0]
+    assert emoji.scores == [[]]
     hot_view = written_confidences(served, last.scores[1])
     assert min(c.prob for c in hot_view) < 0.2  # a hot column picks tokens the model found unlikely
 
