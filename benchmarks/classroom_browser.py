@@ -29,6 +29,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
+import genai_demo.engine.device  # noqa: E402,F401 - its OpenMP wait policy, as the server's, before torch loads
+
 TOKENS = 160
 GOAL = 3.0
 PAGE_PROMPT = "What's the weather like today?"  # the text page's first example, its default prompt

@@ -2,11 +2,15 @@
 
 `describe_device` answers without importing torch (the home page must stay light): it asks torch
 only if torch is already imported, and otherwise looks at what the operating system reports.
+
+Importing this module (app.py does, before anything imports torch) also makes torch's CPU threads wait
+passively: see `OMP_WAIT_POLICY` below.
 """
 
 from __future__ import annotations
 
 import glob
+import os
 import platform
 import sys
 from typing import TYPE_CHECKING, Literal
@@ -16,6 +20,12 @@ from genai_demo.engine.errors import ModelUnavailable
 
 if TYPE_CHECKING:
     import torch
+
+# torch's OpenMP threads wait for work by spinning unless told otherwise. On a server whose cores are shared (a
+# class's browsers on the same laptop, a Community Cloud box, the app's own script threads) the spinning thread
+# takes a core from the one doing the work: 8 Chromium pages writing on one 2-core machine took 76-86 s spinning
+# and 34 s passive (benchmarks/classroom_browser.py --chat 0). Read once, when torch loads; a deployer's value wins.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 # Matrix units for bfloat16 on x86 CPUs (Linux names them so in /proc/cpuinfo).
 BF16_CPU_FLAGS = ("avx512_bf16", "amx_bf16")

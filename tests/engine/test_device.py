@@ -43,3 +43,20 @@ def test_dtype_override_is_honoured(monkeypatch, tiny_gpt2_dir):
     monkeypatch.setenv("GENAI_DTYPE", "bfloat16")
     settings.cache_clear()
     assert next(load_model(kinds.TEXT, str(tiny_gpt2_dir)).model.parameters()).dtype == torch.bfloat16
+
+
+def test_torch_threads_wait_passively_unless_the_deployer_says_otherwise():
+    import os
+    import subprocess
+    import sys
+
+    # app.py imports the device rules first: by then torch must not be loaded, or its threads would already spin.
+    probe = ("import sys, os, genai_demo.engine.device; "
+             "print(os.environ['OMP_WAIT_POLICY'], 'torch' in sys.modules)")
+    env = {key: value for key, value in os.environ.items() if key != "OMP_WAIT_POLICY"}
+    for given, expected in ((None, "PASSIVE False"), ("ACTIVE", "ACTIVE False")):
+        run_env = env if given is None else {**env, "OMP_WAIT_POLICY": given}
+        out = subprocess.run([sys.executable, "-c", probe], env=run_env, capture_output=True, text=True, check=True)
+        assert out.stdout.strip() == expected
+    app_imports = open("app.py", encoding="utf-8").read()
+    assert "from genai_demo.engine.device import" in app_imports
