@@ -12,6 +12,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -70,6 +71,24 @@ def stop_process(process: subprocess.Popen, timeout: float) -> None:
     except subprocess.TimeoutExpired:
         process.kill()
         process.wait()
+
+
+def _answers(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=1) as response:
+            return response.status == 200
+    except OSError:
+        return False
+
+
+def wait_until_healthy(url: str, process: subprocess.Popen, log_path: Path, what: str, timeout: float) -> None:
+    """Wait until a server started by a test answers 200 at `url` (its health address); one that exits or stays
+    silent past `timeout` seconds raises, with the end of its log."""
+    deadline = time.monotonic() + timeout
+    while not _answers(url):
+        if process.poll() is not None or time.monotonic() > deadline:
+            raise RuntimeError(f"{what} did not start; its log:\n{log_path.read_text()[-3000:]}")
+        time.sleep(0.2)
 
 
 def wait_for_port(port: int, process: subprocess.Popen, timeout: float = 60) -> None:

@@ -12,6 +12,7 @@ import os
 import shutil
 import tempfile
 import uuid
+from typing import NoReturn
 
 # Before anything imports huggingface_hub, transformers or streamlit.
 os.environ["HF_HUB_OFFLINE"] = "1"
@@ -110,6 +111,14 @@ def _load_each_tokenizer_folder_once() -> None:
 _load_each_tokenizer_folder_once()
 
 
+def _server_missing(required_by: str, why: str) -> NoReturn:
+    """A real server the tests need is not here: skip, unless the environment variable `required_by` is 1 (as
+    .ci/run sets it), where the missing server fails the test instead."""
+    if os.environ.get(required_by) == "1":
+        pytest.fail(f"{why}, but {required_by}=1 requires it")
+    pytest.skip(why)
+
+
 @pytest.fixture(scope="session")
 def postgres_server():
     """A real PostgreSQL server for the whole run (skipped where Debian's postgresql is not installed, unless
@@ -118,9 +127,7 @@ def postgres_server():
 
     binaries = server_binaries()
     if binaries is None:
-        if os.environ.get("TEST_REQUIRE_POSTGRES") == "1":
-            pytest.fail("PostgreSQL is required (TEST_REQUIRE_POSTGRES=1) but not installed")
-        pytest.skip("PostgreSQL is not installed (apt-get install postgresql)")
+        _server_missing("TEST_REQUIRE_POSTGRES", "PostgreSQL is not installed (apt-get install postgresql)")
     server = PostgresServer(binaries)
     yield server
     server.stop()
@@ -134,9 +141,7 @@ def llama_binaries() -> Path:
 
     binaries = find()
     if binaries is None:
-        if os.environ.get("TEST_REQUIRE_LLAMA_SERVER") == "1":
-            pytest.fail("llama-server is required (TEST_REQUIRE_LLAMA_SERVER=1) but not built")
-        pytest.skip("llama-server is not built (run tools/build_llama_server.sh)")
+        _server_missing("TEST_REQUIRE_LLAMA_SERVER", "llama-server is not built (run tools/build_llama_server.sh)")
     return binaries
 
 

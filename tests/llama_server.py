@@ -11,13 +11,11 @@ from __future__ import annotations
 import glob
 import os
 import subprocess
-import time
-import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from tests.browser import free_port, stop_process
+from tests.browser import free_port, stop_process, wait_until_healthy
 from tests.tiny_models import smollm2_gguf
 
 START_TIMEOUT_S = 60.0
@@ -43,14 +41,6 @@ def smollm2_as(number_format: str, folder: Path, binaries: Path) -> Path:
     return path
 
 
-def _healthy(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(url, timeout=1) as response:
-            return response.status == 200
-    except OSError:
-        return False
-
-
 def resident_mib(pid: int) -> float:
     """A process's resident memory (VmRSS), in MiB."""
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
@@ -74,11 +64,7 @@ def llama_server(binaries: Path, gguf: Path, log_path: Path, parallel: int = 4, 
     if pid is not None:
         pid.append(process.pid)
     try:
-        deadline = time.monotonic() + START_TIMEOUT_S
-        while not _healthy(f"http://127.0.0.1:{port}/health"):
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"llama-server did not start; its log:\n{log_path.read_text()[-3000:]}")
-            time.sleep(0.2)
+        wait_until_healthy(f"http://127.0.0.1:{port}/health", process, log_path, "llama-server", START_TIMEOUT_S)
         yield f"http://127.0.0.1:{port}/v1"
     finally:
         stop_process(process, timeout=15)

@@ -12,13 +12,11 @@ import json
 import os
 import subprocess
 import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from tests.browser import free_port, stop_process
+from tests.browser import free_port, stop_process, wait_until_healthy
 
 START_TIMEOUT_S = 120.0
 
@@ -30,14 +28,6 @@ def sample_by_default(folder: Path) -> Path:
     config["do_sample"] = True
     path.write_text(json.dumps(config, indent=2))
     return folder
-
-
-def _answers(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(url, timeout=1) as response:
-            return response.status == 200
-    except OSError:
-        return False
 
 
 @contextmanager
@@ -55,14 +45,8 @@ def text_server(model_dir: Path, log_path: Path, continuous_batching: bool = Fal
     with open(log_path, "wb") as log:
         process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=env)
     try:
-        deadline = time.monotonic() + START_TIMEOUT_S
-        while not _answers(f"http://127.0.0.1:{port}/health"):
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"transformers serve did not start; its log:\n{log_path.read_text()[-3000:]}")
-            try:
-                process.wait(timeout=0.25)
-            except subprocess.TimeoutExpired:
-                pass
+        wait_until_healthy(f"http://127.0.0.1:{port}/health", process, log_path, "transformers serve",
+                           START_TIMEOUT_S)
         yield f"http://127.0.0.1:{port}/v1"
     finally:
         stop_process(process, timeout=15)

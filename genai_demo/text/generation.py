@@ -247,10 +247,8 @@ def next_token_scores(lm: TextWriter, ids: Sequence[int]) -> NextTokenScores:
     candidates' log-probabilities from a serving engine that sends them."""
     import torch
 
-    if lm.has_weights:
-        return NextTokenScores(last_logits(lm, ids))  # type: ignore[arg-type]  # has_weights: a TextModel
     if not isinstance(lm, RemoteTextModel):
-        raise TypeError(f"No scores from a {type(lm).__name__}.")
+        return NextTokenScores(last_logits(lm, ids))  # type: ignore[arg-type]  # not served: a TextModel
     token = lm.next_token(ids)
     size = max([lm.vocab_size] + [token_id + 1 for token_id, _ in token.candidates])
     logits = torch.full((1, size), float("-inf"))
@@ -281,7 +279,7 @@ def distribution_from_scores(lm: TextWriter, ids: Sequence[int], truncated: bool
 
     sampling.check()
     logits = scores.logits.clone()
-    rest_kept = False
+    rest_kept, listed_mass = False, 1.0
     if scores.listed is None:
         seen = torch.zeros_like(logits, dtype=torch.bool)
         seen[0, list(ids)] = True
@@ -293,15 +291,15 @@ def distribution_from_scores(lm: TextWriter, ids: Sequence[int], truncated: bool
                          "cannot be drawn from them.")
     else:
         probs = torch.exp(logits[0])  # the server's own probabilities; the tokens it did not list hold the rest
+        listed_mass = float(probs.sum())
         listed_probs, listed_ids = torch.topk(probs, scores.listed)
-        kept_listed, rest_kept = _knobs_on_listed(listed_probs, max(0.0, 1.0 - float(listed_probs.sum())), sampling)
+        kept_listed, rest_kept = _knobs_on_listed(listed_probs, max(0.0, 1.0 - listed_mass), sampling)
         adjusted = torch.zeros_like(probs)
         adjusted[listed_ids] = kept_listed
     kept_all = adjusted > 0
     top = min(top, probs.shape[0] if scores.listed is None else scores.listed)
     top_probs, top_ids = torch.topk(probs, top)
     token_ids = top_ids.tolist()
-    listed_mass = float(probs.sum()) if scores.listed is not None else 1.0
     return NextTokenDistribution(
         token_ids=token_ids,
         pieces=lm.pieces(token_ids),
