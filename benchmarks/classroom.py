@@ -30,6 +30,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
+import genai_demo.engine.device  # noqa: E402,F401 - the app's OpenMP wait policy, before torch loads here
+
 PROMPTS = (
     "What's the weather like today?", "Write a story about space", "The best way to learn a new language is",
     "Once upon a time, in a small village by the sea,", "The three primary colors are", "My favourite food is",
