@@ -111,12 +111,16 @@ def load_causal_lm(model_id: str, device: str, dtype: "torch.dtype") -> TextMode
     Attention weights: `engine.run(work, attention="eager")`."""
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
+    from genai_demo.engine.fast_linear import use_fast_linear, wanted_for
+
     tokenizer = _prepare_tokenizer(AutoTokenizer.from_pretrained(model_id, **_common_kwargs()))
     model = AutoModelForCausalLM.from_pretrained(
         model_id, dtype=dtype, use_safetensors=True, attn_implementation="sdpa", **_common_kwargs()
     )
     model.to(device).eval()  # type: ignore[arg-type]  # transformers' @wraps(nn.Module.to) types it unbound, self first
     model.requires_grad_(False)
+    if wanted_for(device, dtype):
+        use_fast_linear(model)
     if model.generation_config.pad_token_id is None:
         model.generation_config.pad_token_id = tokenizer.pad_token_id
     # One lock for the model and its tokenizer, whichever module reaches for the tokenizer.
