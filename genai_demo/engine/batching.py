@@ -38,6 +38,8 @@ from genai_demo.engine.sampling import SamplingSettings, make_generator, penaliz
 if TYPE_CHECKING:
     import torch
 
+    from genai_demo.engine.row_cache import PromptCache
+
 T = TypeVar("T")
 
 DEFAULT_MAX_BATCH = {"cpu": 16, "mps": 32, "cuda": 64}  # rows per step, when GENAI_MAX_BATCH is not set
@@ -126,7 +128,7 @@ class Job:
         self.version = 0  # bumped on every change; a session waits for it to move
         self.last_read = time.monotonic()
         self.prompt_read = 0  # prompt tokens read so far (a long prompt is read a chunk per loop)
-        self.cache: Any = None  # the key/value cache of the prompt read so far
+        self.cache: PromptCache | None = None  # the keys and values of the prompt read so far
 
     def cancel(self) -> None:
         self.engine.cancel(self)
@@ -203,8 +205,13 @@ class TextEngine:
         self._joining: list[_Row] = []  # the rows of the job being prefilled
         self._reading: Job | None = None  # the job whose long prompt is read one chunk per loop
         self._chunk_s = 0.5  # recent seconds per prompt chunk (for the expected wait)
-        self._cache: Any = None  # the batch's key/value cache, left-padded
-        self._mask: torch.Tensor | None = None  # [rows, positions]: 1 where a row has a real token
+        # Imported here, while the model loads (transformers' lazy imports are not thread-safe: threads.py).
+        from genai_demo.engine.row_cache import RowCache, attends_whole_text
+
+        if not attends_whole_text(model.config):
+            raise ValueError("The classroom engine writes only with models whose every layer attends to the whole "
+                             "text; this one reads through a sliding window.")
+        self._cache: RowCache[_Row] = RowCache()  # the batch's keys and values, each row in its own place
         self._worker: threading.Thread | None = None
         self._closing = False
         self._step_s = 0.05  # recent seconds per decoding step (for the expected wait)
@@ -263,16 +270,18 @@ class TextEngine:
         steps: a long text's view delays the others by one chunk, and it shows what writing would draw from."""
         import torch
 
+        from genai_demo.engine.row_cache import PromptCache
+
         total, parts = len(ids), []
-        cache: Any = None
+        cache = PromptCache(room=total)
         for start in range(0, total, PREFILL_CHUNK):
             end = min(total, start + PREFILL_CHUNK)
             wanted = max(0, end - max(start, total - keep))  # of this chunk's positions, those among the last `keep`
 
-            def chunk(model: Any, start: int = start, cache: Any = cache, wanted: int = wanted) -> tuple[Any, Any]:
+            def chunk(model: Any, start: int = start, wanted: int = wanted) -> torch.Tensor:
                 return read_chunk(model, ids, start, cache, max(1, wanted))
 
-            logits, cache = self.run(chunk)
+            logits = self.run(chunk)
             if wanted:
                 parts.append(logits[0, -wanted:].cpu())
         return torch.cat(parts)
@@ -501,13 +510,17 @@ class TextEngine:
 
     def _read_chunk(self, job: Job) -> None:
         """Read the next chunk of the long prompt being read; after its last chunk, the job joins the batch."""
+        from genai_demo.engine.row_cache import PromptCache
+
         if job.cancelled:
             with self._cond:
                 self._reading = None
                 job.cache = None
             return
         started = time.perf_counter()
-        logits, job.cache = read_chunk(self.model, job.prompt_ids, job.prompt_read, job.cache, keep=1)
+        if job.cache is None:
+            job.cache = PromptCache(room=len(job.prompt_ids))
+        logits = read_chunk(self.model, job.prompt_ids, job.prompt_read, job.cache, keep=1)
         job.prompt_read = min(len(job.prompt_ids), job.prompt_read + PREFILL_CHUNK)
         self._chunk_s = 0.8 * self._chunk_s + 0.2 * (time.perf_counter() - started)
         if job.prompt_read < len(job.prompt_ids):
@@ -521,10 +534,13 @@ class TextEngine:
 
     def _prefill(self, job: Job) -> None:
         """Read a short prompt once for all of a job's rows (one forward pass), then join the batch."""
-        logits, cache = read_chunk(self.model, job.prompt_ids, 0, None, keep=1)
+        from genai_demo.engine.row_cache import PromptCache
+
+        cache = PromptCache(room=len(job.prompt_ids))
+        logits = read_chunk(self.model, job.prompt_ids, 0, cache, keep=1)
         self._join_job(job, logits, cache)
 
-    def _join_job(self, job: Job, logits: torch.Tensor, cache: Any) -> None:
+    def _join_job(self, job: Job, logits: torch.Tensor, cache: PromptCache) -> None:
         """With its prompt read: draw each of a job's rows' first token, and let the rows join the batch."""
         import torch
 
@@ -534,52 +550,34 @@ class TextEngine:
             row.seen = torch.zeros(logits.shape[-1], dtype=torch.bool, device=logits.device)
             row.seen[job.prompt_ids] = True
         self._pick(rows, logits)
-        staying = [index for index, row in enumerate(rows) if not row.finished]
-        if staying:
-            device = logits.device
-            if len(rows) > 1:
-                cache.batch_repeat_interleave(len(rows))
-            if len(staying) < len(rows):
-                cache.batch_select_indices(torch.tensor(staying, device=device))
-            mask = torch.ones(len(staying), len(job.prompt_ids), dtype=torch.long, device=device)
-            self._join(cache, mask)
+        staying = [row for row in rows if not row.finished]
+        self._cache.add(staying, cache, [len(job.prompt_ids) + row.max_new_tokens for row in staying])
         with self._cond:
-            self._active.extend(rows[index] for index in staying)
+            self._active = list(self._cache.rows)
             self.largest_batch = max(self.largest_batch, len(self._active))
-
-    def _join(self, cache: Any, mask: torch.Tensor) -> None:
-        """Append rows to the batch's cache: both sides padded on the left to the longer length."""
-        import torch
-        from torch.nn.functional import pad
-
-        if self._cache is None:
-            self._cache, self._mask = cache, mask
-            return
-        assert self._mask is not None
-        length = max(self._mask.shape[1], mask.shape[1])
-        old_pad, new_pad = length - self._mask.shape[1], length - mask.shape[1]
-        for old, new in zip(self._cache.layers, cache.layers):
-            old.keys = torch.cat([pad(old.keys, (0, 0, old_pad, 0)), pad(new.keys, (0, 0, new_pad, 0))])
-            old.values = torch.cat([pad(old.values, (0, 0, old_pad, 0)), pad(new.values, (0, 0, new_pad, 0))])
-        self._mask = torch.cat([pad(self._mask, (old_pad, 0)), pad(mask, (new_pad, 0))])
 
     def _step(self) -> None:
         """One decoding step for every row of the batch."""
         import torch
 
+        from genai_demo.engine.row_cache import ATTENTION_NAME
+
         rows = list(self._active)
-        assert self._mask is not None
-        device = self._mask.device
-        feed = torch.tensor([[row.written[-1]] for row in rows], device=device)
-        positions = torch.tensor([[len(row.job.prompt_ids) + len(row.written) - 1] for row in rows], device=device)
-        mask = torch.cat([self._mask, torch.ones(len(rows), 1, dtype=self._mask.dtype, device=device)], dim=1)
+        feed = torch.tensor([[row.written[-1]] for row in rows], device=self.model.device)
+        positions = torch.tensor([[len(row.job.prompt_ids) + len(row.written) - 1] for row in rows],
+                                 device=self.model.device)
         started = time.perf_counter()
-        out = self.model(input_ids=feed, cache=self._cache, attention_mask=mask, position_ids=positions, use_cache=True)
-        self._cache, self._mask = out.cache, mask
+        self._cache.begin_step()
+        try:
+            with attention_implementation(self.model, ATTENTION_NAME):
+                out = self.model(input_ids=feed, cache=self._cache, position_ids=positions, use_cache=True,
+                                 row_cache=self._cache)
+        finally:
+            self._cache.end_step()
         self._pick(rows, out.logits[:, -1, :].float())
         self._step_s = 0.8 * self._step_s + 0.2 * (time.perf_counter() - started)
         self.steps += 1
-        self._drop([index for index, row in enumerate(rows) if row.finished or row.job.cancelled])
+        self._drop([row for row in rows if row.finished or row.job.cancelled])
 
     def _pick(self, rows: list[_Row], logits: torch.Tensor) -> None:
         """Draw each row's next token with its own knobs and generator; note which rows are finished."""
@@ -598,51 +596,43 @@ class TextEngine:
                     row.finished = True
             self._changed({row.job for row in rows})
 
-    def _drop(self, indices: list[int]) -> None:
-        """Let rows leave the batch, and cut the cache's columns that only padding fills now."""
-        import torch
-
-        if not indices:
+    def _drop(self, leaving: list[_Row]) -> None:
+        """Let rows leave the batch (their places go to the rows still writing)."""
+        if not leaving:
             return
         with self._cond:
-            gone = set(indices)
-            keep = [index for index in range(len(self._active)) if index not in gone]
-            for index in indices:
-                self._active[index].finished = True
-            jobs = {self._active[index].job for index in indices}
-            self._active = [self._active[index] for index in keep]
-            self._changed(jobs)
-        if not keep:
-            self._cache = self._mask = None
-            return
-        assert self._mask is not None
-        self._cache.batch_select_indices(torch.tensor(keep, device=self._mask.device))
-        self._mask = self._mask[keep]
-        first = int(self._mask.any(dim=0).int().argmax())
-        if first:
-            for layer in self._cache.layers:
-                layer.keys, layer.values = layer.keys[:, :, first:], layer.values[:, :, first:]
-            self._mask = self._mask[:, first:]
+            for row in leaving:
+                row.finished = True
+            self._cache.drop(leaving)
+            self._active = list(self._cache.rows)
+            self._changed({row.job for row in leaving})
 
     def _fail_batch(self, error: EngineError) -> None:
         with self._cond:
             jobs = {row.job for row in self._active}
             for job in jobs:
                 job.error = error
+            self._cache.drop(self._active)
             self._active = []
-            self._cache = self._mask = None
             self._changed(jobs)
 
 
-def read_chunk(model: Any, ids: Sequence[int], start: int, cache: Any, keep: int) -> tuple[torch.Tensor, Any]:
+def read_chunk(model: Any, ids: Sequence[int], start: int, cache: PromptCache, keep: int) -> torch.Tensor:
     """One forward pass over the chunk of `ids` that starts at `start` (PREFILL_CHUNK tokens at most), after
-    the key/value `cache` of the tokens before it: the logits (float32) of the chunk's last `keep` positions,
-    and the cache with the chunk added. Every reader of a prompt goes through here, chunk by chunk."""
+    the tokens before it, whose keys and values `cache` holds (it takes the chunk's too): the logits (float32)
+    of the chunk's last `keep` positions. Every reader of a prompt goes through here, chunk by chunk."""
     import torch
 
-    chunk = torch.tensor([list(ids[start:start + PREFILL_CHUNK])], device=model.device)
-    out = model(input_ids=chunk, cache=cache, use_cache=True, logits_to_keep=keep)
-    return out.logits.float(), out.cache
+    from genai_demo.engine.row_cache import ATTENTION_NAME
+
+    end = min(len(ids), start + PREFILL_CHUNK)
+    chunk = torch.tensor([list(ids[start:end])], device=model.device)
+    positions = torch.arange(start, end, device=model.device)[None, :]
+    with attention_implementation(model, ATTENTION_NAME):
+        out = model(input_ids=chunk, position_ids=positions, cache=cache, use_cache=True, logits_to_keep=keep,
+                    row_cache=cache)
+    cache.advance(end - start)
+    return out.logits.float()
 
 
 def _explain(error: BaseException) -> EngineError:

@@ -107,7 +107,10 @@ def test_attention_comes_from_the_shared_model_switched_per_call(lm, walk, tiny_
     from transformers import AutoModelForCausalLM
 
     assert lm.model.config._attn_implementation == "sdpa"
+    from genai_demo.engine.fast_linear import use_fast_linear, uses_fast_linear
+
     eager = AutoModelForCausalLM.from_pretrained(str(tiny_gpt2_dir), attn_implementation="eager", dtype=lm.dtype)
+    use_fast_linear(eager, on=uses_fast_linear(lm.model))  # the same products as the shared model's
     with torch.inference_mode():
         expected = torch.stack(eager(torch.tensor([walk.token_ids]), output_attentions=True).attentions)[:, 0]
     np.testing.assert_array_equal(walk.attentions, expected.float().numpy())

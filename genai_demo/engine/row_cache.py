@@ -1,0 +1,261 @@
+"""The writing batch's key/value memory: every row in a place of its own, so rows of very different
+lengths share one decoding step without costing each other.
+
+Each layer keeps one preallocated buffer, [places, key/value heads, columns, head size]. Row i's keys fill
+the first `lengths[i]` columns of place i, and a decoding step writes each row's new key and value into
+its next column: nothing is copied or padded when a row joins, writes or leaves (the rest stay where
+they are). A row that needs more than SHARED_COLUMNS columns (a pasted essay) gets buffers of its own,
+so the shared buffer stays as long as ordinary texts need.
+
+`row_attention` (registered with transformers as ATTENTION_NAME) reads each row's own columns only: one
+product for the rows of ordinary length, one for each row much longer than them. So a learner's
+4,000-token prompt costs the step what its own row reads, and the others' rows read their own few
+hundred columns as before.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, Generic, TypeVar
+
+import torch
+import torch.nn.functional as F
+from transformers import AttentionInterface
+from transformers.integrations.sdpa_attention import sdpa_attention_forward
+
+R = TypeVar("R")
+
+ATTENTION_NAME = "genai_rows"
+SHARED_COLUMNS = 1024  # a row that needs more columns than this gets buffers of its own
+# A row is read apart from the others when it is longer than this many times the others' typical length (and
+# at least OUTLIER_MIN columns longer): reading everyone up to its length would cost more than a product of its own.
+OUTLIER_FACTOR = 2
+OUTLIER_MIN = 64
+
+
+class PromptCache:
+    """One text's keys and values while it is read chunk by chunk, in buffers with room for `room` tokens:
+    each chunk writes its keys after the ones before it (nothing is copied, as concatenating would)."""
+
+    def __init__(self, room: int) -> None:
+        self.room = room
+        self.length = 0  # tokens read so far
+        self.keys: list[torch.Tensor] = []  # per layer: [1, heads, room, head size]
+        self.values: list[torch.Tensor] = []
+
+    def update(self, key_states: torch.Tensor, value_states: torch.Tensor, layer_idx: int,
+               *args: Any, **kwargs: Any) -> tuple[torch.Tensor, torch.Tensor]:
+        """Called by each attention layer with a chunk's keys and values: store them after the text's."""
+        if layer_idx == len(self.keys):
+            self.keys.append(_empty_like(key_states, 1, self.room))
+            self.values.append(_empty_like(value_states, 1, self.room))
+        end = self.length + key_states.shape[2]
+        self.keys[layer_idx][:, :, self.length:end] = key_states
+        self.values[layer_idx][:, :, self.length:end] = value_states
+        return self.keys[layer_idx][:, :, :end], self.values[layer_idx][:, :, :end]
+
+    def attend(self, module: Any, query: torch.Tensor, keys: torch.Tensor, values: torch.Tensor,
+               scaling: float | None = None, **kwargs: Any) -> torch.Tensor:
+        """The chunk's attention output, [1, chunk, heads, head size]: each token reads the text up to itself.
+        Grouped key/value heads are read as they are, not repeated (the same numbers, half the memory traffic)."""
+        chunk, read = query.shape[2], keys.shape[2]
+        mask = None
+        if read > chunk:  # after earlier chunks: token i reads every earlier token and the chunk up to itself
+            positions = torch.arange(read, device=query.device)
+            mask = positions[None, :] <= (read - chunk + torch.arange(chunk, device=query.device))[:, None]
+        out = F.scaled_dot_product_attention(query, keys, values, attn_mask=mask, is_causal=mask is None and chunk > 1,
+                                             scale=scaling, enable_gqa=query.shape[1] != keys.shape[1])
+        return out.transpose(1, 2).contiguous()
+
+    def advance(self, count: int) -> None:
+        """After a chunk's forward pass: its tokens are read."""
+        self.length += count
+
+    def get_seq_length(self, layer_idx: int = 0) -> int:
+        return self.length
+
+
+class RowCache(Generic[R]):
+    """The keys and values of the batch's rows, in batch order: rows in shared places first, then rows
+    with buffers of their own. `rows` is that order; a decoding step feeds the rows in it."""
+
+    def __init__(self) -> None:
+        self.rows: list[R] = []
+        self.lengths: list[int] = []  # per row: tokens whose keys are stored
+        self._shared_keys: list[torch.Tensor] = []  # per layer: [places, heads, columns, head size]
+        self._shared_values: list[torch.Tensor] = []
+        self._shared = 0  # rows in shared places: rows[:_shared]
+        self._own: list[tuple[list[torch.Tensor], list[torch.Tensor]]] = []  # per row after them: keys, values
+        self._plan: _StepPlan | None = None
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    @property
+    def shared_columns(self) -> int:
+        """How many tokens each shared place holds room for (0 while there are none)."""
+        return self._shared_keys[0].shape[2] if self._shared_keys else 0
+
+    # --- rows join and leave -------------------------------------------------------------------------
+
+    def add(self, rows: Sequence[R], prompt: PromptCache, columns: Sequence[int]) -> None:
+        """Add rows that all start from the same read prompt, each with room for `columns[i]` tokens in all
+        (prompt and new tokens)."""
+        keys = [k[:, :, :prompt.length] for k in prompt.keys]
+        values = [v[:, :, :prompt.length] for v in prompt.values]
+        length = keys[0].shape[2]
+        for row, room in zip(rows, columns):
+            if room <= SHARED_COLUMNS:
+                self._make_room(keys, values, self._shared + 1, room)
+                for layer, (k, v) in enumerate(zip(keys, values)):
+                    self._shared_keys[layer][self._shared, :, :length] = k[0]
+                    self._shared_values[layer][self._shared, :, :length] = v[0]
+                self.rows.insert(self._shared, row)
+                self.lengths.insert(self._shared, length)
+                self._shared += 1
+            else:
+                own_keys = [_empty_like(k, 1, room) for k in keys]
+                own_values = [_empty_like(v, 1, room) for v in values]
+                for layer, (k, v) in enumerate(zip(keys, values)):
+                    own_keys[layer][:, :, :length] = k
+                    own_values[layer][:, :, :length] = v
+                self._own.append((own_keys, own_values))
+                self.rows.append(row)
+                self.lengths.append(length)
+
+    def drop(self, leaving: Sequence[R]) -> None:
+        """Let rows leave: the last shared row moves into a leaving row's place (its own columns only)."""
+        for row in leaving:
+            index = self.rows.index(row)
+            if index >= self._shared:
+                del self._own[index - self._shared]
+            else:
+                last = self._shared - 1
+                if index != last:
+                    kept = self.lengths[last]
+                    for buffer in self._shared_keys + self._shared_values:
+                        buffer[index, :, :kept] = buffer[last, :, :kept]
+                    self.rows[index], self.lengths[index] = self.rows[last], self.lengths[last]
+                    index = last
+                self._shared -= 1
+            del self.rows[index], self.lengths[index]
+        if not self._shared:
+            self._shared_keys, self._shared_values = [], []  # an empty batch gives its memory back
+
+    def _make_room(self, keys: list[torch.Tensor], values: list[torch.Tensor], places: int, columns: int) -> None:
+        """Grow the shared buffers (twice the places, the columns asked for) when a joining row needs it."""
+        if self._shared_keys and places <= self._shared_keys[0].shape[0] and columns <= self._shared_keys[0].shape[2]:
+            return
+        first = self._shared_keys[0] if self._shared_keys else None
+        old_places, old_columns = (first.shape[0], first.shape[2]) if first is not None else (0, 0)
+        new_places = old_places if places <= old_places else max(places, 2 * old_places)
+        new_columns = max(columns, old_columns)
+        for buffers, models in ((self._shared_keys, keys), (self._shared_values, values)):
+            for layer, model in enumerate(models):
+                grown = _empty_like(model, new_places, new_columns)
+                if layer < len(buffers):
+                    grown[:self._shared, :, :old_columns] = buffers[layer][:self._shared]
+                    buffers[layer] = grown
+                else:
+                    buffers.append(grown)
+
+    # --- a decoding step -------------------------------------------------------------------------------
+
+    def begin_step(self) -> None:
+        """Before a decoding step (one new token per row): where each row's new key goes, and what each row reads."""
+        self._plan = _StepPlan(self.lengths[:self._shared], self.lengths[self._shared:],
+                               self._shared_keys[0].device if self._shared_keys else torch.device("cpu"))
+
+    def end_step(self) -> None:
+        """After the step's forward pass: every row holds one more token."""
+        self.lengths = [length + 1 for length in self.lengths]
+        self._plan = None
+
+    def update(self, key_states: torch.Tensor, value_states: torch.Tensor, layer_idx: int,
+               *args: Any, **kwargs: Any) -> tuple[torch.Tensor, torch.Tensor]:
+        """Called by each attention layer with the step's new keys and values ([rows, heads, 1, head size]):
+        store them in each row's next column. Returns the shared rows' buffers; `row_attention` reads the rest."""
+        plan = self._plan
+        assert plan is not None, "begin_step() comes before a forward pass over the cache"
+        shared = self._shared
+        if shared:
+            self._shared_keys[layer_idx][plan.places, :, plan.columns] = key_states[:shared, :, 0]
+            self._shared_values[layer_idx][plan.places, :, plan.columns] = value_states[:shared, :, 0]
+        for offset, (keys, values) in enumerate(self._own):
+            column = plan.own_lengths[offset]
+            keys[layer_idx][:, :, column] = key_states[shared + offset, :, 0]
+            values[layer_idx][:, :, column] = value_states[shared + offset, :, 0]
+        if not shared:
+            return key_states, value_states
+        return self._shared_keys[layer_idx], self._shared_values[layer_idx]
+
+    def attend(self, module: Any, query: torch.Tensor, keys: torch.Tensor, values: torch.Tensor,
+               **kwargs: Any) -> torch.Tensor:
+        """The step's attention output, [rows, 1, heads, head size]: every row reads its own columns."""
+        plan = self._plan
+        assert plan is not None
+        layer, shared = module.layer_idx, self._shared
+        out = query.new_empty(query.shape[0], 1, query.shape[1], query.shape[3])
+        if shared:
+            read = plan.common_columns
+            out[:shared] = _sdpa(module, query[:shared], keys[:shared, :, :read], values[:shared, :, :read],
+                                 plan.common_mask, **kwargs)
+            for index in plan.outliers:
+                columns = plan.shared_lengths[index] + 1
+                out[index] = _sdpa(module, query[index:index + 1], keys[index:index + 1, :, :columns],
+                                   values[index:index + 1, :, :columns], None, **kwargs)[0]
+        for offset, (own_keys, own_values) in enumerate(self._own):
+            index, columns = shared + offset, plan.own_lengths[offset] + 1
+            out[index] = _sdpa(module, query[index:index + 1], own_keys[layer][:, :, :columns],
+                               own_values[layer][:, :, :columns], None, **kwargs)[0]
+        return out
+
+    # What transformers' layers may ask of a cache during a step (positions are always given).
+    def get_seq_length(self, layer_idx: int = 0) -> int:
+        return max(self.lengths, default=0)
+
+
+class _StepPlan:
+    """One step's bookkeeping, the same for every layer: computed once per step, not once per layer."""
+
+    def __init__(self, shared_lengths: list[int], own_lengths: list[int], device: torch.device) -> None:
+        self.shared_lengths, self.own_lengths = shared_lengths, own_lengths
+        self.places = torch.arange(len(shared_lengths), device=device)
+        self.columns = torch.tensor(shared_lengths, dtype=torch.long, device=device)
+        typical = sorted(shared_lengths)[len(shared_lengths) // 2] if shared_lengths else 0
+        limit = max(OUTLIER_FACTOR * typical, typical + OUTLIER_MIN)
+        self.outliers = [i for i, length in enumerate(shared_lengths) if length > limit]
+        self.common_columns = 1 + max((length for i, length in enumerate(shared_lengths) if i not in self.outliers),
+                                      default=0)
+        positions = torch.arange(self.common_columns, device=device)
+        self.common_mask = (positions[None, :] <= self.columns[:, None])[:, None, None, :]  # [rows, 1, 1, columns]
+
+
+def attends_whole_text(config: Any) -> bool:
+    """Whether every layer of a model attends to the whole text (no sliding window), as these caches assume."""
+    layer_types = getattr(config, "layer_types", None) or []
+    windowed = getattr(config, "sliding_window", None) and getattr(config, "use_sliding_window", True)
+    return not windowed and all(kind == "full_attention" for kind in layer_types)
+
+
+def _empty_like(model: torch.Tensor, places: int, columns: int) -> torch.Tensor:
+    return model.new_zeros(places, model.shape[1], columns, model.shape[3])
+
+
+def _sdpa(module: Any, query: torch.Tensor, keys: torch.Tensor, values: torch.Tensor, mask: torch.Tensor | None,
+          **kwargs: Any) -> torch.Tensor:
+    return sdpa_attention_forward(module, query, keys, values, mask, **kwargs)[0]
+
+
+def row_attention(module: Any, query: torch.Tensor, key: torch.Tensor, value: torch.Tensor,
+                  attention_mask: torch.Tensor | None, row_cache: RowCache[Any] | PromptCache | None = None,
+                  **kwargs: Any) -> tuple[torch.Tensor, None]:
+    """Attention for transformers' layers: a forward pass over a `RowCache` or a `PromptCache` (passed as
+    `row_cache=`) reads what that cache holds for each row; any other is PyTorch's scaled dot-product attention,
+    as "sdpa" computes it."""
+    if row_cache is None:
+        return sdpa_attention_forward(module, query, key, value, attention_mask, **kwargs)
+    return row_cache.attend(module, query, key, value, **kwargs), None
+
+
+AttentionInterface.register(ATTENTION_NAME, row_attention)
