@@ -6,10 +6,11 @@ one first-in-first-out line. Then, over and over, the worker
   1. runs the single forward passes that are waiting (a next-token view, a confidence score, attention
      maps), so they wait at most one decoding step, never a whole generation;
   2. admits waiting jobs while the batch has room (GENAI_MAX_BATCH rows): a job's prompt is read once
-     ("prefill"), each of its rows draws its first token, and the rows' key/value cache joins the
-     batch's cache, padded on the left. A prompt longer than PREFILL_CHUNK tokens is read one chunk per
-     loop, between the batch's decoding steps, so a pasted essay delays the others' next token by one
-     chunk's reading, not by the whole of it;
+     ("prefill"), each of its rows draws its first token, and each row's keys and values take a
+     place of their own in the batch's cache (`row_cache.py`: nothing is padded or copied for the
+     others). A prompt longer than PREFILL_CHUNK tokens is read one chunk per loop, between the
+     batch's decoding steps, so a pasted essay delays the others' next token by one chunk's reading,
+     not by the whole of it;
   3. runs one decoding step for all rows at once, and draws each row's next token with that row's own
      knobs and its own seeded random generator;
   4. lets finished and cancelled rows leave at once.
