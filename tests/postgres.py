@@ -28,7 +28,8 @@ class PostgresServer:
         self.folder = Path(tempfile.mkdtemp(prefix="genai-tests-postgres-"))
         self.data = self.folder / "data"
         self.port = 54_000 + os.getpid() % 1_000
-        self._as_user = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+        runuser = shutil.which("runuser") or "/usr/sbin/runuser"  # /usr/sbin may be missing from a clean PATH
+        self._as_user = [runuser, "-u", "postgres", "--"] if os.geteuid() == 0 else []
         if self._as_user:
             shutil.chown(self.folder, "postgres")
         self._run([str(binaries / "initdb"), "-D", str(self.data), "-U", "postgres", "--auth=trust", "-E", "UTF8"])
