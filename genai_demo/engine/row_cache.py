@@ -235,7 +235,7 @@ def attends_whole_text(config: Any) -> bool:
     """Whether every layer of a model attends to the whole text (no sliding window), as these caches assume."""
     layer_types = getattr(config, "layer_types", None) or []
     windowed = getattr(config, "sliding_window", None) and getattr(config, "use_sliding_window", True)
-    return not windowed and all(kind == "full_attention" for kind in layer_types)
+    return not windowed and all(layer == "full_attention" for layer in layer_types)
 
 
 def _empty_like(model: torch.Tensor, places: int, columns: int) -> torch.Tensor:
