@@ -147,10 +147,11 @@ def doctor() -> int:
         print(f"{package:<13} {_version(package)}")
     device = pick_device()
     print(f"device        {describe_device()} (GENAI_DEVICE={config.device})")
-    text_dtype, image_dtype = (str(pick_dtype(device, work)).replace("torch.", "") for work in ("generation", "images"))
+    text_format, image_format = pick_dtype(device, "generation"), pick_dtype(device, "images")
+    text_dtype, image_dtype = (str(dtype).replace("torch.", "") for dtype in (text_format, image_format))
     print(f"dtype         text {text_dtype}, images {image_dtype} (GENAI_DTYPE={config.dtype}; a fixed rule for "
           "this machine, never a timing)")
-    if wanted_for(device, pick_dtype(device, "generation")):
+    if wanted_for(device, text_format):
         print(f"products      oneDNN's for float32 text (measured on SmolLM2: {MEASURED_DISTANCE})")
     else:
         print("products      PyTorch's (oneDNN's faster ones are used for float32 text on a CPU only)")

@@ -88,9 +88,6 @@ class RowCache(Generic[R]):
         self._own: list[tuple[list[torch.Tensor], list[torch.Tensor]]] = []  # per row after them: keys, values
         self._plan: _StepPlan | None = None
 
-    def __len__(self) -> int:
-        return len(self.rows)
-
     @property
     def shared_columns(self) -> int:
         """How many tokens each shared place holds room for (0 while there are none)."""
