@@ -2,19 +2,25 @@
 writing on that model joins one continuous batch.
 
 A session submits a *job*: a prompt (token ids) and one row of sampling knobs per column. Jobs wait in
-one first-in-first-out line. Then, over and over, the worker
-  1. runs the single forward passes that are waiting (a next-token view, a confidence score, attention
-     maps), so they wait at most one decoding step, never a whole generation;
-  2. admits waiting jobs while the batch has room (GENAI_MAX_BATCH rows): a job's prompt is read once
-     ("prefill"), each of its rows draws its first token, and each row's keys and values take a
-     place of their own in the batch's cache (`row_cache.py`: nothing is padded or copied for the
-     others). A prompt longer than PREFILL_CHUNK tokens is read one chunk per loop, between the
-     batch's decoding steps, so a pasted essay delays the others' next token by one chunk's reading,
-     not by the whole of it;
-  3. runs one decoding step for all rows at once, and draws each row's next token with that row's own
-     knobs and its own seeded random generator;
-  4. lets finished and cancelled rows leave at once.
-A row's text depends only on its prompt, knobs and seed, not on which other rows share its steps.
+one line. Then, over and over, the worker
+  1. runs the single forward passes that are waiting (attention maps, the lens), so they wait at most one
+     pass, never a whole generation;
+  2. admits waiting jobs while the batch has room (GENAI_MAX_BATCH rows), round the learners: each
+     admitted job's prompt starts being read;
+  3. runs one forward pass for everything at once: a new token for every writing row, and a piece of
+     each prompt being read ("prefill"), shortest prompt first. While others write, the pieces hold as
+     many tokens as keep the pass within about READ_SHARE times a plain decoding step, so a learner who
+     pastes an essay delays the others' next token by about half a step; while nobody writes, a prompt
+     is read PREFILL_CHUNK tokens at a time. A prompt read to its end draws its rows' first tokens, and
+     each row's keys and values take a place of their own in the batch's cache (`row_cache.py`);
+  4. draws each writing row's next token with that row's own knobs and its own seeded random generator,
+     and lets finished and cancelled rows leave at once.
+A next-token view reads its text through the same passes (a prompt with no rows), so it delays the
+others no more than a writer's prompt does, and it shows what writing draws from.
+
+A row's text depends only on its prompt, knobs and seed, not on which other rows share its passes. (The
+products of a pass are computed for all its tokens together, and the rounding of float32 sums moves with
+their number, by about 1e-5 in a logit: far too little to change a token in the tests on real SmolLM2.)
 
 Why not transformers' `ContinuousBatchingManager`: it draws every request's tokens from one random
 generator seeded once for the whole manager, so a learner's seed would not give back their text while
@@ -39,7 +45,7 @@ from genai_demo.engine.sampling import SamplingSettings, make_generator, penaliz
 if TYPE_CHECKING:
     import torch
 
-    from genai_demo.engine.row_cache import PromptCache
+    from genai_demo.engine.row_cache import BatchPass, PromptCache
 
 T = TypeVar("T")
 
@@ -47,10 +53,13 @@ DEFAULT_MAX_BATCH = {"cpu": 16, "mps": 32, "cuda": 64}  # rows per step, when GE
 IDLE_EXIT_S = 30.0  # a worker with nothing to do for this long ends; the next job starts a new one
 ABANDONED_S = 60.0  # a job its session has not read for this long is cancelled (the session is gone)
 POLL_S = 0.5  # how often a waiting session wakes up to show that it is still there
-# Prompt tokens read in one forward pass. A longer prompt is read in chunks of this size, always from its
-# first token, so it gives the same numbers whoever else is writing (and the next-token view reads the
-# same chunks, so what it shows is what writing draws from).
-PREFILL_CHUNK = 256
+PREFILL_CHUNK = 256  # the most prompt tokens one forward pass reads (all of it while nobody writes)
+# While others write, a pass that also reads prompts may take about this many times a plain decoding step (its
+# pieces hold as many tokens as fit, at what a token was measured to add).
+READ_SHARE = 1.5
+FIRST_PIECE = 16  # prompt tokens a pass reads beside writers before it has measured what more would cost
+FEWEST_READ = 4  # ... and at least this many, so every prompt moves on
+RE_MEASURE = 16  # while prompts are read beside writers, every this-many-th pass is a plain step, re-timed
 # One owner (a learner, with all their tabs) holds at most this share of a batch's rows, so a newcomer always
 # finds room at the next step instead of waiting behind someone's six tabs of the longest texts.
 OWNER_SHARE = 0.5
@@ -114,6 +123,32 @@ class _Row:
         return self.max_new_tokens - len(self.written)
 
 
+class _Reading:
+    """A prompt being read into a PromptCache of its own, a piece per forward pass: a job's, or a view's
+    (`job` None), which wants the logits of its last `keep` positions."""
+
+    def __init__(self, ids: Sequence[int], keep: int = 1, job: Job | None = None) -> None:
+        from genai_demo.engine.row_cache import PromptCache
+
+        self.ids = list(ids)
+        self.keep = keep
+        self.job = job
+        writes = max((row.max_new_tokens for row in job.rows), default=0) if job is not None else 0
+        self.cache = PromptCache(room=len(self.ids) + writes)  # a row of its own may write on in it
+        self.read = 0  # tokens read so far
+        self.logits: list[torch.Tensor] = []  # of the positions among the last `keep`, in order, as they are read
+        self.done = threading.Event()
+        self.error: BaseException | None = None
+
+    @property
+    def left(self) -> int:
+        return len(self.ids) - self.read
+
+    def wanted(self, count: int) -> range:
+        """Of the next `count` tokens, the offsets whose logits are kept."""
+        return range(max(0, len(self.ids) - self.keep - self.read), count)
+
+
 class Job:
     """A session's request: its rows are written together, each with its own knobs and seed."""
 
@@ -128,8 +163,7 @@ class Job:
         self.running = False
         self.version = 0  # bumped on every change; a session waits for it to move
         self.last_read = time.monotonic()
-        self.prompt_read = 0  # prompt tokens read so far (a long prompt is read a chunk per loop)
-        self.cache: PromptCache | None = None  # the keys and values of the prompt read so far
+        self.reading: _Reading | None = None  # while its prompt is read
 
     def cancel(self) -> None:
         self.engine.cancel(self)
@@ -203,9 +237,7 @@ class TextEngine:
         self._calls = 0  # `run` calls not yet answered (queued or running on the worker)
         self._waiting: deque[Job] = deque()
         self._active: list[_Row] = []  # the rows of the running batch, in cache order
-        self._joining: list[_Row] = []  # the rows of the job being prefilled
-        self._reading: Job | None = None  # the job whose long prompt is read one chunk per loop
-        self._chunk_s = 0.5  # recent seconds per prompt chunk (for the expected wait)
+        self._readings: list[_Reading] = []  # prompts being read (admitted jobs' and views'), in arrival order
         # Imported here, while the model loads (transformers' lazy imports are not thread-safe: threads.py).
         from genai_demo.engine.row_cache import RowCache, attends_whole_text
 
@@ -215,7 +247,11 @@ class TextEngine:
         self._cache: RowCache[_Row] = RowCache()  # the batch's keys and values, each row in its own place
         self._worker: threading.Thread | None = None
         self._closing = False
-        self._step_s = 0.05  # recent seconds per decoding step (for the expected wait)
+        self._step_s = 0.05  # recent seconds per plain decoding step (for the reading share and the expected wait)
+        self._read_per_s = 1000.0  # recent prompt tokens read per second, passes and all (for the expected wait)
+        self._piece = FIRST_PIECE  # prompt tokens a pass reads beside writers
+        self._token_s: float | None = None  # recent seconds one more prompt token adds to a pass beside writers
+        self._passes_reading = 0  # passes in a row that read prompts beside writers
         self.steps = 0  # decoding steps run so far (tests and benchmarks read it)
         self.largest_batch = 0
 
@@ -240,9 +276,9 @@ class TextEngine:
         return job
 
     def run(self, work: Callable[[Any], T], attention: str | None = None) -> T:
-        """Run `work(model)` on the worker between two decoding steps, and return what it returns.
+        """Run `work(model)` on the worker between two passes, and return what it returns.
 
-        For single forward passes: they wait at most one step of the running batch. `attention="eager"`
+        For single forward passes: they wait at most one pass of the running batch. `attention="eager"`
         computes attention that call's way (so the model returns its attention weights), on the one
         shared copy of the model.
         """
@@ -267,25 +303,25 @@ class TextEngine:
     def read(self, ids: Sequence[int], keep: int = 1) -> torch.Tensor:
         """The model's logits (float32, on the CPU, shape [keep, vocab]) at the last `keep` positions of `ids`.
 
-        Read chunk by chunk as a prompt is read for writing (`read_chunk`), each chunk between two decoding
-        steps: a long text's view delays the others by one chunk, and it shows what writing would draw from."""
+        Read as a writer's prompt is, in pieces of the batch's passes: a long text's view delays the others by
+        less than a step, and it shows what writing would draw from."""
         import torch
 
-        from genai_demo.engine.row_cache import PromptCache
-
-        total, parts = len(ids), []
-        cache = PromptCache(room=total)
-        for start in range(0, total, PREFILL_CHUNK):
-            end = min(total, start + PREFILL_CHUNK)
-            wanted = max(0, end - max(start, total - keep))  # of this chunk's positions, those among the last `keep`
-
-            def chunk(model: Any, start: int = start, wanted: int = wanted) -> torch.Tensor:
-                return read_chunk(model, ids, start, cache, max(1, wanted))
-
-            logits = self.run(chunk)
-            if wanted:
-                parts.append(logits[0, -wanted:].cpu())
-        return torch.cat(parts)
+        if not ids:
+            raise ValueError("Reading needs at least one token.")
+        reading = _Reading(ids, min(keep, len(ids)))
+        if threading.current_thread() is self._worker:  # inside `run`: read it here, a chunk at a time
+            while reading.left:
+                self._read_pieces([(reading, min(reading.left, PREFILL_CHUNK))])
+        else:
+            with self._cond:
+                self._readings.append(reading)
+                self._ensure_worker()
+                self._cond.notify_all()
+            reading.done.wait()
+        if reading.error is not None:
+            raise reading.error
+        return torch.cat(reading.logits).cpu()
 
     def cancel(self, job: Job) -> None:
         """Stop a job: a waiting job leaves the line, a running one leaves the batch at the next step."""
@@ -316,7 +352,7 @@ class TextEngine:
             return self._state(job), job.version
 
     def close(self, timeout: float = 5.0) -> None:
-        """Stop the worker after its current step (at exit, and when the model is unloaded). Later work
+        """Stop the worker after its current pass (at exit, and when the model is unloaded). Later work
         starts a new one."""
         with self._cond:
             worker, self._closing = self._worker, True
@@ -325,13 +361,13 @@ class TextEngine:
             worker.join(timeout)
         with self._cond:
             self._closing = False
-            if self._tasks or self._waiting:  # work that arrived while closing is not left waiting forever
+            if self._has_work():  # work that arrived while closing is not left waiting forever
                 self._ensure_worker()
 
     def busy(self) -> bool:
         """Whether any session's work is running or waiting on this model right now."""
         with self._cond:
-            return bool(self._calls or self._waiting or self._joining or self._reading
+            return bool(self._calls or self._waiting or self._readings
                         or any(not row.finished for row in self._active))
 
     def load(self) -> tuple[int, int]:
@@ -341,17 +377,23 @@ class TextEngine:
 
     # --- bookkeeping (callers hold self._cond) ---------------------------------------------------
 
+    def _has_work(self) -> bool:
+        return bool(self._tasks or self._waiting or self._active or self._readings)
+
     def _ensure_worker(self) -> None:
         if self._worker is None:
             self._worker = threading.Thread(target=self._work, name="genai-text-engine", daemon=True)
             self._worker.start()
             _running_engines.add(self)
 
+    def _reading_rows(self) -> list[_Row]:
+        """The rows of the jobs whose prompts are being read (their places in the batch are kept for them)."""
+        return [row for reading in self._readings if reading.job is not None for row in reading.job.rows]
+
     def _rows_held(self) -> dict[object, int]:
-        """Rows in the batch (running, joining or reading their prompt) per owner."""
+        """Rows in the batch (writing, or their prompt being read) per owner."""
         held: dict[object, int] = {}
-        reading = self._reading.rows if self._reading is not None else []
-        for row in [*self._active, *self._joining, *reading]:
+        for row in [*self._active, *self._reading_rows()]:
             if not row.finished:
                 held[row.job.owner] = held.get(row.job.owner, 0) + 1
         return held
@@ -379,8 +421,8 @@ class TextEngine:
     def _state(self, job: Job) -> JobState:
         tokens = [list(row.written) for row in job.rows]
         finished = [row.finished for row in job.rows]
-        if job is self._reading and not job.cancelled:
-            return JobState(tokens, finished, None, self._reading_left_s(), False, job.prompt_read)
+        if job.reading is not None and not job.cancelled:
+            return JobState(tokens, finished, None, self._reading_s(job.reading.left), False, job.reading.read)
         if job.running or job.cancelled:
             return JobState(tokens, finished, None, None, job.cancelled)
         ahead = 0
@@ -394,34 +436,23 @@ class TextEngine:
         """Seconds until `job` starts, if every row runs to its token limit: the line played forward."""
         import heapq
 
-        reading = [] if self._reading is None else self._reading.rows
-        busy = [row.remaining for row in self._active] + [row.max_new_tokens for row in self._joining + reading]
+        busy = [row.remaining for row in self._active] + [row.max_new_tokens for row in self._reading_rows()]
         free_at = busy + [0] * max(0, self.max_batch - len(busy))  # steps until each place in the batch frees
         heapq.heapify(free_at)
         for other in self._fair_order():
             taken = [heapq.heappop(free_at) for _ in other.rows if free_at]
             start = max(taken, default=0)  # a job starts whole, once enough places are free
             if other is job:
-                # A long prompt of its own (or one still being read ahead of it) is read a chunk per step.
-                reading_s = self._chunks_left(job) * self._chunk_s
-                if self._reading is not None and len(job.prompt_ids) > PREFILL_CHUNK:
-                    reading_s += self._reading_left_s()  # one long prompt is read at a time
-                return max(start, 1) * self._step_s + reading_s
+                return max(start, 1) * self._step_s + self._reading_s(len(job.prompt_ids))
             for row in other.rows:
                 heapq.heappush(free_at, start + row.max_new_tokens)
         return self._step_s
 
-    def _chunks_left(self, job: Job) -> int:
-        """Prompt chunks still to read before `job` writes (0 for a prompt read in one piece)."""
-        if len(job.prompt_ids) <= PREFILL_CHUNK:
-            return 0
-        return -(-(len(job.prompt_ids) - job.prompt_read) // PREFILL_CHUNK)
-
-    def _reading_left_s(self) -> float:
-        """Seconds until the long prompt being read is read, chunks and the decoding steps between them."""
-        if self._reading is None:
-            return 0.0
-        return self._chunks_left(self._reading) * (self._chunk_s + (self._step_s if self._active else 0.0))
+    def _reading_s(self, left: int) -> float:
+        """Seconds to read a prompt's `left` tokens beside the prompts being read (shortest first, so each of
+        them goes first by at most as many tokens)."""
+        ahead = sum(min(reading.left, left) for reading in self._readings if reading.left != left)
+        return (left + ahead) / self._read_per_s
 
     def _changed(self, jobs: set[Job]) -> None:
         for job in jobs:
@@ -436,149 +467,172 @@ class TextEngine:
         with torch.inference_mode():
             while True:
                 with self._cond:
-                    while not (self._tasks or self._waiting or self._active or self._reading) or self._closing:
-                        if self._closing or (not self._cond.wait(IDLE_EXIT_S)
-                                             and not (self._tasks or self._waiting or self._active
-                                                      or self._reading)):
+                    while not self._has_work() or self._closing:
+                        if self._closing or (not self._cond.wait(IDLE_EXIT_S) and not self._has_work()):
                             self._worker = None
                             return
                     tasks = list(self._tasks)
                     self._tasks.clear()
                     self._cancel_abandoned()
+                    self._admit()
+                    pieces = self._pieces()
                 for task in tasks:
                     task.run(self.model)
-                self._admit()
-                if self._active:
+                if self._active or pieces:
                     try:
-                        self._step()
-                    except Exception as error:  # noqa: BLE001 - every row of this step was touched: fail them, go on
+                        self._pass(pieces)
+                    except Exception as error:  # noqa: BLE001 - a fault after the pass: fail what it touched, go on
+                        self._fail_readings([reading for reading, _ in pieces], _explain(error))
                         self._fail_batch(_explain(error))
 
     def _cancel_abandoned(self) -> None:
         now = time.monotonic()
-        reading = {self._reading} if self._reading is not None else set()
-        for job in {row.job for row in self._active} | set(self._waiting) | reading:
+        for job in {row.job for row in self._active} | set(self._waiting) | {row.job for row in self._reading_rows()}:
             if now - job.last_read > ABANDONED_S:
                 job.cancelled = True
                 if job in self._waiting:
                     self._waiting.remove(job)
 
     def _admit(self) -> None:
-        """Read one more chunk of a long prompt, then prefill waiting jobs while the batch has room, in fair
-        order (round the owners). One long prompt is read at a time; short ones behind it start meanwhile."""
-        if self._reading is not None:
-            self._guarded(self._reading, self._read_chunk)
+        """Start reading the prompts of waiting jobs while the batch has room for their rows, in fair order
+        (round the owners)."""
         while True:
-            with self._cond:
-                held = self._rows_held()
-                # An owner who holds its share of the batch starts no more jobs (a job of its own, bigger than the
-                # share, still starts when the owner holds nothing): the rest stays free for other learners.
-                order = self._fair_order()
-                within = [j for j in order if held.get(j.owner, 0) == 0
-                          or held.get(j.owner, 0) + len(j.rows) <= self._owner_cap()]
-                if not within:
-                    return
-                job = within[0]
-                reserved = len(self._active) + (len(self._reading.rows) if self._reading is not None else 0)
-                if reserved and reserved + len(job.rows) > self.max_batch:
-                    return  # the first in fair order waits for room; nobody overtakes it
-                long = len(job.prompt_ids) > PREFILL_CHUNK
-                if long and self._reading is not None:
-                    return  # it waits for the long prompt being read; so does everyone behind it
-                self._waiting.remove(job)
-                job.running = True
-                if long:
-                    self._reading = job
-                    self._changed({job})
-                    continue  # read a chunk per loop, from the next one on
-                self._joining = job.rows
-            try:
-                self._guarded(job, self._prefill)
-            finally:
-                with self._cond:
-                    self._joining = []
+            held = self._rows_held()
+            # An owner who holds its share of the batch starts no more jobs (a job of its own, bigger than the
+            # share, still starts when the owner holds nothing): the rest stays free for other learners.
+            within = [job for job in self._fair_order() if held.get(job.owner, 0) == 0
+                      or held.get(job.owner, 0) + len(job.rows) <= self._owner_cap()]
+            if not within:
+                return
+            job = within[0]
+            reserved = len(self._active) + len(self._reading_rows())
+            if reserved and reserved + len(job.rows) > self.max_batch:
+                return  # the first in fair order waits for room; nobody overtakes it
+            self._waiting.remove(job)
+            job.running = True
+            job.reading = _Reading(job.prompt_ids, job=job)
+            self._readings.append(job.reading)
+            self._changed({job})
 
-    def _guarded(self, job: Job, work: Callable[[Job], None]) -> None:
-        """Run a job's reading; an error fails that job only, and the batch goes on."""
+    def _pieces(self) -> list[tuple[_Reading, int]]:
+        """How many tokens of each prompt being read the next pass reads, shortest prompt first: all of the
+        pass's reading share while others write, PREFILL_CHUNK tokens in all while nobody does. Every
+        RE_MEASURE-th pass beside writers reads nothing, so a plain step's time stays measured."""
+        for reading in [r for r in self._readings if r.job is not None and r.job.cancelled]:
+            self._readings.remove(reading)
+            reading.job.reading = None  # type: ignore[union-attr]  # a job's reading has its job
+        writing = bool(self._active)
+        if writing and self._passes_reading >= RE_MEASURE:
+            return []
+        budget = self._piece if writing else PREFILL_CHUNK
+        pieces = []
+        for reading in sorted(self._readings, key=lambda r: r.left):
+            count = min(reading.left, budget)
+            if count <= 0:
+                break
+            pieces.append((reading, count))
+            budget -= count
+        return pieces
+
+    def _pass(self, pieces: list[tuple[_Reading, int]]) -> None:
+        """One forward pass: a decoding step for every writing row, and the next piece of each prompt in
+        `pieces`. An error fails the prompts read in it (the rows try again at the next pass, alone), or,
+        in a plain step, every row of it."""
+        rows = list(self._active)
+        started = time.perf_counter()
         try:
-            work(job)
+            logits = self._read_pieces(pieces, rows)
+        except Exception as error:  # noqa: BLE001 - handed to the jobs and views it touched; the batch goes on
+            if pieces:
+                self._fail_readings([reading for reading, _ in pieces], _explain(error))
+            else:
+                self._fail_batch(_explain(error))
+            return
+        elapsed = time.perf_counter() - started
+        if rows and not pieces:
+            self._step_s = 0.8 * self._step_s + 0.2 * elapsed
+        self._adjust_share(bool(rows), pieces, elapsed)
+        if rows:
+            self.steps += 1
+            self._pick(rows, logits[:len(rows)])
+            self._drop([row for row in rows if row.finished or row.job.cancelled])
+        for reading, _ in pieces:
+            if reading.left == 0:
+                self._finish_reading(reading)
+            elif reading.job is not None:
+                with self._cond:
+                    self._changed({reading.job})
+
+    def _read_pieces(self, pieces: list[tuple[_Reading, int]], rows: Sequence[_Row] = ()) -> torch.Tensor:
+        """The forward pass of `_pass`: the logits of the rows' next tokens; each reading keeps its own."""
+        from genai_demo.engine.row_cache import BatchPass
+
+        tokens = [row.written[-1] for row in rows]
+        positions = [len(row.job.prompt_ids) + len(row.written) - 1 for row in rows]
+        keep = list(range(len(rows)))
+        kept: list[range] = []  # per piece: where its wanted logits are among the kept ones
+        for reading, count in pieces:
+            offset = len(tokens)
+            tokens += reading.ids[reading.read:reading.read + count]
+            positions += range(reading.read, reading.read + count)
+            wanted = reading.wanted(count)
+            kept.append(range(len(keep), len(keep) + len(wanted)))
+            keep += [offset + index for index in wanted]
+        batch = BatchPass(self._cache if rows else None, [(reading.cache, count) for reading, count in pieces])
+        logits = forward_pass(self.model, tokens, positions, batch, keep)
+        for (reading, count), where in zip(pieces, kept):
+            reading.read += count
+            if len(where):
+                reading.logits.append(logits[where.start:where.stop])
+        return logits
+
+    def _adjust_share(self, writing: bool, pieces: list[tuple[_Reading, int]], elapsed: float) -> None:
+        """Learn what one more prompt token adds to a pass beside writers, and so how many tokens keep such a
+        pass within READ_SHARE plain steps."""
+        read = sum(count for _, count in pieces)
+        if read:
+            self._read_per_s = 0.8 * self._read_per_s + 0.2 * read / elapsed
+        if not writing:
+            self._passes_reading = 0
+            return
+        self._passes_reading = self._passes_reading + 1 if pieces else 0
+        if read:
+            token_s = max(0.0, elapsed - self._step_s) / read
+            self._token_s = token_s if self._token_s is None else 0.8 * self._token_s + 0.2 * token_s
+            fits = (READ_SHARE - 1) * self._step_s / max(self._token_s, 1e-6)
+            self._piece = int(max(FEWEST_READ, min(PREFILL_CHUNK, fits)))
+
+    def _finish_reading(self, reading: _Reading) -> None:
+        """A prompt read to its end: a view gets its logits; a job's rows draw their first token and join."""
+        with self._cond:
+            self._readings.remove(reading)
+        job = reading.job
+        if job is None:
+            reading.done.set()
+            return
+        job.reading = None
+        try:
+            self._join_job(job, reading.logits[-1][-1], reading.cache)
         except Exception as error:  # noqa: BLE001 - fails this job only; the batch goes on
             with self._cond:
                 job.error = _explain(error)
-                if job is self._reading:
-                    self._reading = None
                 self._changed({job})
-
-    def _read_chunk(self, job: Job) -> None:
-        """Read the next chunk of the long prompt being read; after its last chunk, the job joins the batch."""
-        from genai_demo.engine.row_cache import PromptCache
-
-        if job.cancelled:
-            with self._cond:
-                self._reading = None
-                job.cache = None
-            return
-        started = time.perf_counter()
-        if job.cache is None:
-            job.cache = PromptCache(room=len(job.prompt_ids))
-        logits = read_chunk(self.model, job.prompt_ids, job.prompt_read, job.cache, keep=1)
-        job.prompt_read = min(len(job.prompt_ids), job.prompt_read + PREFILL_CHUNK)
-        self._chunk_s = 0.8 * self._chunk_s + 0.2 * (time.perf_counter() - started)
-        if job.prompt_read < len(job.prompt_ids):
-            with self._cond:
-                self._changed({job})
-            return
-        cache, job.cache = job.cache, None
-        with self._cond:
-            self._reading = None
-        self._join_job(job, logits, cache)
-
-    def _prefill(self, job: Job) -> None:
-        """Read a short prompt once for all of a job's rows (one forward pass), then join the batch."""
-        from genai_demo.engine.row_cache import PromptCache
-
-        cache = PromptCache(room=len(job.prompt_ids))
-        logits = read_chunk(self.model, job.prompt_ids, 0, cache, keep=1)
-        self._join_job(job, logits, cache)
 
     def _join_job(self, job: Job, logits: torch.Tensor, cache: PromptCache) -> None:
-        """With its prompt read: draw each of a job's rows' first token, and let the rows join the batch."""
+        """With its prompt read: draw each of a job's rows' first token from the logits after the prompt, and
+        let the rows join the batch."""
         import torch
 
         rows = job.rows
-        logits = logits[:, -1, :].expand(len(rows), -1)
         for row in rows:
             row.seen = torch.zeros(logits.shape[-1], dtype=torch.bool, device=logits.device)
             row.seen[job.prompt_ids] = True
-        self._pick(rows, logits)
+        self._pick(rows, logits[None].expand(len(rows), -1))
         staying = [row for row in rows if not row.finished]
         self._cache.add(staying, cache, [len(job.prompt_ids) + row.max_new_tokens for row in staying])
         with self._cond:
             self._active = list(self._cache.rows)
             self.largest_batch = max(self.largest_batch, len(self._active))
-
-    def _step(self) -> None:
-        """One decoding step for every row of the batch."""
-        import torch
-
-        from genai_demo.engine.row_cache import ATTENTION_NAME
-
-        rows = list(self._active)
-        feed = torch.tensor([[row.written[-1]] for row in rows], device=self.model.device)
-        positions = torch.tensor([[len(row.job.prompt_ids) + len(row.written) - 1] for row in rows],
-                                 device=self.model.device)
-        started = time.perf_counter()
-        self._cache.begin_step()
-        try:
-            with attention_implementation(self.model, ATTENTION_NAME):
-                out = self.model(input_ids=feed, cache=self._cache, position_ids=positions, use_cache=True,
-                                 row_cache=self._cache)
-        finally:
-            self._cache.end_step()
-        self._pick(rows, out.logits[:, -1, :].float())
-        self._step_s = 0.8 * self._step_s + 0.2 * (time.perf_counter() - started)
-        self.steps += 1
-        self._drop([row for row in rows if row.finished or row.job.cancelled])
 
     def _pick(self, rows: list[_Row], logits: torch.Tensor) -> None:
         """Draw each row's next token with its own knobs and generator; note which rows are finished."""
@@ -586,13 +640,13 @@ class TextEngine:
 
         knobs = [row.knobs for row in rows]
         if any(k.repetition_penalty != 1 for k in knobs):
-            seen = torch.stack([row.seen for row in rows])  # type: ignore[misc]  # _prefill gives every row its seen mask
+            seen = torch.stack([row.seen for row in rows])  # type: ignore[misc]  # _join_job gives every row its seen mask
             logits = penalize_repetition(logits, seen, [k.repetition_penalty for k in knobs])
         picks = sample_rows(logits, knobs, [row.generator for row in rows])
         with self._cond:
             for row, token in zip(rows, picks):
                 row.written.append(token)
-                row.seen[token] = True  # type: ignore[index]  # set in _prefill, before the row's first pick
+                row.seen[token] = True  # type: ignore[index]  # set in _join_job, before the row's first pick
                 if token in self.end_ids or row.remaining <= 0 or row.job.cancelled:
                     row.finished = True
             self._changed({row.job for row in rows})
@@ -608,6 +662,18 @@ class TextEngine:
             self._active = list(self._cache.rows)
             self._changed({row.job for row in leaving})
 
+    def _fail_readings(self, readings: list[_Reading], error: EngineError) -> None:
+        with self._cond:
+            for reading in readings:
+                if reading in self._readings:
+                    self._readings.remove(reading)
+                reading.error = error
+                reading.done.set()
+                if reading.job is not None:
+                    reading.job.reading = None
+                    reading.job.error = error
+                    self._changed({reading.job})
+
     def _fail_batch(self, error: EngineError) -> None:
         with self._cond:
             jobs = {row.job for row in self._active}
@@ -618,22 +684,26 @@ class TextEngine:
             self._changed(jobs)
 
 
-def read_chunk(model: Any, ids: Sequence[int], start: int, cache: PromptCache, keep: int) -> torch.Tensor:
-    """One forward pass over the chunk of `ids` that starts at `start` (PREFILL_CHUNK tokens at most), after
-    the tokens before it, whose keys and values `cache` holds (it takes the chunk's too): the logits (float32)
-    of the chunk's last `keep` positions. Every reader of a prompt goes through here, chunk by chunk."""
+def forward_pass(model: Any, tokens: Sequence[int], positions: Sequence[int], batch: BatchPass,
+                 keep: Sequence[int]) -> torch.Tensor:
+    """One forward pass over `tokens` laid end to end, each at its own position, with `batch` holding the keys
+    and values they read and write: the logits (float32) at the `keep` offsets. Every pass of the engine,
+    writing and reading, goes through here."""
     import torch
 
     from genai_demo.engine.row_cache import ATTENTION_NAME
 
-    end = min(len(ids), start + PREFILL_CHUNK)
-    chunk = torch.tensor([list(ids[start:end])], device=model.device)
-    positions = torch.arange(start, end, device=model.device)[None, :]
-    with attention_implementation(model, ATTENTION_NAME):
-        out = model(input_ids=chunk, position_ids=positions, cache=cache, use_cache=True, logits_to_keep=keep,
-                    row_cache=cache)
-    cache.advance(end - start)
-    return out.logits.float()
+    device = model.device
+    try:
+        with attention_implementation(model, ATTENTION_NAME):
+            out = model(input_ids=torch.tensor([list(tokens)], device=device),
+                        position_ids=torch.tensor([list(positions)], device=device), cache=batch, use_cache=True,
+                        logits_to_keep=torch.tensor(list(keep), dtype=torch.long, device=device), row_cache=batch)
+    except BaseException:
+        batch.finish(wrote=False)
+        raise
+    batch.finish()
+    return out.logits[0].float()
 
 
 def _explain(error: BaseException) -> EngineError:

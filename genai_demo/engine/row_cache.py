@@ -4,13 +4,18 @@ lengths share one decoding step without costing each other.
 Each layer keeps one preallocated buffer, [places, key/value heads, columns, head size]. Row i's keys fill
 the first `lengths[i]` columns of place i, and a decoding step writes each row's new key and value into
 its next column: nothing is copied or padded when a row joins, writes or leaves (the rest stay where
-they are). A row that needs more than SHARED_COLUMNS columns (a pasted essay) gets buffers of its own,
-so the shared buffer stays as long as ordinary texts need.
+they are). A row that needs more than SHARED_COLUMNS columns (a pasted essay), or far more than the
+shared places hold, gets buffers of its own (its prompt's, when they have room), so the shared buffer
+stays as long as ordinary texts need.
 
 `row_attention` (registered with transformers as ATTENTION_NAME) reads each row's own columns only: one
 product for the rows of ordinary length, one for each row much longer than them. So a learner's
 4,000-token prompt costs the step what its own row reads, and the others' rows read their own few
 hundred columns as before.
+
+A `BatchPass` is one forward pass over all of it at once: the writing rows' next tokens and pieces of
+prompts being read, laid end to end in one sequence, so the layers' products read the weights once for
+both, and each token's attention reads its own row's or its own prompt's keys.
 """
 
 from __future__ import annotations
@@ -34,12 +39,14 @@ OUTLIER_MIN = 64
 
 
 class PromptCache:
-    """One text's keys and values while it is read chunk by chunk, in buffers with room for `room` tokens:
-    each chunk writes its keys after the ones before it (nothing is copied, as concatenating would)."""
+    """One text's keys and values while it is read piece by piece, in buffers with room for `room` tokens:
+    each piece writes its keys after the ones before it (nothing is copied, as concatenating would). A row
+    with buffers of its own may go on writing in them."""
 
     def __init__(self, room: int) -> None:
         self.room = room
         self.length = 0  # tokens read so far
+        self.lent = False  # whether a row of the batch writes on in these buffers (`RowCache.add`)
         self.keys: list[torch.Tensor] = []  # per layer: [1, heads, room, head size]
         self.values: list[torch.Tensor] = []
 
@@ -47,8 +54,8 @@ class PromptCache:
                *args: Any, **kwargs: Any) -> tuple[torch.Tensor, torch.Tensor]:
         """Called by each attention layer with a chunk's keys and values: store them after the text's."""
         if layer_idx == len(self.keys):
-            self.keys.append(_empty_like(key_states, 1, self.room))
-            self.values.append(_empty_like(value_states, 1, self.room))
+            self.keys.append(_buffer(key_states, 1, self.room))
+            self.values.append(_buffer(value_states, 1, self.room))
         end = self.length + key_states.shape[2]
         self.keys[layer_idx][:, :, self.length:end] = key_states
         self.values[layer_idx][:, :, self.length:end] = value_states
@@ -102,7 +109,7 @@ class RowCache(Generic[R]):
         values = [v[:, :, :prompt.length] for v in prompt.values]
         length = keys[0].shape[2]
         for row, room in zip(rows, columns):
-            if room <= SHARED_COLUMNS:
+            if room <= SHARED_COLUMNS and not self._far_wider(room):
                 self._make_room(keys, values, self._shared + 1, room)
                 for layer, (k, v) in enumerate(zip(keys, values)):
                     self._shared_keys[layer][self._shared, :, :length] = k[0]
@@ -111,14 +118,30 @@ class RowCache(Generic[R]):
                 self.lengths.insert(self._shared, length)
                 self._shared += 1
             else:
-                own_keys = [_empty_like(k, 1, room) for k in keys]
-                own_values = [_empty_like(v, 1, room) for v in values]
-                for layer, (k, v) in enumerate(zip(keys, values)):
-                    own_keys[layer][:, :, :length] = k
-                    own_values[layer][:, :, :length] = v
-                self._own.append((own_keys, own_values))
+                self._own.append(self._own_buffers(prompt, keys, values, room))
                 self.rows.append(row)
                 self.lengths.append(length)
+
+    def _far_wider(self, room: int) -> bool:
+        """Whether a row needs far more columns than the shared places hold: it gets buffers of its own, rather
+        than widening every place (its attention is read apart from the others' anyway)."""
+        width = self.shared_columns
+        return self._shared > 0 and room > max(OUTLIER_FACTOR * width, width + OUTLIER_MIN)
+
+    @staticmethod
+    def _own_buffers(prompt: PromptCache, keys: list[torch.Tensor], values: list[torch.Tensor],
+                     room: int) -> tuple[list[torch.Tensor], list[torch.Tensor]]:
+        """Buffers of a row's own: the prompt's, if they have the room and no other row has them yet (nothing is
+        copied), else a copy."""
+        if not prompt.lent and prompt.room >= room:
+            prompt.lent = True
+            return prompt.keys, prompt.values
+        own_keys = [_buffer(k, 1, room) for k in keys]
+        own_values = [_buffer(v, 1, room) for v in values]
+        for layer, (k, v) in enumerate(zip(keys, values)):
+            own_keys[layer][:, :, :k.shape[2]] = k
+            own_values[layer][:, :, :v.shape[2]] = v
+        return own_keys, own_values
 
     def drop(self, leaving: Sequence[R]) -> None:
         """Let rows leave: the last shared row moves into a leaving row's place (its own columns only)."""
@@ -149,7 +172,7 @@ class RowCache(Generic[R]):
         new_columns = max(columns, old_columns)
         for buffers, models in ((self._shared_keys, keys), (self._shared_values, values)):
             for layer, model in enumerate(models):
-                grown = _empty_like(model, new_places, new_columns)
+                grown = _buffer(model, new_places, new_columns, zeroed=True)
                 if layer < len(buffers):
                     grown[:self._shared, :, :old_columns] = buffers[layer][:self._shared]
                     buffers[layer] = grown
@@ -163,9 +186,10 @@ class RowCache(Generic[R]):
         self._plan = _StepPlan(self.lengths[:self._shared], self.lengths[self._shared:],
                                self._shared_keys[0].device if self._shared_keys else torch.device("cpu"))
 
-    def end_step(self) -> None:
-        """After the step's forward pass: every row holds one more token."""
-        self.lengths = [length + 1 for length in self.lengths]
+    def end_step(self, wrote: bool = True) -> None:
+        """After the step's forward pass: every row holds one more token (none, if the pass failed)."""
+        if wrote:
+            self.lengths = [length + 1 for length in self.lengths]
         self._plan = None
 
     def update(self, key_states: torch.Tensor, value_states: torch.Tensor, layer_idx: int,
@@ -212,6 +236,65 @@ class RowCache(Generic[R]):
         return max(self.lengths, default=0)
 
 
+class BatchPass:
+    """The caches of one forward pass whose tokens are laid end to end ([1, tokens]): first one new token for
+    each of `rows`'s rows (their decoding step), then `pieces`, each some tokens of a prompt being read into
+    its PromptCache. Transformers' layers see one cache; each part's keys go to, and are read from, its own."""
+
+    def __init__(self, rows: RowCache[Any] | None, pieces: Sequence[tuple[PromptCache, int]]) -> None:
+        self.rows = rows
+        self.row_count = len(rows.rows) if rows is not None else 0
+        self.pieces = list(pieces)
+        self._parts: list[tuple[torch.Tensor, torch.Tensor]] = []  # the current layer's keys and values, per part
+        if rows is not None:
+            rows.begin_step()
+
+    def update(self, key_states: torch.Tensor, value_states: torch.Tensor, layer_idx: int,
+               *args: Any, **kwargs: Any) -> tuple[torch.Tensor, torch.Tensor]:
+        """Store each part's new keys and values in its own cache; `attend` reads them back."""
+        self._parts = []
+        count = self.row_count
+        if self.rows is not None:
+            self._parts.append(self.rows.update(_one_per_row(key_states, count), _one_per_row(value_states, count),
+                                                layer_idx))
+        for cache, length in self.pieces:
+            self._parts.append(cache.update(key_states[:, :, count:count + length],
+                                            value_states[:, :, count:count + length], layer_idx))
+            count += length
+        return key_states, value_states
+
+    def attend(self, module: Any, query: torch.Tensor, keys: torch.Tensor, values: torch.Tensor,
+               **kwargs: Any) -> torch.Tensor:
+        """The attention output of every token of the pass, [1, tokens, heads, head size]."""
+        parts = iter(self._parts)
+        outputs, count = [], self.row_count
+        if self.rows is not None:
+            row_keys, row_values = next(parts)
+            out = self.rows.attend(module, _one_per_row(query, count), row_keys, row_values, **kwargs)
+            outputs.append(out.transpose(0, 1))  # [rows, 1, heads, size] -> [1, rows, heads, size]
+        for (cache, length), (piece_keys, piece_values) in zip(self.pieces, parts):
+            outputs.append(cache.attend(module, query[:, :, count:count + length], piece_keys, piece_values,
+                                        **kwargs))
+            count += length
+        return outputs[0] if len(outputs) == 1 else torch.cat(outputs, dim=1)
+
+    def finish(self, wrote: bool = True) -> None:
+        """After the forward pass: the rows and the prompts hold their new tokens (none, if it failed)."""
+        if self.rows is not None:
+            self.rows.end_step(wrote)
+        for cache, length in self.pieces:
+            if wrote:
+                cache.advance(length)
+
+    def get_seq_length(self, layer_idx: int = 0) -> int:
+        return 0  # positions are always given
+
+
+def _one_per_row(states: torch.Tensor, rows: int) -> torch.Tensor:
+    """The first `rows` tokens of a pass's [1, heads, tokens, size] states as [rows, heads, 1, size]."""
+    return states[0, :, :rows].transpose(0, 1).unsqueeze(2)
+
+
 class _StepPlan:
     """One step's bookkeeping, the same for every layer: computed once per step, not once per layer."""
 
@@ -235,8 +318,12 @@ def attends_whole_text(config: Any) -> bool:
     return not windowed and all(layer == "full_attention" for layer in layer_types)
 
 
-def _empty_like(model: torch.Tensor, places: int, columns: int) -> torch.Tensor:
-    return model.new_zeros(places, model.shape[1], columns, model.shape[3])
+def _buffer(model: torch.Tensor, places: int, columns: int, zeroed: bool = False) -> torch.Tensor:
+    """Room for keys or values like `model`'s. A row's own buffer is read only where it was written, so it is left
+    as it comes; shared places are zeroed, since the columns a shorter row has not written are read under a mask
+    (and a masked column's weight, 0, times a NaN left in memory would be NaN)."""
+    shape = (places, model.shape[1], columns, model.shape[3])
+    return model.new_zeros(shape) if zeroed else model.new_empty(shape)
 
 
 def _sdpa(module: Any, query: torch.Tensor, keys: torch.Tensor, values: torch.Tensor, mask: torch.Tensor | None,
@@ -245,11 +332,12 @@ def _sdpa(module: Any, query: torch.Tensor, keys: torch.Tensor, values: torch.Te
 
 
 def row_attention(module: Any, query: torch.Tensor, key: torch.Tensor, value: torch.Tensor,
-                  attention_mask: torch.Tensor | None, row_cache: RowCache[Any] | PromptCache | None = None,
+                  attention_mask: torch.Tensor | None,
+                  row_cache: RowCache[Any] | PromptCache | BatchPass | None = None,
                   **kwargs: Any) -> tuple[torch.Tensor, None]:
-    """Attention for transformers' layers: a forward pass over a `RowCache` or a `PromptCache` (passed as
-    `row_cache=`) reads what that cache holds for each row; any other is PyTorch's scaled dot-product attention,
-    as "sdpa" computes it."""
+    """Attention for transformers' layers: a forward pass over a `RowCache`, a `PromptCache` or a `BatchPass`
+    (passed as `row_cache=`) reads what that cache holds for each row; any other is PyTorch's scaled dot-product
+    attention, as "sdpa" computes it."""
     if row_cache is None:
         return sdpa_attention_forward(module, query, key, value, attention_mask, **kwargs)
     return row_cache.attend(module, query, key, value, **kwargs), None
