@@ -96,6 +96,7 @@ def main() -> None:
     parser.add_argument("--tokens", type=int, default=64)
     parser.add_argument("--sessions", type=int, nargs="+", default=[1, 2, 4, 8, 16])
     parser.add_argument("--quick", action="store_true", help="N = 1 and 4, 16 tokens")
+    parser.add_argument("--repeats", type=int, default=3, help="runs of one session alone (the median is the baseline)")
     args = parser.parse_args()
     if args.quick:
         args.tokens, args.sessions = 16, [1, 4]
@@ -115,10 +116,16 @@ def main() -> None:
               f"architecture; {args.tokens} sampled tokens per session; engine batch cap {lm.engine.max_batch}")
         sessions_at_once(lm, 2, 4)  # warm-up: kernels, allocator
         one_batch(raw, lm.tokenizer, 2, 4)
-        solo = sessions_at_once(lm, 1, args.tokens)
+        # One alone is the baseline of every ratio: the median of a few runs, taken in turns with plain generate,
+        # so that a moment's noise on a shared machine does not move every row of the table.
+        solos, raw_solos = [], []
+        for _ in range(args.repeats):
+            solos.append(sessions_at_once(lm, 1, args.tokens))
+            raw_solos.append(one_batch(raw, lm.tokenizer, 1, args.tokens))
+        solo = sorted(solos, key=lambda run: run["wall"])[len(solos) // 2]
         solo_rate = solo["tokens"] / solo["wall"]
-        raw_solo = one_batch(raw, lm.tokenizer, 1, args.tokens)
-        print(f"one session alone: {solo['wall']:.2f} s, {solo_rate:.0f} tok/s "
+        raw_solo = statistics.median(raw_solos)
+        print(f"one session alone (median of {args.repeats}): {solo['wall']:.2f} s, {solo_rate:.0f} tok/s "
               f"(plain model.generate, 1 row: {args.tokens / raw_solo:.0f} tok/s -> app/plain "
               f"{solo_rate / (args.tokens / raw_solo):.2f})")
         print()

@@ -8,11 +8,12 @@ one line. Then, over and over, the worker
   2. admits waiting jobs while the batch has room (GENAI_MAX_BATCH rows), round the learners: each
      admitted job's prompt starts being read;
   3. runs one forward pass for everything at once: a new token for every writing row, and a piece of
-     each prompt being read ("prefill"), shortest prompt first. While others write, the pieces hold as
-     many tokens as keep the pass within about READ_SHARE times a plain decoding step, so a learner who
-     pastes an essay delays the others' next token by about half a step; while nobody writes, a prompt
-     is read PREFILL_CHUNK tokens at a time. A prompt read to its end draws its rows' first tokens, and
-     each row's keys and values take a place of their own in the batch's cache (`row_cache.py`);
+     each prompt being read ("prefill"), shortest prompt first. While others write, a question is read
+     whole, and longer prompts get as many tokens as keep the pass within about READ_SHARE times a plain
+     decoding step, so a learner who pastes an essay delays the others' next token by about half a step;
+     while nobody writes, a prompt is read PREFILL_CHUNK tokens at a time. A prompt read to its end draws
+     its rows' first tokens, and each row's keys and values take a place of their own in the batch's
+     cache (`row_cache.py`);
   4. draws each writing row's next token with that row's own knobs and its own seeded random generator,
      and lets finished and cancelled rows leave at once.
 A next-token view reads its text through the same passes (a prompt with no rows), so it delays the
@@ -57,6 +58,7 @@ PREFILL_CHUNK = 256  # the most prompt tokens one forward pass reads (all of it 
 # While others write, a pass that also reads prompts may take about this many times a plain decoding step (its
 # pieces hold as many tokens as fit, at what a token was measured to add).
 READ_SHARE = 1.5
+WHOLE_PROMPT = 64  # a prompt this short (a question) is read in one pass even beside writers
 FIRST_PIECE = 16  # prompt tokens a pass reads beside writers before it has measured what more would cost
 FEWEST_READ = 4  # ... and at least this many, so every prompt moves on
 RE_MEASURE = 16  # while prompts are read beside writers, every this-many-th pass is a plain step, re-timed
@@ -515,23 +517,27 @@ class TextEngine:
             self._changed({job})
 
     def _pieces(self) -> list[tuple[_Reading, int]]:
-        """How many tokens of each prompt being read the next pass reads, shortest prompt first: all of the
-        pass's reading share while others write, PREFILL_CHUNK tokens in all while nobody does. Every
-        RE_MEASURE-th pass beside writers reads nothing, so a plain step's time stays measured."""
+        """How many tokens of each prompt being read the next pass reads, shortest prompt first. While nobody
+        writes: PREFILL_CHUNK tokens in all. While others write: a question (WHOLE_PROMPT tokens at most) is
+        read whole, PREFILL_CHUNK tokens of them a pass at most, so a class that starts together starts at once;
+        longer prompts share the pass's reading share. Every RE_MEASURE-th pass beside writers reads nothing,
+        so a plain step's time stays measured."""
         for reading in [r for r in self._readings if r.job is not None and r.job.cancelled]:
             self._readings.remove(reading)
             reading.job.reading = None  # type: ignore[union-attr]  # a job's reading has its job
         writing = bool(self._active)
         if writing and self._passes_reading >= RE_MEASURE:
             return []
-        budget = self._piece if writing else PREFILL_CHUNK
+        share, whole = (self._piece, PREFILL_CHUNK) if writing else (PREFILL_CHUNK, 0)
         pieces = []
         for reading in sorted(self._readings, key=lambda r: r.left):
-            count = min(reading.left, budget)
-            if count <= 0:
-                break
-            pieces.append((reading, count))
-            budget -= count
+            if len(reading.ids) <= WHOLE_PROMPT and reading.left <= whole:
+                count, whole = reading.left, whole - reading.left
+            else:
+                count = min(reading.left, share)
+                share -= count
+            if count > 0:
+                pieces.append((reading, count))
         return pieces
 
     def _pass(self, pieces: list[tuple[_Reading, int]]) -> None:

@@ -243,3 +243,63 @@ def test_reading_in_chunks_gives_the_logits_of_one_forward_pass(lm, keep):
     chunked = lm.engine.read(ids, keep=keep)
     assert chunked.shape == whole.shape
     assert torch.allclose(chunked, whole, atol=1e-4)
+
+
+def _steps_until_writing(engine: TextEngine, jobs: list) -> list[int]:
+    """For each job, the engine's decoding steps until its first token (they are watched from a thread each)."""
+    started = engine.steps
+    steps = [0] * len(jobs)
+
+    def watch(index: int) -> None:
+        for state in jobs[index].updates():
+            if state.tokens[0]:
+                steps[index] = engine.steps - started
+                return
+
+    in_threads(watch, len(jobs))
+    return steps
+
+
+def test_questions_beside_writers_are_read_at_once_and_a_long_prompt_a_share_at_a_time(lm, monkeypatch):
+    """While a learner writes, six questions and a 300-token prompt arrive at once. The questions start at the
+    next pass; the long prompt is read a few tokens per pass (a share of 1 step allows only the fewest)."""
+    monkeypatch.setattr(batching, "READ_SHARE", 1.0)
+    engine = TextEngine(lm.model, frozenset(), max_batch=16)
+    try:
+        writer = engine.submit(lm.encode(PROMPTS[0]), greedy(500), [500]).updates()
+        while not next(writer).tokens[0]:
+            pass
+        questions = [lm.encode(f"{PROMPTS[i]} and why the sky looks the way it does at dusk") for i in range(6)]
+        assert all(len(ids) <= batching.WHOLE_PROMPT for ids in questions) and sum(map(len, questions)) > 60
+        long_ids = lm.encode(LONG_PROMPT)[:300]
+        jobs: list = []
+        _while_busy(engine, lambda: jobs.extend(
+            [engine.submit(ids, greedy(3), [3], owner=f"learner {i}") for i, ids in enumerate(questions)]
+            + [engine.submit(long_ids, greedy(3), [3], owner="the paste")]))
+        steps = _steps_until_writing(engine, jobs)
+        assert max(steps[:6]) <= 2, steps  # every question read in one pass beside the writer
+        assert steps[6] >= 300 / batching.FIRST_PIECE, steps  # the long prompt only a few tokens per pass
+        writer.close()
+    finally:
+        engine.close()
+
+
+def test_a_next_token_view_of_a_long_text_is_read_between_the_writers_tokens(lm, monkeypatch):
+    import torch
+
+    monkeypatch.setattr(batching, "PREFILL_CHUNK", 16)  # at most 16 tokens a pass, so the view takes many passes
+    engine = TextEngine(lm.model, frozenset(), max_batch=4)
+    try:
+        writer = engine.submit(lm.encode("A short question"), greedy(600), [600]).updates()
+        while not next(writer).tokens[0]:
+            pass
+        ids = lm.encode(LONG_PROMPT)[:400]
+        before = engine.steps
+        viewed = engine.read(ids, keep=2)
+        assert engine.steps - before >= 400 // 16 - 1  # the writer wrote a token at every pass of the reading
+        with torch.inference_mode():
+            whole = lm.model(input_ids=torch.tensor([ids]), use_cache=False).logits[0, -2:].float()
+        assert torch.allclose(viewed, whole, atol=1e-4)  # read in pieces beside a writer: the same numbers
+        writer.close()
+    finally:
+        engine.close()
