@@ -95,7 +95,7 @@ class JobState:
     rows_ahead: int | None  # rows waiting in line before this job; None once it runs
     expected_wait_s: float | None  # a rough estimate while waiting or reading; None once it writes
     cancelled: bool = False
-    prompt_read: int | None = None  # while a long prompt is read chunk by chunk: its tokens read so far
+    prompt_read: int | None = None  # while its prompt is read, piece by piece: its tokens read so far
 
     @property
     def shown(self) -> tuple[int | None, int | None, int | None]:
@@ -423,7 +423,7 @@ class TextEngine:
     def _state(self, job: Job) -> JobState:
         tokens = [list(row.written) for row in job.rows]
         finished = [row.finished for row in job.rows]
-        if job.reading is not None and not job.cancelled:
+        if job.reading is not None and not job.cancelled and len(job.prompt_ids) > WHOLE_PROMPT:  # a question: at once
             return JobState(tokens, finished, None, self._reading_s(job.reading.left), False, job.reading.read)
         if job.running or job.cancelled:
             return JobState(tokens, finished, None, None, job.cancelled)

@@ -38,7 +38,7 @@ class Written:
     rows_ahead: int | None = None
     expected_wait_s: float | None = None
     notices: tuple[str, ...] = ()  # e.g. knobs the server ignored
-    prompt_read: int | None = None  # while a long prompt is read chunk by chunk: its tokens read so far
+    prompt_read: int | None = None  # while its prompt is read, piece by piece: its tokens read so far
     scores: list[list[ScoredToken]] | None = None  # per column, when a server sent each token's score with it
 
 

@@ -97,7 +97,7 @@ class GenerationUpdate:
     prompt: PreparedPrompt
     rows_ahead: int | None = None  # while waiting for room in the engine's batch: rows in line first
     expected_wait_s: float | None = None
-    prompt_read: int | None = None  # while a long prompt is read chunk by chunk: its tokens read so far
+    prompt_read: int | None = None  # while its prompt is read, piece by piece: its tokens read so far
     scores: list[list[ScoredToken]] | None = None  # per column, when a server scored each token as it wrote
 
     @property
@@ -196,7 +196,7 @@ def _needs_weights(lm: TextWriter) -> None:
 def last_logits(lm: TextModel, ids: Sequence[int]) -> "torch.Tensor":
     """The model's next-token logits (float32, shape [1, vocab]) after a sequence of token ids.
 
-    Read by the model's engine between its decoding steps, chunk by chunk as writing reads a prompt."""
+    Read by the model's engine in pieces of its passes, as writing reads a prompt."""
     _needs_weights(lm)
     return lm.engine.read(list(ids), keep=1)
 
