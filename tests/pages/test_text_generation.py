@@ -50,15 +50,15 @@ def _generate(at, tokens: int = 4):
 
 @pytest.fixture
 def model_calls(monkeypatch):
-    """Counts single forward passes run through any text model's engine (next-token views, scoring)."""
+    """Counts the single readings of a text through any text model's engine (next-token views, scoring: `read`)
+    and the other forward passes run on it (`run`)."""
     calls = []
-    real_run = TextEngine.run
+    for name in ("run", "read"):
+        def counting(self, *args, real=getattr(TextEngine, name), **kwargs):
+            calls.append(args[0])
+            return real(self, *args, **kwargs)
 
-    def counting_run(self, work):
-        calls.append(work)
-        return real_run(self, work)
-
-    monkeypatch.setattr(TextEngine, "run", counting_run)
+        monkeypatch.setattr(TextEngine, name, counting)
     return calls
 
 
