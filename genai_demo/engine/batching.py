@@ -60,7 +60,7 @@ PREFILL_CHUNK = 256  # the most prompt tokens one forward pass reads (all of it 
 READ_SHARE = 1.5
 WHOLE_PROMPT = 64  # a prompt this short (a question) is read in one pass even beside writers
 FIRST_PIECE = 16  # prompt tokens a pass reads beside writers before it has measured what more would cost
-FEWEST_READ = 4  # ... and at least this many, so every prompt moves on
+FEWEST_READ = 4  # ... and at least this many of each prompt, so every prompt moves on
 RE_MEASURE = 16  # while prompts are read beside writers, every this-many-th pass is a plain step, re-timed
 # One owner (a learner, with all their tabs) holds at most this share of a batch's rows, so a newcomer always
 # finds room at the next step instead of waiting behind someone's six tabs of the longest texts.
@@ -533,9 +533,9 @@ class TextEngine:
         for reading in sorted(self._readings, key=lambda r: r.left):
             if len(reading.ids) <= WHOLE_PROMPT and reading.left <= whole:
                 count, whole = reading.left, whole - reading.left
-            else:
-                count = min(reading.left, share)
-                share -= count
+            else:  # at least FEWEST_READ tokens each, so a paste moves on behind a stream of shorter prompts
+                count = min(reading.left, max(share, FEWEST_READ))
+                share = max(0, share - count)
             if count > 0:
                 pieces.append((reading, count))
         return pieces

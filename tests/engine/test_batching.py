@@ -303,3 +303,23 @@ def test_a_next_token_view_of_a_long_text_is_read_between_the_writers_tokens(lm,
         writer.close()
     finally:
         engine.close()
+
+
+def test_two_long_prompts_beside_a_writer_are_read_side_by_side(lm, monkeypatch):
+    """The shorter prompt goes first, but the other still moves on at every pass: neither waits for the other."""
+    monkeypatch.setattr(batching, "READ_SHARE", 1.0)  # the share allows only the fewest tokens of each a pass
+    engine = TextEngine(lm.model, frozenset(), max_batch=16)
+    try:
+        writer = engine.submit(lm.encode(PROMPTS[0]), greedy(800), [800]).updates()
+        while not next(writer).tokens[0]:
+            pass
+        prompts = [lm.encode(LONG_PROMPT)[:300], lm.encode(LONG_PROMPT)[5:305]]
+        jobs: list = []
+        _while_busy(engine, lambda: jobs.extend(engine.submit(ids, greedy(2), [2], owner=f"learner {i}")
+                                                for i, ids in enumerate(prompts)))
+        steps = _steps_until_writing(engine, jobs)
+        one_alone = 300 / batching.FEWEST_READ
+        assert min(steps) >= 300 / batching.FIRST_PIECE and max(steps) <= 1.3 * one_alone, steps
+        writer.close()
+    finally:
+        engine.close()
