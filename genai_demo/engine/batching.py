@@ -68,11 +68,14 @@ OWNER_SHARE = 0.5
 
 
 _running_engines: weakref.WeakSet[TextEngine] = weakref.WeakSet()
+_exiting = threading.Event()  # set at exit: no worker starts again
 
 
 @atexit.register
 def _stop_workers() -> None:
-    """At exit, let each worker finish its step and end (killing it mid-step aborts the process noisily)."""
+    """At exit, let each worker finish its pass and end, and start none again (a worker killed mid-pass, inside
+    torch, aborts the process: "terminate called without an active exception")."""
+    _exiting.set()
     for engine in list(_running_engines):
         engine.close()
 
@@ -383,7 +386,7 @@ class TextEngine:
         return bool(self._tasks or self._waiting or self._active or self._readings)
 
     def _ensure_worker(self) -> None:
-        if self._worker is None:
+        if self._worker is None and not _exiting.is_set():
             self._worker = threading.Thread(target=self._work, name="genai-text-engine", daemon=True)
             self._worker.start()
             _running_engines.add(self)
