@@ -53,12 +53,15 @@ def model_calls(monkeypatch):
     """Counts the single readings of a text through any text model's engine (next-token views, scoring: `read`)
     and the other forward passes run on it (`run`)."""
     calls = []
-    for name in ("run", "read"):
-        def counting(self, *args, real=getattr(TextEngine, name), **kwargs):
+
+    def counting(real):
+        def counted(self, *args, **kwargs):
             calls.append(args[0])
             return real(self, *args, **kwargs)
+        return counted
 
-        monkeypatch.setattr(TextEngine, name, counting)
+    for name in ("run", "read"):
+        monkeypatch.setattr(TextEngine, name, counting(getattr(TextEngine, name)))
     return calls
 
 
