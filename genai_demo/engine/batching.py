@@ -211,7 +211,7 @@ def attention_implementation(model: Any, name: str | None) -> Iterator[None]:
 
 
 class _Task:
-    """A piece of work on the model (one or a few forward passes) to run between decoding steps."""
+    """A piece of work on the model (one or a few forward passes) to run between two passes."""
 
     def __init__(self, work: Callable[[Any], Any], attention: str | None = None) -> None:
         self.work = work
