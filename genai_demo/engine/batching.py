@@ -366,7 +366,9 @@ class TextEngine:
             worker.join(timeout)
         with self._cond:
             self._closing = False
-            if self._has_work():  # work that arrived while closing is not left waiting forever
+            # Work someone waits on is not left waiting forever. Rows still writing are not restarted: another
+            # engine on the same model (tests make them) may run meanwhile, and two workers must never share a model.
+            if self._tasks or self._waiting or self._readings:
                 self._ensure_worker()
 
     def busy(self) -> bool:
