@@ -489,8 +489,9 @@ class TextEngine:
                     try:
                         self._pass(pieces)
                     except Exception as error:  # noqa: BLE001 - a fault after the pass: fail what it touched, go on
-                        self._fail_readings([reading for reading, _ in pieces], _explain(error))
-                        self._fail_batch(_explain(error))
+                        explained = _explain(error)
+                        self._fail_readings([reading for reading, _ in pieces], explained)
+                        self._fail_batch(explained)
 
     def _cancel_abandoned(self) -> None:
         now = time.monotonic()
@@ -561,7 +562,7 @@ class TextEngine:
             return
         elapsed = time.perf_counter() - started
         if rows and not pieces:
-            self._step_s = 0.8 * self._step_s + 0.2 * elapsed
+            self._step_s = _recent(self._step_s, elapsed)
         self._adjust_share(bool(rows), pieces, elapsed)
         if rows:
             self.steps += 1
@@ -602,14 +603,14 @@ class TextEngine:
         pass within READ_SHARE plain steps."""
         read = sum(count for _, count in pieces)
         if read:
-            self._read_per_s = 0.8 * self._read_per_s + 0.2 * read / elapsed
+            self._read_per_s = _recent(self._read_per_s, read / elapsed)
         if not writing:
             self._passes_reading = 0
             return
         self._passes_reading = self._passes_reading + 1 if pieces else 0
         if read:
             token_s = max(0.0, elapsed - self._step_s) / read
-            self._token_s = token_s if self._token_s is None else 0.8 * self._token_s + 0.2 * token_s
+            self._token_s = _recent(self._token_s, token_s)
             fits = (READ_SHARE - 1) * self._step_s / max(self._token_s, 1e-6)
             self._piece = int(max(FEWEST_READ, min(PREFILL_CHUNK, fits)))
 
@@ -715,6 +716,11 @@ def forward_pass(model: Any, tokens: Sequence[int], positions: Sequence[int], ba
         raise
     batch.finish()
     return out.logits[0].float()
+
+
+def _recent(average: float | None, value: float) -> float:
+    """A running average that follows recent passes (none yet: the value itself)."""
+    return value if average is None else 0.8 * average + 0.2 * value
 
 
 def _explain(error: BaseException) -> EngineError:

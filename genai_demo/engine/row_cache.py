@@ -78,9 +78,6 @@ class PromptCache:
         """After a chunk's forward pass: its tokens are read."""
         self.length += count
 
-    def get_seq_length(self, layer_idx: int = 0) -> int:
-        return self.length
-
 
 class RowCache(Generic[R]):
     """The keys and values of the batch's rows, in batch order: rows in shared places first, then rows
@@ -195,7 +192,7 @@ class RowCache(Generic[R]):
     def update(self, key_states: torch.Tensor, value_states: torch.Tensor, layer_idx: int,
                *args: Any, **kwargs: Any) -> tuple[torch.Tensor, torch.Tensor]:
         """Called by each attention layer with the step's new keys and values ([rows, heads, 1, head size]):
-        store them in each row's next column. Returns the shared rows' buffers; `row_attention` reads the rest."""
+        store them in each row's next column. Returns the shared rows' buffers; `attend` reads the rest."""
         plan = self._plan
         assert plan is not None, "begin_step() comes before a forward pass over the cache"
         shared = self._shared
@@ -230,10 +227,6 @@ class RowCache(Generic[R]):
             out[index] = _sdpa(module, query[index:index + 1], own_keys[layer][:, :, :columns],
                                own_values[layer][:, :, :columns], None, **kwargs)[0]
         return out
-
-    # What transformers' layers may ask of a cache during a step (positions are always given).
-    def get_seq_length(self, layer_idx: int = 0) -> int:
-        return max(self.lengths, default=0)
 
 
 class BatchPass:
@@ -282,12 +275,13 @@ class BatchPass:
         """After the forward pass: the rows and the prompts hold their new tokens (none, if it failed)."""
         if self.rows is not None:
             self.rows.end_step(wrote)
-        for cache, length in self.pieces:
-            if wrote:
+        if wrote:
+            for cache, length in self.pieces:
                 cache.advance(length)
 
+    # What transformers' layers may ask of a cache (positions are always given).
     def get_seq_length(self, layer_idx: int = 0) -> int:
-        return 0  # positions are always given
+        return 0
 
 
 def _one_per_row(states: torch.Tensor, rows: int) -> torch.Tensor:
@@ -333,11 +327,10 @@ def _sdpa(module: Any, query: torch.Tensor, keys: torch.Tensor, values: torch.Te
 
 def row_attention(module: Any, query: torch.Tensor, key: torch.Tensor, value: torch.Tensor,
                   attention_mask: torch.Tensor | None,
-                  row_cache: RowCache[Any] | PromptCache | BatchPass | None = None,
-                  **kwargs: Any) -> tuple[torch.Tensor, None]:
-    """Attention for transformers' layers: a forward pass over a `RowCache`, a `PromptCache` or a `BatchPass`
-    (passed as `row_cache=`) reads what that cache holds for each row; any other is PyTorch's scaled dot-product
-    attention, as "sdpa" computes it."""
+                  row_cache: BatchPass | None = None, **kwargs: Any) -> tuple[torch.Tensor, None]:
+    """Attention for transformers' layers: a forward pass over a `BatchPass` (passed as `row_cache=`) reads what
+    it holds for each row and each prompt; any other is PyTorch's scaled dot-product attention, as "sdpa"
+    computes it."""
     if row_cache is None:
         return sdpa_attention_forward(module, query, key, value, attention_mask, **kwargs)
     return row_cache.attend(module, query, key, value, **kwargs), None
