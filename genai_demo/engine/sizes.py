@@ -106,6 +106,8 @@ def loaded_bytes(bundle: Any) -> int:
     total = 0
     for module in torch_modules(bundle):
         for tensor in list(module.parameters()) + list(module.buffers()):
+            if tensor.is_mkldnn:  # a weight packed for oneDNN, counted through the stand-in it replaced
+                continue
             pointer = tensor.data_ptr()
             if pointer in seen or tensor.device.type == "meta":
                 continue

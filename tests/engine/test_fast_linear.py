@@ -5,8 +5,16 @@ import pytest
 import torch
 
 from genai_demo.engine import kinds
-from genai_demo.engine.fast_linear import FastLinear, onednn_works, use_fast_linear, uses_fast_linear, wanted_for
+from genai_demo.engine.fast_linear import (
+    FastLinear,
+    onednn_works,
+    packs_weights,
+    use_fast_linear,
+    uses_fast_linear,
+    wanted_for,
+)
 from genai_demo.engine.loader import load_model
+from genai_demo.engine.sizes import loaded_bytes
 from genai_demo.engine.sampling import SamplingSettings
 from genai_demo.text.generation import generate
 
@@ -33,12 +41,55 @@ def test_the_loader_switches_a_float32_cpu_model_and_its_numbers_stay(folder, re
         lm.engine.close()
 
 
+@pytest.mark.skipif(not packs_weights(), reason="this PyTorch cannot pack weights for oneDNN")
+@pytest.mark.parametrize("folder", ["tiny_gpt2_dir", "tiny_llama_dir"])
+def test_weights_are_packed_once_and_a_models_copy_shares_them(folder, request):
+    lm = load_model(kinds.TEXT, str(request.getfixturevalue(folder)))
+    try:
+        layers = [m for m in lm.model.modules() if uses_fast_linear(m) and not list(m.children())]
+        head, table = lm.model.get_output_embeddings(), lm.model.get_input_embeddings()
+        packed = [layer for layer in layers if layer.packed_weight is not None]
+        assert packed and all(layer is not head for layer in packed)  # the tied output layer stays plain
+        assert head.weight is table.weight and head.packed_weight is None
+        for layer in packed:  # the plain numbers are gone: a stand-in of the right shape, holding 4 bytes
+            assert layer.weight.untyped_storage().nbytes() == layer.weight.element_size()
+        held = loaded_bytes(lm)
+        copy = lm.model_copy()
+        copied = [m for m in copy.modules() if getattr(m, "packed_weight", None) is not None]
+        assert [m.packed_weight for m in copied] == [layer.packed_weight for layer in packed]  # the same tensors
+        use_fast_linear(lm.model, on=False)
+        assert loaded_bytes(lm) == held  # packing counts the same memory as the plain weights
+    finally:
+        lm.engine.close()
+
+
+@pytest.mark.skipif(not packs_weights(), reason="this PyTorch cannot pack weights for oneDNN")
+def test_a_rows_numbers_from_a_packed_layer_are_the_same_alone_or_among_others(lm):
+    layer = next(m for m in lm.model.modules() if getattr(m, "packed_weight", None) is not None)
+    rows = torch.randn(16, layer.packed_weight.shape[1], generator=torch.Generator().manual_seed(0))
+    with torch.inference_mode():
+        together = layer(rows)
+        for count in (1, 2, 3, 5):
+            assert torch.equal(layer(rows[:count]), together[:count])
+
+
 def test_gradients_flow_through_a_switched_layer(lm):
     layer = lm.model.lm_head
     assert isinstance(layer, FastLinear)
     x = torch.randn(2, 3, layer.in_features, requires_grad=True)
     layer(x).sum().backward()
     assert x.grad is not None and x.grad.abs().sum() > 0
+
+
+@pytest.mark.skipif(not packs_weights(), reason="this PyTorch cannot pack weights for oneDNN")
+def test_gradients_flow_through_a_packed_layer_with_its_numbers(lm):
+    packed = next(m for m in lm.model.modules() if getattr(m, "packed_weight", None) is not None)
+    x = torch.randn(2, 3, packed.packed_weight.shape[1], requires_grad=True)
+    out = packed(x)
+    out.sum().backward()
+    assert x.grad is not None and x.grad.abs().sum() > 0
+    with torch.inference_mode():
+        assert torch.allclose(out.detach(), packed(x.detach()), rtol=1e-4, atol=1e-5)
 
 
 def test_real_smollm2_writes_the_same_greedy_text_and_top_tokens(smollm2):
