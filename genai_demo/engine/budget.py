@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import ctypes
 import gc
+import mmap
 import sys
 import threading
 import time
@@ -36,6 +37,7 @@ from genai_demo.engine.threads import MODEL_BUILDING
 HOLD_S = 120.0  # a session's page keeps its models this long after it last asked for them
 WAIT_S = 60.0  # a request that finds no room waits this long before giving up
 POLL_S = 0.25  # how often a waiting request looks again (and tells its page)
+MADV_DONTNEED = 4  # Linux's madvise advice: the pages may go; a mapped file's are read again if touched
 
 Holder = tuple[str, str]  # (session, page): who asked, and from which page
 OnWait = Callable[[float, list[str]], None]  # (seconds waited, names of the models in use)
@@ -293,6 +295,23 @@ def return_free_memory() -> None:
         try:
             ctypes.CDLL("libc.so.6").malloc_trim(0)
         except (OSError, AttributeError):  # not glibc (e.g. musl): nothing to hand back this way
+            pass
+
+
+def release_pages(tensor: Any) -> None:
+    """Tell the kernel this process is done with the memory of a tensor nothing will read again (a weight that
+    was packed into a copy): the pages of a weights file mapped in place leave the process at once, not when
+    the whole file's mapping closes. Only for a tensor no other tensor shares memory with: its numbers are lost."""
+    if not sys.platform.startswith("linux") or tensor.device.type != "cpu":
+        return
+    page = mmap.PAGESIZE
+    start = tensor.data_ptr()
+    first = -(-start // page) * page  # whole pages inside the tensor only
+    last = (start + tensor.numel() * tensor.element_size()) // page * page
+    if last > first:
+        try:
+            ctypes.CDLL("libc.so.6").madvise(ctypes.c_void_p(first), ctypes.c_size_t(last - first), MADV_DONTNEED)
+        except (OSError, AttributeError):
             pass
 
 

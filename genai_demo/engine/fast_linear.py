@@ -30,7 +30,7 @@ from torch import nn
 from torch.nn import functional as F
 from transformers.pytorch_utils import Conv1D
 
-from genai_demo.engine.budget import return_free_memory
+from genai_demo.engine.budget import release_pages, return_free_memory
 
 # What the switch does to a model, measured on the real SmolLM2-135M-Instruct weights by
 # `python benchmarks/fast_linear.py` (2026-12-07, 2 CPU cores): printed by `doctor` beside the choice.
@@ -181,7 +181,9 @@ def _pack(layer: Any, packed: bool) -> None:
         layer.register_buffer("packed_weight", torch.ops.mkldnn._reorder_linear_weight(layer._plain_weight().detach(),
                                                                                        PACKED_FOR_ROWS),
                               persistent=False)
+        plain = weight.data
         weight.data = torch.zeros((), dtype=weight.dtype, device=weight.device).expand(weight.shape)
+        release_pages(plain)  # its numbers live on in the packed copy
 
 
 def _into_own_memory(model: nn.Module) -> None:
