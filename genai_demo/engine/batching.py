@@ -60,7 +60,7 @@ PREFILL_CHUNK = 256  # the most prompt tokens one forward pass reads (all of it 
 READ_SHARE = 1.5
 WHOLE_PROMPT = 64  # a prompt this short (a question) is read in one pass even beside writers
 FIRST_PIECE = 16  # prompt tokens a pass reads beside writers before it has measured what more would cost
-FEWEST_READ = 4  # ... and at least this many of each prompt, so every prompt moves on
+FEWEST_READ = 1  # ... and at least this many of each prompt, so every prompt moves on
 RE_MEASURE = 16  # while prompts are read beside writers, every this-many-th pass is a plain step, re-timed
 # One owner (a learner, with all their tabs) holds at most this share of a batch's rows, so a newcomer always
 # finds room at the next step instead of waiting behind someone's six tabs of the longest texts.
