@@ -1,23 +1,23 @@
-"""A text model's matrix products on oneDNN's CPU kernels: the same float32 weights, read faster.
+"""A text model's matrix products on oneDNN's CPU kernels: the same float32 numbers, read faster.
 
 On a CPU, PyTorch computes an `nn.Linear` with a general matrix product that uses a small part of the
 machine for the shapes text generation has (one row per learner, a handful to a few dozen rows per step).
-oneDNN's inner-product kernel, shipped inside every x86 PyTorch wheel, reads the same float32 weights
-where they are (no copy) and multiplies them 1.5-2.5x faster for those shapes; only the order in which
-products are added differs, so numbers move in their last digits (`benchmarks/fast_linear.py` measures
-how far on the real SmolLM2 weights, and `python -m genai_demo doctor` prints it).
+oneDNN's inner-product kernel, shipped inside every x86 PyTorch wheel, multiplies the same float32 weights
+1.5-2.5x faster for those shapes; only the order in which products are added differs, so numbers move in
+their last digits (`benchmarks/fast_linear.py` measures how far on the real SmolLM2 weights, and
+`python -m genai_demo doctor` prints it).
 
-`use_fast_linear(model)` switches a float32 CPU model's `nn.Linear` layers (and GPT-2's `Conv1D`, whose
-weights it stores column by column, same values, so the kernel reads them in its order). Every forward
-pass of that model then uses it: the engine's writing and every view, so what is shown is what writes.
-With gradients on (fine-tuning), the layers compute PyTorch's way, which autograd knows.
+`use_fast_linear(model)` switches a float32 CPU model's `nn.Linear` layers (and GPT-2's `Conv1D`). Every
+forward pass of that model then uses them: the engine's writing and every view, so what is shown is what
+writes. With gradients on (fine-tuning), the layers compute PyTorch's way, which autograd knows.
 
-Each weight is also stored in the order oneDNN reads it (`PACKED_FOR_ROWS`): given a plain weight, the kernel
+Each weight is stored in the order oneDNN reads it (`PACKED_FOR_ROWS`): given a plain weight, the kernel
 rearranges it on every call before a product of several rows, which costs more than the product itself.
-The rearranged copy replaces the plain one, so the model holds its weights once; the layer's `weight`
-keeps its shape and dtype (what transformers and PEFT ask of it) but no numbers, and a product with
-gradients reads the packed copy back in plain order. A weight two modules share (a token table tied to the
-output layer) stays plain, since the embedding reads it row by row.
+The packed copy replaces the plain one, so the model holds its weights once; the layer's `weight` keeps its
+shape and dtype (what transformers and PEFT ask of it) but no numbers, and a product with gradients reads
+the packed copy back in plain order. A weight two modules share (a token table tied to the output layer)
+stays plain, since the embedding reads it row by row; a plain Conv1D weight is stored column by column
+(same values), the order the kernel reads.
 """
 
 from __future__ import annotations
