@@ -3,6 +3,7 @@
 
 import pytest
 import torch
+from transformers import AutoModelForCausalLM
 
 from genai_demo.engine import kinds
 from genai_demo.engine.fast_linear import (
@@ -14,8 +15,8 @@ from genai_demo.engine.fast_linear import (
     wanted_for,
 )
 from genai_demo.engine.loader import load_model
-from genai_demo.engine.sizes import loaded_bytes
 from genai_demo.engine.sampling import SamplingSettings
+from genai_demo.engine.sizes import loaded_bytes
 from genai_demo.text.generation import generate
 
 pytestmark = pytest.mark.skipif(not onednn_works(), reason="this PyTorch has no oneDNN product")
@@ -34,6 +35,9 @@ def test_the_loader_switches_a_float32_cpu_model_and_its_numbers_stay(folder, re
         assert uses_fast_linear(lm.model)
         ids = list(range(5, 40))
         fast = _logits(lm.model, ids)
+        # A model loaded apart, never switched: packing (and letting the plain weights' pages go) lost no number.
+        reference = AutoModelForCausalLM.from_pretrained(request.getfixturevalue(folder), dtype=torch.float32).eval()
+        assert torch.allclose(fast, _logits(reference, ids), rtol=1e-4, atol=1e-5)
         plain = _logits(use_fast_linear(lm.model, on=False), ids)
         assert not uses_fast_linear(lm.model)
         assert torch.allclose(fast, plain, rtol=1e-4, atol=1e-5)
