@@ -139,7 +139,7 @@ def doctor() -> int:
     from genai_demo.engine.batching import batch_cap
     from genai_demo.engine.budget import shared_budget
     from genai_demo.engine.device import describe_device, pick_device, pick_dtype
-    from genai_demo.engine.fast_linear import MEASURED_DISTANCE, wanted_for
+    from genai_demo.engine.fast_linear import MEASURED_DISTANCE, packs_weights, wanted_for
 
     config = settings()
     print(f"python        {platform.python_version()} on {platform.platform()}")
@@ -152,7 +152,8 @@ def doctor() -> int:
     print(f"dtype         text {text_dtype}, images {image_dtype} (GENAI_DTYPE={config.dtype}; a fixed rule for "
           "this machine, never a timing)")
     if wanted_for(device, text_format):
-        print(f"products      oneDNN's for float32 text (measured on SmolLM2: {MEASURED_DISTANCE})")
+        packed = "weights packed in its order" if packs_weights() else "plain weights (this PyTorch cannot pack them)"
+        print(f"products      oneDNN's for float32 text, {packed} (measured on SmolLM2: {MEASURED_DISTANCE})")
     else:
         print("products      PyTorch's (oneDNN's faster ones are used for float32 text on a CPU only)")
     print(f"text engine   up to {batch_cap(device)} rows per decoding step, shared by every session (GENAI_MAX_BATCH)")

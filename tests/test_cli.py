@@ -11,7 +11,7 @@ import pytest
 from genai_demo import cli
 from genai_demo.config import DEFAULT_IMAGE_MODEL_GPU, settings
 from genai_demo.engine import kinds
-from genai_demo.engine.fast_linear import onednn_works
+from genai_demo.engine.fast_linear import onednn_works, packs_weights
 from tests.conftest import ROOT
 from tests.helpers import SD15_FILES
 from tests.helpers import clean_env as _clean_env
@@ -29,7 +29,8 @@ def test_doctor_reports_device_versions_and_which_models_are_missing(tmp_path, t
     assert "torch" in result.stdout and "device        CPU" in result.stdout
     assert f"model text    {tiny_gpt2_dir}: local folder" in result.stdout
     assert "model embed   sentence-transformers/all-MiniLM-L6-v2: NOT DOWNLOADED" in result.stdout
-    assert ("products      oneDNN's for float32 text (measured on SmolLM2" in result.stdout) == onednn_works()
+    assert ("products      oneDNN's for float32 text" in result.stdout) == onednn_works()
+    assert ("weights packed in its order" in result.stdout) == (onednn_works() and packs_weights())
 
 
 @pytest.mark.usefixtures("fresh_settings")  # settings, budget and caches reset around it
