@@ -22,6 +22,7 @@ stays plain, since the embedding reads it row by row; a plain Conv1D weight is s
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import cache
 from typing import Any
 
@@ -72,17 +73,17 @@ class _Packed:
     def _plain_weight(self) -> torch.Tensor:
         raise NotImplementedError
 
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if not _fast(x):
+            return F.linear(x, self._dense_weight(), self.bias)  # type: ignore[attr-defined]  # both layers have one
+        return _onednn_product(x, self._kernel_weight(), self.bias)  # type: ignore[attr-defined]
+
 
 class FastLinear(_Packed, nn.Linear):
     """`nn.Linear` that computes on oneDNN when no gradient is needed."""
 
     def _plain_weight(self) -> torch.Tensor:
         return self.weight
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        if not _fast(x):
-            return F.linear(x, self._dense_weight(), self.bias)
-        return _onednn_product(x, self._kernel_weight(), self.bias)
 
 
 class FastConv1D(_Packed, Conv1D):
@@ -91,11 +92,6 @@ class FastConv1D(_Packed, Conv1D):
 
     def _plain_weight(self) -> torch.Tensor:
         return self.weight.t()
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        if not _fast(x):
-            return F.linear(x, self._dense_weight(), self.bias)
-        return _onednn_product(x, self._kernel_weight(), self.bias)
 
 
 _SWITCHED: dict[type, type] = {nn.Linear: FastLinear, Conv1D: FastConv1D}
@@ -107,11 +103,17 @@ def onednn_works() -> bool:
     """Whether this PyTorch has oneDNN's product and it gives PyTorch's numbers (checked once, on a small case)."""
     if not torch.backends.mkldnn.is_available() or not hasattr(torch.ops.mkldnn, "_linear_pointwise"):
         return False
+    return _gives_pytorchs_numbers(lambda weight: weight, rows=3)
+
+
+def _gives_pytorchs_numbers(as_read: Callable[[torch.Tensor], torch.Tensor], rows: int) -> bool:
+    """Whether oneDNN's product of a small random case, its weight handed over as `as_read(weight)`, gives what
+    PyTorch's does (False if the kernel or the preparation fails)."""
     generator = torch.Generator().manual_seed(0)
-    x, weight = torch.randn(3, 64, generator=generator), torch.randn(32, 64, generator=generator)
+    x, weight = torch.randn(rows, 64, generator=generator), torch.randn(32, 64, generator=generator)
     try:
         with torch.inference_mode():
-            return bool(torch.allclose(_onednn_product(x, weight, None), x @ weight.T, rtol=1e-4, atol=1e-4))
+            return bool(torch.allclose(_onednn_product(x, as_read(weight), None), x @ weight.T, rtol=1e-4, atol=1e-4))
     except RuntimeError:
         return False
 
@@ -124,15 +126,15 @@ def wanted_for(device: str, dtype: torch.dtype) -> bool:
 def use_fast_linear(model: nn.Module, on: bool = True) -> nn.Module:
     """Switch the model's linear layers to oneDNN's products, each weight packed in its order unless another
     module shares it (`on=False` switches them back, weights plain again). Returns `model`."""
-    shared = _shared_weights(model)
+    shared, packing = _shared_weights(model), packs_weights()
     for module in model.modules():
         if on and type(module) in _SWITCHED:
             module.__class__ = _SWITCHED[type(module)]
-            _pack(module, packed=id(module.weight) not in shared and packs_weights())
+            _pack(module, packed=packing and id(module.weight) not in shared)
         elif not on and type(module) in _PLAIN:
             _unpack(module)
             module.__class__ = _PLAIN[type(module)]
-    if on and packs_weights():
+    if on and packing:
         _into_own_memory(model)
     return_free_memory()  # the plain weights the packed ones replaced
     return model
@@ -148,15 +150,19 @@ def packs_weights() -> bool:
     """Whether this PyTorch packs a weight for oneDNN, giving the plain weight's numbers (checked once)."""
     if not hasattr(torch.ops.mkldnn, "_reorder_linear_weight"):
         return False
-    generator = torch.Generator().manual_seed(0)
-    x, weight = torch.randn(4, 64, generator=generator), torch.randn(32, 64, generator=generator)
-    try:
-        with torch.inference_mode():
-            packed = torch.ops.mkldnn._reorder_linear_weight(weight, PACKED_FOR_ROWS)
-            return bool(torch.equal(packed.to_dense(), weight)
-                        and torch.allclose(_onednn_product(x, packed, None), x @ weight.T, rtol=1e-4, atol=1e-4))
-    except RuntimeError:
-        return False
+
+    def packed_unchanged(weight: torch.Tensor) -> torch.Tensor:
+        packed = _packed_copy(weight)
+        if not torch.equal(packed.to_dense(), weight):
+            raise RuntimeError("packing changed the weight's numbers")
+        return packed
+
+    return _gives_pytorchs_numbers(packed_unchanged, rows=4)
+
+
+def _packed_copy(weight: torch.Tensor) -> torch.Tensor:
+    """`weight` ([out, in]) in the order oneDNN's kernel reads it."""
+    return torch.ops.mkldnn._reorder_linear_weight(weight.detach(), PACKED_FOR_ROWS)
 
 
 def _shared_weights(model: nn.Module) -> set[int]:
@@ -178,9 +184,7 @@ def _pack(layer: Any, packed: bool) -> None:
         return
     with torch.no_grad():
         weight = layer.weight
-        layer.register_buffer("packed_weight", torch.ops.mkldnn._reorder_linear_weight(layer._plain_weight().detach(),
-                                                                                       PACKED_FOR_ROWS),
-                              persistent=False)
+        layer.register_buffer("packed_weight", _packed_copy(layer._plain_weight()), persistent=False)
         plain = weight.data
         weight.data = torch.zeros((), dtype=weight.dtype, device=weight.device).expand(weight.shape)
         release_pages(plain)  # its numbers live on in the packed copy
@@ -207,8 +211,8 @@ def _unpack(layer: Any) -> None:
     if packed is not None:
         dense = packed.to_dense()
         layer.weight.data = dense if isinstance(layer, nn.Linear) else dense.t()
-    if "packed_weight" in layer._buffers:
-        del layer._buffers["packed_weight"]
+    if hasattr(layer, "packed_weight"):
+        del layer.packed_weight
 
 
 def _store_by_column(layer: Any) -> None:
