@@ -18,11 +18,18 @@ shape and dtype (what transformers and PEFT ask of it) but no numbers, and a pro
 the packed copy back in plain order. A weight two modules share (a token table tied to the output layer)
 stays plain, since the embedding reads it row by row; a plain Conv1D weight is stored column by column
 (same values), the order the kernel reads.
+
+Layers that read the same input one after the other (a Llama layer's query, key and value, and its gate and up
+products: `SIBLINGS`) keep one packed weight, theirs stacked: the first of them to read an input makes one
+product for all, and the others take their part of it. Each output number is the same row-by-column product as
+before, so the numbers do not change; a step of SmolLM2 makes 120 products instead of 210.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import copy
+import threading
+from collections.abc import Callable, Sequence
 from functools import cache
 from typing import Any
 
@@ -40,6 +47,11 @@ MEASURED_DISTANCE = ("next-token distributions 0.0000026 apart on average (total
 # oneDNN lays a packed weight out for products of about this many rows; measured on 2 cores, the same layout is
 # 1.2-1.3x faster for a whole model's step of 4 to 16 rows than a plain weight, and as fast for one row.
 PACKED_FOR_ROWS = 16
+# Children of one module that its forward calls on the same input, one after the other (Llama, SmolLM2, Mistral,
+# Qwen2): one product for all of them. Each product costs a one-row step about 50 us of waking torch's other CPU
+# thread, whatever its size; measured on 2 cores, a one-row step of the real SmolLM2 took 57-73 ms instead of
+# 70-89 ms (1.09-1.33x), its logits the same bit for bit.
+SIBLINGS = (("q_proj", "k_proj", "v_proj"), ("gate_proj", "up_proj"))
 
 
 def _onednn_product(x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor | None) -> torch.Tensor:
@@ -57,6 +69,8 @@ class _Packed:
     """What both switched layers share: the weight the product reads (packed, or plain where it is shared)."""
 
     packed_weight: torch.Tensor | None
+    siblings: _Siblings | None = None  # set where the packed weight is stacked with its siblings'
+    weight_rows: slice = slice(None)  # this layer's rows of the packed weight
 
     def _kernel_weight(self) -> torch.Tensor:
         """The weight as oneDNN reads it, [out, in]."""
@@ -67,7 +81,7 @@ class _Packed:
     def _dense_weight(self) -> torch.Tensor:
         """The weight's numbers in plain order, [out, in], for a product autograd follows."""
         if self.packed_weight is not None:
-            return self.packed_weight.to_dense()
+            return self.packed_weight.to_dense()[self.weight_rows]
         return self._plain_weight()
 
     def _plain_weight(self) -> torch.Tensor:
@@ -76,7 +90,40 @@ class _Packed:
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         if not _fast(x):
             return F.linear(x, self._dense_weight(), self.bias)  # type: ignore[attr-defined]  # both layers have one
+        if self.siblings is not None:
+            return self.siblings.output(x, self)
         return _onednn_product(x, self._kernel_weight(), self.bias)  # type: ignore[attr-defined]
+
+
+class _Siblings:
+    """Layers that read the same input and hold one packed weight, theirs stacked ([all their outputs, in]). The
+    first of them to read an input computes every sibling's output; each sibling then takes its own, once. An
+    input is known by identity (each thread keeps its own): the models' forward passes hand the siblings one
+    tensor and change none of it between their calls."""
+
+    def __init__(self, layers: Sequence[_Packed]) -> None:
+        self.layers = layers
+        self._last = threading.local()  # per thread: the input read last, and the outputs not yet taken
+
+    def output(self, x: torch.Tensor, layer: _Packed) -> torch.Tensor:
+        """`layer`'s output for `x`: taken from the product its sibling made for this input, else made now."""
+        last = getattr(self._last, "outputs", None)
+        if last is None or last[0] is not x or layer not in last[1]:
+            biases = [sibling.bias for sibling in self.layers]  # type: ignore[attr-defined]  # both layers have one
+            bias = None if biases[0] is None else torch.cat(biases)
+            product = _onednn_product(x, self.layers[0]._kernel_weight(), bias)
+            last = (x, {sibling: product[..., sibling.weight_rows].contiguous() for sibling in self.layers})
+            self._last.outputs = last
+        out = last[1].pop(layer)
+        if not last[1]:
+            self._last.outputs = None  # every sibling has its output: let the input go
+        return out
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> _Siblings:
+        """A model's copy (`model_copy`) gets siblings of its own, the copied layers."""
+        twin = memo[id(self)] = _Siblings([])
+        twin.layers = copy.deepcopy(self.layers, memo)  # they hold the twin: it is in `memo` first
+        return twin
 
 
 class FastLinear(_Packed, nn.Linear):
@@ -135,6 +182,9 @@ def use_fast_linear(model: nn.Module, on: bool = True) -> nn.Module:
             _unpack(module)
             module.__class__ = _PLAIN[type(module)]
     if on and packing:
+        for module in model.modules():
+            for names in SIBLINGS:
+                _stack(module, names)
         _into_own_memory(model)
     return_free_memory()  # the plain weights the packed ones replaced
     return model
@@ -190,6 +240,25 @@ def _pack(layer: Any, packed: bool) -> None:
         release_pages(plain)  # its numbers live on in the packed copy
 
 
+def _stack(parent: nn.Module, names: tuple[str, ...]) -> None:
+    """Give `parent`'s children called `names` one packed weight, theirs stacked, if all are packed layers with the
+    same input (and all or none have a bias)."""
+    layers = [layer for layer in (getattr(parent, name, None) for name in names) if isinstance(layer, FastLinear)]
+    packed = [layer.packed_weight for layer in layers if layer.packed_weight is not None]
+    if len(packed) < len(names):
+        return
+    if len({layer.in_features for layer in layers}) > 1 or len({layer.bias is None for layer in layers}) > 1:
+        return
+    with torch.no_grad():
+        weight = _packed_copy(torch.cat([weight.to_dense() for weight in packed]))
+    siblings = _Siblings(layers)
+    start = 0
+    for layer in layers:
+        layer.register_buffer("packed_weight", weight, persistent=False)
+        layer.siblings, layer.weight_rows = siblings, slice(start, start + layer.out_features)
+        start += layer.out_features
+
+
 def _into_own_memory(model: nn.Module) -> None:
     """Copy the tensors that stay plain (the token table, norms, biases) out of the weights file the loader mapped:
     with the packed weights in memory of their own, nothing else holds the mapping, and it closes. Measured on
@@ -209,10 +278,12 @@ def _unpack(layer: Any) -> None:
     """The packed weight's numbers back in the layer's own `weight` (a layer that had one)."""
     packed = getattr(layer, "packed_weight", None)
     if packed is not None:
-        dense = packed.to_dense()
+        dense = packed.to_dense()[layer.weight_rows]  # siblings: views of one tensor, as much memory as before
         layer.weight.data = dense if isinstance(layer, nn.Linear) else dense.t()
     if hasattr(layer, "packed_weight"):
         del layer.packed_weight
+    layer.__dict__.pop("siblings", None)
+    layer.__dict__.pop("weight_rows", None)
 
 
 def _store_by_column(layer: Any) -> None:

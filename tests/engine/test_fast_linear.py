@@ -1,11 +1,13 @@
 """oneDNN's matrix products for float32 text models on a CPU: switched on by the loader, the same numbers
 (to the last digits) and the same greedy text on the real SmolLM2, PyTorch's path whenever gradients flow."""
 
+import threading
+
 import pytest
 import torch
 from transformers import AutoModelForCausalLM
 
-from genai_demo.engine import kinds
+from genai_demo.engine import fast_linear, kinds
 from genai_demo.engine.fast_linear import (
     FastLinear,
     onednn_works,
@@ -111,3 +113,58 @@ def test_real_smollm2_writes_the_same_greedy_text_and_top_tokens(smollm2):
     for a, b in zip(fast, plain):
         assert torch.equal(a.argmax(-1), b.argmax(-1))
         assert float((0.5 * (a.softmax(-1) - b.softmax(-1)).abs().sum(-1)).max()) < 1e-4
+
+
+@pytest.mark.skipif(not packs_weights(), reason="this PyTorch cannot pack weights for oneDNN")
+def test_a_llama_layers_query_key_value_and_gate_up_are_one_product_with_the_same_numbers(tiny_llama_dir, monkeypatch):
+    lm = load_model(kinds.TEXT, str(tiny_llama_dir))
+    try:
+        attention, mlp = lm.model.model.layers[0].self_attn, lm.model.model.layers[0].mlp
+        for layers in ([attention.q_proj, attention.k_proj, attention.v_proj], [mlp.gate_proj, mlp.up_proj]):
+            assert all(layer.packed_weight is layers[0].packed_weight for layer in layers)  # held once, stacked
+            assert layers[0].packed_weight.shape[0] == sum(layer.out_features for layer in layers)
+        assert attention.o_proj.siblings is None and mlp.down_proj.siblings is None
+        calls = []
+        monkeypatch.setattr(fast_linear, "_onednn_product",
+                            lambda x, w, b, real=fast_linear._onednn_product: calls.append(w) or real(x, w, b))
+        ids = list(range(5, 40))
+        stacked = _logits(lm.model, ids)
+        assert len(calls) == 4 * len(lm.model.model.layers) + 1  # a layer: (q, k, v), o, (gate, up), down; the head
+        monkeypatch.setattr(fast_linear, "SIBLINGS", ())
+        apart = use_fast_linear(AutoModelForCausalLM.from_pretrained(tiny_llama_dir, dtype=torch.float32).eval())
+        assert apart.model.layers[0].self_attn.q_proj.siblings is None
+        assert torch.equal(stacked, _logits(apart, ids))  # each output is the same product, to the last bit
+        copy = lm.model_copy()  # a fine-tuning copy: siblings of its own, the same packed weight
+        q = copy.model.layers[0].self_attn.q_proj
+        assert q.siblings is not attention.q_proj.siblings and q.packed_weight is attention.q_proj.packed_weight
+        assert q.siblings.layers[1] is copy.model.layers[0].self_attn.k_proj
+        assert torch.equal(_logits(copy, ids), stacked)
+        use_fast_linear(lm.model, on=False)  # back to plain weights, each layer its own rows
+        assert attention.k_proj.weight.shape == (attention.k_proj.out_features, attention.k_proj.in_features)
+        assert torch.allclose(_logits(lm.model, ids), stacked, rtol=1e-4, atol=1e-5)
+    finally:
+        lm.engine.close()
+
+
+@pytest.mark.skipif(not packs_weights(), reason="this PyTorch cannot pack weights for oneDNN")
+def test_threads_running_one_stacked_model_at_once_each_get_their_own_numbers(tiny_llama_dir):
+    lm = load_model(kinds.TEXT, str(tiny_llama_dir))
+    try:
+        texts = [[(7 * i + j) % 300 + 5 for j in range(16)] for i in range(6)]  # one shape: identity tells them apart
+        alone = [_logits(lm.model, ids) for ids in texts]
+        results: dict[int, list[bool]] = {i: [] for i in range(len(texts))}
+        start = threading.Barrier(len(texts))
+
+        def read(index: int) -> None:
+            start.wait()
+            for _ in range(15):
+                results[index].append(torch.equal(_logits(lm.model, texts[index]), alone[index]))
+
+        threads = [threading.Thread(target=read, args=(i,)) for i in range(len(texts))]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert all(len(done) == 15 and all(done) for done in results.values())
+    finally:
+        lm.engine.close()
