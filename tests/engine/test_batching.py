@@ -191,13 +191,16 @@ def test_others_keep_writing_while_a_long_prompt_is_read(lm, monkeypatch):
     monkeypatch.setattr(batching, "PREFILL_CHUNK", 16)  # many chunks, so the reading takes many loops
     engine = TextEngine(lm.model, frozenset(), max_batch=4)
     try:
-        short = engine.submit(lm.encode("A short question"), greedy(400), [400])
+        # The writer outlasts the reading, even at FEWEST_READ token a pass (a busy machine makes pieces small).
+        short = engine.submit(lm.encode("A short question"), greedy(1000), [1000])
         short_updates = short.updates()
         next(short_updates)  # writing
-        steps_while_reading = []
+        steps_while_reading = []  # the writer's steps when each new chunk of the prompt is read
         long = engine.submit(lm.encode(LONG_PROMPT)[:400], greedy(2), [2])
-        for state in long.updates():
-            if state.prompt_read is not None:
+        read = None
+        for state in long.updates():  # (a waiting learner's expected wait changes between chunks too)
+            if state.prompt_read is not None and state.prompt_read != read:
+                read = state.prompt_read
                 steps_while_reading.append(engine.steps)
         assert len(steps_while_reading) > 5
         assert steps_while_reading[-1] - steps_while_reading[0] >= len(steps_while_reading) - 2  # a step per chunk
