@@ -278,7 +278,9 @@ def _unpack(layer: Any) -> None:
     """The packed weight's numbers back in the layer's own `weight` (a layer that had one)."""
     packed = getattr(layer, "packed_weight", None)
     if packed is not None:
-        dense = packed.to_dense()[layer.weight_rows]  # siblings: views of one tensor, as much memory as before
+        dense = packed.to_dense()
+        if layer.siblings is not None:  # its own rows of the stacked weight, in memory of its own
+            dense = dense[layer.weight_rows].clone()
         layer.weight.data = dense if isinstance(layer, nn.Linear) else dense.t()
     if hasattr(layer, "packed_weight"):
         del layer.packed_weight

@@ -140,7 +140,9 @@ def test_a_llama_layers_query_key_value_and_gate_up_are_one_product_with_the_sam
         assert q.siblings.layers[1] is copy.model.layers[0].self_attn.k_proj
         assert torch.equal(_logits(copy, ids), stacked)
         use_fast_linear(lm.model, on=False)  # back to plain weights, each layer its own rows
-        assert attention.k_proj.weight.shape == (attention.k_proj.out_features, attention.k_proj.in_features)
+        k = attention.k_proj.weight
+        assert k.shape == (attention.k_proj.out_features, attention.k_proj.in_features)
+        assert k.untyped_storage().nbytes() == k.numel() * k.element_size()  # its own rows, not the whole stack
         assert torch.allclose(_logits(lm.model, ids), stacked, rtol=1e-4, atol=1e-5)
     finally:
         lm.engine.close()
