@@ -174,7 +174,10 @@ def use_fast_linear(model: nn.Module, on: bool = True) -> nn.Module:
     """Switch the model's linear layers to oneDNN's products, each weight packed in its order unless another
     module shares it (`on=False` switches them back, weights plain again). Returns `model`."""
     shared, packing = _shared_weights(model), packs_weights()
-    for module in model.modules():
+    for module in model.modules():  # a parent before its children: siblings are packed together, first
+        if on and packing:
+            for names in SIBLINGS:
+                _pack_siblings(module, names, shared)
         if on and type(module) in _SWITCHED:
             module.__class__ = _SWITCHED[type(module)]
             _pack(module, packed=packing and id(module.weight) not in shared)
@@ -182,9 +185,6 @@ def use_fast_linear(model: nn.Module, on: bool = True) -> nn.Module:
             _unpack(module)
             module.__class__ = _PLAIN[type(module)]
     if on and packing:
-        for module in model.modules():
-            for names in SIBLINGS:
-                _stack(module, names)
         _into_own_memory(model)
     return_free_memory()  # the plain weights the packed ones replaced
     return model
@@ -233,30 +233,40 @@ def _pack(layer: Any, packed: bool) -> None:
             _store_by_column(layer)
         return
     with torch.no_grad():
-        weight = layer.weight
         layer.register_buffer("packed_weight", _packed_copy(layer._plain_weight()), persistent=False)
-        plain = weight.data
-        weight.data = torch.zeros((), dtype=weight.dtype, device=weight.device).expand(weight.shape)
-        release_pages(plain)  # its numbers live on in the packed copy
+    _stand_in(layer)
 
 
-def _stack(parent: nn.Module, names: tuple[str, ...]) -> None:
-    """Give `parent`'s children called `names` one packed weight, theirs stacked, if all are packed layers with the
-    same input (and all or none have a bias)."""
-    layers = [layer for layer in (getattr(parent, name, None) for name in names) if isinstance(layer, FastLinear)]
-    packed = [layer.packed_weight for layer in layers if layer.packed_weight is not None]
-    if len(packed) < len(names):
+def _pack_siblings(parent: nn.Module, names: tuple[str, ...], shared: set[int]) -> None:
+    """Switch `parent`'s plain linear children called `names` and give them one packed weight, theirs stacked, if
+    they all have their own weights, the same input width, and all or none a bias."""
+    layers = [layer for layer in (getattr(parent, name, None) for name in names) if type(layer) is nn.Linear]
+    if len(layers) < len(names) or any(id(layer.weight) in shared for layer in layers):
         return
     if len({layer.in_features for layer in layers}) > 1 or len({layer.bias is None for layer in layers}) > 1:
         return
     with torch.no_grad():
-        weight = _packed_copy(torch.cat([weight.to_dense() for weight in packed]))
-    siblings = _Siblings(layers)
-    start = 0
+        weight = _packed_copy(torch.cat([layer.weight for layer in layers]))
     for layer in layers:
+        layer.__class__ = FastLinear
+    fast = [layer for layer in layers if isinstance(layer, FastLinear)]
+    siblings = _Siblings(fast)
+    start = 0
+    for layer in fast:
         layer.register_buffer("packed_weight", weight, persistent=False)
         layer.siblings, layer.weight_rows = siblings, slice(start, start + layer.out_features)
         start += layer.out_features
+        _stand_in(layer)
+
+
+def _stand_in(layer: Any) -> None:
+    """The plain numbers of a packed layer's weight give way to a stand-in of the same shape and dtype that holds
+    no memory; the pages they were in leave the process."""
+    with torch.no_grad():
+        weight = layer.weight
+        plain = weight.data
+        weight.data = torch.zeros((), dtype=weight.dtype, device=weight.device).expand(weight.shape)
+        release_pages(plain)  # its numbers live on in the packed copy
 
 
 def _into_own_memory(model: nn.Module) -> None:
