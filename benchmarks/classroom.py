@@ -91,6 +91,26 @@ def one_batch(raw, tokenizer, count: int, tokens: int) -> float:
     return time.perf_counter() - started
 
 
+def products_alone(lm, repeats: int = 20) -> float:
+    """Seconds for one row through every matrix product of the model's step, back to back with nothing between
+    them: the weights' reading alone, the least any engine could spend on a one-learner step in this dtype."""
+    import torch
+
+    from genai_demo.engine.fast_linear import FastConv1D, FastLinear
+
+    layers = [m for m in lm.model.modules() if isinstance(m, (FastLinear, FastConv1D, torch.nn.Linear))]
+    widths = [m.in_features if isinstance(m, torch.nn.Linear) else m.weight.shape[0] for m in layers]
+    inputs = {width: torch.randn(1, width, dtype=lm.dtype) for width in set(widths)}
+    times = []
+    with torch.inference_mode():
+        for _ in range(repeats + 3):
+            started = time.perf_counter()
+            for layer, width in zip(layers, widths):
+                layer(inputs[width])
+            times.append(time.perf_counter() - started)
+    return statistics.median(times[3:])
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--tokens", type=int, default=64)
@@ -128,6 +148,11 @@ def main() -> None:
         print(f"one session alone (median of {args.repeats}): {solo['wall']:.2f} s, {solo_rate:.0f} tok/s "
               f"(plain model.generate, 1 row: {args.tokens / raw_solo:.0f} tok/s -> app/plain "
               f"{solo_rate / (args.tokens / raw_solo):.2f})")
+        floor = products_alone(lm)
+        plain_step = raw_solo / args.tokens
+        print(f"the step's matrix products alone, one row back to back: {floor * 1000:.1f} ms; plain generate spends "
+              f"{plain_step * 1000:.1f} ms a token, so no engine in {lm.dtype} could be more than "
+              f"{plain_step / floor:.2f}x plain here (this app: {solo['wall'] / args.tokens * 1000:.1f} ms a token)")
         print()
         print("| sessions | wall ÷ N-row batch | wall ÷ one alone | aggregate tok/s ÷ alone | "
               "first token p50 / p95 |")
