@@ -6,7 +6,9 @@ apart, as real clicks do. The model is the full-size GPT-2 architecture (`GPT2Co
 parameters) with random weights: the same cost as the real GPT-2, no download.
 
 The baseline, measured in the same run, is the physical best for the same work: the same N prompts
-and knobs as ONE batch of N rows in a single call (transformers' own `model.generate`, left-padded).
+and knobs as ONE batch of N rows in a single call (transformers' own `model.generate`, left-padded). For one
+learner, the script also times the step's matrix products alone (one row through every linear layer, back to
+back): no engine can spend less on a step, so plain `generate`'s time a token over it is the ceiling of app ÷ plain.
 
     python benchmarks/classroom.py           # N = 1, 2, 4, 8, 16; 64 tokens
     python benchmarks/classroom.py --quick   # N = 1, 4; 16 tokens
@@ -95,18 +97,19 @@ def products_alone(lm, repeats: int = 20) -> float:
     """Seconds for one row through every matrix product of the model's step, back to back with nothing between
     them: the weights' reading alone, the least any engine could spend on a one-learner step in this dtype."""
     import torch
+    from transformers.pytorch_utils import Conv1D
 
-    from genai_demo.engine.fast_linear import FastConv1D, FastLinear
-
-    layers = [m for m in lm.model.modules() if isinstance(m, (FastLinear, FastConv1D, torch.nn.Linear))]
+    layers = [m for m in lm.model.modules() if isinstance(m, (torch.nn.Linear, Conv1D))]
     widths = [m.in_features if isinstance(m, torch.nn.Linear) else m.weight.shape[0] for m in layers]
-    inputs = {width: torch.randn(1, width, dtype=lm.dtype) for width in set(widths)}
+    inputs = {width: torch.randn(1, width, dtype=lm.dtype, device=lm.model.device) for width in set(widths)}
     times = []
     with torch.inference_mode():
         for _ in range(repeats + 3):
             started = time.perf_counter()
             for layer, width in zip(layers, widths):
                 layer(inputs[width])
+            if lm.model.device.type == "cuda":
+                torch.cuda.synchronize()
             times.append(time.perf_counter() - started)
     return statistics.median(times[3:])
 
