@@ -36,11 +36,12 @@ import time
 import weakref
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from genai_demo.config import settings
+from genai_demo.engine.cpu_threads import small_work_alone
 from genai_demo.engine.sampling import SamplingSettings, make_generator, penalize_repetition, sample_rows
 
 if TYPE_CHECKING:
@@ -471,6 +472,8 @@ class TextEngine:
     def _work(self) -> None:
         import torch
 
+        from genai_demo.engine.fast_linear import uses_fast_linear
+
         with torch.inference_mode():
             while True:
                 with self._cond:
@@ -487,7 +490,8 @@ class TextEngine:
                     task.run(self.model)
                 if self._active or pieces:
                     try:
-                        self._pass(pieces)
+                        with small_work_alone() if uses_fast_linear(self.model) else nullcontext():
+                            self._pass(pieces)
                     except Exception as error:  # noqa: BLE001 - a fault after the pass: fail what it touched, go on
                         explained = _explain(error)
                         self._fail_readings([reading for reading, _ in pieces], explained)

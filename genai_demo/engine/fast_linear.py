@@ -39,6 +39,7 @@ from torch.nn import functional as F
 from transformers.pytorch_utils import Conv1D
 
 from genai_demo.engine.budget import release_pages, return_free_memory
+from genai_demo.engine.cpu_threads import all_threads
 
 # What the switch does to a model, measured on the real SmolLM2-135M-Instruct weights by
 # `python benchmarks/fast_linear.py` (2026-12-07, 2 CPU cores): printed by `doctor` beside the choice.
@@ -57,7 +58,8 @@ SIBLINGS = (("q_proj", "k_proj", "v_proj"), ("gate_proj", "up_proj"))
 def _onednn_product(x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor | None) -> torch.Tensor:
     """x @ weight.T + bias with oneDNN (weight: [out, in])."""
     rows = x.reshape(-1, x.shape[-1])
-    out = torch.ops.mkldnn._linear_pointwise(rows, weight, bias, "none", [], "")
+    with all_threads():
+        out = torch.ops.mkldnn._linear_pointwise(rows, weight, bias, "none", [], "")
     return out.reshape(*x.shape[:-1], weight.shape[0])
 
 

@@ -28,6 +28,8 @@ import torch.nn.functional as F
 from transformers import AttentionInterface
 from transformers.integrations.sdpa_attention import sdpa_attention_forward
 
+from genai_demo.engine.cpu_threads import SPLIT_ATTENTION_FROM, all_threads
+
 R = TypeVar("R")
 
 ATTENTION_NAME = "genai_rows"
@@ -70,8 +72,10 @@ class PromptCache:
         if read > chunk:  # after earlier chunks: token i reads every earlier token and the chunk up to itself
             positions = torch.arange(read, device=query.device)
             mask = positions[None, :] <= (read - chunk + torch.arange(chunk, device=query.device))[:, None]
-        out = F.scaled_dot_product_attention(query, keys, values, attn_mask=mask, is_causal=mask is None and chunk > 1,
-                                             scale=scaling, enable_gqa=query.shape[1] != keys.shape[1])
+        with all_threads(query.numel() * read >= SPLIT_ATTENTION_FROM):
+            out = F.scaled_dot_product_attention(query, keys, values, attn_mask=mask,
+                                                 is_causal=mask is None and chunk > 1, scale=scaling,
+                                                 enable_gqa=query.shape[1] != keys.shape[1])
         return out.transpose(1, 2).contiguous()
 
     def advance(self, count: int) -> None:
@@ -322,7 +326,8 @@ def _buffer(model: torch.Tensor, places: int, columns: int, zeroed: bool = False
 
 def _sdpa(module: Any, query: torch.Tensor, keys: torch.Tensor, values: torch.Tensor, mask: torch.Tensor | None,
           **kwargs: Any) -> torch.Tensor:
-    return sdpa_attention_forward(module, query, keys, values, mask, **kwargs)[0]
+    with all_threads(query.numel() * keys.shape[2] >= SPLIT_ATTENTION_FROM):
+        return sdpa_attention_forward(module, query, keys, values, mask, **kwargs)[0]
 
 
 def row_attention(module: Any, query: torch.Tensor, key: torch.Tensor, value: torch.Tensor,

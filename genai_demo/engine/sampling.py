@@ -8,9 +8,11 @@ in bfloat16, and the probabilities shown to learners should not carry its roundi
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
+
+from genai_demo.engine.cpu_threads import SPLIT_TOP_K_FROM_ROWS, all_threads
 
 if TYPE_CHECKING:
     import torch
@@ -78,32 +80,46 @@ def penalize_repetition(logits: "torch.Tensor", seen: "torch.Tensor", penalties:
     return torch.where(seen, penalized, logits)
 
 
-def kept_candidates(scores: "torch.Tensor", knobs: SamplingSettings) -> tuple["torch.Tensor | None", "torch.Tensor"]:
-    """Temperature, then top-k, then top-p on one row of logits.
+Candidates = tuple[list[int], "torch.Tensor | None", "torch.Tensor"]  # rows, their ids, their scores
 
-    Returns (token ids kept, their scaled logits); ids is None when every token is kept. Greedy keeps
-    only the most likely token.
+
+def candidates(logits: "torch.Tensor", columns: Sequence[SamplingSettings]) -> Iterator[Candidates]:
+    """Temperature, then top-k, then top-p on each row of `logits` [rows, vocab], with that row's knobs.
+
+    Yields (rows, ids, scores) for rows with the same temperature and top-k, taken together: ids [rows, k] are
+    the candidates' token ids from the most likely down (None where every token is a candidate, in vocabulary
+    order), scores [rows, k] their scaled logits, -inf where top-p cuts one. Greedy rows have one candidate,
+    the most likely token. Each row gets the numbers it would get alone, and a class's step makes a handful of
+    operations, not a handful per learner.
     """
     import torch
 
-    vocab = scores.shape[-1]
-    if knobs.greedy:
-        best = torch.argmax(scores).reshape(1)
-        return best, scores[best]
-    scores = scores / knobs.temperature
-    k = min(knobs.top_k, vocab) if knobs.top_k > 0 else vocab
-    if knobs.top_p >= 1 and k == vocab:
-        return None, scores
-    # Sorting only the top k keeps top-p cheap whenever top-k is on (50 of GPT-2's 50,257 tokens).
-    top_scores, top_ids = torch.topk(scores, k)
-    if knobs.top_p < 1:
+    vocab = logits.shape[-1]
+    # (temperature, k) -> its rows; temperature 0: greedy; k 0: every token is a candidate
+    alike: dict[tuple[float, int], list[int]] = {}
+    for row, knobs in enumerate(columns):
+        k = min(knobs.top_k, vocab) if knobs.top_k > 0 else vocab
+        every_token = k == vocab and knobs.top_p >= 1
+        alike.setdefault((0.0, 1) if knobs.greedy else (knobs.temperature, 0 if every_token else k), []).append(row)
+    for (temperature, k), rows in alike.items():
+        if temperature == 0:
+            best = torch.argmax(logits[rows], dim=-1, keepdim=True)
+            yield rows, best, logits[rows].gather(-1, best)
+            continue
+        scores = logits[rows] / temperature
+        if k == 0:
+            yield rows, None, scores
+            continue
+        top_p = torch.tensor([columns[row].top_p for row in rows], dtype=scores.dtype, device=scores.device)
+        # Sorting only the top k keeps top-p cheap whenever top-k is on (50 of GPT-2's 50,257 tokens).
+        with all_threads(len(rows) >= SPLIT_TOP_K_FROM_ROWS):
+            top_scores, top_ids = torch.topk(scores, k)
         probs = torch.softmax(top_scores, dim=-1)
         mass_before = torch.cumsum(probs, dim=-1) - probs
         # The smallest set whose mass reaches top_p: a token stays while the mass before it falls short.
-        keep = mass_before < knobs.top_p
-        keep[0] = True
-        top_scores, top_ids = top_scores[keep], top_ids[keep]
-    return top_ids, top_scores
+        keep = mass_before < top_p[:, None]
+        keep[:, 0] = True
+        yield rows, top_ids, top_scores.masked_fill(~keep, float("-inf"))
 
 
 def filter_logits(logits: "torch.Tensor", columns: Sequence[SamplingSettings]) -> "torch.Tensor":
@@ -111,12 +127,8 @@ def filter_logits(logits: "torch.Tensor", columns: Sequence[SamplingSettings]) -
     import torch
 
     out = torch.full_like(logits, float("-inf"))
-    for row, knobs in enumerate(columns):
-        ids, scores = kept_candidates(logits[row], knobs)
-        if ids is None:
-            out[row] = scores
-        else:
-            out[row, ids] = scores
+    for rows, ids, scores in candidates(logits, columns):
+        out[rows] = scores if ids is None else out[rows].scatter(-1, ids, scores)
     return out
 
 
@@ -124,20 +136,20 @@ def sample_rows(logits: "torch.Tensor", columns: Sequence[SamplingSettings],
                 generators: Sequence["torch.Generator"]) -> list[int]:
     """One token id per row, drawn after that row's knobs with that row's own random generator.
 
-    Inverse-CDF sampling over the kept tokens: one uniform number per row and step, so a row's choices
+    Inverse-CDF sampling over the candidates: one uniform number per row and step, so a row's choices
     depend only on its own logits, knobs and generator (and it is far cheaper than multinomial over a
     50,000-token vocabulary).
     """
     import torch
 
-    picks = []
-    for row, knobs in enumerate(columns):
-        ids, scores = kept_candidates(logits[row], knobs)
+    picks: dict[int, int] = {}
+    for rows, ids, scores in candidates(logits, columns):
         cdf = torch.cumsum(torch.softmax(scores.double(), dim=-1), dim=-1)
-        u = torch.rand(1, generator=generators[row], dtype=torch.float64) * cdf[-1]
-        index = min(int(torch.searchsorted(cdf, u)), len(cdf) - 1)
-        picks.append(index if ids is None else int(ids[index]))
-    return picks
+        draws = torch.cat([torch.rand(1, generator=generators[row], dtype=torch.float64) for row in rows])
+        index = torch.searchsorted(cdf, (draws * cdf[:, -1])[:, None]).clamp(max=cdf.shape[-1] - 1)
+        tokens = index if ids is None else ids.gather(-1, index)
+        picks.update(zip(rows, tokens[:, 0].tolist()))
+    return [picks[row] for row in range(len(columns))]
 
 
 def make_generator(seed: int, device: str = "cpu") -> "torch.Generator":
