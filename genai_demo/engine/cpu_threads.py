@@ -87,3 +87,12 @@ def all_threads(worth_it: bool = True) -> Iterator[None]:
         yield
     finally:
         runtime.omp_set_num_threads(1)
+
+
+def per_thread_counts() -> bool:
+    """Whether `small_work_alone` can give the calling thread one of torch's threads on this machine."""
+    import torch
+
+    full = torch.get_num_threads()
+    with small_work_alone():
+        return full > 1 and torch.get_num_threads() == 1

@@ -8,13 +8,13 @@ import threading
 import pytest
 import torch
 
-from genai_demo.engine.cpu_threads import _openmp, all_threads, small_work_alone
+from genai_demo.engine.cpu_threads import all_threads, per_thread_counts, small_work_alone
 from genai_demo.engine.sampling import SamplingSettings
 from genai_demo.text.generation import generate
 
 FULL = torch.get_num_threads()
-pytestmark = pytest.mark.skipif(FULL < 2 or _openmp() is None,
-                                reason="one CPU thread, or an OpenMP runtime this process cannot reach")
+pytestmark = pytest.mark.skipif(not per_thread_counts(), reason="one CPU thread, or an OpenMP runtime this "
+                                "process cannot reach (not Linux or macOS)")
 
 
 def in_a_thread(work):
