@@ -21,6 +21,16 @@ from tests.tiny_models import smollm2_gguf
 START_TIMEOUT_S = 60.0
 
 
+def _amx_repacking_hangs() -> bool:
+    """On a CPU with Intel's AMX matrix units, llama-server repacks Q8_0 and Q4_1 weights for them, and on a 2-core
+    Intel Xeon VM (2026-12-07) its warm-up run then never finished; with `--no-repack` it serves (F32 weights
+    are never repacked)."""
+    try:
+        return "amx_int8" in Path("/proc/cpuinfo").read_text(errors="replace").split()
+    except OSError:
+        return False
+
+
 def llama_binaries() -> Path | None:
     """The folder holding llama-server and llama-quantize (LLAMA_CPP_HOME/bin, or the build script's cache)."""
     home = os.environ.get("LLAMA_CPP_HOME")
@@ -59,6 +69,8 @@ def llama_server(binaries: Path, gguf: Path, log_path: Path, parallel: int = 4, 
     command = [str(binaries / "llama-server"), "--model", str(gguf), "--host", "127.0.0.1", "--port", str(port),
                "--parallel", str(parallel), "--ctx-size", str(context), "--threads", str(threads),
                "--threads-http", str(max(4, parallel)), "--no-webui"]
+    if _amx_repacking_hangs():
+        command.append("--no-repack")
     with open(log_path, "wb") as log:
         process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
     if pid is not None:
