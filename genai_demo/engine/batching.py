@@ -472,8 +472,6 @@ class TextEngine:
     def _work(self) -> None:
         import torch
 
-        from genai_demo.engine.fast_linear import uses_fast_linear
-
         with torch.inference_mode():
             while True:
                 with self._cond:
@@ -490,7 +488,7 @@ class TextEngine:
                     task.run(self.model)
                 if self._active or pieces:
                     try:
-                        with small_work_alone() if uses_fast_linear(self.model) else nullcontext():
+                        with small_work_alone() if _products_on_onednn(self.model) else nullcontext():
                             self._pass(pieces)
                     except Exception as error:  # noqa: BLE001 - a fault after the pass: fail what it touched, go on
                         explained = _explain(error)
@@ -720,6 +718,18 @@ def forward_pass(model: Any, tokens: Sequence[int], positions: Sequence[int], ba
         raise
     batch.finish()
     return out.logits[0].float()
+
+
+def _products_on_onednn(model: Any) -> bool:
+    """Whether the model's products run on oneDNN (`fast_linear`), which hands them every CPU thread while the rest
+    of a pass runs on one: a float32 model on a CPU that the loader switched. Asked at every pass (a benchmark may
+    switch a model back); the device and dtype answer first, since looking through the layers of a model that was
+    never switched (any GPU model) takes 0.1-0.3 ms."""
+    import torch
+
+    from genai_demo.engine.fast_linear import uses_fast_linear
+
+    return model.device.type == "cpu" and model.dtype == torch.float32 and uses_fast_linear(model)
 
 
 def _recent(average: float | None, value: float) -> float:
