@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from genai_demo.engine.device import cpu_flags
 from tests.browser import free_port, stop_process, wait_until_healthy
 from tests.tiny_models import smollm2_gguf
 
@@ -25,10 +26,7 @@ def _amx_repacking_hangs() -> bool:
     """On a CPU with Intel's AMX matrix units, llama-server repacks Q8_0 and Q4_1 weights for them, and on a 2-core
     Intel Xeon VM (2026-12-07) its warm-up run then never finished; with `--no-repack` it serves (F32 weights
     are never repacked)."""
-    try:
-        return "amx_int8" in Path("/proc/cpuinfo").read_text(errors="replace").split()
-    except OSError:
-        return False
+    return "amx_int8" in cpu_flags()
 
 
 def llama_binaries() -> Path | None:

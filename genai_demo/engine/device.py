@@ -104,14 +104,18 @@ def describe_device() -> str:
     return "CPU"
 
 
-def cpu_has_bfloat16_units() -> bool:
-    """Whether this CPU multiplies bfloat16 matrices in hardware (a fixed fact, not a timing)."""
+def cpu_flags() -> set[str]:
+    """The features Linux lists for this CPU ("avx512_bf16", "amx_int8", ...); empty where it lists none."""
     try:
         with open("/proc/cpuinfo", encoding="utf-8", errors="replace") as handle:
-            flags = next((line for line in handle if line.startswith("flags")), "").split()
+            return set(next((line for line in handle if line.startswith("flags")), "").split())
     except OSError:
-        return False
-    return any(flag in flags for flag in BF16_CPU_FLAGS)
+        return set()
+
+
+def cpu_has_bfloat16_units() -> bool:
+    """Whether this CPU multiplies bfloat16 matrices in hardware (a fixed fact, not a timing)."""
+    return not cpu_flags().isdisjoint(BF16_CPU_FLAGS)
 
 
 def pick_dtype(device: str, workload: Workload = "generation") -> "torch.dtype":
