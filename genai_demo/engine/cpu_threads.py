@@ -24,7 +24,10 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import torch
 
 # Where splitting pays for the waking, measured on 2 cores inside `small_work_alone`: an attention that multiplies
 # at least this many query numbers by keys (one row of SmolLM2's 9 heads of 64 over 512 keys: 54 us alone, 125 us
@@ -87,6 +90,11 @@ def all_threads(worth_it: bool = True) -> Iterator[None]:
         yield
     finally:
         runtime.omp_set_num_threads(1)
+
+
+def splits_attention(query: "torch.Tensor", columns: int) -> bool:
+    """Whether an attention of `query` [rows, heads, tokens, head size] over `columns` keys is worth every thread."""
+    return query.numel() * columns >= SPLIT_ATTENTION_FROM
 
 
 def per_thread_counts() -> bool:

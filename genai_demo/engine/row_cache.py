@@ -28,7 +28,7 @@ import torch.nn.functional as F
 from transformers import AttentionInterface
 from transformers.integrations.sdpa_attention import sdpa_attention_forward
 
-from genai_demo.engine.cpu_threads import SPLIT_ATTENTION_FROM, all_threads
+from genai_demo.engine.cpu_threads import all_threads, splits_attention
 
 R = TypeVar("R")
 
@@ -72,7 +72,7 @@ class PromptCache:
         if read > chunk:  # after earlier chunks: token i reads every earlier token and the chunk up to itself
             positions = torch.arange(read, device=query.device)
             mask = positions[None, :] <= (read - chunk + torch.arange(chunk, device=query.device))[:, None]
-        with all_threads(query.numel() * read >= SPLIT_ATTENTION_FROM):
+        with all_threads(splits_attention(query, read)):
             out = F.scaled_dot_product_attention(query, keys, values, attn_mask=mask,
                                                  is_causal=mask is None and chunk > 1, scale=scaling,
                                                  enable_gqa=query.shape[1] != keys.shape[1])
@@ -326,7 +326,7 @@ def _buffer(model: torch.Tensor, places: int, columns: int, zeroed: bool = False
 
 def _sdpa(module: Any, query: torch.Tensor, keys: torch.Tensor, values: torch.Tensor, mask: torch.Tensor | None,
           **kwargs: Any) -> torch.Tensor:
-    with all_threads(query.numel() * keys.shape[2] >= SPLIT_ATTENTION_FROM):
+    with all_threads(splits_attention(query, keys.shape[2])):
         return sdpa_attention_forward(module, query, keys, values, mask, **kwargs)[0]
 
 
